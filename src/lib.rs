@@ -1,0 +1,27 @@
+//! vibecheck: a neuro-symbolic verification agent.
+//!
+//! Data flows one way (see ARCHITECTURE.md):
+//! problem → [`model`] (a [`model::Generator`]) → chain text → [`chain::parse`] →
+//! [`chain::Chain`] → [`verify`] (sympy workers, Z3, answer equivalence) and the
+//! `vibecheck-sandbox` crate (code) → [`verify::Check`]s → [`agent`] (retry / vote / stop) →
+//! [`report`] → CLI text or JSON, HTTP JSON ([`server`]).
+
+pub mod agent;
+pub mod chain;
+pub mod cli;
+pub mod model;
+pub mod report;
+pub mod server;
+pub mod verify;
+
+pub use vibecheck_sandbox as sandbox;
+
+/// Process exit codes shared by every subcommand.
+pub mod exit {
+    /// The result is good: verified, accepted, or nothing to object to.
+    pub const GOOD: i32 = 0;
+    /// The result is not good: flagged, refuted, not AC.
+    pub const NOT_GOOD: i32 = 1;
+    /// Usage error or infrastructure failure.
+    pub const ERROR: i32 = 2;
+}

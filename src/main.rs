@@ -1,0 +1,56 @@
+//! The `vibecheck` command line: parses arguments and dispatches to `vibecheck::cli::*`.
+//! Data goes to stdout, progress and logs to stderr. Exit codes: see `vibecheck::exit`.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+use vibecheck::cli;
+
+#[derive(Parser)]
+#[command(
+    name = "vibecheck",
+    version,
+    about = "Verified machine reasoning: check solutions, chains and code with Z3, sympy and a wasm sandbox"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Judge a C, C++ or Python solution against tests in the wasm sandbox.
+    Judge(cli::judge::Args),
+    /// Stress-test a solution against a brute force on generated inputs.
+    Stress(cli::stress::Args),
+    /// Verify a reasoning chain or solution step by step.
+    Verify(cli::verify::Args),
+    /// Generate text with a model backend.
+    Generate(cli::generate::Args),
+    /// Solve a problem with the model and verify the answer (retries, voting).
+    Solve(cli::solve::Args),
+    /// Serve the verification HTTP API and web page.
+    Serve(cli::serve::Args),
+    /// Internal: a verification worker process speaking JSON lines on stdin/stdout.
+    #[command(hide = true)]
+    Worker(cli::worker::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Judge(a) => cli::judge::run(a),
+        Command::Stress(a) => cli::stress::run(a),
+        Command::Verify(a) => cli::verify::run(a),
+        Command::Generate(a) => cli::generate::run(a),
+        Command::Solve(a) => cli::solve::run(a),
+        Command::Serve(a) => cli::serve::run(a),
+        Command::Worker(a) => cli::worker::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(vibecheck::exit::ERROR as u8)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The HTTP API (`vibecheck serve`): routes, auth, limits, metrics, OpenAPI, the web page.

