@@ -102,7 +102,8 @@ fn main() -> anyhow::Result<()> {
     let mut baseline = serde_json::Value::Null;
     if !skip_candle {
         let t = Instant::now();
-        let vb = candle_nn::VarBuilder::from_tensors(random_weights(&cfg)?, DType::F32, &Device::Cpu);
+        let vb =
+            candle_nn::VarBuilder::from_tensors(random_weights(&cfg)?, DType::F32, &Device::Cpu);
         let ccfg = candle_transformers::models::qwen2::Config {
             vocab_size: cfg.vocab_size,
             hidden_size: cfg.hidden_size,
@@ -120,7 +121,10 @@ fn main() -> anyhow::Result<()> {
             hidden_act: candle_nn::Activation::Silu,
         };
         let mut m = candle_transformers::models::qwen2::ModelForCausalLM::new(&ccfg, vb)?;
-        eprintln!("bench-model: candle qwen2 built in {:.1}s", t.elapsed().as_secs_f64());
+        eprintln!(
+            "bench-model: candle qwen2 built in {:.1}s",
+            t.elapsed().as_secs_f64()
+        );
         let mut lp = candle_transformers::generation::LogitsProcessor::from_sampling(
             1,
             candle_transformers::generation::Sampling::TopP {
@@ -155,7 +159,10 @@ fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     let w = Weights::new(random_weights(&cfg)?, DType::F32, &Device::Cpu);
     let mut m = Qwen2Model::new(&cfg, w)?;
-    eprintln!("bench-model: ours built in {:.1}s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "bench-model: ours built in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
     let mut sampler = Sampler::new(1, 0.6, 0.95, None);
     let t = Instant::now();
     let logits = m.forward(&prompt, 1, false)?;

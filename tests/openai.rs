@@ -173,7 +173,11 @@ fn params(n: usize) -> SamplingParams {
 fn collect(
     g: &mut OpenAiGenerator,
     p: &SamplingParams,
-) -> anyhow::Result<(Vec<vibecheck::model::Generation>, vibecheck::model::Usage, Vec<GenEvent>)> {
+) -> anyhow::Result<(
+    Vec<vibecheck::model::Generation>,
+    vibecheck::model::Usage,
+    Vec<GenEvent>,
+)> {
     let mut events = vec![];
     let (gens, usage) = g.generate(&[ChatMessage::user("What is 6*7?")], p, &mut |e| {
         events.push(e);
@@ -238,7 +242,10 @@ fn api_key_is_sent_and_401_is_explained() {
     assert!(collect(&mut g, &params(1)).is_ok());
     let mut g = OpenAiGenerator::new(&url, "auth", Some("wrong".into())).unwrap();
     let err = format!("{:#}", collect(&mut g, &params(1)).unwrap_err());
-    assert!(err.contains("401") && err.contains("invalid api key"), "{err}");
+    assert!(
+        err.contains("401") && err.contains("invalid api key"),
+        "{err}"
+    );
     assert!(err.contains("OPENAI_API_KEY"), "{err}");
 }
 
@@ -249,7 +256,10 @@ fn client_error_is_not_retried() {
         .unwrap()
         .with_retries(3, Duration::from_millis(1));
     let err = format!("{:#}", collect(&mut g, &params(1)).unwrap_err());
-    assert!(err.contains("HTTP 400") && err.contains("max_tokens is too large"), "{err}");
+    assert!(
+        err.contains("HTTP 400") && err.contains("max_tokens is too large"),
+        "{err}"
+    );
     assert_eq!(st.requests.load(Ordering::SeqCst), 1);
 }
 
@@ -261,14 +271,21 @@ fn server_errors_are_retried_then_reported() {
         .with_retries(3, Duration::from_millis(5));
     let (gens, _, _) = collect(&mut g, &params(1)).unwrap();
     assert_eq!(gens[0].text, "answer 0 is 42");
-    assert_eq!(st.requests.load(Ordering::SeqCst), 3, "two 503s, then success");
+    assert_eq!(
+        st.requests.load(Ordering::SeqCst),
+        3,
+        "two 503s, then success"
+    );
 
     let (url, st) = server();
     let mut g = OpenAiGenerator::new(&url, "always-500", None)
         .unwrap()
         .with_retries(2, Duration::from_millis(5));
     let err = format!("{:#}", collect(&mut g, &params(1)).unwrap_err());
-    assert!(err.contains("HTTP 500") && err.contains("engine crashed"), "{err}");
+    assert!(
+        err.contains("HTTP 500") && err.contains("engine crashed"),
+        "{err}"
+    );
     assert!(err.contains("gave up after 3 attempts"), "{err}");
     assert_eq!(st.requests.load(Ordering::SeqCst), 3);
 }

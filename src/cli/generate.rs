@@ -20,8 +20,9 @@ pub struct Args {
     /// Extra stop string (repeatable).
     #[arg(long = "stop")]
     pub stop: Vec<String>,
+    /// Boxed: the model flags are large and `Args` sits in the CLI's command enum.
     #[command(flatten)]
-    pub model: ModelArgs,
+    pub model: Box<ModelArgs>,
 }
 
 fn reason(s: StopReason) -> &'static str {

@@ -212,7 +212,9 @@ impl Detokenizer {
 }
 
 fn md_str<'a>(md: &'a HashMap<String, gguf_file::Value>, key: &str) -> Option<&'a str> {
-    md.get(key).and_then(|v| v.to_string().ok()).map(|s| s.as_str())
+    md.get(key)
+        .and_then(|v| v.to_string().ok())
+        .map(|s| s.as_str())
 }
 
 /// Builds a `tokenizer.json` document from GGUF tokenizer metadata.
@@ -232,7 +234,11 @@ fn gguf_tokenizer_json(md: &HashMap<String, gguf_file::Value>) -> Result<serde_j
         Some(v) => v
             .to_vec()?
             .iter()
-            .map(|t| t.to_i32().map(i64::from).or_else(|_| t.to_u32().map(i64::from)))
+            .map(|t| {
+                t.to_i32()
+                    .map(i64::from)
+                    .or_else(|_| t.to_u32().map(i64::from))
+            })
             .collect::<candle_core::Result<_>>()?,
         None => vec![],
     };
@@ -257,8 +263,10 @@ fn gguf_tokenizer_json(md: &HashMap<String, gguf_file::Value>) -> Result<serde_j
         // Type 3 = control (special), 4 = user-defined: matched whole, before BPE.
         let ty = types.get(id).copied().unwrap_or(1);
         if ty == 3 || ty == 4 {
-            added.push(json!({"id": id, "content": s, "single_word": false, "lstrip": false,
-                "rstrip": false, "normalized": false, "special": ty == 3}));
+            added.push(
+                json!({"id": id, "content": s, "single_word": false, "lstrip": false,
+                "rstrip": false, "normalized": false, "special": ty == 3}),
+            );
         }
         vocab.entry(s.clone()).or_insert(json!(id));
     }
@@ -300,7 +308,10 @@ mod tests {
     #[test]
     fn chatml_single_user_turn_has_no_system_prompt() {
         let s = render_chatml(&[ChatMessage::user("2+2?")]);
-        assert_eq!(s, "<|im_start|>user\n2+2?<|im_end|>\n<|im_start|>assistant\n");
+        assert_eq!(
+            s,
+            "<|im_start|>user\n2+2?<|im_end|>\n<|im_start|>assistant\n"
+        );
     }
 
     #[test]

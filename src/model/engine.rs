@@ -33,6 +33,8 @@ pub trait Lm: Send {
     /// Drops all rows but `keep` (in order). Returns false when the backend cannot drop rows
     /// (it then keeps being fed a token for every row).
     fn retain(&mut self, keep: &[usize]) -> Result<bool>;
+    /// Whether `prefill` supports `n > 1` (else the decode loop runs sequences one by one).
+    fn batches(&self) -> bool;
     fn on_gpu(&self) -> bool;
 }
 
@@ -60,6 +62,9 @@ impl Lm for Qwen2Model {
     fn retain(&mut self, keep: &[usize]) -> Result<bool> {
         Qwen2Model::retain(self, keep)?;
         Ok(true)
+    }
+    fn batches(&self) -> bool {
+        true
     }
     fn on_gpu(&self) -> bool {
         self.device().is_cuda()
@@ -110,16 +115,22 @@ impl Lm for GgufLm {
             GgufModel::Llama(m) => m.clear_kv_cache(),
         }
         self.pos = 0;
-        // candle's quantized models keep their cache private, so the shared prompt is run as
-        // n identical rows (n× prefill compute) to get n cache rows.
-        let batch: Vec<u32> = (0..n).flat_map(|_| prompt.iter().copied()).collect();
-        self.forward(&batch, n)
+        if n != 1 {
+            bail!("GGUF models prefill one sequence at a time");
+        }
+        self.forward(prompt, 1)
     }
     fn step(&mut self, tokens: &[u32]) -> Result<Vec<Vec<f32>>> {
         self.forward(tokens, tokens.len())
     }
     fn retain(&mut self, _keep: &[usize]) -> Result<bool> {
         Ok(false)
+    }
+    fn batches(&self) -> bool {
+        // candle's quantized matmul needs contiguous input, which its models' last-position
+        // slice of a multi-row prefill is not; and their KV caches are private, so a b=1
+        // prefill cannot be copied to n rows. GGUF samples therefore run one after another.
+        false
     }
     fn on_gpu(&self) -> bool {
         self.device.is_cuda()
@@ -155,7 +166,10 @@ struct Seq {
 
 fn check_params(p: &SamplingParams) -> Result<()> {
     if !(p.temperature.is_finite() && p.temperature >= 0.0) {
-        bail!("temperature must be a finite number ≥ 0, got {}", p.temperature);
+        bail!(
+            "temperature must be a finite number ≥ 0, got {}",
+            p.temperature
+        );
     }
     if !(p.top_p > 0.0 && p.top_p <= 1.0) {
         bail!("top_p must be in (0, 1], got {}", p.top_p);
@@ -214,31 +228,91 @@ impl CandleGenerator {
                 stop: None,
             })
             .collect();
-        let t0 = Instant::now();
-        let mut logits = if max_new == 0 {
-            vec![]
+        // One batch of all n sequences, or one sequence at a time for backends that cannot
+        // batch a shared prompt.
+        let groups: Vec<Vec<usize>> = if n == 1 || self.lm.batches() {
+            vec![(0..n).collect()]
         } else {
-            self.lm.prefill(prompt, n)?
+            (0..n).map(|i| vec![i]).collect()
         };
-        let prefill_seconds = t0.elapsed().as_secs_f64();
-        let t1 = Instant::now();
-        // Batch row -> sequence (None: finished, still fed because the backend keeps rows).
-        let mut row_seq: Vec<Option<usize>> = (0..n).map(Some).collect();
+        let mut prefill_seconds = 0.0;
+        let mut decode_seconds = 0.0;
         let mut cancelled = false;
-        if max_new == 0 {
+        for group in groups {
+            if cancelled {
+                break;
+            }
+            if max_new == 0 {
+                for si in group {
+                    seqs[si].stop = Some(StopReason::MaxTokens);
+                    let done = GenEvent::Done {
+                        seq: si,
+                        stop: StopReason::MaxTokens,
+                    };
+                    if on_event(done).is_break() {
+                        cancelled = true;
+                    }
+                }
+                continue;
+            }
+            let t0 = Instant::now();
+            let logits = self.lm.prefill(prompt, group.len())?;
+            prefill_seconds += t0.elapsed().as_secs_f64();
+            let t1 = Instant::now();
+            cancelled = self.decode_group(&mut seqs, &group, logits, max_new, on_event)?;
+            decode_seconds += t1.elapsed().as_secs_f64();
+        }
+        if cancelled {
             for (i, s) in seqs.iter_mut().enumerate() {
-                s.stop = Some(StopReason::MaxTokens);
-                if on_event(GenEvent::Done {
-                    seq: i,
-                    stop: StopReason::MaxTokens,
-                })
-                .is_break()
-                {
-                    cancelled = true;
+                if s.stop.is_none() {
+                    s.stop = Some(StopReason::Cancelled);
+                    let _ = on_event(GenEvent::Done {
+                        seq: i,
+                        stop: StopReason::Cancelled,
+                    });
                 }
             }
-            row_seq.clear();
         }
+        let completion: usize = seqs.iter().map(|s| s.ids.len()).sum();
+        let usage = Usage {
+            prompt_tokens: prompt.len(),
+            completion_tokens: completion,
+            tokens_per_second: if decode_seconds > 0.0 {
+                completion as f64 / decode_seconds
+            } else {
+                0.0
+            },
+        };
+        let token_ids = seqs.iter().map(|s| s.ids.clone()).collect();
+        let generations = seqs
+            .into_iter()
+            .map(|s| Generation {
+                completion_tokens: s.ids.len(),
+                text: s.text,
+                stop: s.stop.unwrap_or(StopReason::Cancelled),
+            })
+            .collect();
+        Ok(Output {
+            generations,
+            usage,
+            token_ids,
+            prefill_seconds,
+        })
+    }
+
+    /// Decodes the sequences `group` (already prefilled, one cache row each, next-token
+    /// `logits` per row) until all stop. Returns whether the caller cancelled.
+    fn decode_group(
+        &mut self,
+        seqs: &mut [Seq],
+        group: &[usize],
+        mut logits: Vec<Vec<f32>>,
+        max_new: usize,
+        on_event: &mut dyn FnMut(GenEvent) -> ControlFlow<()>,
+    ) -> Result<bool> {
+        // Batch row -> sequence (None: finished, still fed because the backend keeps rows).
+        let mut row_seq: Vec<Option<usize>> = group.iter().map(|&i| Some(i)).collect();
+        let mut cancelled = false;
         while !row_seq.is_empty() {
             let mut feed = Vec::with_capacity(row_seq.len());
             for (r, slot) in row_seq.iter().enumerate() {
@@ -322,43 +396,7 @@ impl CandleGenerator {
             }
             logits = self.lm.step(&feed)?;
         }
-        if cancelled {
-            for (i, s) in seqs.iter_mut().enumerate() {
-                if s.stop.is_none() {
-                    s.stop = Some(StopReason::Cancelled);
-                    let _ = on_event(GenEvent::Done {
-                        seq: i,
-                        stop: StopReason::Cancelled,
-                    });
-                }
-            }
-        }
-        let decode_seconds = t1.elapsed().as_secs_f64();
-        let completion: usize = seqs.iter().map(|s| s.ids.len()).sum();
-        let usage = Usage {
-            prompt_tokens: prompt.len(),
-            completion_tokens: completion,
-            tokens_per_second: if decode_seconds > 0.0 {
-                completion as f64 / decode_seconds
-            } else {
-                0.0
-            },
-        };
-        let token_ids = seqs.iter().map(|s| s.ids.clone()).collect();
-        let generations = seqs
-            .into_iter()
-            .map(|s| Generation {
-                completion_tokens: s.ids.len(),
-                text: s.text,
-                stop: s.stop.unwrap_or(StopReason::Cancelled),
-            })
-            .collect();
-        Ok(Output {
-            generations,
-            usage,
-            token_ids,
-            prefill_seconds,
-        })
+        Ok(cancelled)
     }
 }
 
@@ -369,7 +407,7 @@ impl Generator for CandleGenerator {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            batched: true,
+            batched: self.lm.batches(),
             gpu: self.lm.on_gpu(),
             streaming: true,
         }
@@ -429,7 +467,9 @@ pub fn load_hf_tokenizer(dir: &Path) -> Result<ChatTokenizer> {
 pub fn load_hf_model(dir: &Path, device: &Device, dtype: DType) -> Result<Qwen2Model> {
     let cfg = Qwen2Config::from_file(&dir.join("config.json"))?;
     if dtype == DType::BF16 && !device.is_cuda() {
-        bail!("bf16 compute needs CUDA (candle's CPU matmul has no bf16 kernel); use f32 on the CPU");
+        bail!(
+            "bf16 compute needs CUDA (candle's CPU matmul has no bf16 kernel); use f32 on the CPU"
+        );
     }
     let tensors = qwen2::load_safetensors(dir)?;
     Qwen2Model::new(&cfg, Weights::new(tensors, dtype, device))
@@ -446,7 +486,11 @@ pub fn load_hf(dir: &Path, device: &Device, dtype: DType) -> Result<CandleGenera
             model.config().vocab_size
         );
     }
-    Ok(CandleGenerator::new(Box::new(model), tok, "candle:qwen2".into()))
+    Ok(CandleGenerator::new(
+        Box::new(model),
+        tok,
+        "candle:qwen2".into(),
+    ))
 }
 
 /// Loads a GGUF file (`qwen2` or `llama` architecture) as a generator. A `tokenizer.json` next to

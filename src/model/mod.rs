@@ -30,7 +30,10 @@ pub fn load_candle(path: &Path, device: &Device) -> anyhow::Result<CandleGenerat
     if path.is_dir() {
         let dtype = engine::default_dtype(device);
         engine::load_hf(path, device, dtype)
-    } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gguf")) {
+    } else if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
+    {
         engine::load_gguf(path, device)
     } else if path.exists() {
         anyhow::bail!(

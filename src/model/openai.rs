@@ -52,6 +52,9 @@ pub fn api_key_from_env() -> Option<String> {
         .find(|k| !k.trim().is_empty())
 }
 
+/// `(prompt_tokens, completion_tokens)` as the server reported them.
+type TokenCounts = (usize, usize);
+
 struct Choice {
     text: String,
     chunks: usize,
@@ -197,8 +200,9 @@ impl OpenAiGenerator {
                                 " (check the API key in {} or {})",
                                 API_KEY_VARS[0], API_KEY_VARS[1]
                             ),
-                            404 => " (check --openai-url, which should end in /v1, and --openai-model)"
-                                .to_string(),
+                            404 =>
+                                " (check --openai-url, which should end in /v1, and --openai-model)"
+                                    .to_string(),
                             _ => String::new(),
                         }
                     );
@@ -237,7 +241,7 @@ impl OpenAiGenerator {
         resp: ureq::Response,
         n: usize,
         on_event: &mut dyn FnMut(GenEvent) -> ControlFlow<()>,
-    ) -> Result<(Vec<Choice>, Option<(usize, usize)>)> {
+    ) -> Result<(Vec<Choice>, Option<TokenCounts>)> {
         let mut choices: Vec<Choice> = (0..n)
             .map(|_| Choice {
                 text: String::new(),
@@ -253,7 +257,10 @@ impl OpenAiGenerator {
                 .read_to_string(&mut buf)
                 .map_err(|e| anyhow!("reading the response from {}: {e}", self.endpoint))?;
             if buf.len() as u64 > MAX_RESPONSE_BYTES {
-                bail!("response from {} exceeds {MAX_RESPONSE_BYTES} bytes", self.endpoint);
+                bail!(
+                    "response from {} exceeds {MAX_RESPONSE_BYTES} bytes",
+                    self.endpoint
+                );
             }
             let v: Value = serde_json::from_str(&buf).map_err(|e| {
                 anyhow!(
@@ -281,7 +288,9 @@ impl OpenAiGenerator {
                     .unwrap_or("")
                     .to_string();
                 let stop = map_finish(
-                    c.get("finish_reason").and_then(|f| f.as_str()).unwrap_or("stop"),
+                    c.get("finish_reason")
+                        .and_then(|f| f.as_str())
+                        .unwrap_or("stop"),
                     c.get("stop_reason"),
                 );
                 ch.stop = Some(stop);
@@ -297,7 +306,10 @@ impl OpenAiGenerator {
                 }
             }
             if choices.iter().any(|c| c.stop.is_none()) {
-                bail!("response from {} has fewer than n = {n} choices", self.endpoint);
+                bail!(
+                    "response from {} has fewer than n = {n} choices",
+                    self.endpoint
+                );
             }
             return Ok((choices, usage_of(&v)));
         }
@@ -316,7 +328,10 @@ impl OpenAiGenerator {
                 break;
             }
             if line.len() as u64 > MAX_SSE_LINE_BYTES {
-                bail!("SSE line from {} exceeds {MAX_SSE_LINE_BYTES} bytes", self.endpoint);
+                bail!(
+                    "SSE line from {} exceeds {MAX_SSE_LINE_BYTES} bytes",
+                    self.endpoint
+                );
             }
             let text = String::from_utf8_lossy(&line);
             let text = text.trim_end_matches(['\n', '\r']);
@@ -324,11 +339,17 @@ impl OpenAiGenerator {
                 continue;
             }
             let Some(data) = text.strip_prefix("data:") else {
-                if text.starts_with("event:") || text.starts_with("id:") || text.starts_with("retry:")
+                if text.starts_with("event:")
+                    || text.starts_with("id:")
+                    || text.starts_with("retry:")
                 {
                     continue;
                 }
-                bail!("malformed SSE line from {}: {}", self.endpoint, truncate(text, 200));
+                bail!(
+                    "malformed SSE line from {}: {}",
+                    self.endpoint,
+                    truncate(text, 200)
+                );
             };
             let data = data.trim_start();
             if data == "[DONE]" {

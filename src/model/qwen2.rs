@@ -59,8 +59,8 @@ fn default_act() -> String {
 impl Qwen2Config {
     /// Reads and checks `config.json`.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::from_json(&text).with_context(|| format!("parsing {}", path.display()))
     }
 
@@ -103,13 +103,16 @@ impl Qwen2Config {
             );
         }
         if self.hidden_act != "silu" {
-            bail!("unsupported hidden_act {:?} (Qwen2 uses silu)", self.hidden_act);
+            bail!(
+                "unsupported hidden_act {:?} (Qwen2 uses silu)",
+                self.hidden_act
+            );
         }
         if self.num_attention_heads == 0
             || self.num_key_value_heads == 0
-            || self.hidden_size % self.num_attention_heads != 0
-            || self.num_attention_heads % self.num_key_value_heads != 0
-            || (self.hidden_size / self.num_attention_heads) % 2 != 0
+            || !self.hidden_size.is_multiple_of(self.num_attention_heads)
+            || !self.num_attention_heads.is_multiple_of(self.num_key_value_heads)
+            || !(self.hidden_size / self.num_attention_heads).is_multiple_of(2)
         {
             bail!("inconsistent attention shape in config.json: {self:?}");
         }
@@ -328,7 +331,7 @@ impl Qwen2Model {
     /// appending to the cache. Returns logits `(batch, t, vocab)` when `all_logits`, else the
     /// last position's `(batch, vocab)`. With an empty cache this is the prefill.
     pub fn forward(&mut self, tokens: &[u32], batch: usize, all_logits: bool) -> Result<Tensor> {
-        if batch == 0 || tokens.is_empty() || tokens.len() % batch != 0 {
+        if batch == 0 || tokens.is_empty() || !tokens.len().is_multiple_of(batch) {
             bail!("forward: {} tokens do not form {batch} rows", tokens.len());
         }
         if self.pos > 0 && batch != self.batch {
@@ -390,7 +393,10 @@ impl Qwen2Model {
     /// Copies the single cached sequence into `n` rows (after a shared-prompt prefill).
     pub fn expand_batch(&mut self, n: usize) -> Result<()> {
         if self.batch != 1 {
-            bail!("expand_batch needs exactly one cached sequence, have {}", self.batch);
+            bail!(
+                "expand_batch needs exactly one cached sequence, have {}",
+                self.batch
+            );
         }
         if n == 1 {
             return Ok(());
@@ -570,14 +576,17 @@ pub fn load_safetensors(dir: &Path) -> Result<HashMap<String, Tensor>> {
         }
         let text = std::fs::read_to_string(&index)
             .with_context(|| format!("reading {}", index.display()))?;
-        let idx: Index = serde_json::from_str(&text)
-            .with_context(|| format!("parsing {}", index.display()))?;
+        let idx: Index =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", index.display()))?;
         let mut shards: Vec<String> = idx.weight_map.values().cloned().collect();
         shards.sort();
         shards.dedup();
         for s in &shards {
             if s.contains('/') || s.contains('\\') || s.starts_with('.') {
-                bail!("{}: shard name {s:?} is not a plain file name", index.display());
+                bail!(
+                    "{}: shard name {s:?} is not a plain file name",
+                    index.display()
+                );
             }
         }
         shards.into_iter().map(|s| dir.join(s)).collect()
