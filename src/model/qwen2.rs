@@ -111,7 +111,9 @@ impl Qwen2Config {
         if self.num_attention_heads == 0
             || self.num_key_value_heads == 0
             || !self.hidden_size.is_multiple_of(self.num_attention_heads)
-            || !self.num_attention_heads.is_multiple_of(self.num_key_value_heads)
+            || !self
+                .num_attention_heads
+                .is_multiple_of(self.num_key_value_heads)
             || !(self.hidden_size / self.num_attention_heads).is_multiple_of(2)
         {
             bail!("inconsistent attention shape in config.json: {self:?}");

@@ -159,7 +159,9 @@ mod tests {
     #[test]
     fn top_k_restricts_support() {
         // Distinct logits, the largest at the end, shuffled by a stride permutation.
-        let logits: Vec<f32> = (0..1000).map(|i| ((i * 357) % 1000) as f32 * 0.001).collect();
+        let logits: Vec<f32> = (0..1000)
+            .map(|i| ((i * 357) % 1000) as f32 * 0.001)
+            .collect();
         let mut s = Sampler::new(7, 1.0, 1.0, Some(3));
         let c = counts(&mut s, &logits, 2000);
         let support: Vec<usize> = (0..1000).filter(|&i| c[i] > 0).collect();
