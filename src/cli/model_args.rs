@@ -81,7 +81,11 @@ impl ModelArgs {
     pub fn build(&self) -> anyhow::Result<Box<dyn crate::model::Generator>> {
         if let Some(path) = &self.model {
             let device = self.device()?;
-            return crate::model::load(path, device);
+            eprintln!("model: loading {} on {device:?}", path.display());
+            let t = std::time::Instant::now();
+            let g = crate::model::load(path, device)?;
+            eprintln!("model: {} loaded in {:.1}s", g.name(), t.elapsed().as_secs_f64());
+            return Ok(g);
         }
         if let Some(url) = &self.openai_url {
             let g = crate::model::openai::OpenAiGenerator::new(

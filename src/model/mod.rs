@@ -5,6 +5,7 @@
 
 pub mod chat;
 pub mod engine;
+pub mod gemv;
 pub mod openai;
 pub mod qwen2;
 pub mod sampler;

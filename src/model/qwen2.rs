@@ -172,7 +172,7 @@ impl Linear {
         let dims = x.dims().to_vec();
         let rows: usize = dims[..dims.len() - 1].iter().product();
         let x2 = x.reshape((rows, dims[dims.len() - 1]))?;
-        let mut y = x2.matmul(&self.weight.t()?)?;
+        let mut y = super::gemv::matmul_t(&x2, &self.weight)?;
         if let Some(b) = &self.bias {
             y = y.broadcast_add(b)?;
         }
@@ -384,9 +384,8 @@ impl Qwen2Model {
         let x = candle_nn::ops::rms_norm(&x.contiguous()?, &self.norm, eps)?;
         let dims = x.dims().to_vec();
         let rows: usize = dims[..dims.len() - 1].iter().product();
-        let logits = x
-            .reshape((rows, self.cfg.hidden_size))?
-            .matmul(&self.lm_head.t()?)?;
+        let logits =
+            super::gemv::matmul_t(&x.reshape((rows, self.cfg.hidden_size))?, &self.lm_head)?;
         let mut out = dims;
         *out.last_mut().unwrap() = self.cfg.vocab_size;
         Ok(logits.reshape(out)?)
