@@ -84,7 +84,11 @@ impl ModelArgs {
             eprintln!("model: loading {} on {device:?}", path.display());
             let t = std::time::Instant::now();
             let g = crate::model::load(path, device)?;
-            eprintln!("model: {} loaded in {:.1}s", g.name(), t.elapsed().as_secs_f64());
+            eprintln!(
+                "model: {} loaded in {:.1}s",
+                g.name(),
+                t.elapsed().as_secs_f64()
+            );
             return Ok(g);
         }
         if let Some(url) = &self.openai_url {

@@ -56,8 +56,7 @@ impl CustomOp2 for Gemv {
         if k != k2 {
             candle_core::bail!("gemv: inner dims {k} vs {k2}");
         }
-        let (Some((xo, xe)), Some((wo, we))) =
-            (l1.contiguous_offsets(), l2.contiguous_offsets())
+        let (Some((xo, xe)), Some((wo, we))) = (l1.contiguous_offsets(), l2.contiguous_offsets())
         else {
             candle_core::bail!("gemv: inputs must be contiguous");
         };
@@ -122,7 +121,10 @@ mod tests {
             let b: Vec<Vec<f32>> = x.matmul(&w.t().unwrap()).unwrap().to_vec2().unwrap();
             for (ra, rb) in a.iter().zip(&b) {
                 for (p, q) in ra.iter().zip(rb) {
-                    assert!((p - q).abs() <= 1e-4 * (1.0 + q.abs()), "{m}x{k}x{n}: {p} vs {q}");
+                    assert!(
+                        (p - q).abs() <= 1e-4 * (1.0 + q.abs()),
+                        "{m}x{k}x{n}: {p} vs {q}"
+                    );
                 }
             }
         }
