@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+import warnings
 
 import torch
 from transformers import Qwen2Config, Qwen2ForCausalLM
@@ -19,6 +20,7 @@ ap.add_argument("--decode", type=int, default=32)
 ap.add_argument("--batch", type=int, default=1)
 a = ap.parse_args()
 
+warnings.filterwarnings("ignore", category=FutureWarning)  # past_key_values naming churn
 torch.manual_seed(0)
 torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count())))
 cfg = Qwen2Config(vocab_size=151_936, hidden_size=1536, intermediate_size=8960,
