@@ -677,3 +677,29 @@ fn cli_generate() {
     assert_eq!(out.status.code(), Some(vibecheck::exit::ERROR));
     assert!(String::from_utf8_lossy(&out.stderr).contains("top_p"));
 }
+
+/// config.json variants: both rope_theta layouts parse; unsupported features are refused.
+#[test]
+fn config_json_variants() {
+    use vibecheck::model::qwen2::Qwen2Config;
+    let base = std::fs::read_to_string(fixture().join("config.json")).unwrap();
+    let cfg = Qwen2Config::from_json(&base).unwrap();
+    assert_eq!(cfg.rope_theta, 1_000_000.0);
+    assert!(cfg.tie_word_embeddings);
+    let mut v: Value = serde_json::from_str(&base).unwrap();
+    v["use_sliding_window"] = Value::Bool(true);
+    assert!(Qwen2Config::from_json(&v.to_string()).is_err());
+    let mut v: Value = serde_json::from_str(&base).unwrap();
+    v["rope_scaling"] = serde_json::json!({"type": "yarn", "factor": 4.0});
+    let err = Qwen2Config::from_json(&v.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("yarn"), "{err}");
+    let mut v: Value = serde_json::from_str(&base).unwrap();
+    v["model_type"] = Value::String("llama".into());
+    v["architectures"] = serde_json::json!(["LlamaForCausalLM"]);
+    assert!(Qwen2Config::from_json(&v.to_string()).is_err());
+    let mut v: Value = serde_json::from_str(&base).unwrap();
+    v["num_key_value_heads"] = serde_json::json!(3);
+    assert!(Qwen2Config::from_json(&v.to_string()).is_err());
+}

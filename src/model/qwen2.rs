@@ -81,6 +81,9 @@ impl Qwen2Config {
                 }
             }
         }
+        if v.get("use_sliding_window").and_then(|u| u.as_bool()) == Some(true) {
+            bail!("sliding-window attention (use_sliding_window: true) is not supported");
+        }
         if v.get("rope_theta").is_none() {
             if let Some(theta) = rope_params.as_ref().and_then(|r| r.get("rope_theta")) {
                 v["rope_theta"] = theta.clone();
