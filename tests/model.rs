@@ -703,3 +703,18 @@ fn config_json_variants() {
     v["num_key_value_heads"] = serde_json::json!(3);
     assert!(Qwen2Config::from_json(&v.to_string()).is_err());
 }
+
+/// A prompt longer than one prefill chunk gives the same next token as a single pass.
+#[test]
+fn chunked_prefill_equals_one_pass() {
+    use vibecheck::model::engine::Lm;
+    let mut m = engine::load_hf_model(&fixture(), &Device::Cpu, candle_core::DType::F32).unwrap();
+    // The fixture holds 512 positions, fewer than the default chunk: use small chunks.
+    m.set_prefill_chunk(64);
+    let prompt: Vec<u32> = (0..250u32).map(|i| 3 + (i * 31) % 300).collect();
+    let chunked = m.prefill(&prompt, 1).unwrap();
+    m.reset();
+    let one: Vec<Vec<f32>> = m.forward(&prompt, 1, false).unwrap().to_vec2().unwrap();
+    let d = max_abs_diff(&chunked[0], &one[0]);
+    assert!(d <= 1e-4, "{d}");
+}

@@ -20,6 +20,11 @@ use std::time::Instant;
 /// memory; the agent samples far fewer.
 pub const MAX_N: usize = 64;
 
+/// Prompt tokens per prefill forward pass. Attention scores of one pass take
+/// `heads × chunk × context` floats (12 × 512 × 16k × 4 B ≈ 400 MB at 16k context), so long
+/// prompts are prefilled in chunks rather than in one quadratic pass.
+pub const PREFILL_CHUNK: usize = 512;
+
 /// A causal LM with a KV cache, as the decode loop sees it.
 pub trait Lm: Send {
     /// Architecture name for logs (`qwen2`, `llama`).
@@ -51,7 +56,11 @@ impl Lm for Qwen2Model {
     }
     fn prefill(&mut self, prompt: &[u32], n: usize) -> Result<Vec<Vec<f32>>> {
         self.reset();
-        let logits = self.forward(prompt, 1, false)?;
+        let mut logits = None;
+        for chunk in prompt.chunks(self.prefill_chunk()) {
+            logits = Some(self.forward(chunk, 1, false)?);
+        }
+        let logits = logits.expect("prompt is not empty");
         self.expand_batch(n)?;
         let row = rows(&logits)?.remove(0);
         Ok(vec![row; n])

@@ -218,6 +218,8 @@ pub struct Qwen2Model {
     batch: usize,
     /// Tokens in the cache per row.
     pos: usize,
+    /// Prompt tokens per prefill pass (see [`super::engine::PREFILL_CHUNK`]).
+    prefill_chunk: usize,
 }
 
 impl Qwen2Model {
@@ -284,6 +286,7 @@ impl Qwen2Model {
             dtype,
             batch: 0,
             pos: 0,
+            prefill_chunk: super::engine::PREFILL_CHUNK,
         })
     }
 
@@ -297,6 +300,16 @@ impl Qwen2Model {
 
     pub fn dtype(&self) -> DType {
         self.dtype
+    }
+
+    /// Prompt tokens per prefill pass.
+    pub fn prefill_chunk(&self) -> usize {
+        self.prefill_chunk
+    }
+
+    /// Changes the prefill chunk (at least 1).
+    pub fn set_prefill_chunk(&mut self, tokens: usize) {
+        self.prefill_chunk = tokens.max(1);
     }
 
     /// Tokens currently in the cache per sequence.
