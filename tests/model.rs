@@ -119,6 +119,10 @@ fn greedy_ids_match_transformers() {
 fn chat_prompt_ids_and_greedy_answer_match() {
     let r = reference();
     let mut g = model::load_candle(&fixture(), &Device::Cpu).unwrap();
+    assert_eq!(
+        engine::chat_template_is_chatml(&fixture()).unwrap(),
+        Some(true)
+    );
     for c in r["chats"].as_array().unwrap() {
         let msgs: Vec<ChatMessage> = serde_json::from_value(c["messages"].clone()).unwrap();
         assert_eq!(chat::render_chatml(&msgs), c["rendered"].as_str().unwrap());

@@ -484,8 +484,28 @@ pub fn load_hf_model(dir: &Path, device: &Device, dtype: DType) -> Result<Qwen2M
     Qwen2Model::new(&cfg, Weights::new(tensors, dtype, device))
 }
 
+/// Whether the directory's chat template (tokenizer_config.json) is ChatML, the format this
+/// engine renders. `None` when there is no template.
+pub fn chat_template_is_chatml(dir: &Path) -> Result<Option<bool>> {
+    let p = dir.join("tokenizer_config.json");
+    if !p.exists() {
+        return Ok(None);
+    }
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p)?)
+        .with_context(|| format!("parsing {}", p.display()))?;
+    Ok(v.get("chat_template")
+        .and_then(|t| t.as_str())
+        .map(|t| t.contains(super::chat::IM_START) && t.contains(super::chat::IM_END)))
+}
+
 /// Loads a Hugging Face Qwen2 directory as a generator.
 pub fn load_hf(dir: &Path, device: &Device, dtype: DType) -> Result<CandleGenerator> {
+    if chat_template_is_chatml(dir)? == Some(false) {
+        eprintln!(
+            "model: warning: the chat template in {} is not ChatML; prompts are rendered as ChatML",
+            dir.join("tokenizer_config.json").display()
+        );
+    }
     let tok = load_hf_tokenizer(dir)?;
     let model = load_hf_model(dir, device, dtype)?;
     if tok.vocab_size() > model.config().vocab_size {
