@@ -227,6 +227,7 @@ fn non_streaming_with_n_choices() {
     assert_eq!(gens[1].stop, StopReason::MaxTokens);
     assert_eq!(gens[2].stop, StopReason::StopString);
     assert_eq!(usage.completion_tokens, 9);
+    assert_eq!(gens[0].completion_tokens, 3, "apportioned by text length");
     assert_eq!(events.len(), 6);
     assert_eq!(
         st.last_body.lock().unwrap().as_ref().unwrap()["stream"],
