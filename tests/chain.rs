@@ -127,8 +127,15 @@ fn latex_items() {
         ("$2x + 3 = 11$", 0),
         ("$\\frac{1}{3} \\approx 0.33$", 1),
         ("$$a = 2 + 3 = 5$$", 1),
-        ("\\begin{align*} 2+2 &= 4 \\\\ 4 \\cdot 3 &= 12 \\end{align*}", 2),
+        (
+            "\\begin{align*} 2+2 &= 4 \\\\ 4 \\cdot 3 &= 12 \\end{align*}",
+            2,
+        ),
         ("$3 + 4 = 7 \\Rightarrow 7 \\times 2 = 14$", 2),
+        ("\\begin{align} x &= 2 + 3 \\\\ &= 5 \\end{align}", 1),
+        ("$$\\$18 \\div 3 = \\$6$$", 1),
+        ("$90^\\circ - 30^\\circ = 60^\\circ$", 1),
+        ("The area is $\\pi r^2 = 25\\pi$.", 0),
     ];
     for (text, n) in cases {
         let it = math_items(text);
@@ -158,8 +165,14 @@ fn plain_math_forms() {
     );
     assert_eq!(parse_math("5!"), Some(Expr::Factorial(bx(int("5")))));
     assert_eq!(parse_math("50%"), Some(Expr::Percent(bx(int("50")))));
-    assert_eq!(parse_math("2^10"), Some(Expr::Pow(bx(int("2")), bx(int("10")))));
-    assert_eq!(parse_math("2^{10}"), Some(Expr::Pow(bx(int("2")), bx(int("10")))));
+    assert_eq!(
+        parse_math("2^10"),
+        Some(Expr::Pow(bx(int("2")), bx(int("10"))))
+    );
+    assert_eq!(
+        parse_math("2^{10}"),
+        Some(Expr::Pow(bx(int("2")), bx(int("10"))))
+    );
     assert_eq!(
         parse_math("2\\frac{1}{2}"),
         Some(Expr::Add(
@@ -358,7 +371,10 @@ fn answer_equivalence_table() {
 
 #[test]
 fn gsm8k_reference_solutions_parse() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/gsm8k/test.jsonl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/gsm8k/test.jsonl"
+    );
     let Ok(text) = std::fs::read_to_string(path) else {
         eprintln!("note: {path} absent; skipping the GSM8K parse test");
         return;
@@ -379,7 +395,10 @@ fn gsm8k_reference_solutions_parse() {
             answers += 1;
         }
     }
-    assert_eq!(answers, lines, "every #### answer is found and equals itself");
+    assert_eq!(
+        answers, lines,
+        "every #### answer is found and equals itself"
+    );
     // Nearly every calculator annotation becomes an item (duplicates of prose merge into it).
     assert!(
         items * 100 >= annotations * 95,

@@ -109,7 +109,10 @@ fn reference_mismatch_flags_without_a_refuted_step() {
     assert_eq!(v["answer"]["equivalent"], false);
     assert_eq!(v["answer"]["reference"], "8");
     // Equivalent forms of the answer match.
-    let (code, v) = verify_json("Half of it: $\\frac{1}{2}$.\n\nFinal Answer: $\\frac{1}{2}$", &["--reference", "0.5"]);
+    let (code, v) = verify_json(
+        "Half of it: $\\frac{1}{2}$.\n\nFinal Answer: $\\frac{1}{2}$",
+        &["--reference", "0.5"],
+    );
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["answer"]["equivalent"], true);
 }
@@ -148,7 +151,10 @@ fn json_input_file_and_human_output() {
     assert!(s.contains("✓ step 0"), "{s}");
     assert!(s.contains("✗ step 1"), "{s}");
     assert!(s.contains("does not match reference 14"), "{s}");
-    assert!(s.contains("verdict: flagged (first error at step 1)"), "{s}");
+    assert!(
+        s.contains("verdict: flagged (first error at step 1)"),
+        "{s}"
+    );
     // Evidence is printed under the refuted item.
     let after = s.split("✗ step 1").nth(1).unwrap();
     assert!(after.contains("numeric"), "{s}");
@@ -205,9 +211,33 @@ fn hostile_inputs_give_verdicts_not_panics() {
 fn stdin_dash_and_problem_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = write_tmp(&dir, "problem.txt", b"What is 3 + 4?");
-    let out = run_with(&["-", "--problem", &p], Some(b"3 + 4 = 7\nThe answer is 7."));
+    let out = run_with(
+        &["-", "--problem", &p],
+        Some(b"3 + 4 = 7\nThe answer is 7."),
+    );
     assert_eq!(out.status.code(), Some(0));
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(s.starts_with("problem: What is 3 + 4?"), "{s}");
     assert!(s.contains("verdict: verified"), "{s}");
+}
+
+#[test]
+fn claims_and_smt2_go_to_z3() {
+    let text = "A square is never negative.\n\n```claim\nforall x:Int. x*x >= 0\n```\n\nAnd squares grow:\n\n```claim\nforall x:Int. x*x > x\n```\n\n```smt2\n(declare-const a Int)\n(assert (> a 2))\n(assert (< a 3))\n(check-sat)\n(exit)\n```\n\n```python\nprint('not run here')\n```";
+    let (code, v) = verify_json(text, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["verdict"], "flagged");
+    let verdicts = step_verdicts(&v);
+    assert_eq!(verdicts[1], "verified", "{v}");
+    assert_eq!(verdicts[3], "refuted", "{v}");
+    assert_eq!(v["first_error"], 3);
+    let cx = &v["steps"][3]["checks"][0]["evidence"]["counterexample"];
+    assert!(
+        cx.get("x").is_some(),
+        "counterexample in the claim's own names: {v}"
+    );
+    assert_eq!(v["steps"][4]["checks"][0]["checker"], "smt2");
+    assert_ne!(verdicts[4], "unchecked");
+    // Code blocks are not run by `verify`.
+    assert_eq!(verdicts[5], "unchecked");
 }

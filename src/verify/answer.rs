@@ -70,7 +70,14 @@ fn normalize(s: &str) -> String {
         if t.starts_with('$') && t.ends_with('$') && t.len() >= 2 {
             t = t[1..t.len() - 1].to_string();
         }
-        for w in ["\\boxed{", "\\text{", "\\textbf{", "\\mathrm{", "\\mathbf{", "\\mbox{"] {
+        for w in [
+            "\\boxed{",
+            "\\text{",
+            "\\textbf{",
+            "\\mathrm{",
+            "\\mathbf{",
+            "\\mbox{",
+        ] {
             if t.starts_with(w) && t.ends_with('}') && balanced_wrapper(&t[w.len() - 1..]) {
                 t = t[w.len()..t.len() - 1].to_string();
             }
@@ -163,15 +170,18 @@ fn strip_lhs_and_units(s: &str) -> String {
         }
     }
     // Trailing unit words after a number: `5 km`, `12 apples`, `5\text{ cm}`.
-    let t2 = t.replace("\\text{", " ").replace("\\mbox{", " ").replace('}', " ");
+    let t2 = t
+        .replace("\\text{", " ")
+        .replace("\\mbox{", " ")
+        .replace('}', " ");
     let words: Vec<&str> = t2.split_whitespace().collect();
     if words.len() >= 2 {
         let first = words[0];
         if parse_math(first).is_some()
             && words[1..].iter().all(|w| {
-                w.chars()
-                    .all(|c| c.is_alphabetic() || c == '/' || c == '^' || c.is_ascii_digit() || c == '.')
-                    && w.chars().next().is_some_and(|c| c.is_alphabetic())
+                w.chars().all(|c| {
+                    c.is_alphabetic() || c == '/' || c == '^' || c.is_ascii_digit() || c == '.'
+                }) && w.chars().next().is_some_and(|c| c.is_alphabetic())
             })
         {
             return first.to_string();
@@ -368,7 +378,9 @@ impl Rat {
     }
     fn add(self, o: Rat) -> Option<Rat> {
         Rat::new(
-            self.n.checked_mul(o.d)?.checked_add(o.n.checked_mul(self.d)?)?,
+            self.n
+                .checked_mul(o.d)?
+                .checked_add(o.n.checked_mul(self.d)?)?,
             self.d.checked_mul(o.d)?,
         )
     }
@@ -427,7 +439,9 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
             let (w, f) = s.split_once('.').unwrap_or((s, ""));
             let digits = format!("{w}{f}");
             if f.len() <= 30 {
-                if let (Ok(n), Some(d)) = (digits.parse::<i128>(), 10i128.checked_pow(f.len() as u32)) {
+                if let (Ok(n), Some(d)) =
+                    (digits.parse::<i128>(), 10i128.checked_pow(f.len() as u32))
+                {
                     return val_r(Rat::new(n, d)?);
                 }
             }
@@ -538,9 +552,9 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
             let x = vs.first()?;
             match f {
                 Fun::Sqrt => {
-                    let exact = x.exact.and_then(|r| {
-                        Rat::new(exact_sqrt(r.n)?, exact_sqrt(r.d)?)
-                    });
+                    let exact = x
+                        .exact
+                        .and_then(|r| Rat::new(exact_sqrt(r.n)?, exact_sqrt(r.d)?));
                     if x.approx < 0.0 {
                         return None;
                     }
@@ -566,7 +580,10 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
                     }
                 }
                 Fun::Abs => Val {
-                    exact: x.exact.map(|r| Rat { n: r.n.abs(), d: r.d }),
+                    exact: x.exact.map(|r| Rat {
+                        n: r.n.abs(),
+                        d: r.d,
+                    }),
                     approx: x.approx.abs(),
                 },
                 Fun::Floor | Fun::Ceil => {
