@@ -434,15 +434,24 @@ fn hostile_names_never_reach_python() {
     assert_verdict(&c, ItemVerdict::Unknown);
 }
 
-/// (a+b+c+d)^150 expands to ~585,000 terms: seconds of sympy work, well under the memory cap.
+/// (a+b+c+d)^150 expands to ~585,000 terms: seconds of sympy work. The pools that run it get a
+/// roomy memory cap so the deadline (not a MemoryError) is what stops it on any machine.
 fn slow_identity() -> MathItem {
     let sum = add(add(add(v("a"), v("b")), v("c")), v("d"));
     rel(pow(sum, n("150")), Rel::Eq, v("a"))
 }
 
+fn roomy_pool() -> NumericPool {
+    let opts = NumericOptions {
+        worker_memory_mb: 16 * 1024,
+        ..Default::default()
+    };
+    NumericPool::with_options(1, exe(), opts).unwrap()
+}
+
 #[test]
 fn deadline_kills_the_worker_and_the_pool_recovers() {
-    let p = NumericPool::new(1, exe()).unwrap();
+    let p = roomy_pool();
     p.warm_up().unwrap();
     let c = p
         .check(&slow_identity(), Duration::from_millis(1500))
@@ -457,8 +466,27 @@ fn deadline_kills_the_worker_and_the_pool_recovers() {
 }
 
 #[test]
+fn the_memory_cap_stops_a_runaway_without_taking_the_pool_down() {
+    // 256 MiB of address space: enough for the interpreter and sympy, not for the expansion.
+    let opts = NumericOptions {
+        worker_memory_mb: 256,
+        ..Default::default()
+    };
+    let p = NumericPool::with_options(1, exe(), opts).unwrap();
+    p.warm_up().unwrap();
+    let c = p.check(&slow_identity(), Duration::from_secs(300)).unwrap();
+    assert_verdict(&c, ItemVerdict::Unknown);
+    let why = &c.evidence.summary;
+    assert!(why.contains("memory") || why.contains("died"), "{why}");
+    let c = p
+        .check(&rel(mul(n("3"), n("4")), Rel::Eq, n("12")), DEADLINE)
+        .unwrap();
+    assert_verdict(&c, ItemVerdict::Verified);
+}
+
+#[test]
 fn a_worker_killed_mid_request_fails_only_its_request() {
-    let p = std::sync::Arc::new(NumericPool::new(1, exe()).unwrap());
+    let p = std::sync::Arc::new(roomy_pool());
     p.warm_up().unwrap();
     let pids = p.worker_pids();
     assert_eq!(pids.len(), 1);
