@@ -82,6 +82,10 @@ fn prose_math_is_cut_at_words() {
     assert!(sources("that is twice 3 + 4 = 14").is_empty());
     // Bare literal equalities claim nothing ("half of 10 = 5" cut to "10 = 5").
     assert!(sources("half of 10 = 5").is_empty());
+    assert_eq!(
+        sources("so 2 * 0.5 = 1 and 3^2 = 9 and gcd(12, 18) = 6."),
+        vec!["2 * 0.5 = 1", "3^2 = 9", "gcd(12, 18) = 6"]
+    );
     // Times written with x, and an 'x' variable in symbolic math.
     let it = math_items("It takes 2 x 0.5 = 1 bolt");
     assert_eq!(it.len(), 1);
@@ -99,9 +103,22 @@ fn currency_thousands_percent_units() {
     let it = math_items("She pays 20% * $50 = $10 today");
     assert_eq!(it.len(), 1);
     assert!(matches!(it[0].terms[0], Expr::Mul(..)));
-    let it = math_items("He ran 5 km + 3 km = 8 km");
-    // "5 km + 3 km": units break the run; only what parses without guessing remains.
-    assert!(it.iter().all(|m| m.terms.len() == 2));
+    // A unit word between like quantities is skipped.
+    let it = math_items("He ran 5 km + 3 km = 8 km today");
+    assert_eq!(it.len(), 1, "{it:?}");
+    assert_eq!(it[0].terms[1], int("8"));
+    assert_eq!(sources("3 apples + 4 apples = 7 apples"), vec!["3 + 4 = 7"]);
+    // Unlike quantities stay cut: "8 plants * 1/4 cup" is not one expression.
+    let it = math_items("She needs 8 plants * 1/4 cup of water = 2 cups.");
+    assert!(it.iter().all(|m| m.terms[0] != int("8")), "{it:?}");
+    // A compound quantity's first part is not the value: "2 hours 30 minutes".
+    assert!(sources("It takes 150/60 = 2 hours 30 minutes").is_empty());
+    // A run led by an operator continues prose ("4 pillow cases + 8 towels …").
+    assert!(sources("4 pillow cases + 8 towels + 2 sheets = 14 pieces").is_empty());
+    // A number set against percentages is prose.
+    assert!(sources("so 48 = 100% + 20% = 120% of the actual number").is_empty());
+    // Times of day are not subtraction problems.
+    assert!(sources("from 1:30 + 2 = 3:30 pm").is_empty());
 }
 
 #[test]

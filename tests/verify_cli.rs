@@ -241,3 +241,27 @@ fn claims_and_smt2_go_to_z3() {
     // Code blocks are not run by `verify`.
     assert_eq!(verdicts[5], "unchecked");
 }
+
+#[test]
+fn second_readings_of_sloppy_but_correct_writing() {
+    // A running calculation: 3/2 = 1.50, then 1.50 + 3.00 = 4.50.
+    let (code, v) = verify_json("So 1/2 off is $3/2 = $1.50+$3.00=$4.50 in total.", &[]);
+    assert_eq!(code, 0, "{v}");
+    let ev = v["steps"][0]["checks"][0]["evidence"]["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(ev.contains("running calculation"), "{ev}");
+    // `%` on a bare result whose other side has none: a unit.
+    let (code, v) = verify_json("The share is 0.25 * 100 = 25%.", &[]);
+    assert_eq!(code, 0, "{v}");
+    // `%` as a value still works.
+    let (code, _) = verify_json("One quarter: 1/4 = 25%.", &[]);
+    assert_eq!(code, 0);
+    // A float rendering from a calculator is read as ≈.
+    let (code, v) = verify_json("<<4.20+9.45+1.35=14.999999999999998>>", &[]);
+    assert_eq!(code, 0, "{v}");
+    // But a wrong running calculation is still refuted.
+    let (code, _) = verify_json("So $3/2 = $1.50+$3.00=$5.50 in total.", &[]);
+    assert_eq!(code, 1);
+}

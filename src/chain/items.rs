@@ -601,7 +601,9 @@ fn runs(text: &str) -> Vec<Run> {
                 && i + 1 < n
                 && cs[i + 1].is_ascii_digit()
                 && i > 0
-                && cs[i - 1].is_ascii_digit());
+                && cs[i - 1].is_ascii_digit())
+            // `gcd(12, 18)`: a comma inside an open bracket of the run.
+            || (c == ',' && cur.matches('(').count() > cur.matches(')').count());
         if in_run_char {
             if cur.trim().is_empty() && c != ' ' && c != '\t' {
                 cur_start_glued = i > 0
@@ -687,7 +689,7 @@ fn runs(text: &str) -> Vec<Run> {
                 Some(lower.clone()),
                 cur_start_glued,
                 glued_end,
-                next_nonspace(i).is_some_and(|q| q.is_ascii_digit()),
+                compound_quantity(&cs, i, &lower),
             );
             last_word = Some(lower);
             continue;
@@ -721,6 +723,34 @@ fn runs(text: &str) -> Vec<Run> {
         false,
     );
     out
+}
+
+/// Whether the word `word` ending at `i` is the first unit of a compound quantity: another number
+/// with its own unit follows (`2 hours 30 minutes`, `5 feet 3 inches`), so the number before
+/// `word` is only part of the value. Connectives (`= 1 and 3 apples`) never are.
+fn compound_quantity(cs: &[char], mut i: usize, word: &str) -> bool {
+    const CONNECTIVES: &[&str] = &[
+        "and", "or", "so", "then", "but", "while", "because", "since", "which", "is", "are", "was",
+        "were", "to", "for", "in", "on", "at", "with", "if", "when", "the", "a", "an",
+    ];
+    if CONNECTIVES.contains(&word) {
+        return false;
+    }
+    let n = cs.len();
+    while i < n && cs[i] == ' ' {
+        i += 1;
+    }
+    let start = i;
+    while i < n && cs[i].is_ascii_digit() {
+        i += 1;
+    }
+    if i == start {
+        return false;
+    }
+    while i < n && cs[i] == ' ' {
+        i += 1;
+    }
+    i < n && cs[i].is_alphabetic()
 }
 
 /// Whether, after the operator following position `i`, the next number carries the same unit
@@ -758,7 +788,7 @@ fn take_prose(text: &str, items: &mut Vec<Item>) {
         while t.ends_with('!') {
             t.pop();
         }
-        let t = balance_edges(t.trim());
+        let t = balance_edges(&t.split_whitespace().collect::<Vec<_>>().join(" "));
         if t.is_empty() {
             continue;
         }
