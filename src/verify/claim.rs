@@ -33,9 +33,11 @@ use std::fmt;
 
 /// Longest claim accepted, in bytes.
 pub const MAX_CLAIM_BYTES: usize = 64 * 1024;
-/// Deepest nesting (parentheses, prefix operators, quantifiers) accepted by the parser; keeps
-/// the recursive-descent parser and the Z3 encoder far from stack limits.
-pub const MAX_CLAIM_DEPTH: usize = 100;
+/// Deepest nesting accepted by the parser, counting parentheses, prefix operators, quantifiers
+/// and each link of an operator chain (`a + b + c` is two levels): bounds the depth of the
+/// claim's tree, so the parser, the evaluator, the Z3 encoder and `Drop` stay far from stack
+/// limits (a 10,000-term sum is a parse error, not a stack overflow).
+pub const MAX_CLAIM_DEPTH: usize = 200;
 /// Largest constant exponent (`x^n` is encoded as n multiplications).
 pub const MAX_CLAIM_EXPONENT: u32 = 64;
 
@@ -390,10 +392,13 @@ impl Parser {
 
     fn iff(&mut self) -> Result<Term, ParseError> {
         let mut a = self.implies()?;
+        let mark = self.depth;
         while self.eat("iff") {
+            self.enter()?; // each link of a chain is one more level of the tree
             let b = self.implies()?;
             a = Term::Logic(LogicOp::Iff, Box::new(a), Box::new(b));
         }
+        self.depth = mark;
         Ok(a)
     }
 
@@ -414,19 +419,25 @@ impl Parser {
 
     fn or(&mut self) -> Result<Term, ParseError> {
         let mut a = self.and()?;
+        let mark = self.depth;
         while self.eat("or") {
+            self.enter()?;
             let b = self.and()?;
             a = Term::Logic(LogicOp::Or, Box::new(a), Box::new(b));
         }
+        self.depth = mark;
         Ok(a)
     }
 
     fn and(&mut self) -> Result<Term, ParseError> {
         let mut a = self.not()?;
+        let mark = self.depth;
         while self.eat("and") {
+            self.enter()?;
             let b = self.not()?;
             a = Term::Logic(LogicOp::And, Box::new(a), Box::new(b));
         }
+        self.depth = mark;
         Ok(a)
     }
 
@@ -475,14 +486,17 @@ impl Parser {
 
     fn sum(&mut self) -> Result<Term, ParseError> {
         let mut a = self.prod()?;
+        let mark = self.depth;
         loop {
             let op = if self.eat("+") {
                 ArithOp::Add
             } else if self.eat("-") {
                 ArithOp::Sub
             } else {
+                self.depth = mark;
                 return Ok(a);
             };
+            self.enter()?;
             let b = self.prod()?;
             a = Term::Arith(op, Box::new(a), Box::new(b));
         }
@@ -490,6 +504,7 @@ impl Parser {
 
     fn prod(&mut self) -> Result<Term, ParseError> {
         let mut a = self.unary()?;
+        let mark = self.depth;
         loop {
             let op = if self.eat("*") {
                 ArithOp::Mul
@@ -500,8 +515,10 @@ impl Parser {
             } else if self.eat("mod") {
                 ArithOp::Mod
             } else {
+                self.depth = mark;
                 return Ok(a);
             };
+            self.enter()?;
             let b = self.unary()?;
             a = Term::Arith(op, Box::new(a), Box::new(b));
         }
@@ -948,6 +965,15 @@ mod tests {
             .contains("MAX_CLAIM_DEPTH"));
         let minus = format!("{}1 = 1", "-".repeat(10_000));
         assert!(parse(&minus).is_err());
+        let long_sum = format!("{} = 0", vec!["1"; 10_000].join(" + "));
+        assert!(parse(&long_sum)
+            .unwrap_err()
+            .message
+            .contains("MAX_CLAIM_DEPTH"));
+        let long_and = vec!["true"; 10_000].join(" and ");
+        assert!(parse(&long_and).is_err());
+        // A 150-term sum is fine.
+        assert!(parse(&format!("{} = 150", vec!["1"; 150].join(" + "))).is_ok());
     }
 
     #[test]
