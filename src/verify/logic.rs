@@ -1107,9 +1107,7 @@ pub fn check_claim(source: &str, timeout: Duration) -> Check {
                     return done(
                         ItemVerdict::Verified,
                         ev(
-                            format!(
-                                "proved over the stated ranges by a bit-vector encoding in which no overflow is possible"
-                            ),
+                            "proved over the stated ranges by a bit-vector encoding in which no overflow is possible",
                             Some("unsat (bit-vector)"),
                         ),
                     )
