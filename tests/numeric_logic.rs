@@ -752,3 +752,93 @@ fn looping_quantifiers_time_out_near_the_limit() {
         c.time_ms
     );
 }
+
+// ───────────────────────────── properties ─────────────────────────────
+
+#[test]
+fn pool_and_verdicts_are_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<NumericPool>();
+}
+
+/// A small random integer expression and its exact value (None when undefined, e.g. x/0).
+fn arb_expr() -> impl proptest::strategy::Strategy<Value = (Expr, Option<(i128, i128)>)> {
+    use proptest::prelude::*;
+    let leaf = (0i128..50).prop_map(|k| (n(&k.to_string()), Some((k, 1))));
+    leaf.prop_recursive(4, 24, 2, |inner| {
+        (inner.clone(), inner, 0..4u8).prop_map(|((a, va), (b, vb), op)| {
+            let value = va.zip(vb).and_then(|((p, q), (r, s))| match op {
+                0 => Some((p * s + r * q, q * s)),
+                1 => Some((p * s - r * q, q * s)),
+                2 => Some((p * r, q * s)),
+                _ if r == 0 => None,
+                _ => Some((p * s, q * r)),
+            });
+            let e = match op {
+                0 => add(a, b),
+                1 => Expr::Sub(Box::new(a), Box::new(b)),
+                2 => mul(a, b),
+                _ => div(a, b),
+            };
+            (e, value)
+        })
+    })
+}
+
+fn reduce((p, q): (i128, i128)) -> (i128, i128) {
+    let (mut a, mut b) = (p.abs(), q.abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    let g = a.max(1) * if q < 0 { -1 } else { 1 };
+    (p / g, q / g)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 48, ..Default::default() })]
+
+    /// Differential: sympy's verdict on `e = v` agrees with exact i128 rational arithmetic,
+    /// for the right value and for a wrong one.
+    #[test]
+    fn numeric_verdicts_match_exact_arithmetic((e, value) in arb_expr(), off in 1i128..5) {
+        if let Some(v) = value {
+            let (p, q) = reduce(v);
+            let lit = |p: i128, q: i128| {
+                let num = if p < 0 { Expr::Neg(Box::new(n(&(-p).to_string()))) } else { n(&p.to_string()) };
+                if q == 1 { num } else { div(num, n(&q.to_string())) }
+            };
+            let right = rel(e.clone(), Rel::Eq, lit(p, q));
+            let wrong = rel(e, Rel::Eq, lit(p + off * q, q));
+            let checks = pool().check_batch(&[right, wrong], DEADLINE).unwrap();
+            proptest::prop_assert_eq!(checks[0].verdict, ItemVerdict::Verified, "{:?}", checks[0].evidence);
+            proptest::prop_assert_eq!(checks[1].verdict, ItemVerdict::Refuted, "{:?}", checks[1].evidence);
+        } else {
+            let c = check(&rel(e, Rel::Eq, n("1")));
+            proptest::prop_assert_eq!(c.verdict, ItemVerdict::Unknown, "{:?}", c.evidence);
+        }
+    }
+
+    /// Any sequence of claim-language tokens gives a verdict (usually a parse error), never a
+    /// panic or a hang.
+    #[test]
+    fn random_claims_never_panic(toks in proptest::collection::vec(proptest::sample::select(vec![
+        "forall", "exists", "x", "y", ":", "Int", "Real", "Bool", ".", ",", "in", "[", "]", "(", ")",
+        "+", "-", "*", "/", "^", "2", "0", "mod", "div", "divides", "abs", "min", "max", "|", "=",
+        "!=", "<", "<=", ">", "and", "or", "not", "implies", "iff", "true", "1.5",
+    ]), 0..24)) {
+        let src = toks.join(" ");
+        let c = check_claim(&src, Duration::from_millis(300));
+        proptest::prop_assert_eq!(c.checker.as_str(), "logic");
+    }
+
+    /// The SMT-LIB pre-scan and Z3's parser never panic on random s-expression soup.
+    #[test]
+    fn random_smt2_never_panics(toks in proptest::collection::vec(proptest::sample::select(vec![
+        "(", ")", "assert", "declare-const", "x", "Int", "Bool", ">", "+", "1", "\"s\"", "|q|", ";c\n",
+        "check-sat", "exit", "forall", "((x Int))", "set-info", ":status", "sat", "unsat",
+    ]), 0..24)) {
+        let src = toks.join(" ");
+        let c = check_smt2(&src, Duration::from_millis(300));
+        proptest::prop_assert_eq!(c.checker.as_str(), "smt2");
+    }
+}
