@@ -696,7 +696,16 @@ fn smt2_blocks() {
     let sat = "(declare-const x Int)\n(assert (> x 3))\n(check-sat)\n(get-model)";
     let c = check_smt2(sat, Z3_TIMEOUT);
     assert_verdict(&c, ItemVerdict::Refuted);
-    assert!(c.evidence.counterexample.unwrap()["model"].contains('x'));
+    let cex = c.evidence.counterexample.unwrap();
+    let x: i64 = cex["x"].parse().expect("x as a number");
+    assert!(x > 3, "{cex:?}");
+    // A negative value is rendered as a number, not as `(- 5)`.
+    let neg = "(declare-const y Int)\n(assert (< y (- 4)))";
+    let c = check_smt2(neg, Z3_TIMEOUT);
+    let y: i64 = c.evidence.counterexample.unwrap()["y"]
+        .parse()
+        .expect("y as a number");
+    assert!(y < -4);
 
     let declared = format!("(set-info :status sat)\n{sat}");
     assert_verdict(&check_smt2(&declared, Z3_TIMEOUT), ItemVerdict::Verified);

@@ -1520,8 +1520,25 @@ pub fn check_smt2(source: &str, timeout: Duration) -> Check {
     };
     let model_map = |m: Option<String>| -> Option<BTreeMap<String, String>> {
         let m = m?;
-        let text: String = m.chars().take(2_000).collect();
-        Some(BTreeMap::from([("model".to_string(), text)]))
+        // Z3 prints one `name -> value` per line for constants; anything else (functions,
+        // multi-line values) falls back to the whole model text under `model`.
+        let pairs: Option<BTreeMap<String, String>> = m
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let (k, v) = l.split_once(" -> ")?;
+                let (k, v) = (k.trim(), v.trim());
+                (!k.is_empty() && !v.is_empty() && !v.contains('{'))
+                    .then(|| (k.to_string(), clean(v)))
+            })
+            .collect();
+        match pairs {
+            Some(p) if !p.is_empty() && p.len() <= 64 => Some(p),
+            _ => Some(BTreeMap::from([(
+                "model".to_string(),
+                m.chars().take(2_000).collect(),
+            )])),
+        }
     };
     match (r, expected) {
         (SatResult::Unknown, _) => {
