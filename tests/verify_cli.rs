@@ -265,3 +265,108 @@ fn second_readings_of_sloppy_but_correct_writing() {
     let (code, _) = verify_json("So $3/2 = $1.50+$3.00=$5.50 in total.", &[]);
     assert_eq!(code, 1);
 }
+
+/// The library API with the real worker binary: limits of `VerifyConfig`.
+mod limits {
+    use std::time::Duration;
+    use vibecheck::chain;
+    use vibecheck::verify::{ItemVerdict, Overall, StepVerdict, Verifier, VerifyConfig};
+
+    fn config() -> VerifyConfig {
+        VerifyConfig {
+            workers: 1,
+            worker_exe: Some(super::BIN.into()),
+            ..VerifyConfig::default()
+        }
+    }
+
+    #[test]
+    fn verifier_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Verifier>();
+    }
+
+    #[test]
+    fn item_and_step_limits_leave_notes() {
+        let v = Verifier::new(VerifyConfig {
+            max_items: 2,
+            ..config()
+        })
+        .unwrap();
+        let c = chain::parse("1 + 1 = 2\n2 + 2 = 4\n3 + 3 = 6\n4 + 4 = 9");
+        let r = v.verify(&c, None).unwrap();
+        let checks: Vec<_> = r.steps.iter().flat_map(|s| &s.checks).collect();
+        assert_eq!(checks.len(), 3, "{checks:?}");
+        assert_eq!(checks[2].checker, "limits");
+        assert!(checks[2].evidence.summary.contains("max_items"));
+        // The wrong last step was never checked, so nothing is refuted.
+        assert_eq!(r.verdict, Overall::Verified);
+        assert_eq!(r.steps[2].verdict, StepVerdict::Unknown);
+        assert_eq!(r.steps[3].verdict, StepVerdict::Unchecked);
+
+        let v = Verifier::new(VerifyConfig {
+            max_steps: 1,
+            ..config()
+        })
+        .unwrap();
+        let r = v.verify(&c, None).unwrap();
+        assert_eq!(r.steps[0].verdict, StepVerdict::Verified);
+        assert!(r.steps[1].checks[0].evidence.summary.contains("max_steps"));
+    }
+
+    #[test]
+    fn exhausted_budget_gives_timeouts_not_verdicts() {
+        let v = Verifier::new(VerifyConfig {
+            chain_budget: Duration::ZERO,
+            ..config()
+        })
+        .unwrap();
+        let c = chain::parse("1 + 1 = 3\n2 + 2 = 4");
+        let r = v.verify(&c, None).unwrap();
+        for s in &r.steps {
+            assert_eq!(s.verdict, StepVerdict::Unknown);
+            assert_eq!(s.checks[0].verdict, ItemVerdict::Timeout);
+        }
+        assert_eq!(r.verdict, Overall::Unverified);
+        assert_eq!(r.first_error, None);
+    }
+
+    #[test]
+    fn oversized_input_is_an_error() {
+        let v = Verifier::new(VerifyConfig {
+            max_input_bytes: 16,
+            ..config()
+        })
+        .unwrap();
+        let c = chain::parse("1 + 1 = 2 and this is far more than sixteen bytes");
+        let e = v.verify(&c, None).unwrap_err().to_string();
+        assert!(e.contains("limit"), "{e}");
+    }
+
+    #[test]
+    fn reference_from_the_chain_and_missing_answer() {
+        let v = Verifier::new(config()).unwrap();
+        let c =
+            chain::parse_input(r#"{"steps": ["2 + 2 = 4"], "answer": "4", "reference": "4.0"}"#)
+                .unwrap();
+        let r = v.verify(&c, None).unwrap();
+        assert_eq!(r.answer.equivalent, Some(true));
+        assert_eq!(r.verdict, Overall::Verified);
+        // A reference but no answer found: the answer does not match.
+        let c = chain::parse("2 + 2 = 4");
+        let r = v.verify(&c, Some("4")).unwrap();
+        assert_eq!(r.answer.extracted, None);
+        assert_eq!(r.answer.equivalent, Some(false));
+        assert_eq!(r.verdict, Overall::Flagged);
+    }
+}
+
+#[test]
+fn smt2_quantifier_loop_and_exit_are_bounded() {
+    let text = "```smt2\n(declare-fun f (Int) Int)\n(assert (forall ((x Int)) (> (f x) (f (+ x 1)))))\n(assert (forall ((x Int)) (< (f x) 0)))\n(check-sat)\n```\n\n```smt2\n(exit)\n```";
+    let (code, v) = verify_json(text, &["--item-timeout", "2"]);
+    assert!(code == 0 || code == 1, "{v}");
+    for s in v["steps"].as_array().unwrap() {
+        assert_ne!(s["verdict"], "unchecked", "{s}");
+    }
+}

@@ -198,7 +198,14 @@ impl VerifyConfig {
         if let Some(p) = std::env::var_os("VIBECHECK_WORKER_EXE") {
             return Ok(PathBuf::from(p));
         }
-        Ok(std::env::current_exe()?)
+        let exe = std::env::current_exe()?;
+        // A binary replaced on disk while running (a rebuild) is still reachable through
+        // /proc/self/exe on Linux; its old path no longer exists.
+        let proc_exe = std::path::Path::new("/proc/self/exe");
+        if !exe.exists() && proc_exe.exists() {
+            return Ok(proc_exe.to_path_buf());
+        }
+        Ok(exe)
     }
 }
 
