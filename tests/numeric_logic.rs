@@ -684,6 +684,13 @@ fn malformed_claims_are_unknown_with_a_reason() {
     assert_verdict(&c, ItemVerdict::Unknown);
     let c = claim("forall p: Bool. p + 1 > 0");
     assert_verdict(&c, ItemVerdict::Unknown);
+    // Text that would run code if anything eval'ed it is just a malformed claim / block.
+    for hostile in ["__import__('os').system('id')", "().__class__.__bases__"] {
+        assert_verdict(&claim(hostile), ItemVerdict::Unknown);
+        assert_verdict(&check_smt2(hostile, Z3_TIMEOUT), ItemVerdict::Unknown);
+    }
+    let c = check_smt2("(assert (__import__ \"os\"))", Z3_TIMEOUT);
+    assert_verdict(&c, ItemVerdict::Unknown);
 }
 
 #[test]
