@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use z3::ast::{Ast, Bool, Int, Real, BV};
-use z3::{Config, Context, SatResult, Solver};
+use z3::{Context, SatResult, Solver};
 
 /// Longest SMT-LIB block accepted, in bytes.
 pub const MAX_SMT2_BYTES: usize = 1 << 20;
@@ -63,35 +63,44 @@ fn init_z3() {
     ONCE.call_once(|| z3::set_global_param("memory_max_size", &Z3_MEMORY_MAX_MB.to_string()));
 }
 
-/// Runs `f` in a fresh Z3 context with Z3's timeout and a watchdog that interrupts the
-/// context at `timeout`. Returns `f`'s result and whether the watchdog fired.
+/// Runs `f` against this thread's Z3 context with a watchdog that interrupts the context at
+/// `timeout`. Returns `f`'s result and whether the watchdog fired (read after the watchdog
+/// thread has been joined, so a late interrupt is never missed).
 fn with_watchdog<R: Send + Sync>(
     timeout: Duration,
     f: impl FnOnce() -> R + Send + Sync,
 ) -> (R, bool) {
-    init_z3();
-    let mut cfg = Config::new();
-    cfg.set_timeout_msec(timeout.as_millis().max(1) as u64);
-    cfg.set_model_generation(true);
-    z3::with_z3_config(&cfg, move || {
-        let ctx = Context::thread_local();
-        let handle = ctx.handle();
-        let fired = AtomicBool::new(false);
-        let (done_tx, done_rx) = mpsc::channel::<()>();
-        std::thread::scope(|s| {
-            let fired = &fired;
-            let handle = &handle;
-            s.spawn(move || {
-                if let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(timeout) {
-                    fired.store(true, Ordering::SeqCst);
-                    handle.interrupt();
-                }
-            });
-            let r = f();
-            drop(done_tx);
-            (r, fired.load(Ordering::SeqCst))
-        })
-    })
+    let ctx = Context::thread_local();
+    let handle = ctx.handle();
+    let fired = AtomicBool::new(false);
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let r = std::thread::scope(|s| {
+        let fired = &fired;
+        let handle = &handle;
+        s.spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(timeout) {
+                fired.store(true, Ordering::SeqCst);
+                handle.interrupt();
+            }
+        });
+        let r = f();
+        drop(done_tx);
+        r
+    });
+    (r, fired.load(Ordering::SeqCst))
+}
+
+/// A solver on this thread's context with Z3's own `timeout` set (our watchdog is the real
+/// limit; Z3's timer overshoots).
+fn new_solver(timeout: Duration) -> Solver {
+    let solver = Solver::new();
+    let mut p = z3::Params::new();
+    p.set_u32(
+        "timeout",
+        timeout.as_millis().clamp(1, u32::MAX as u128) as u32,
+    );
+    solver.set_params(&p);
+    solver
 }
 
 /// How long past a query's timeout the caller keeps waiting for an interrupted Z3 to return.
@@ -114,7 +123,48 @@ enum Z3Fail {
     Busy,
 }
 
-/// Runs `f` (which uses Z3) on its own thread with [`with_watchdog`], waiting at most
+/// Most idle Z3 query threads kept for reuse. Each keeps its Z3 context between queries, which
+/// saves the context set-up (the larger part of a small claim's latency); a thread whose query
+/// was interrupted is retired, so an interrupted context is never reused.
+pub const MAX_IDLE_Z3_THREADS: usize = 8;
+
+type Z3Job = Box<dyn FnOnce() -> bool + Send>;
+
+static IDLE_Z3: std::sync::Mutex<Vec<mpsc::Sender<Z3Job>>> = std::sync::Mutex::new(Vec::new());
+
+/// Hands `job` to an idle Z3 query thread, or starts one.
+fn dispatch(mut job: Z3Job) -> bool {
+    loop {
+        let idle = IDLE_Z3.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match idle {
+            Some(tx) => match tx.send(job) {
+                Ok(()) => return true,
+                Err(mpsc::SendError(j)) => job = j, // that thread is gone; try another
+            },
+            None => {
+                let (tx, rx) = mpsc::channel::<Z3Job>();
+                let own_tx = tx.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("z3-query".into())
+                    .stack_size(Z3_STACK_BYTES)
+                    .spawn(move || {
+                        init_z3();
+                        while let Ok(job) = rx.recv() {
+                            let interrupted = job();
+                            let mut idle = IDLE_Z3.lock().unwrap_or_else(|p| p.into_inner());
+                            if interrupted || idle.len() >= MAX_IDLE_Z3_THREADS {
+                                return;
+                            }
+                            idle.push(own_tx.clone());
+                        }
+                    });
+                return spawned.is_ok() && tx.send(job).is_ok();
+            }
+        }
+    }
+}
+
+/// Runs `f` (which uses Z3) on a Z3 query thread under [`with_watchdog`], waiting at most
 /// `timeout + Z3_GRACE` for it.
 fn z3_call<R: Send + Sync + 'static>(
     timeout: Duration,
@@ -128,20 +178,18 @@ fn z3_call<R: Send + Sync + 'static>(
     let state = Arc::new(Mutex::new((false, false)));
     let state2 = state.clone();
     let (tx, rx) = mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("z3-query".into())
-        .stack_size(Z3_STACK_BYTES)
-        .spawn(move || {
-            let r = with_watchdog(timeout, f);
-            let mut st = state2.lock().unwrap_or_else(|p| p.into_inner());
-            if st.1 {
-                DETACHED.fetch_sub(1, Ordering::SeqCst);
-            } else {
-                st.0 = true;
-                let _ = tx.send(r);
-            }
-        });
-    if spawned.is_err() {
+    let job: Z3Job = Box::new(move || {
+        let (r, fired) = with_watchdog(timeout, f);
+        let mut st = state2.lock().unwrap_or_else(|p| p.into_inner());
+        if st.1 {
+            DETACHED.fetch_sub(1, Ordering::SeqCst);
+        } else {
+            st.0 = true;
+            let _ = tx.send((r, fired));
+        }
+        fired
+    });
+    if !dispatch(job) {
         return Err(Z3Fail::Busy);
     }
     match rx.recv_timeout(timeout + Z3_GRACE) {
@@ -535,7 +583,7 @@ fn z3_claim(term: &Term, timeout: Duration) -> Outcome {
     let call = z3_call(timeout, move || -> Result<Outcome, String> {
         let term = &term;
         let mut enc = Enc { scopes: Vec::new() };
-        let solver = Solver::new();
+        let solver = new_solver(timeout);
         let (foralls, body) = peel(term, Quant::Forall);
         if foralls.is_empty() {
             if let Term::Quant(Quant::Exists, _, _) = term {
@@ -872,7 +920,7 @@ fn bv_claim(
         }
         let p = enc.b(body)?;
         let faithful = Bool::and(&enc.ok);
-        let solver = Solver::new();
+        let solver = new_solver(timeout);
         solver.assert(Bool::and(&cons));
         // A counterexample, or a point where the machine arithmetic is not integer arithmetic.
         solver.assert(Bool::or(&[p.not(), faithful.not()]));
@@ -1456,7 +1504,7 @@ pub fn check_smt2(source: &str, timeout: Duration) -> Check {
     let call = z3_call(
         timeout,
         move || -> Result<(SatResult, Option<String>, Option<String>), String> {
-            let solver = Solver::new();
+            let solver = new_solver(timeout);
             solver.from_string(kept.as_str());
             let ctx = Context::thread_local();
             // SAFETY: the context is alive for the whole closure; Z3_get_error_code only reads it.
