@@ -858,3 +858,23 @@ proptest::proptest! {
         proptest::prop_assert_eq!(c.checker.as_str(), "smt2");
     }
 }
+
+#[test]
+fn claims_beyond_z3_time_out_near_the_limit() {
+    // No witness exists (Fermat, n = 3) and an exists claim has no bounded fallback.
+    let limit = Duration::from_secs(2);
+    let c = check_claim(
+        "exists x, y, z: Int. x > 0 and y > 0 and z > 0 and x^3 + y^3 = z^3",
+        limit,
+    );
+    assert_verdict(&c, ItemVerdict::Timeout);
+    assert!(
+        c.time_ms < (limit.as_secs_f64() * 1e3) + 10_000.0,
+        "took {} ms",
+        c.time_ms
+    );
+    // Nested quantifiers are handled by Z3 itself.
+    let c = claim("forall x: Int. exists y: Int. y*y*y = x");
+    assert_verdict(&c, ItemVerdict::Refuted);
+    assert!(c.evidence.counterexample.unwrap().contains_key("x"));
+}
