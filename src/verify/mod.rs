@@ -5,6 +5,10 @@
 //! with evidence; `Err` is reserved for infrastructure failures (a worker could not start, …).
 //! Verifiers never call the model.
 
+pub mod claim;
+pub mod logic;
+pub mod numeric;
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -1,0 +1,1 @@
+//! The claim language: parser and Z3 encoding. Work in progress.
