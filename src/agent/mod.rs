@@ -343,11 +343,11 @@ pub fn solve(
         let s = samples::parse_samples(problem);
         style = s.style;
         tests = s.tests;
+        let from_statement = tests.len();
         samples::merge(&mut tests, opts.tests.iter().cloned());
         progress(Progress::Message(format!(
-            "code problem: {} test(s) ({} from the statement)",
-            tests.len(),
-            tests.len().min(tests.iter().filter(|t| t.name.starts_with("sample-")).count())
+            "code problem: {} test(s), {from_statement} from the statement",
+            tests.len()
         )));
     }
     let task = match kind {
