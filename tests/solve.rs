@@ -140,8 +140,10 @@ async fn completions(State(script): State<Arc<Script>>, Json(body): Json<Value>)
             .enumerate()
             .map(|(i, t)| json!({"index": i, "message": {"role": "assistant", "content": t}, "finish_reason": "stop"}))
             .collect();
-        Json(json!({"id": "c", "object": "chat.completion", "created": 0, "model": "scripted",
-                    "choices": choices, "usage": usage}))
+        Json(
+            json!({"id": "c", "object": "chat.completion", "created": 0, "model": "scripted",
+                    "choices": choices, "usage": usage}),
+        )
         .into_response()
     }
 }
@@ -179,12 +181,7 @@ fn vibecheck(args: &[&str], stdin: Option<&str>) -> Run {
     let mut child = cmd.spawn().expect("spawn vibecheck");
     if let Some(s) = stdin {
         use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(s.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
     }
     // Read the pipes on threads so a chatty child cannot block on a full pipe.
     let mut so = child.stdout.take().unwrap();
@@ -280,7 +277,9 @@ fn wrong_arithmetic_step_is_fed_back_and_the_corrected_chain_is_verified() {
         .filter(|c| c["verdict"] == "refuted")
         .collect();
     assert!(
-        refuted.iter().any(|c| c["item"].as_str().unwrap().contains("54")),
+        refuted
+            .iter()
+            .any(|c| c["item"].as_str().unwrap().contains("54")),
         "{refuted:?}"
     );
     // Evidence of the final verdict: passed checks, including the answer against the reference.
@@ -292,7 +291,11 @@ fn wrong_arithmetic_step_is_fed_back_and_the_corrected_chain_is_verified() {
     assert_eq!(prompts.len(), 2);
     // First prompt: VibeThinker's format, a single user turn.
     assert!(prompts[0].starts_with(problem));
-    assert!(prompts[0].trim_end().ends_with(VIBETHINKER_END), "{}", prompts[0]);
+    assert!(
+        prompts[0].trim_end().ends_with(VIBETHINKER_END),
+        "{}",
+        prompts[0]
+    );
     let msgs = server.requests()[0]["messages"].as_array().unwrap().len();
     assert_eq!(msgs, 1, "one user turn, no system prompt");
     // The retry prompt quotes the failing step and the verifier's evidence (the computed 56),
@@ -302,9 +305,17 @@ fn wrong_arithmetic_step_is_fed_back_and_the_corrected_chain_is_verified() {
     assert!(retry.contains("56"), "{retry}");
     assert!(retry.contains("Step 1"), "{retry}");
     assert!(retry.contains("49, is not the correct answer"), "{retry}");
-    assert!(!retry.contains("51"), "the reference leaked into the retry prompt:\n{retry}");
+    assert!(
+        !retry.contains("51"),
+        "the reference leaked into the retry prompt:\n{retry}"
+    );
     assert!(retry.trim_end().ends_with(VIBETHINKER_END));
-    assert_eq!(r["attempts"][1]["feedback"].as_str().map(|f| retry.contains(f)), Some(true));
+    assert_eq!(
+        r["attempts"][1]["feedback"]
+            .as_str()
+            .map(|f| retry.contains(f)),
+        Some(true)
+    );
     // Progress went to stderr.
     assert!(run.stderr.contains("attempt 1/3"), "{}", run.stderr);
     assert!(run.stderr.contains("attempt 2/3"), "{}", run.stderr);
@@ -331,7 +342,10 @@ fn code_failing_a_sample_is_retried_with_the_test_and_the_fix_passes() {
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     assert_eq!(r["kind"], "code", "detected from the statement's samples");
     assert_eq!(r["verdict"], "verified");
-    assert_eq!(r["tests"], 3, "two samples from the statement + one from --tests");
+    assert_eq!(
+        r["tests"], 3,
+        "two samples from the statement + one from --tests"
+    );
     assert_eq!(verdicts(&r), ["flagged", "verified"]);
     let j0 = &r["attempts"][0]["code"]["judge"];
     assert_eq!(j0["verdict"], "WA");
@@ -344,7 +358,10 @@ fn code_failing_a_sample_is_retried_with_the_test_and_the_fix_passes() {
     assert_eq!(prompts.len(), 2);
     assert!(prompts[0].contains("```python"), "{}", prompts[0]);
     let retry = &prompts[1];
-    assert!(retry.contains("print(a - b)"), "quotes the failing program:\n{retry}");
+    assert!(
+        retry.contains("print(a - b)"),
+        "quotes the failing program:\n{retry}"
+    );
     assert!(retry.contains("sample-1"), "{retry}");
     assert!(retry.contains("WA"), "{retry}");
     assert!(retry.contains("2 3"), "the failing input:\n{retry}");
@@ -373,7 +390,10 @@ fn a_claim_z3_refutes_flags_the_chain() {
     assert_eq!(claim["verdict"], "refuted", "{claim}");
     let cx = &claim["evidence"]["counterexample"];
     let n: i64 = cx["n"].as_str().unwrap().trim().parse().unwrap();
-    assert!(n * n <= n, "the counterexample n = {n} must falsify n*n > n");
+    assert!(
+        n * n <= n,
+        "the counterexample n = {n} must falsify n*n > n"
+    );
     // The arithmetic step itself was fine.
     assert!(checks.iter().any(|c| c["verdict"] == "verified"));
     assert_eq!(r["stopped"], "attempts_exhausted");
@@ -452,7 +472,11 @@ fn nothing_checked_is_never_verified() {
     assert_eq!(r["kind"], "code");
     assert_eq!(r["verdict"], "unverified");
     assert_eq!(r["tests"], 0);
-    assert!(r["evidence"].as_array().unwrap().iter().all(|c| c["verdict"] != "verified"));
+    assert!(r["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["verdict"] != "verified"));
 }
 
 #[test]
@@ -483,17 +507,35 @@ fn human_output_and_errors() {
     assert_eq!(empty.code, 2);
     assert!(empty.stderr.contains("empty"), "{}", empty.stderr);
     let zero = vibecheck(
-        &["solve", "1+1?", "--openai-url", &server.url, "--attempts", "0"],
+        &[
+            "solve",
+            "1+1?",
+            "--openai-url",
+            &server.url,
+            "--attempts",
+            "0",
+        ],
         None,
     );
     assert_eq!(zero.code, 2);
     assert!(zero.stderr.contains("--attempts"), "{}", zero.stderr);
     let bad_tests = vibecheck(
-        &["solve", "x", "--openai-url", &server.url, "--tests", "/nonexistent/dir"],
+        &[
+            "solve",
+            "x",
+            "--openai-url",
+            &server.url,
+            "--tests",
+            "/nonexistent/dir",
+        ],
         None,
     );
     assert_eq!(bad_tests.code, 2);
-    assert!(bad_tests.stderr.contains("/nonexistent/dir"), "{}", bad_tests.stderr);
+    assert!(
+        bad_tests.stderr.contains("/nonexistent/dir"),
+        "{}",
+        bad_tests.stderr
+    );
     let down = vibecheck(
         &[
             "solve",
@@ -554,8 +596,7 @@ fn demo_gguf_model_runs_end_to_end() {
         .map(PathBuf::from)
         .or_else(|| {
             let home = std::env::var_os("HOME")?;
-            let p = Path::new(&home)
-                .join(".local/share/vibecheck/SmolLM2-135M-Instruct.Q4_1.gguf");
+            let p = Path::new(&home).join(".local/share/vibecheck/SmolLM2-135M-Instruct.Q4_1.gguf");
             p.exists().then_some(p)
         });
     let Some(path) = path.filter(|p| p.exists()) else {
@@ -585,7 +626,75 @@ fn demo_gguf_model_runs_end_to_end() {
     let v = r["verdict"].as_str().unwrap();
     assert_eq!(run.code == 0, v == "verified");
     if v == "verified" {
-        assert!(r["evidence"].as_array().unwrap().iter().any(|c| c["verdict"] == "verified"));
+        assert!(r["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["verdict"] == "verified"));
     }
     assert_eq!(r["attempts"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn stress_counterexample_becomes_retry_feedback() {
+    let problem = std::fs::read_to_string(fixture("examples/solve/code.md")).unwrap();
+    let server = Scripted::start(&[
+        // Passes both samples (n <= 4) but only looks at the first four numbers.
+        "```python\nn = int(input())\na = list(map(int, input().split()))\nb = sorted(a[:4])\nprint(b[-1] + b[-2])\n```",
+        // The brute force: every pair.
+        "```python\nn = int(input())\na = list(map(int, input().split()))\nprint(max(a[i] + a[j] for i in range(n) for j in range(n) if i != j))\n```",
+        // The generator: seed from argv or stdin.
+        "```python\nimport random, sys\nseed = int(sys.argv[1]) if len(sys.argv) > 1 else int(input())\nrandom.seed(seed)\nn = random.randint(2, 6)\nprint(n)\nprint(*[random.randint(-10, 10) for _ in range(n)])\n```",
+        // The fix.
+        "```python\nn = int(input())\na = sorted(map(int, input().split()))\nprint(a[-1] + a[-2])\n```",
+    ]);
+    let run = solve(
+        &server,
+        &problem,
+        &["--stress", "--stress-iterations", "30"],
+    );
+    let r = run.json();
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    assert_eq!(r["kind"], "code");
+    assert_eq!(verdicts(&r), ["flagged", "verified"]);
+    let first = &r["attempts"][0]["code"];
+    assert_eq!(
+        first["judge"]["verdict"], "AC",
+        "the buggy program passes the samples"
+    );
+    let cx = &first["stress"]["counterexample"];
+    assert!(cx.is_object(), "stress found no counterexample: {first}");
+    let input = cx["input"].as_str().unwrap();
+    let n: usize = input.lines().next().unwrap().trim().parse().unwrap();
+    assert!(
+        n > 4,
+        "a counterexample needs more than four numbers: {input:?}"
+    );
+    let second = &r["attempts"][1]["code"];
+    assert!(second["stress"]["counterexample"].is_null(), "{second}");
+    // A stress run without a counterexample is bounded evidence, not a passed check.
+    let stress_check = r["attempts"][1]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["checker"] == "stress")
+        .cloned()
+        .unwrap();
+    assert_eq!(stress_check["verdict"], "checked_bounded");
+
+    let prompts = server.prompts();
+    assert_eq!(
+        prompts.len(),
+        4,
+        "solution, brute force, generator, retry (helpers reused)"
+    );
+    assert!(prompts[1].contains("brute-force"), "{}", prompts[1]);
+    assert!(prompts[2].contains("seed"), "{}", prompts[2]);
+    let retry = &prompts[3];
+    assert!(retry.contains("Random testing found an input"), "{retry}");
+    assert!(
+        retry.contains(input.trim()),
+        "the counterexample input:\n{retry}"
+    );
+    assert!(retry.contains("b = sorted(a[:4])"), "{retry}");
 }

@@ -49,7 +49,9 @@ pub fn extract_code(text: &str, want: Lang) -> Option<(Lang, String)> {
     let mut lines = body.lines();
     while let Some(line) = lines.next() {
         let t = line.trim_start();
-        let Some(tag) = t.strip_prefix("```") else { continue };
+        let Some(tag) = t.strip_prefix("```") else {
+            continue;
+        };
         let tag = tag.trim().to_string();
         let mut src = String::new();
         let mut closed = false;
@@ -215,10 +217,19 @@ mod tests {
     #[test]
     fn extracts_the_right_block() {
         let t = "<think>try ```python\nprint(0)\n```</think>\nHere:\n```cpp\nint main(){}\n```\nand\n```python\nprint(1)\n```\n";
-        assert_eq!(extract_code(t, Lang::Python), Some((Lang::Python, "print(1)\n".into())));
-        assert_eq!(extract_code(t, Lang::Cpp), Some((Lang::Cpp, "int main(){}\n".into())));
+        assert_eq!(
+            extract_code(t, Lang::Python),
+            Some((Lang::Python, "print(1)\n".into()))
+        );
+        assert_eq!(
+            extract_code(t, Lang::Cpp),
+            Some((Lang::Cpp, "int main(){}\n".into()))
+        );
         let untagged = "```\nx = input()\n```";
-        assert_eq!(extract_code(untagged, Lang::Python).unwrap().0, Lang::Python);
+        assert_eq!(
+            extract_code(untagged, Lang::Python).unwrap().0,
+            Lang::Python
+        );
         let cut = "```python\nprint(2)\n";
         assert_eq!(extract_code(cut, Lang::Python).unwrap().1, "print(2)\n");
         assert_eq!(extract_code("no code here", Lang::Python), None);
@@ -228,9 +239,21 @@ mod tests {
     #[test]
     fn judge_results_become_checks() {
         let tests = vec![
-            TestCase { name: "a".into(), input: "1".into(), answer: Some("2".into()) },
-            TestCase { name: "b".into(), input: "2".into(), answer: None },
-            TestCase { name: "c".into(), input: "3".into(), answer: Some("6".into()) },
+            TestCase {
+                name: "a".into(),
+                input: "1".into(),
+                answer: Some("2".into()),
+            },
+            TestCase {
+                name: "b".into(),
+                input: "2".into(),
+                answer: None,
+            },
+            TestCase {
+                name: "c".into(),
+                input: "3".into(),
+                answer: Some("6".into()),
+            },
         ];
         let r = |name: &str, verdict| TestResult {
             name: name.into(),
@@ -242,10 +265,24 @@ mod tests {
         let report = JudgeReport {
             verdict: Verdict::WA,
             compile_output: None,
-            tests: vec![r("a", Verdict::AC), r("b", Verdict::AC), r("c", Verdict::WA)],
+            tests: vec![
+                r("a", Verdict::AC),
+                r("b", Verdict::AC),
+                r("c", Verdict::WA),
+            ],
         };
-        let v: Vec<_> = judge_checks(&report, &tests).iter().map(|c| c.verdict).collect();
-        assert_eq!(v, [ItemVerdict::Verified, ItemVerdict::Unknown, ItemVerdict::Refuted]);
+        let v: Vec<_> = judge_checks(&report, &tests)
+            .iter()
+            .map(|c| c.verdict)
+            .collect();
+        assert_eq!(
+            v,
+            [
+                ItemVerdict::Verified,
+                ItemVerdict::Unknown,
+                ItemVerdict::Refuted
+            ]
+        );
         let ce = JudgeReport {
             verdict: Verdict::CE,
             compile_output: Some("error: expected ';'".into()),

@@ -127,7 +127,11 @@ pub fn math(a: &Attempt) -> String {
             }
             let _ = writeln!(out, "- Step {} of the attempt:", step.index + 1);
             out.push_str(&quote(&step.text));
-            for c in step.checks.iter().filter(|c| c.verdict == ItemVerdict::Refuted) {
+            for c in step
+                .checks
+                .iter()
+                .filter(|c| c.verdict == ItemVerdict::Refuted)
+            {
                 if items >= MAX_FEEDBACK_ITEMS {
                     break;
                 }
@@ -235,7 +239,11 @@ pub fn code_feedback(a: &Attempt, tests: &[TestCase]) -> String {
             }
         }
     }
-    if let Some(cx) = outcome.stress.as_ref().and_then(|s| s.counterexample.as_ref()) {
+    if let Some(cx) = outcome
+        .stress
+        .as_ref()
+        .and_then(|s| s.counterexample.as_ref())
+    {
         let t = code::counterexample_test(cx);
         let _ = writeln!(
             out,

@@ -17,7 +17,7 @@ pub mod vote;
 
 use crate::chain::{self, Chain};
 use crate::model::{ChatMessage, GenEvent, Generation, Generator, SamplingParams, StopReason};
-use crate::verify::{self, Check, Evidence, ItemVerdict, Overall, VerifyReport, Verifier};
+use crate::verify::{self, Check, Evidence, ItemVerdict, Overall, Verifier, VerifyReport};
 use anyhow::{bail, Context};
 use code::CodeOutcome;
 use prompts::{render, Prompts};
@@ -135,11 +135,20 @@ impl Default for SolveOptions {
 #[serde(rename_all = "snake_case")]
 pub enum Progress {
     /// Attempt `k` of at most `n` is starting.
-    Attempt { k: usize, n: usize },
+    Attempt {
+        k: usize,
+        n: usize,
+    },
     /// Tokens generated so far in this attempt (all samples) and the decode speed.
-    Tokens { count: usize, per_second: f64 },
+    Tokens {
+        count: usize,
+        per_second: f64,
+    },
     /// Checks of this attempt so far.
-    Checks { passed: usize, failed: usize },
+    Checks {
+        passed: usize,
+        failed: usize,
+    },
     Message(String),
 }
 
@@ -355,7 +364,14 @@ pub fn solve(
             &prompts.math,
             &[
                 ("problem", problem),
-                ("claims", if opts.claims { feedback::CLAIMS_NOTE } else { "" }),
+                (
+                    "claims",
+                    if opts.claims {
+                        feedback::CLAIMS_NOTE
+                    } else {
+                        ""
+                    },
+                ),
             ],
         ),
         Kind::Code => {
@@ -664,11 +680,16 @@ impl Controller<'_> {
                 time_ms: 0.0,
             });
         }
-        a.answer = report.answer.extracted.clone().or_else(|| chain.answer.clone());
+        a.answer = report
+            .answer
+            .extracted
+            .clone()
+            .or_else(|| chain.answer.clone());
         let mut proposed = report.verdict;
         if a.answer.is_none() && proposed == Overall::Verified {
-            a.notes
-                .push("no final answer found: the steps checked out but nothing was concluded".into());
+            a.notes.push(
+                "no final answer found: the steps checked out but nothing was concluded".into(),
+            );
             proposed = Overall::Unverified;
         }
         if a.stop != StopReason::Eos && a.stop != StopReason::StopString {
@@ -865,7 +886,10 @@ mod tests {
         for checks in [
             vec![],
             vec![check(ItemVerdict::Unknown)],
-            vec![check(ItemVerdict::CheckedBounded), check(ItemVerdict::Timeout)],
+            vec![
+                check(ItemVerdict::CheckedBounded),
+                check(ItemVerdict::Timeout),
+            ],
         ] {
             assert_eq!(
                 settle_verdict(Overall::Verified, &checks, &mut notes),
@@ -874,8 +898,14 @@ mod tests {
         }
         assert_eq!(notes.len(), 3);
         let ok = [check(ItemVerdict::Verified)];
-        assert_eq!(settle_verdict(Overall::Verified, &ok, &mut notes), Overall::Verified);
-        assert_eq!(settle_verdict(Overall::Flagged, &[], &mut notes), Overall::Flagged);
+        assert_eq!(
+            settle_verdict(Overall::Verified, &ok, &mut notes),
+            Overall::Verified
+        );
+        assert_eq!(
+            settle_verdict(Overall::Flagged, &[], &mut notes),
+            Overall::Flagged
+        );
     }
 
     fn attempt(answer: Option<&str>, verdict: Overall, checks: Vec<Check>) -> Attempt {
@@ -936,9 +966,20 @@ mod tests {
         let attempts = vec![
             attempt(Some("15"), Overall::Unverified, vec![]),
             attempt(Some("12"), Overall::Verified, v()),
-            attempt(Some("15"), Overall::Flagged, vec![check(ItemVerdict::Refuted)]),
+            attempt(
+                Some("15"),
+                Overall::Flagged,
+                vec![check(ItemVerdict::Refuted)],
+            ),
         ];
-        let r = decide(attempts, Kind::Code, "t".into(), 0, StopCause::Verified, SolveUsage::default());
+        let r = decide(
+            attempts,
+            Kind::Code,
+            "t".into(),
+            0,
+            StopCause::Verified,
+            SolveUsage::default(),
+        );
         assert_eq!(r.verdict, Overall::Verified);
         assert_eq!(r.answer.as_deref(), Some("12"));
         assert_eq!(r.chosen, Some(1));
@@ -946,7 +987,14 @@ mod tests {
             attempt(Some("15"), Overall::Verified, v()),
             attempt(Some("12"), Overall::Verified, v()),
         ];
-        let r = decide(attempts, Kind::Code, "t".into(), 0, StopCause::Verified, SolveUsage::default());
+        let r = decide(
+            attempts,
+            Kind::Code,
+            "t".into(),
+            0,
+            StopCause::Verified,
+            SolveUsage::default(),
+        );
         assert_eq!(r.verdict, Overall::Flagged);
         assert!(r.notes[0].contains("different answers"));
     }

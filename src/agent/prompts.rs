@@ -131,7 +131,8 @@ fn strip_comment(text: &str) -> &str {
 /// Replaces every `{{name}}` whose name is in `vars` with its value, in one left-to-right pass.
 /// Unknown placeholders are kept as written; the result has surrounding whitespace trimmed.
 pub fn render(template: &str, vars: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len() + vars.iter().map(|v| v.1.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(template.len() + vars.iter().map(|v| v.1.len()).sum::<usize>());
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
@@ -168,9 +169,9 @@ mod tests {
         let p = Prompts::builtin();
         let s = render(&p.math, &[("problem", "What is 2+3?"), ("claims", "")]);
         assert!(s.starts_with("What is 2+3?"));
-        assert!(s.ends_with(
-            "Let's think step by step and output the final answer within \\boxed{}."
-        ));
+        assert!(
+            s.ends_with("Let's think step by step and output the final answer within \\boxed{}.")
+        );
         assert!(!s.contains("<!--"));
     }
 
@@ -184,7 +185,11 @@ mod tests {
     #[test]
     fn prompt_dir_overrides_and_validates() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("math.md"), "<!-- doc -->\nSolve: {{problem}}").unwrap();
+        std::fs::write(
+            dir.path().join("math.md"),
+            "<!-- doc -->\nSolve: {{problem}}",
+        )
+        .unwrap();
         let p = Prompts::load(Some(dir.path())).unwrap();
         assert_eq!(p.math, "Solve: {{problem}}");
         assert_eq!(p.code, Prompts::builtin().code);

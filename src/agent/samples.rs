@@ -36,8 +36,12 @@ pub struct Samples {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Header {
     /// A sample input header; `explicit` when the header itself says sample/example.
-    Input { explicit: bool },
-    Output { explicit: bool },
+    Input {
+        explicit: bool,
+    },
+    Output {
+        explicit: bool,
+    },
     /// "Examples", "Sample tests", …: the plain Input/Output headers after it are samples.
     Examples,
     /// "Note", "Explanation", "Constraints", …: ends a block.
@@ -81,11 +85,19 @@ fn classify(line: &str) -> Option<Header> {
         "sample output" | "example output" | "output example" | "sample out" => {
             return Some(Header::Output { explicit: true })
         }
-        "example" | "examples" | "sample" | "samples" | "sample test" | "sample tests"
-        | "sample test cases" | "sample testcases" | "example tests" | "sample cases"
-        | "sample input and output" | "sample input/output" | "examples and notes" => {
-            return Some(Header::Examples)
-        }
+        "example"
+        | "examples"
+        | "sample"
+        | "samples"
+        | "sample test"
+        | "sample tests"
+        | "sample test cases"
+        | "sample testcases"
+        | "example tests"
+        | "sample cases"
+        | "sample input and output"
+        | "sample input/output"
+        | "examples and notes" => return Some(Header::Examples),
         "note" | "notes" | "explanation" | "constraints" | "hint" | "hints" | "scoring"
         | "subtasks" | "input format" | "output format" | "follow-up" | "follow up" => {
             return Some(Header::Other)
@@ -333,7 +345,12 @@ pub fn load_companion(path: &Path) -> anyhow::Result<LoadedTests> {
     let prefix = c
         .name
         .as_deref()
-        .map(|n| n.chars().filter(|c| c.is_alphanumeric()).take(24).collect::<String>())
+        .map(|n| {
+            n.chars()
+                .filter(|c| c.is_alphanumeric())
+                .take(24)
+                .collect::<String>()
+        })
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "test".into());
     Ok(LoadedTests {
@@ -369,7 +386,7 @@ pub fn load_tests(path: &Path) -> anyhow::Result<LoadedTests> {
         .map(|e| e.path())
         .filter(|p| p.is_file())
         .collect();
-    names.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+    names.sort_by_cached_key(|p| natural_key(p));
     let mut out = LoadedTests::default();
     for p in &names {
         let fname = p.file_name().and_then(|s| s.to_str()).unwrap_or("");
@@ -421,7 +438,11 @@ pub fn load_tests(path: &Path) -> anyhow::Result<LoadedTests> {
 }
 
 fn natural_key(p: &Path) -> (String, u64, String) {
-    let s = p.file_name().and_then(|s| s.to_str()).unwrap_or("").to_string();
+    let s = p
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_string();
     let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
     let prefix: String = s.chars().take_while(|c| !c.is_ascii_digit()).collect();
     (prefix, digits.parse().unwrap_or(u64::MAX), s)
@@ -434,7 +455,10 @@ pub fn merge(tests: &mut Vec<TestCase>, extra: impl IntoIterator<Item = TestCase
         if tests.len() >= MAX_TESTS {
             break;
         }
-        if !tests.iter().any(|x| x.input.trim_end() == t.input.trim_end()) {
+        if !tests
+            .iter()
+            .any(|x| x.input.trim_end() == t.input.trim_end())
+        {
             tests.push(t);
         }
     }
@@ -508,7 +532,10 @@ mod tests {
         assert_eq!(got.memory_mb, Some(256));
         let bad = d.path().join("bad.json");
         std::fs::write(&bad, "{not json").unwrap();
-        assert!(load_tests(&bad).unwrap_err().to_string().contains("Competitive Companion"));
+        assert!(load_tests(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("Competitive Companion"));
         assert!(load_tests(&d.path().join("nope")).is_err());
         let empty = tempfile::tempdir().unwrap();
         assert!(load_tests(empty.path()).is_err());
@@ -518,8 +545,16 @@ mod tests {
     fn merge_skips_duplicate_inputs() {
         let mut a = parse_samples("Examples\nInput\n1\nOutput\n2\n").tests;
         let b = vec![
-            TestCase { name: "x".into(), input: "1".into(), answer: Some("2".into()) },
-            TestCase { name: "y".into(), input: "5\n".into(), answer: None },
+            TestCase {
+                name: "x".into(),
+                input: "1".into(),
+                answer: Some("2".into()),
+            },
+            TestCase {
+                name: "y".into(),
+                input: "5\n".into(),
+                answer: None,
+            },
         ];
         merge(&mut a, b);
         assert_eq!(a.len(), 2);

@@ -105,11 +105,17 @@ mod tests {
 
     #[test]
     fn weights_order_refuted_unchecked_verified_fully() {
-        assert_eq!(weight(Overall::Flagged, &[check(ItemVerdict::Verified)]), 0.0);
+        assert_eq!(
+            weight(Overall::Flagged, &[check(ItemVerdict::Verified)]),
+            0.0
+        );
         assert_eq!(weight(Overall::Unverified, &[]), WEIGHT_UNCHECKED);
         let partly = [check(ItemVerdict::Verified), check(ItemVerdict::Unknown)];
         assert_eq!(weight(Overall::Verified, &partly), WEIGHT_VERIFIED);
-        assert_eq!(weight(Overall::Verified, &[check(ItemVerdict::Verified)]), WEIGHT_FULLY_VERIFIED);
+        assert_eq!(
+            weight(Overall::Verified, &[check(ItemVerdict::Verified)]),
+            WEIGHT_FULLY_VERIFIED
+        );
         assert_eq!(weight(Overall::Verified, &[]), WEIGHT_VERIFIED);
     }
 

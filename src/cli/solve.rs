@@ -162,7 +162,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let sandbox = Sandbox::new(SandboxConfig::default()).context("starting the sandbox")?;
 
     let tty = std::io::stderr().is_terminal();
-    let mut printer = ProgressPrinter { tty, open_line: false };
+    let mut printer = ProgressPrinter {
+        tty,
+        open_line: false,
+    };
     let report = agent::solve(
         gen.as_mut(),
         &verifier,
