@@ -961,6 +961,18 @@ mod tests {
     }
 
     #[test]
+    fn bundled_examples_are_detected() {
+        let code = include_str!("../../examples/solve/code.md");
+        assert_eq!(detect_kind(code), Kind::Code);
+        let s = samples::parse_samples(code);
+        assert_eq!(s.tests.len(), 2);
+        assert_eq!(s.tests[1].input, "3\n-5 -1 -3\n");
+        assert_eq!(s.tests[1].answer.as_deref(), Some("-4\n"));
+        let math = include_str!("../../examples/solve/math.md");
+        assert_eq!(detect_kind(math), Kind::Math);
+    }
+
+    #[test]
     fn decide_prefers_verified_cluster_and_flags_conflicts() {
         let v = || vec![check(ItemVerdict::Verified)];
         let attempts = vec![
