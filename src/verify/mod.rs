@@ -8,6 +8,7 @@
 pub mod claim;
 pub mod logic;
 pub mod numeric;
+pub mod worker;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
