@@ -114,8 +114,7 @@ fn take_annotations(text: &str, items: &mut Vec<Item>) -> String {
         match after.find(">>") {
             Some(end) if end <= MAX_ANNOTATION_BYTES && !after[..end].contains('\n') => {
                 let inner = &after[..end];
-                if let Some(mut m) = relation_item(inner, inner) {
-                    float_rendering_is_approx(&mut m);
+                if let Some(m) = relation_item(inner, inner) {
                     push_math(items, m);
                 }
                 rest = &after[end + 2..];
@@ -134,17 +133,33 @@ fn take_annotations(text: &str, items: &mut Vec<Item>) -> String {
 /// rendering (`14.999999999999998`, `5.2727272727272725`) rather than a value the author chose.
 pub const FLOAT_RENDERING_PLACES: usize = 10;
 
-/// A calculator annotation whose result is a float rendering (see [`FLOAT_RENDERING_PLACES`])
-/// claims `≈`, not `=`: `<<4.20+9.45+1.35=14.999999999999998>>` is a correct calculation.
+/// An item that shows a binary floating-point rendering anywhere (a decimal with at least
+/// [`FLOAT_RENDERING_PLACES`] places, as calculators print them) claims `≈`, not `=`:
+/// `<<4.20+9.45+1.35=14.999999999999998>>` and `80 / 26.666666666666668 = 3` are correct
+/// calculations whose last digits are the float's, not the author's.
 fn float_rendering_is_approx(m: &mut MathItem) {
-    let last = m.terms.len() - 1;
-    let float_like = match &m.terms[last] {
-        Expr::Decimal(d) => d.split_once('.').is_some_and(|(_, f)| f.len() >= FLOAT_RENDERING_PLACES),
-        Expr::Neg(inner) => matches!(&**inner, Expr::Decimal(d) if d.split_once('.').is_some_and(|(_, f)| f.len() >= FLOAT_RENDERING_PLACES)),
-        _ => false,
-    };
-    if float_like && m.rels[last - 1] == Rel::Eq {
-        m.rels[last - 1] = Rel::Approx;
+    fn has_float(e: &Expr) -> bool {
+        match e {
+            Expr::Decimal(d) => d
+                .split_once('.')
+                .is_some_and(|(_, f)| f.len() >= FLOAT_RENDERING_PLACES),
+            Expr::Int(_) | Expr::Var(_) | Expr::Pi | Expr::E | Expr::I => false,
+            Expr::Neg(a) | Expr::Percent(a) | Expr::Factorial(a) => has_float(a),
+            Expr::Add(a, b)
+            | Expr::Sub(a, b)
+            | Expr::Mul(a, b)
+            | Expr::Div(a, b)
+            | Expr::Pow(a, b)
+            | Expr::Mod(a, b) => has_float(a) || has_float(b),
+            Expr::Func(_, args) => args.iter().any(has_float),
+        }
+    }
+    if m.terms.iter().any(has_float) {
+        for r in m.rels.iter_mut() {
+            if *r == Rel::Eq {
+                *r = Rel::Approx;
+            }
+        }
     }
 }
 
@@ -356,12 +371,14 @@ fn checkable(r: Relation, source: &str, literal_comparisons: bool) -> Option<Mat
             return None;
         }
     }
-    Some(MathItem {
+    let mut m = MathItem {
         source: source.to_string(),
         terms,
         rels,
         modulus,
-    })
+    };
+    float_rendering_is_approx(&mut m);
+    Some(m)
 }
 
 fn is_rel_char(c: char) -> bool {
@@ -376,10 +393,16 @@ fn is_op_char(c: char) -> bool {
     ) || is_rel_char(c)
 }
 
-/// Prose preprocessing: drops currency `$` before digits, `\$`, markdown emphasis and bullets,
-/// `percent` after a number becomes `%`.
+/// Prose preprocessing: drops currency `$` before digits, `\$`, markdown emphasis; `percent`
+/// after a number becomes `%`; `\times`, `\cdot`, `\div` outside math mode become `×`, `·`, `÷`.
 fn clean_prose(text: &str) -> String {
-    let mut s = text.replace("\\$", "").replace("**", " ").replace('`', " ");
+    let mut s = text
+        .replace("\\$", "")
+        .replace("**", " ")
+        .replace('`', " ")
+        .replace("\\times", "×")
+        .replace("\\cdot", "·")
+        .replace("\\div", "÷");
     s = s.replace(" percent", "%");
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
