@@ -96,15 +96,14 @@ pub fn default_limits() -> (u64, u64, u64) {
 
 /// Whether the model flags name a backend.
 pub fn model_configured(args: &crate::cli::model_args::ModelArgs) -> bool {
-    args.model.is_some() || args.openai_url.is_some()
+    args.is_configured()
 }
 
 /// Starts one generator from the model flags.
 pub fn build_generator(
     args: &crate::cli::model_args::ModelArgs,
 ) -> anyhow::Result<Box<dyn Generator>> {
-    let _ = args;
-    anyhow::bail!("model backends are not merged into this build yet")
+    args.build()
 }
 
 /// A serde enum's wire name (`verified`, `AC`, …) for metrics labels.
