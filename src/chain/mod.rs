@@ -5,8 +5,112 @@
 //! anything: items carry parsed ASTs ([`expr::Expr`]) or verbatim blocks for the verifiers.
 
 pub mod expr;
+pub mod items;
+pub mod steps;
 
 use serde::{Deserialize, Serialize};
+
+pub use items::extract_items;
+pub use steps::{extract_answer, split_steps};
+
+/// Parses a chain or solution given as text (model output with or without `<think>`, markdown,
+/// plain text, GSM8K solutions). Never fails: text with nothing recognisable gives steps without
+/// items.
+pub fn parse(text: &str) -> Chain {
+    let steps = split_steps(text)
+        .into_iter()
+        .enumerate()
+        .map(|(index, text)| Step {
+            index,
+            items: extract_items(&text),
+            text,
+        })
+        .collect();
+    Chain {
+        problem: None,
+        steps,
+        answer: extract_answer(text),
+        reference: None,
+    }
+}
+
+/// Parses any accepted input: JSON `{"problem", "steps", "answer", "reference"}` (or a JSON array
+/// of step strings) when the text starts with `{` or `[`, else [`parse`].
+///
+/// `Err` only for JSON that was clearly meant as JSON: it does not parse, or it lacks `steps`, or
+/// a field has the wrong type.
+pub fn parse_input(text: &str) -> anyhow::Result<Chain> {
+    use anyhow::{bail, Context};
+    let t = text.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return Ok(parse(text));
+    }
+    // `[1, 2] = …` or `{x}` style math at the start of a plain solution is not JSON: only treat
+    // the input as JSON when it looks like a JSON document (an object key or a string element).
+    let looks_json = {
+        let inner = t[1..].trim_start();
+        inner.starts_with('"') || inner.starts_with('}') || inner.starts_with(']')
+    };
+    if !looks_json {
+        return Ok(parse(text));
+    }
+    let v: serde_json::Value = serde_json::from_str(t).context("input looks like JSON but does not parse")?;
+    let (steps_v, obj) = match &v {
+        serde_json::Value::Array(_) => (&v, None),
+        serde_json::Value::Object(o) => (
+            o.get("steps")
+                .context("JSON input needs a \"steps\" field (an array of strings or one string)")?,
+            Some(o),
+        ),
+        _ => bail!("JSON input must be an object or an array"),
+    };
+    let opt_str = |key: &str| -> anyhow::Result<Option<String>> {
+        match obj.and_then(|o| o.get(key)) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(_) => bail!("JSON field \"{key}\" must be a string or a number"),
+        }
+    };
+    let mut chain = match steps_v {
+        serde_json::Value::String(s) => parse(s),
+        serde_json::Value::Array(a) => {
+            let mut texts = Vec::with_capacity(a.len());
+            for (k, s) in a.iter().enumerate() {
+                match s {
+                    serde_json::Value::String(s) => texts.push(s.clone()),
+                    serde_json::Value::Object(o) => match o.get("text") {
+                        Some(serde_json::Value::String(s)) => texts.push(s.clone()),
+                        _ => bail!("JSON step {k} is an object without a string \"text\""),
+                    },
+                    _ => bail!("JSON step {k} must be a string"),
+                }
+            }
+            let joined = texts.join("\n\n");
+            Chain {
+                problem: None,
+                steps: texts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, text)| Step {
+                        index,
+                        items: extract_items(&text),
+                        text,
+                    })
+                    .collect(),
+                answer: extract_answer(&joined),
+                reference: None,
+            }
+        }
+        _ => bail!("JSON field \"steps\" must be an array of strings or a string"),
+    };
+    chain.problem = opt_str("problem")?;
+    if let Some(a) = opt_str("answer")? {
+        chain.answer = Some(a);
+    }
+    chain.reference = opt_str("reference")?;
+    Ok(chain)
+}
 
 /// A parsed chain or solution.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

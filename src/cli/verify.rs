@@ -1,10 +1,176 @@
-//! `vibecheck verify`.
+//! `vibecheck verify FILE|- [--problem FILE] [--reference ANSWER] [--json]`: checks a chain or
+//! solution step by step and prints the report (human text with ✓ ✗ ? marks, or one JSON
+//! object). Exit status: 0 verified or unverified, 1 flagged, 2 error.
+
+use crate::chain;
+use crate::verify::{ItemVerdict, Overall, StepVerdict, VerifyConfig, VerifyReport, Verifier};
+use anyhow::Context;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Longest step text shown on one line of the human output, in characters.
+const SHOWN_STEP_CHARS: usize = 110;
 
 /// Arguments of `vibecheck verify`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The chain or solution: a text/markdown file, a JSON file
+    /// `{"problem", "steps", "answer", "reference"}`, or `-` for stdin.
+    pub file: String,
+    /// A file holding the problem statement (shown in the report header).
+    #[arg(long, value_name = "FILE")]
+    pub problem: Option<PathBuf>,
+    /// The reference answer to compare the final answer with (overrides a JSON `reference`).
+    #[arg(long, value_name = "ANSWER")]
+    pub reference: Option<String>,
+    /// Print exactly one JSON object (`verdict`, `first_error`, `steps`, `answer`).
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds allowed per item.
+    #[arg(long, value_name = "SECS", default_value_t = crate::verify::DEFAULT_ITEM_TIMEOUT.as_secs_f64())]
+    pub item_timeout: f64,
+    /// Seconds allowed for the whole chain.
+    #[arg(long, value_name = "SECS", default_value_t = crate::verify::DEFAULT_CHAIN_BUDGET.as_secs_f64())]
+    pub budget: f64,
+    /// Numeric worker processes.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub workers: usize,
+    /// Report equations with variables that are not identities as refuted (default: unknown).
+    #[arg(long)]
+    pub identities: bool,
+}
+
+/// Reads a file (or stdin for `-`) as UTF-8, refusing more than `limit` bytes.
+pub fn read_input(file: &str, limit: usize) -> anyhow::Result<String> {
+    let mut bytes = Vec::new();
+    let cap = limit as u64 + 1;
+    if file == "-" {
+        std::io::stdin()
+            .take(cap)
+            .read_to_end(&mut bytes)
+            .context("cannot read stdin")?;
+    } else {
+        let f = std::fs::File::open(Path::new(file)).with_context(|| format!("cannot open {file}"))?;
+        f.take(cap)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read {file}"))?;
+    }
+    if bytes.len() > limit {
+        anyhow::bail!("{file} is larger than the input limit of {limit} bytes");
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{file} is not valid UTF-8 (first bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn secs(s: f64, what: &str) -> anyhow::Result<Duration> {
+    if !(s.is_finite() && s > 0.0 && s <= 86_400.0) {
+        anyhow::bail!("--{what} must be a number of seconds between 0 and 86400");
+    }
+    Ok(Duration::from_secs_f64(s))
+}
 
 /// Runs `vibecheck verify`; returns the exit code.
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("`vibecheck verify` is not available in this build yet")
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let config = VerifyConfig {
+        workers: args.workers.clamp(1, 64),
+        item_timeout: secs(args.item_timeout, "item-timeout")?,
+        chain_budget: secs(args.budget, "budget")?,
+        identities: args.identities,
+        ..VerifyConfig::default()
+    };
+    let text = read_input(&args.file, config.max_input_bytes)?;
+    let mut chain = chain::parse_input(&text).with_context(|| format!("cannot read {}", args.file))?;
+    if let Some(p) = &args.problem {
+        chain.problem = Some(read_input(&p.to_string_lossy(), config.max_input_bytes)?);
+    }
+    let verifier = Verifier::new(config)?;
+    let report = verifier.verify(&chain, args.reference.as_deref())?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", render_human(&report, chain.problem.as_deref()));
+    }
+    Ok(match report.verdict {
+        Overall::Flagged => crate::exit::NOT_GOOD,
+        Overall::Verified | Overall::Unverified => crate::exit::GOOD,
+    })
+}
+
+fn one_line(s: &str, max: usize) -> String {
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let mut t: String = flat.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// The human rendering: one line per step with its mark (✓ verified, ✗ refuted, ? unknown,
+/// · unchecked), the evidence under each refuted item, then the answer and the verdict.
+pub fn render_human(r: &VerifyReport, problem: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(p) = problem {
+        out.push_str(&format!("problem: {}\n", one_line(p, SHOWN_STEP_CHARS)));
+    }
+    for s in &r.steps {
+        let mark = match s.verdict {
+            StepVerdict::Verified => '✓',
+            StepVerdict::Refuted => '✗',
+            StepVerdict::Unknown => '?',
+            StepVerdict::Unchecked => '·',
+        };
+        out.push_str(&format!(
+            "{mark} step {}: {}\n",
+            s.index,
+            one_line(&s.text, SHOWN_STEP_CHARS)
+        ));
+        for c in &s.checks {
+            let m = match c.verdict {
+                ItemVerdict::Verified => '✓',
+                ItemVerdict::Refuted => '✗',
+                _ => '?',
+            };
+            if c.verdict == ItemVerdict::Verified && s.verdict == StepVerdict::Verified {
+                continue;
+            }
+            out.push_str(&format!(
+                "    {m} {} [{}, {:?}, {:.1} ms]\n",
+                one_line(&c.item, 70),
+                c.checker,
+                c.verdict,
+                c.time_ms
+            ));
+            if c.verdict != ItemVerdict::Verified {
+                out.push_str(&format!("      {}\n", one_line(&c.evidence.summary, 200)));
+                if let Some(cx) = &c.evidence.counterexample {
+                    let kv: Vec<String> = cx.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                    out.push_str(&format!("      counterexample: {}\n", kv.join(", ")));
+                }
+            }
+        }
+    }
+    let a = &r.answer;
+    let ans = a.extracted.as_deref().unwrap_or("(none found)");
+    match (&a.reference, a.equivalent) {
+        (Some(rf), Some(true)) => out.push_str(&format!("answer: {ans} ✓ matches reference {rf}\n")),
+        (Some(rf), _) => out.push_str(&format!("answer: {ans} ✗ does not match reference {rf}\n")),
+        (None, _) => out.push_str(&format!("answer: {ans}\n")),
+    }
+    let verdict = match r.verdict {
+        Overall::Verified => "verified",
+        Overall::Flagged => "flagged",
+        Overall::Unverified => "unverified",
+    };
+    match r.first_error {
+        Some(k) => out.push_str(&format!("verdict: {verdict} (first error at step {k})\n")),
+        None => out.push_str(&format!("verdict: {verdict}\n")),
+    }
+    out
 }

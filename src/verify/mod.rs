@@ -5,6 +5,12 @@
 //! with evidence; `Err` is reserved for infrastructure failures (a worker could not start, …).
 //! Verifiers never call the model.
 
+pub mod answer;
+pub mod claim;
+pub mod logic;
+pub mod numeric;
+pub mod worker;
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -103,4 +109,363 @@ pub struct VerifyReport {
     pub first_error: Option<usize>,
     pub steps: Vec<StepReport>,
     pub answer: AnswerReport,
+}
+
+// ───────────────────────────── orchestration ─────────────────────────────
+
+use crate::chain::expr::Expr;
+use crate::chain::{Chain, Item, MathItem};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Default wall-clock limit for one item (a numeric check, a claim, an SMT-LIB block). Hand
+/// arithmetic takes milliseconds; the limit only stops hostile or runaway items.
+pub const DEFAULT_ITEM_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default wall-clock budget for a whole chain; items left when it runs out get `timeout`.
+/// Keeps a chain with thousands of hostile items from holding a worker for hours.
+pub const DEFAULT_CHAIN_BUDGET: Duration = Duration::from_secs(60);
+/// Default most steps checked per chain; later steps are reported unchecked. A long model chain
+/// has a few hundred steps.
+pub const DEFAULT_MAX_STEPS: usize = 2_000;
+/// Default most items checked per chain; later items are not checked (one `limits` note says so).
+pub const DEFAULT_MAX_ITEMS: usize = 5_000;
+/// Default largest input accepted, in bytes (16 MiB): far above any real solution, small enough
+/// that parsing stays well under a second per megabyte and memory stays bounded.
+pub const DEFAULT_MAX_INPUT_BYTES: usize = 16 << 20;
+
+/// Settings of a [`Verifier`]. Every limit has a default above; see README `## Verify`.
+#[derive(Debug, Clone)]
+pub struct VerifyConfig {
+    /// Numeric worker processes (each an embedded CPython with sympy, ~60 MB); also the number
+    /// of items checked in parallel.
+    pub workers: usize,
+    /// The `vibecheck` binary that serves `vibecheck worker`; `None`: `$VIBECHECK_WORKER_EXE`,
+    /// else the running executable.
+    pub worker_exe: Option<PathBuf>,
+    /// Wall-clock limit per item.
+    pub item_timeout: Duration,
+    /// Wall-clock budget per chain.
+    pub chain_budget: Duration,
+    /// Most steps checked per chain.
+    pub max_steps: usize,
+    /// Most items checked per chain.
+    pub max_items: usize,
+    /// Largest input in bytes ([`VerifyConfig::check_input_size`]; also applied to the chain).
+    pub max_input_bytes: usize,
+    /// Relative tolerance of `≈` (the rounding rule applies on top; see `numeric`).
+    pub approx_rel_tol: f64,
+    /// Report an equation with variables that is not an identity as refuted (with a
+    /// counterexample) instead of unknown. Off by default: `2x + 3 = 13` in a solution is an
+    /// equation to solve, not a claim that it holds for every x.
+    pub identities: bool,
+}
+
+impl Default for VerifyConfig {
+    fn default() -> Self {
+        VerifyConfig {
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get().min(4))
+                .unwrap_or(1),
+            worker_exe: None,
+            item_timeout: DEFAULT_ITEM_TIMEOUT,
+            chain_budget: DEFAULT_CHAIN_BUDGET,
+            max_steps: DEFAULT_MAX_STEPS,
+            max_items: DEFAULT_MAX_ITEMS,
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            approx_rel_tol: numeric::NumericOptions::default().approx_rel_tol,
+            identities: false,
+        }
+    }
+}
+
+impl VerifyConfig {
+    /// `Err` with a clear message when an input of `len` bytes is over the limit.
+    pub fn check_input_size(&self, len: usize) -> anyhow::Result<()> {
+        if len > self.max_input_bytes {
+            anyhow::bail!(
+                "input is {len} bytes; the limit is {} bytes (VerifyConfig::max_input_bytes)",
+                self.max_input_bytes
+            );
+        }
+        Ok(())
+    }
+
+    fn exe(&self) -> anyhow::Result<PathBuf> {
+        if let Some(p) = &self.worker_exe {
+            return Ok(p.clone());
+        }
+        if let Some(p) = std::env::var_os("VIBECHECK_WORKER_EXE") {
+            return Ok(PathBuf::from(p));
+        }
+        Ok(std::env::current_exe()?)
+    }
+}
+
+/// Checks chains: math items through the numeric worker pool, claims and SMT-LIB through Z3,
+/// the final answer through [`answer::equivalent`]. `Send + Sync`.
+pub struct Verifier {
+    config: VerifyConfig,
+    pool: numeric::NumericPool,
+}
+
+/// One unit of work: (step index, item).
+struct Job<'a> {
+    step: usize,
+    item: &'a Item,
+}
+
+impl Verifier {
+    /// Starts the numeric worker pool. `Err` when the worker executable is missing or cannot
+    /// be started.
+    pub fn new(config: VerifyConfig) -> anyhow::Result<Verifier> {
+        let exe = config.exe()?;
+        let opts = numeric::NumericOptions {
+            approx_rel_tol: config.approx_rel_tol,
+            identities: config.identities,
+            ..Default::default()
+        };
+        let pool = numeric::NumericPool::with_options(config.workers.max(1), exe, opts)?;
+        Ok(Verifier { config, pool })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &VerifyConfig {
+        &self.config
+    }
+
+    /// Checks every item of `chain` and compares its answer with `reference` (or the chain's own
+    /// `reference`). `Err` only for infrastructure failures or an input over
+    /// [`VerifyConfig::max_input_bytes`].
+    pub fn verify(&self, chain: &Chain, reference: Option<&str>) -> anyhow::Result<VerifyReport> {
+        let size: usize = chain.steps.iter().map(|s| s.text.len()).sum();
+        self.config.check_input_size(size)?;
+        let start = Instant::now();
+        let mut notes: Vec<(usize, Check)> = Vec::new();
+        let mut jobs: Vec<Job> = Vec::new();
+        'steps: for (si, step) in chain.steps.iter().enumerate() {
+            if si >= self.config.max_steps {
+                notes.push((si, limit_note(format!(
+                    "not checked: steps after the first {} are not checked (max_steps)",
+                    self.config.max_steps
+                ))));
+                break;
+            }
+            for item in &step.items {
+                if matches!(item, Item::Code { .. }) {
+                    continue;
+                }
+                if jobs.len() >= self.config.max_items {
+                    notes.push((si, limit_note(format!(
+                        "not checked: items after the first {} are not checked (max_items)",
+                        self.config.max_items
+                    ))));
+                    break 'steps;
+                }
+                jobs.push(Job { step: si, item });
+            }
+        }
+
+        let results: Vec<std::sync::Mutex<Option<anyhow::Result<Check>>>> =
+            jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let threads = self.config.workers.max(1).min(jobs.len().max(1));
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(k) else { break };
+                    let r = self.check_item(job.item, start);
+                    *results[k].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+                });
+            }
+        });
+
+        let mut per_step: Vec<Vec<Check>> = vec![Vec::new(); chain.steps.len()];
+        for (job, r) in jobs.iter().zip(results) {
+            let r = r
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .expect("every job ran");
+            per_step[job.step].push(r?);
+        }
+        for (si, c) in notes {
+            per_step[si].push(c);
+        }
+
+        let steps: Vec<StepReport> = chain
+            .steps
+            .iter()
+            .zip(per_step)
+            .enumerate()
+            .map(|(index, (step, checks))| StepReport {
+                index,
+                text: step.text.clone(),
+                verdict: step_verdict(&checks),
+                checks,
+            })
+            .collect();
+
+        let reference = reference
+            .map(str::to_string)
+            .or_else(|| chain.reference.clone())
+            .filter(|r| !r.trim().is_empty());
+        let equivalent = reference.as_ref().map(|r| match &chain.answer {
+            Some(a) => answer::equivalent(a, r),
+            None => false,
+        });
+        let answer = AnswerReport {
+            extracted: chain.answer.clone(),
+            reference,
+            equivalent,
+        };
+        Ok(overall(steps, answer))
+    }
+
+    /// Checks one item within its timeout and what is left of the chain budget.
+    fn check_item(&self, item: &Item, chain_start: Instant) -> anyhow::Result<Check> {
+        let left = self.config.chain_budget.saturating_sub(chain_start.elapsed());
+        let source = match item {
+            Item::Math(m) => m.source.clone(),
+            Item::Claim { source } | Item::Smt2 { source } | Item::Code { source, .. } => {
+                source.clone()
+            }
+        };
+        let checker = match item {
+            Item::Math(_) => "numeric",
+            Item::Claim { .. } => "logic",
+            Item::Smt2 { .. } => "smt2",
+            Item::Code { .. } => "sandbox",
+        };
+        if left.is_zero() {
+            return Ok(Check {
+                checker: checker.into(),
+                item: source,
+                verdict: ItemVerdict::Timeout,
+                evidence: Evidence {
+                    summary: format!(
+                        "not checked: the chain's time budget of {:.0} s ran out",
+                        self.config.chain_budget.as_secs_f64()
+                    ),
+                    ..Default::default()
+                },
+                time_ms: 0.0,
+            });
+        }
+        let timeout = self.config.item_timeout.min(left);
+        match item {
+            Item::Math(m) => self.check_math(m, timeout),
+            Item::Claim { source } => Ok(logic::check_claim(source, timeout)),
+            Item::Smt2 { source } => Ok(logic::check_smt2(source, timeout)),
+            Item::Code { .. } => unreachable!("code items are not queued"),
+        }
+    }
+
+    /// A numeric check, with one second reading when refuted: a `%` written on a bare result
+    /// whose other side has no `%` at all (`0.25 × 100 = 25%`) is read as a unit.
+    fn check_math(&self, m: &MathItem, timeout: Duration) -> anyhow::Result<Check> {
+        let t0 = Instant::now();
+        let c = self.pool.check(m, timeout)?;
+        if c.verdict != ItemVerdict::Refuted {
+            return Ok(c);
+        }
+        let Some(alt) = percent_as_unit(m) else {
+            return Ok(c);
+        };
+        let left = timeout.saturating_sub(t0.elapsed());
+        if left.is_zero() {
+            return Ok(c);
+        }
+        let c2 = self.pool.check(&alt, left)?;
+        if c2.verdict == ItemVerdict::Verified {
+            let mut c2 = c2;
+            c2.evidence.summary = format!("{} (reading % as a unit)", c2.evidence.summary);
+            c2.time_ms = t0.elapsed().as_secs_f64() * 1e3;
+            return Ok(c2);
+        }
+        Ok(c)
+    }
+}
+
+fn limit_note(summary: String) -> Check {
+    Check {
+        checker: "limits".into(),
+        item: String::new(),
+        verdict: ItemVerdict::Unknown,
+        evidence: Evidence {
+            summary,
+            ..Default::default()
+        },
+        time_ms: 0.0,
+    }
+}
+
+/// The variant of an item with `%` read as a unit, when some terms are `p%` and the others have
+/// no percentage anywhere; `None` otherwise.
+fn percent_as_unit(m: &MathItem) -> Option<MathItem> {
+    let is_bare_percent = |e: &Expr| matches!(e, Expr::Percent(_));
+    let with = m.terms.iter().filter(|t| is_bare_percent(t)).count();
+    let others_clean = m
+        .terms
+        .iter()
+        .filter(|t| !is_bare_percent(t))
+        .all(|t| !t.has_percent());
+    if with == 0 || with == m.terms.len() || !others_clean {
+        return None;
+    }
+    let terms = m
+        .terms
+        .iter()
+        .map(|t| match t {
+            Expr::Percent(inner) => (**inner).clone(),
+            t => t.clone(),
+        })
+        .collect();
+    Some(MathItem {
+        source: m.source.clone(),
+        terms,
+        rels: m.rels.clone(),
+        modulus: m.modulus.clone(),
+    })
+}
+
+/// The worst verdict among a step's checks: refuted > unknown (unknown, timeout, checked up to
+/// a bound) > verified; no checks: unchecked.
+pub fn step_verdict(checks: &[Check]) -> StepVerdict {
+    if checks.is_empty() {
+        return StepVerdict::Unchecked;
+    }
+    if checks.iter().any(|c| c.verdict == ItemVerdict::Refuted) {
+        return StepVerdict::Refuted;
+    }
+    if checks.iter().all(|c| c.verdict == ItemVerdict::Verified) {
+        return StepVerdict::Verified;
+    }
+    StepVerdict::Unknown
+}
+
+/// The overall verdict: `flagged` when a step is refuted or the answer does not match;
+/// `verified` when something was verified (a check or the answer) and nothing failed;
+/// `unverified` otherwise.
+pub fn overall(steps: Vec<StepReport>, answer: AnswerReport) -> VerifyReport {
+    let first_error = steps
+        .iter()
+        .position(|s| s.verdict == StepVerdict::Refuted);
+    let any_verified = steps
+        .iter()
+        .flat_map(|s| &s.checks)
+        .any(|c| c.verdict == ItemVerdict::Verified);
+    let verdict = if first_error.is_some() || answer.equivalent == Some(false) {
+        Overall::Flagged
+    } else if any_verified || answer.equivalent == Some(true) {
+        Overall::Verified
+    } else {
+        Overall::Unverified
+    };
+    VerifyReport {
+        verdict,
+        first_error,
+        steps,
+        answer,
+    }
 }

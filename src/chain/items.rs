@@ -1,0 +1,647 @@
+//! Extracting checkable items from one step's text.
+//!
+//! Order: fenced blocks (```` ```claim ````, ```` ```smt2 ````, other code) → GSM8K calculator
+//! annotations `<<48/2=24>>` → LaTeX math (`$$…$$`, `\[…\]`, `\(…\)`, `$…$`, `\begin{align}`)
+//! → bare math in the remaining prose ("so 3 * 4 = 12 apples"). Each piece found is removed
+//! from the text before the next pass, so nothing is read twice.
+//!
+//! Which relations become items (the *checkable rule*):
+//! - every term is numeric (no variables) and at least one term is not a bare literal (`5 = 10`
+//!   claims no computation and is usually a sentence cut in half, so it is skipped; inside
+//!   explicit math such as `$1 < 2$` a comparison of literals is kept);
+//! - or every term has variables, all terms have the same variables, and no term is a lone
+//!   variable (`(x+1)^2 = x^2+2x+1`; `x = 5` and `y = 2x + 1` are definitions, not claims);
+//! - `x = 3 + 4 = 7` (a lone variable naming a numeric chain): the numeric tail `3 + 4 = 7`.
+//!
+//! Bare math in prose is cut conservatively: a run of math characters is broken by any word; a
+//! run next to an operator word ("twice", "half of", "times", …) or glued to prose (`3:30`) loses
+//! its outer term, since that term is probably only part of what the author meant.
+
+use super::expr::{parse_relation, Expr, Relation};
+use super::{Item, MathItem, Rel};
+
+/// Most items extracted from one step; later ones are not extracted. A hand-written step has a
+/// handful; the bound keeps a hostile 10 MB step from producing millions of items.
+pub const MAX_ITEMS_PER_STEP: usize = 500;
+
+/// Longest GSM8K annotation `<<…>>` looked at, in bytes.
+const MAX_ANNOTATION_BYTES: usize = 400;
+
+/// Words that, right before a run of bare math, mean the run's first number is only part of an
+/// expression ("twice 3 + 4", "half of 10 = 5").
+const WORDS_BEFORE: &[&str] = &[
+    "of", "times", "twice", "double", "triple", "half", "halved", "per", "by", "multiplied",
+    "divided", "plus", "minus", "less", "more", "than", "over", "squared", "cubed", "x", "from",
+    "sum", "product", "difference", "quotient", "thrice", "quarter", "third", "fifth",
+    "fourth", "tenth", "each", "every", "another", "extra", "additional", "other",
+];
+
+/// Words that, right after a run, mean its last number is only part of an expression
+/// ("= 10 times 2", "3 = 1/4 of 12").
+const WORDS_AFTER: &[&str] = &[
+    "times", "less", "more", "minus", "plus", "divided", "multiplied", "x", "squared", "cubed",
+    "of", "per", "over", "fewer", "as", "out", "hours", "minutes",
+];
+
+/// Function names allowed in bare prose math when directly followed by `(`.
+const PROSE_FUNCS: &[&str] = &[
+    "sqrt", "gcd", "lcm", "min", "max", "abs", "ln", "log", "exp", "sin", "cos", "tan", "floor",
+    "ceil",
+];
+
+/// Extracts the items of one step.
+pub fn extract_items(text: &str) -> Vec<Item> {
+    let mut items = Vec::new();
+    let rest = take_fences(text, &mut items);
+    let rest = take_annotations(&rest, &mut items);
+    let rest = take_latex(&rest, &mut items);
+    take_prose(&rest, &mut items);
+    items
+}
+
+fn push_math(items: &mut Vec<Item>, m: MathItem) {
+    if items.len() >= MAX_ITEMS_PER_STEP {
+        return;
+    }
+    let dup = items.iter().any(|it| match it {
+        Item::Math(o) => o.terms == m.terms && o.rels == m.rels && o.modulus == m.modulus,
+        _ => false,
+    });
+    if !dup {
+        items.push(Item::Math(m));
+    }
+}
+
+fn take_fences(text: &str, items: &mut Vec<Item>) -> String {
+    let mut out = String::new();
+    let mut lines = text.split('\n');
+    while let Some(line) = lines.next() {
+        let t = line.trim_start();
+        if let Some(info) = t.strip_prefix("```") {
+            let lang = info.trim().split_whitespace().next().map(str::to_lowercase);
+            let mut body = String::new();
+            for inner in lines.by_ref() {
+                if inner.trim_start().starts_with("```") {
+                    break;
+                }
+                body.push_str(inner);
+                body.push('\n');
+            }
+            let item = match lang.as_deref() {
+                Some("claim") => Item::Claim { source: body },
+                Some("smt2" | "smt" | "smtlib" | "smt-lib") => Item::Smt2 { source: body },
+                _ => Item::Code {
+                    lang: lang.filter(|l| !l.is_empty()),
+                    source: body,
+                },
+            };
+            items.push(item);
+            out.push('\n');
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn take_annotations(text: &str, items: &mut Vec<Item>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<<") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find(">>") {
+            Some(end) if end <= MAX_ANNOTATION_BYTES && !after[..end].contains('\n') => {
+                let inner = &after[..end];
+                if let Some(m) = relation_item(inner, inner) {
+                    push_math(items, m);
+                }
+                rest = &after[end + 2..];
+            }
+            _ => {
+                out.push_str("<<");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Digits after the point from which a decimal result is taken to be a binary floating-point
+/// rendering (`14.999999999999998`, `5.2727272727272725`) rather than a value the author chose.
+pub const FLOAT_RENDERING_PLACES: usize = 10;
+
+/// An item that shows a binary floating-point rendering anywhere (a decimal with at least
+/// [`FLOAT_RENDERING_PLACES`] places, as calculators print them) claims `≈`, not `=`:
+/// `<<4.20+9.45+1.35=14.999999999999998>>` and `80 / 26.666666666666668 = 3` are correct
+/// calculations whose last digits are the float's, not the author's.
+fn float_rendering_is_approx(m: &mut MathItem) {
+    fn has_float(e: &Expr) -> bool {
+        match e {
+            Expr::Decimal(d) => d
+                .split_once('.')
+                .is_some_and(|(_, f)| f.len() >= FLOAT_RENDERING_PLACES),
+            Expr::Int(_) | Expr::Var(_) | Expr::Pi | Expr::E | Expr::I => false,
+            Expr::Neg(a) | Expr::Percent(a) | Expr::Factorial(a) => has_float(a),
+            Expr::Add(a, b)
+            | Expr::Sub(a, b)
+            | Expr::Mul(a, b)
+            | Expr::Div(a, b)
+            | Expr::Pow(a, b)
+            | Expr::Mod(a, b) => has_float(a) || has_float(b),
+            Expr::Func(_, args) => args.iter().any(has_float),
+        }
+    }
+    if m.terms.iter().any(has_float) {
+        for r in m.rels.iter_mut() {
+            if *r == Rel::Eq {
+                *r = Rel::Approx;
+            }
+        }
+    }
+}
+
+/// Finds LaTeX math segments, extracts their items and replaces them by a separator.
+fn take_latex(text: &str, items: &mut Vec<Item>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    while i < text.len() {
+        let rest = &text[i..];
+        let found: Option<(usize, usize, usize)> = if rest.starts_with("$$") {
+            rest[2..].find("$$").map(|e| (2, 2 + e, 2 + e + 2))
+        } else if rest.starts_with("\\[") {
+            rest[2..].find("\\]").map(|e| (2, 2 + e, 2 + e + 2))
+        } else if rest.starts_with("\\(") {
+            rest[2..].find("\\)").map(|e| (2, 2 + e, 2 + e + 2))
+        } else if rest.starts_with("\\begin{") {
+            let name_end = rest.find('}').unwrap_or(rest.len());
+            let name = &rest[7..name_end.max(7)];
+            let end_tag = format!("\\end{{{name}}}");
+            rest.find(&end_tag)
+                .map(|e| (name_end + 1, e, e + end_tag.len()))
+        } else if rest.starts_with('$') && !(i > 0 && bytes[i - 1] == b'\\') {
+            inline_dollar(rest).map(|e| (1, e, e + 1))
+        } else {
+            None
+        };
+        match found {
+            Some((cs, ce, total)) if cs <= ce => {
+                latex_items(&rest[cs..ce], items);
+                out.push_str(" ; ");
+                i += total;
+            }
+            _ => {
+                let c = rest.chars().next().expect("non-empty");
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    out
+}
+
+/// For text starting with `$`: the byte offset of the closing `$` of an inline math segment,
+/// or `None` when the `$` is a currency sign. A `$` followed by a digit opens math only if the
+/// segment contains LaTeX (`\`, `^`, `{`, `_`) and closes on the same line.
+fn inline_dollar(rest: &str) -> Option<usize> {
+    let body = &rest[1..];
+    let line_end = body.find('\n').unwrap_or(body.len());
+    let close = body[..line_end].find('$')? + 1;
+    let content = &rest[1..close];
+    if content.trim().is_empty() {
+        return None;
+    }
+    let digit_first = content.starts_with(|c: char| c.is_ascii_digit());
+    let latexy = content.contains(['\\', '^', '{', '_']);
+    let relation = content.chars().any(is_rel_char);
+    let wordy = content
+        .split(|c: char| !c.is_alphabetic())
+        .any(|w| w.chars().count() >= 2);
+    if digit_first && !latexy && (!relation || wordy) {
+        return None;
+    }
+    // `$5 and $6`: a closing `$` directly followed by a digit is another currency sign.
+    if rest[close + 1..].starts_with(|c: char| c.is_ascii_digit()) && !latexy {
+        return None;
+    }
+    Some(close)
+}
+
+/// Splits a LaTeX math segment into pieces at `\\`, `&`, `\quad`, arrows, `,`/`;` followed by a
+/// space, and connective `\text{…}`; each piece that parses is an item.
+fn latex_items(seg: &str, items: &mut Vec<Item>) {
+    let mut s = seg.replace('&', " ");
+    for cmd in [
+        "\\\\",
+        "\\qquad",
+        "\\quad",
+        "\\implies",
+        "\\Longrightarrow",
+        "\\Rightarrow",
+        "\\rightarrow",
+        "\\Leftrightarrow",
+        "\\iff",
+        "\\to",
+        "\\therefore",
+        "\\because",
+        "\\text{ and }",
+        "\\text{and}",
+        "\\text{ so }",
+        "\\text{ or }",
+        "\\nonumber",
+        "\\notag",
+        "\\hline",
+    ] {
+        s = s.replace(cmd, " ; ");
+    }
+    // Remaining `\text{…}` holding words other than a unit: separators.
+    let s = split_connective_text(&s);
+    for piece in split_top_level(&s) {
+        let piece = piece.trim().trim_end_matches(['.', ',']).trim();
+        if piece.is_empty() {
+            continue;
+        }
+        if let Some(m) = relation_item(piece, piece) {
+            push_math(items, m);
+        }
+    }
+}
+
+/// Replaces `\text{…}` groups that contain a connective word (so, then, thus, hence, which, …)
+/// by `;` so that the pieces around them are read separately.
+fn split_connective_text(s: &str) -> String {
+    const CONNECTIVES: &[&str] = &[
+        "so", "then", "thus", "hence", "which", "where", "since", "because", "gives", "therefore",
+        "and", "or", "if", "for", "we", "get", "is", "are", "when",
+    ];
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(p) = rest.find("\\text{") {
+        out.push_str(&rest[..p]);
+        let after = &rest[p + 6..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[p..]);
+            return out;
+        };
+        let content = after[..end].to_lowercase();
+        let connective = content
+            .split(|c: char| !c.is_alphabetic())
+            .any(|w| CONNECTIVES.contains(&w));
+        if connective {
+            out.push_str(" ; ");
+        } else {
+            out.push_str(&rest[p..p + 6 + end + 1]);
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Splits at `;`, and at `,` followed by whitespace, outside brackets.
+fn split_top_level(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            _ => {}
+        }
+        let split = depth <= 0
+            && (c == ';' || (c == ',' && chars.peek().is_some_and(|n| n.is_whitespace())));
+        if split {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// Parses a relation and applies the checkable rule. `source` is what the report shows.
+/// In explicit math (LaTeX, annotations) a comparison of bare literals (`1 < 2`) is a claim.
+fn relation_item(text: &str, source: &str) -> Option<MathItem> {
+    let r = parse_relation(text)?;
+    checkable(r, source.trim(), true)
+}
+
+/// Applies the checkable rule (see the module docs) to a parsed relation.
+/// `literal_comparisons`: keep an all-literal item when it has a relation other than `=`.
+fn checkable(r: Relation, source: &str, literal_comparisons: bool) -> Option<MathItem> {
+    let Relation {
+        mut terms,
+        mut rels,
+        modulus,
+    } = r;
+    if let Some(m) = &modulus {
+        if !m.vars().is_empty() {
+            return None;
+        }
+    }
+    // `x = 3 + 4 = 7`: keep the numeric tail.
+    if terms.len() >= 3
+        && terms[0].is_lone_var()
+        && rels[0] == Rel::Eq
+        && terms[1..].iter().all(|t| t.vars().is_empty())
+    {
+        terms.remove(0);
+        rels.remove(0);
+    }
+    let var_sets: Vec<Vec<String>> = terms.iter().map(Expr::vars).collect();
+    let numeric = var_sets.iter().all(Vec::is_empty);
+    if numeric {
+        let comparison = literal_comparisons && rels.iter().any(|r| *r != Rel::Eq);
+        if terms.iter().all(Expr::is_literal) && modulus.is_none() && !comparison {
+            return None;
+        }
+    } else {
+        let first = &var_sets[0];
+        if first.is_empty()
+            || var_sets.iter().any(|v| v != first)
+            || terms.iter().any(Expr::is_lone_var)
+            || modulus.is_some()
+        {
+            return None;
+        }
+    }
+    let mut m = MathItem {
+        source: source.to_string(),
+        terms,
+        rels,
+        modulus,
+    };
+    float_rendering_is_approx(&mut m);
+    Some(m)
+}
+
+fn is_rel_char(c: char) -> bool {
+    matches!(c, '=' | '<' | '>' | '≤' | '≥' | '≠' | '≈' | '≡')
+}
+
+fn is_op_char(c: char) -> bool {
+    matches!(
+        c,
+        '+' | '-' | '*' | '/' | '^' | '×' | '·' | '÷' | '−' | '–' | '%' | '!' | '(' | ')' | '['
+            | ']' | '√' | '²' | '³'
+    ) || is_rel_char(c)
+}
+
+/// Prose preprocessing: drops currency `$` before digits, `\$`, markdown emphasis; `percent`
+/// after a number becomes `%`; `\times`, `\cdot`, `\div` outside math mode become `×`, `·`, `÷`.
+fn clean_prose(text: &str) -> String {
+    let mut s = text
+        .replace("\\$", "")
+        .replace("**", " ")
+        .replace('`', " ")
+        .replace("\\times", "×")
+        .replace("\\cdot", "·")
+        .replace("\\div", "÷");
+    s = s.replace(" percent", "%");
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$'
+            && chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_digit() || *n == '.' || *n == '<')
+        {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[derive(Debug)]
+struct Run {
+    text: String,
+    /// The word just before the run on the same line, lower-cased, if any.
+    word_before: Option<String>,
+    /// The word just after the run, lower-cased, if any.
+    word_after: Option<String>,
+    /// The run starts glued to a non-space prose character (`3:30`, `a-3`).
+    glued_start: bool,
+    /// The run ends glued to a non-space prose character.
+    glued_end: bool,
+}
+
+/// Scans prose for runs of math characters.
+fn runs(text: &str) -> Vec<Run> {
+    let cs: Vec<char> = text.chars().collect();
+    let n = cs.len();
+    let mut out: Vec<Run> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_start_glued = false;
+    let mut last_word: Option<String> = None;
+    let mut cur_word_before: Option<String> = None;
+    let mut i = 0;
+    let prev_nonspace = |k: usize| -> Option<char> {
+        let mut j = k;
+        while j > 0 {
+            j -= 1;
+            if cs[j] != ' ' && cs[j] != '\t' {
+                return Some(cs[j]);
+            }
+        }
+        None
+    };
+    let next_nonspace = |k: usize| -> Option<char> {
+        let mut j = k;
+        while j < n {
+            if cs[j] != ' ' && cs[j] != '\t' {
+                return Some(cs[j]);
+            }
+            j += 1;
+        }
+        None
+    };
+    let flush = |cur: &mut String,
+                 out: &mut Vec<Run>,
+                 word_before: &Option<String>,
+                 word_after: Option<String>,
+                 glued_start: bool,
+                 glued_end: bool| {
+        if cur.chars().any(is_rel_char) && cur.chars().any(|c| c.is_ascii_digit() || c.is_alphabetic()) {
+            out.push(Run {
+                text: std::mem::take(cur),
+                word_before: word_before.clone(),
+                word_after,
+                glued_start,
+                glued_end,
+            });
+        }
+        cur.clear();
+    };
+    while i < n {
+        let c = cs[i];
+        let in_run_char = c.is_ascii_digit()
+            || c == ' '
+            || c == '\t'
+            || is_op_char(c)
+            || c == 'π'
+            || (c == '.' && i + 1 < n && cs[i + 1].is_ascii_digit())
+            || (c == ',' && i + 1 < n && cs[i + 1].is_ascii_digit() && i > 0 && cs[i - 1].is_ascii_digit());
+        if in_run_char {
+            if cur.trim().is_empty() && c != ' ' && c != '\t' {
+                if cur.is_empty() || cur.trim().is_empty() {
+                    cur_start_glued = i > 0
+                        && !cs[i - 1].is_whitespace()
+                        && !matches!(cs[i - 1], '(' | '"' | '\'' | '[' | ';' | ',');
+                    cur_word_before = if i > 0 && (cs[i - 1] == ' ' || cs[i - 1] == '\t') {
+                        last_word.clone()
+                    } else if i > 0 && cs[i - 1].is_alphabetic() {
+                        last_word.clone()
+                    } else {
+                        None
+                    };
+                }
+            }
+            cur.push(c);
+            i += 1;
+            continue;
+        }
+        if c.is_alphabetic() {
+            let s = i;
+            while i < n && cs[i].is_alphabetic() {
+                i += 1;
+            }
+            let word: String = cs[s..i].iter().collect();
+            let lower = word.to_lowercase();
+            let single = word.chars().count() == 1 && word.is_ascii();
+            let func = PROSE_FUNCS.contains(&lower.as_str()) && i < n && cs[i] == '(';
+            let modw = lower == "mod"
+                && prev_nonspace(s).is_some_and(|p| p.is_ascii_digit() || p == ')')
+                && next_nonspace(i).is_some_and(|p| p.is_ascii_digit() || p == '(');
+            let math_letter = single && {
+                let p = prev_nonspace(s);
+                let q = next_nonspace(i);
+                let touching_digit = (s > 0 && cs[s - 1].is_ascii_digit())
+                    || (i < n && cs[i].is_ascii_digit());
+                let near_op = p.is_some_and(|p| is_op_char(p) && p != ')')
+                    || q.is_some_and(|q| is_op_char(q) && q != '(' || q == '^');
+                let times_x = (lower == "x")
+                    && p.is_some_and(|p| p.is_ascii_digit() || p == ')')
+                    && q.is_some_and(|q| q.is_ascii_digit() || q == '(');
+                (touching_digit || near_op || times_x)
+                    && !(matches!(word.as_str(), "a" | "A" | "I") && !near_op)
+            };
+            if func || modw || math_letter {
+                if cur.trim().is_empty() {
+                    cur_start_glued = s > 0
+                        && !cs[s - 1].is_whitespace()
+                        && !cs[s - 1].is_ascii_digit()
+                        && !matches!(cs[s - 1], '(' | '"' | '\'' | '[' | ';' | ',');
+                    cur_word_before = last_word.clone();
+                }
+                cur.push_str(&word);
+                continue;
+            }
+            // A prose word ends the run.
+            let glued_end = s > 0 && !cs[s - 1].is_whitespace();
+            flush(
+                &mut cur,
+                &mut out,
+                &cur_word_before,
+                Some(lower.clone()),
+                cur_start_glued,
+                glued_end,
+            );
+            last_word = Some(lower);
+            continue;
+        }
+        // Any other character (newline, colon, quote, comma+space, …) ends the run.
+        let glued_end = !c.is_whitespace() && !matches!(c, ',' | '.' | ';' | '?' | ')' | '"');
+        flush(&mut cur, &mut out, &cur_word_before, None, cur_start_glued, glued_end);
+        if c == '\n' {
+            last_word = None;
+        }
+        if !c.is_whitespace() && c != ',' {
+            last_word = None;
+        }
+        i += 1;
+    }
+    flush(&mut cur, &mut out, &cur_word_before, None, cur_start_glued, false);
+    out
+}
+
+fn take_prose(text: &str, items: &mut Vec<Item>) {
+    let cleaned = clean_prose(text);
+    for run in runs(&cleaned) {
+        let mut t = run.text.trim().to_string();
+        // A `!` ending a run is punctuation ("that makes 12!"), not a factorial.
+        while t.ends_with('!') {
+            t.pop();
+        }
+        let t = balance_edges(t.trim());
+        if t.is_empty() {
+            continue;
+        }
+        let Some(mut r) = parse_relation(&t).or_else(|| retry_without_leading_letter(&t)) else {
+            continue;
+        };
+        let cut_first = run.glued_start
+            || run
+                .word_before
+                .as_deref()
+                .is_some_and(|w| WORDS_BEFORE.contains(&w));
+        let cut_last = run.glued_end
+            || run
+                .word_after
+                .as_deref()
+                .is_some_and(|w| WORDS_AFTER.contains(&w));
+        if cut_first {
+            r.terms.remove(0);
+            r.rels.remove(0);
+        }
+        if cut_last && !r.rels.is_empty() {
+            r.terms.pop();
+            r.rels.pop();
+        }
+        if r.rels.is_empty() {
+            continue;
+        }
+        if r.rels.contains(&Rel::Congruent) != r.modulus.is_some() {
+            continue;
+        }
+        if let Some(m) = checkable(r, &t, false) {
+            push_math(items, m);
+        }
+    }
+}
+
+/// `a 3 + 4 = 7`: drops one leading lone letter and retries.
+fn retry_without_leading_letter(t: &str) -> Option<Relation> {
+    let mut cs = t.chars();
+    let first = cs.next()?;
+    let second = cs.next()?;
+    if first.is_alphabetic() && second == ' ' {
+        parse_relation(cs.as_str().trim())
+    } else {
+        None
+    }
+}
+
+/// Strips unmatched leading `(` / trailing `)` (a parenthetical remark around the math).
+fn balance_edges(t: &str) -> String {
+    let mut s = t.to_string();
+    loop {
+        let open = s.matches('(').count();
+        let close = s.matches(')').count();
+        if open > close && s.starts_with('(') {
+            s.remove(0);
+            s = s.trim().to_string();
+        } else if close > open && s.ends_with(')') {
+            s.pop();
+            s = s.trim().to_string();
+        } else {
+            return s;
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! Splitting a chain's text into steps, and finding the final answer.
+//!
+//! Rules (documented in README `## Verify`):
+//! - a `<think>…</think>` block is read like the rest (its tags are dropped);
+//! - fenced blocks (```` ``` ````) are never split; a fence directly under a line (no blank line
+//!   between) joins that line's step, otherwise it is a step of its own;
+//! - with two or more step markers (`Step k:`, `k.`, `k)`, `### Step k`, `**Step k**`) each
+//!   marker starts a step (text before the first is a step too);
+//! - else with blank lines: each paragraph is a step;
+//! - else each line is a step (GSM8K style), display math (`$$`, `\[`, `\begin{…}`) kept whole;
+//! - a single long line is split into sentences.
+
+/// Longest single paragraph (in bytes) kept as one step before it is split into sentences.
+/// Model chains sometimes come as one wall of text; a step should be something a reader can
+/// point at.
+pub const MAX_PARAGRAPH_BYTES: usize = 600;
+
+/// Splits text into step texts (trimmed, non-empty).
+pub fn split_steps(text: &str) -> Vec<String> {
+    let text = text.replace("\r\n", "\n").replace("<think>", "").replace("</think>", "\n\n");
+    let blocks = split_fences(&text);
+    let mut steps: Vec<String> = Vec::new();
+    for block in blocks {
+        match block {
+            Block::Fence { text, attached } => {
+                if attached && !steps.is_empty() {
+                    let last = steps.last_mut().expect("non-empty");
+                    last.push('\n');
+                    last.push_str(&text);
+                } else {
+                    steps.push(text);
+                }
+            }
+            Block::Text(t) => steps.extend(split_text(&t)),
+        }
+    }
+    steps
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+enum Block {
+    Text(String),
+    /// A fenced block with its fences; `attached` when no blank line separates it from the text
+    /// above.
+    Fence { text: String, attached: bool },
+}
+
+fn is_fence_line(line: &str) -> bool {
+    line.trim_start().starts_with("```")
+}
+
+fn split_fences(text: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut cur = String::new();
+    let mut lines = text.split('\n').peekable();
+    while let Some(line) = lines.next() {
+        if is_fence_line(line) {
+            let attached = !cur.trim().is_empty() && !cur.ends_with("\n\n");
+            if !cur.trim().is_empty() {
+                blocks.push(Block::Text(std::mem::take(&mut cur)));
+            }
+            cur.clear();
+            let mut fence = String::from(line.trim_start());
+            for inner in lines.by_ref() {
+                fence.push('\n');
+                fence.push_str(inner);
+                if is_fence_line(inner) {
+                    break;
+                }
+            }
+            blocks.push(Block::Fence {
+                text: fence,
+                attached,
+            });
+        } else {
+            cur.push_str(line);
+            cur.push('\n');
+        }
+    }
+    if !cur.trim().is_empty() {
+        blocks.push(Block::Text(cur));
+    }
+    blocks
+}
+
+/// Whether a line starts a step: `Step 3:`, `3.`, `3)`, `### Step 3`, `**Step 3:**`.
+pub fn is_step_marker(line: &str) -> bool {
+    let t = line.trim_start().trim_start_matches(['#', '*', ' ', '-']);
+    let lower: String = t.chars().take(8).collect::<String>().to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("step") {
+        let rest = rest.trim_start();
+        return rest.starts_with(|c: char| c.is_ascii_digit());
+    }
+    let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > 3 {
+        return false;
+    }
+    let mut after = t[digits..].chars();
+    matches!(after.next(), Some('.' | ')')) && matches!(after.next(), Some(' ' | '\t'))
+}
+
+fn split_text(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let markers = lines.iter().filter(|l| is_step_marker(l)).count();
+    if markers >= 2 {
+        let mut steps = Vec::new();
+        let mut cur = String::new();
+        for l in &lines {
+            if is_step_marker(l) && !cur.trim().is_empty() {
+                steps.push(std::mem::take(&mut cur));
+            }
+            cur.push_str(l);
+            cur.push('\n');
+        }
+        steps.push(cur);
+        return steps;
+    }
+    let paragraphs: Vec<String> = split_paragraphs(text);
+    let mut out = Vec::new();
+    if paragraphs.len() >= 2 {
+        for p in paragraphs {
+            out.extend(split_long(&p));
+        }
+        return out;
+    }
+    let Some(only) = paragraphs.into_iter().next() else {
+        return out;
+    };
+    let line_steps = split_lines_keeping_display(&only);
+    if line_steps.len() >= 2 {
+        return line_steps;
+    }
+    split_long(&only)
+}
+
+fn split_paragraphs(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut open_display = false;
+    for l in text.split('\n') {
+        if l.trim().is_empty() && !open_display {
+            if !cur.trim().is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur.clear();
+            continue;
+        }
+        open_display ^= toggles_display(l);
+        cur.push_str(l);
+        cur.push('\n');
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Whether the line opens or closes (an odd number of) display-math blocks.
+fn toggles_display(l: &str) -> bool {
+    let dollars = l.matches("$$").count();
+    let open = l.matches("\\[").count() + l.matches("\\begin{").count();
+    let close = l.matches("\\]").count() + l.matches("\\end{").count();
+    dollars % 2 == 1 || open != close
+}
+
+fn split_lines_keeping_display(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut open = false;
+    for l in text.split('\n') {
+        if l.trim().is_empty() {
+            continue;
+        }
+        cur.push_str(l);
+        cur.push('\n');
+        open ^= toggles_display(l);
+        if !open {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Splits a paragraph longer than [`MAX_PARAGRAPH_BYTES`] into sentences (after `.`, `!`, `?`
+/// followed by a space and an upper-case letter, outside `$…$`). Decimals never split.
+fn split_long(p: &str) -> Vec<String> {
+    if p.len() <= MAX_PARAGRAPH_BYTES {
+        return vec![p.to_string()];
+    }
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut dollars = 0usize;
+    let mut chars = p.chars().peekable();
+    while let Some(c) = chars.next() {
+        cur.push(c);
+        if c == '$' {
+            dollars += 1;
+        }
+        if matches!(c, '.' | '!' | '?') && dollars % 2 == 0 {
+            if let Some(&n) = chars.peek() {
+                if n == ' ' || n == '\n' {
+                    // Look past the space for an upper-case letter.
+                    let mut la = chars.clone();
+                    la.next();
+                    if la.next().is_some_and(|c| c.is_uppercase()) && cur.trim().len() > 8 {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                }
+            }
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The content of the last `\boxed{…}` (or `\fbox{…}`) in `text`, nested braces included.
+fn last_boxed(text: &str) -> Option<String> {
+    let mut best = None;
+    let mut search = 0;
+    while let Some(rel) = text[search..]
+        .find("\\boxed")
+        .or_else(|| text[search..].find("\\fbox"))
+    {
+        let start = search + rel;
+        let after_cmd = if text[start..].starts_with("\\boxed") {
+            start + 6
+        } else {
+            start + 5
+        };
+        search = after_cmd;
+        let rest = &text[after_cmd..];
+        let trimmed = rest.trim_start();
+        let offset = after_cmd + (rest.len() - trimmed.len());
+        if !trimmed.starts_with('{') {
+            // `\boxed 5`
+            let tok: String = trimmed
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '$')
+                .collect();
+            if !tok.is_empty() {
+                best = Some(tok);
+            }
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut end = None;
+        for (k, c) in text[offset..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(offset + k);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(e) = end {
+            best = Some(text[offset + 1..e].to_string());
+        }
+    }
+    best.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Finds the final answer: the last `\boxed{…}` after `</think>` (else anywhere), else the last
+/// `#### N`, `Final Answer:`, `The (final) answer is`, `Answer:` or a line starting `A:`
+/// (GSM8K model solutions). The result is trimmed of `$`, `**` and a trailing period.
+pub fn extract_answer(text: &str) -> Option<String> {
+    if let Some(pos) = text.rfind("</think>") {
+        if let Some(b) = last_boxed(&text[pos..]) {
+            return Some(b);
+        }
+    }
+    if let Some(b) = last_boxed(text) {
+        return Some(b);
+    }
+    let lower = text.to_lowercase();
+    // The marker found latest in the text wins.
+    let markers = [
+        "####",
+        "final answer:",
+        "final answer is",
+        "the answer is",
+        "answer:",
+    ];
+    let mut best: Option<(usize, usize)> = None;
+    for m in markers {
+        if let Some(p) = lower.rfind(m) {
+            if best.is_none_or(|(bp, _)| p > bp) && lower.is_char_boundary(p) {
+                best = Some((p, m.len()));
+            }
+        }
+    }
+    let all_lines: Vec<&str> = text.lines().collect();
+    for (k, line) in all_lines.iter().enumerate().rev() {
+        let t = line.trim_start();
+        if t.starts_with("A:") {
+            let p = line_offset(text, k) + (line.len() - t.len());
+            if best.is_none_or(|(bp, _)| p > bp) {
+                best = Some((p, 2));
+            }
+            break;
+        }
+    }
+    let (p, len) = best?;
+    // `lower` may differ in byte length from `text` for non-ASCII; map through char counts.
+    let start = if lower.len() == text.len() {
+        p + len
+    } else {
+        let chars_before = lower[..p + len].chars().count();
+        text.char_indices()
+            .nth(chars_before)
+            .map(|(i, _)| i)
+            .unwrap_or(text.len())
+    };
+    let rest = &text[start..];
+    let line = rest.trim_start().lines().next().unwrap_or("");
+    clean_answer(line)
+}
+
+fn line_offset(text: &str, k: usize) -> usize {
+    text.split_inclusive('\n').take(k).map(str::len).sum()
+}
+
+/// Trims decoration around an answer found after a marker: `**`, `$`, `:`, a trailing period
+/// (not a decimal point), and a sentence continuing after it.
+fn clean_answer(s: &str) -> Option<String> {
+    let mut t = s.trim().trim_start_matches(':').trim().to_string();
+    // Cut at the end of the sentence: ". " or a final "." not between digits.
+    if let Some(idx) = t.find(". ") {
+        t.truncate(idx);
+    }
+    let t = t
+        .trim()
+        .trim_matches('*')
+        .trim()
+        .trim_end_matches('.')
+        .trim()
+        .trim_matches('*')
+        .trim();
+    let t = t.strip_prefix("\\(").unwrap_or(t);
+    let t = t.strip_suffix("\\)").unwrap_or(t);
+    let t = t.strip_prefix("\\[").unwrap_or(t);
+    let t = t.strip_suffix("\\]").unwrap_or(t);
+    let t = if t.starts_with('$') && t.ends_with('$') && t.len() >= 2 && t.contains('\\') {
+        t.trim_matches('$')
+    } else {
+        t
+    };
+    let t = t.trim();
+    if t.is_empty() {
+        None
+    } else {
+        Some(t.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers() {
+        assert!(is_step_marker("Step 2: 3+4"));
+        assert!(is_step_marker("**Step 10.** x"));
+        assert!(is_step_marker("3. We add"));
+        assert!(!is_step_marker("3.5 kg of flour"));
+        assert!(!is_step_marker("Steps are hard"));
+    }
+
+    #[test]
+    fn answers() {
+        assert_eq!(extract_answer("so \\boxed{\\frac{1}{2}}."), Some("\\frac{1}{2}".into()));
+        assert_eq!(extract_answer("x\n#### 72"), Some("72".into()));
+        assert_eq!(extract_answer("x\nA: 18"), Some("18".into()));
+        assert_eq!(
+            extract_answer("<think>\\boxed{3}</think> so \\boxed{4}"),
+            Some("4".into())
+        );
+        assert_eq!(extract_answer("The answer is 3.5."), Some("3.5".into()));
+        assert_eq!(extract_answer("nothing here"), None);
+    }
+}

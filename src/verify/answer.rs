@@ -1,0 +1,757 @@
+//! Final-answer equivalence: is the extracted answer the same as the reference?
+//!
+//! Owns [`equivalent`]. Modelled on the cases huggingface/Math-Verify handles (its docs and
+//! tests were read; no code was taken): integers, fractions, decimals, percentages, LaTeX
+//! expressions, radicals, π, intervals, sets and tuples, multiple-choice letters, text answers,
+//! `x = 3` vs `3`, units and `$` stripped, `1,000` vs `1000`.
+//!
+//! Everything runs in Rust on the parsed [`Expr`] AST (nothing is `eval`'ed): exact rational
+//! arithmetic in `i128` where it fits, `f64` otherwise. Rules:
+//! - exact rationals equal → equivalent;
+//! - otherwise values within [`REL_TOLERANCE`] (π, radicals) → equivalent;
+//! - a decimal written with `d ≥ 2` digits after the point matches a value that rounds to it at
+//!   `d` digits (`0.33` ~ `1/3`, `3.14` ~ `π`): the same "digits shown" rule as the step checker;
+//! - a percentage `p%` matches `p/100` and `p`;
+//! - expressions with variables match when they agree at several fixed sample points;
+//! - brackets: `{…}` is a set (order-free), `(…)`/`[…]` tuples or intervals (ends must match),
+//!   a bare comma list is a set; `\cup` unions compare as sets of intervals.
+
+use crate::chain::expr::{parse_math, Expr, Func as Fun};
+
+/// Relative tolerance for values that are not exact rationals (π, radicals, logs).
+pub const REL_TOLERANCE: f64 = 1e-9;
+
+/// Longest answer (bytes) compared structurally; longer ones are compared as text only. A final
+/// answer is short; this bounds the work on hostile input.
+pub const MAX_ANSWER_BYTES: usize = 2000;
+
+/// Whether two final answers mean the same thing.
+pub fn equivalent(a: &str, b: &str) -> bool {
+    if a.len() > MAX_ANSWER_BYTES || b.len() > MAX_ANSWER_BYTES {
+        return text_norm(a) == text_norm(b);
+    }
+    let na = normalize(a);
+    let nb = normalize(b);
+    if na == nb && !na.is_empty() {
+        return true;
+    }
+    if let (Some(x), Some(y)) = (choice(&na), choice(&nb)) {
+        return x == y;
+    }
+    let fa = form(&na);
+    let fb = form(&nb);
+    if forms_equal(&fa, &fb) {
+        return true;
+    }
+    // `x = 3` vs `3`, `18 apples` vs `18`: compare the value-only forms too.
+    let va = strip_lhs_and_units(&na);
+    let vb = strip_lhs_and_units(&nb);
+    if va != na || vb != nb {
+        let fa = form(&va);
+        let fb = form(&vb);
+        if forms_equal(&fa, &fb) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Removes wrappers, spacing commands, `$`, degrees and a trailing period.
+fn normalize(s: &str) -> String {
+    let mut t = s.trim().to_string();
+    for _ in 0..3 {
+        let before = t.clone();
+        t = t.trim().to_string();
+        for (open, close) in [("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$")] {
+            if t.starts_with(open) && t.ends_with(close) && t.len() >= open.len() + close.len() {
+                t = t[open.len()..t.len() - close.len()].to_string();
+            }
+        }
+        if t.starts_with('$') && t.ends_with('$') && t.len() >= 2 {
+            t = t[1..t.len() - 1].to_string();
+        }
+        for w in ["\\boxed{", "\\text{", "\\textbf{", "\\mathrm{", "\\mathbf{", "\\mbox{"] {
+            if t.starts_with(w) && t.ends_with('}') && balanced_wrapper(&t[w.len() - 1..]) {
+                t = t[w.len()..t.len() - 1].to_string();
+            }
+        }
+        t = t.trim_end_matches('.').trim().to_string();
+        if t == before {
+            break;
+        }
+    }
+    let mut out = t;
+    for (from, to) in [
+        ("\\left", ""),
+        ("\\right", ""),
+        ("\\!", ""),
+        ("\\,", ""),
+        ("\\;", " "),
+        ("\\:", " "),
+        ("\\displaystyle", ""),
+        ("^\\circ", ""),
+        ("^{\\circ}", ""),
+        ("°", ""),
+        ("\\$", ""),
+        ("\\%", "%"),
+        ("\\dfrac", "\\frac"),
+        ("\\tfrac", "\\frac"),
+        ("~", " "),
+        ("\\infty", "∞"),
+        ("\\in", "∈"),
+        ("\\emptyset", "∅"),
+        ("\\varnothing", "∅"),
+    ] {
+        out = out.replace(from, to);
+    }
+    // Currency: `$18`, `18 dollars`.
+    out = out.replace('$', "");
+    let out = out.trim().to_string();
+    out.replace("\\text{ }", " ")
+}
+
+/// True when `s` starts with `{` whose matching `}` is the last character.
+fn balanced_wrapper(s: &str) -> bool {
+    let mut depth = 0i32;
+    for (k, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return k == s.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A multiple-choice letter: `B`, `(B)`, `B)`, `\text{(B)}`, `Option B`, `(B) 12`.
+fn choice(s: &str) -> Option<char> {
+    let t = s.trim();
+    let t = t
+        .strip_prefix("Option ")
+        .or_else(|| t.strip_prefix("option "))
+        .or_else(|| t.strip_prefix("Choice "))
+        .unwrap_or(t)
+        .trim();
+    let cs: Vec<char> = t.chars().collect();
+    let letter = |c: char| c.is_ascii_uppercase() && c <= 'E';
+    match cs.as_slice() {
+        [c] if letter(*c) => Some(*c),
+        ['(', c, ')'] if letter(*c) => Some(*c),
+        [c, ')'] if letter(*c) => Some(*c),
+        ['(', c, ')', ' ', ..] if letter(*c) => Some(*c),
+        _ => None,
+    }
+}
+
+/// `x = 3` → `3` (lhs a short name); `18 apples` → `18`.
+fn strip_lhs_and_units(s: &str) -> String {
+    let mut t = s.trim().to_string();
+    if let Some(p) = t.find('=') {
+        let lhs = t[..p].trim();
+        let name_like = !lhs.is_empty()
+            && lhs.len() <= 12
+            && lhs
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '\\' || c == '{' || c == '}');
+        if name_like && !t[p + 1..].contains('=') {
+            t = t[p + 1..].trim().to_string();
+        }
+    }
+    // Trailing unit words after a number: `5 km`, `12 apples`, `5\text{ cm}`.
+    let t2 = t.replace("\\text{", " ").replace("\\mbox{", " ").replace('}', " ");
+    let words: Vec<&str> = t2.split_whitespace().collect();
+    if words.len() >= 2 {
+        let first = words[0];
+        if parse_math(first).is_some()
+            && words[1..].iter().all(|w| {
+                w.chars()
+                    .all(|c| c.is_alphabetic() || c == '/' || c == '^' || c.is_ascii_digit() || c == '.')
+                    && w.chars().next().is_some_and(|c| c.is_alphabetic())
+            })
+        {
+            return first.to_string();
+        }
+    }
+    t
+}
+
+/// A structured answer.
+#[derive(Debug, Clone)]
+enum Form {
+    Expr(Expr),
+    /// `(`/`[` … `)`/`]` with its ends and elements: a tuple or an interval.
+    Bracket(char, char, Vec<Form>),
+    /// `{…}` or a bare comma list: order does not matter.
+    Set(Vec<Form>),
+    /// `A \cup B`.
+    Union(Vec<Form>),
+    Infinity(bool),
+    Text(String),
+}
+
+/// Splits at top-level commas (outside brackets).
+fn split_commas(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    for c in s.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            _ => {}
+        }
+        if c == ',' && depth == 0 {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// Whether the brackets at both ends of `s` enclose the whole string.
+fn outer_pair_encloses(s: &str) -> bool {
+    let mut depth = 0i32;
+    let n = s.chars().count();
+    for (k, c) in s.chars().enumerate() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth -= 1;
+                if depth == 0 && k != n - 1 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+fn form(s: &str) -> Form {
+    let t = s.trim();
+    if t.contains("\\cup") || t.contains('∪') {
+        let parts: Vec<Form> = t
+            .split("\\cup")
+            .flat_map(|p| p.split('∪'))
+            .map(form)
+            .collect();
+        return Form::Union(parts);
+    }
+    match t {
+        "∞" | "+∞" | "inf" | "oo" => return Form::Infinity(true),
+        "-∞" | "−∞" | "-inf" => return Form::Infinity(false),
+        _ => {}
+    }
+    if let Some(e) = parse_math(t) {
+        return Form::Expr(e);
+    }
+    // `\{1, 2\}` and `{1, 2}`.
+    let set_inner = t
+        .strip_prefix("\\{")
+        .and_then(|r| r.strip_suffix("\\}"))
+        .or_else(|| {
+            (t.starts_with('{') && t.ends_with('}') && outer_pair_encloses(t))
+                .then(|| &t[1..t.len() - 1])
+        });
+    if let Some(inner) = set_inner {
+        if inner.trim().is_empty() {
+            return Form::Set(vec![]);
+        }
+        return Form::Set(split_commas(inner).iter().map(|p| form(p)).collect());
+    }
+    let first = t.chars().next();
+    let last = t.chars().last();
+    if let (Some(o @ ('(' | '[')), Some(c @ (')' | ']'))) = (first, last) {
+        if outer_pair_encloses(t) || t.len() > 2 {
+            let inner = &t[1..t.len() - 1];
+            let parts = split_commas(inner);
+            if parts.len() >= 2 {
+                return Form::Bracket(o, c, parts.iter().map(|p| form(p)).collect());
+            }
+        }
+    }
+    let parts = split_commas(t);
+    if parts.len() >= 2 && parts.iter().all(|p| !p.trim().is_empty()) {
+        return Form::Set(parts.iter().map(|p| form(p)).collect());
+    }
+    if t == "∅" {
+        return Form::Set(vec![]);
+    }
+    Form::Text(text_norm(t))
+}
+
+fn text_norm(s: &str) -> String {
+    s.replace("\\text{", "")
+        .replace("\\mathrm{", "")
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '.' || *c == '-' || *c == '/')
+        .collect::<String>()
+        .to_lowercase()
+}
+
+fn forms_equal(a: &Form, b: &Form) -> bool {
+    match (a, b) {
+        (Form::Expr(x), Form::Expr(y)) => exprs_equal(x, y),
+        (Form::Infinity(x), Form::Infinity(y)) => x == y,
+        (Form::Bracket(o1, c1, xs), Form::Bracket(o2, c2, ys)) => {
+            o1 == o2
+                && c1 == c2
+                && xs.len() == ys.len()
+                && xs.iter().zip(ys).all(|(x, y)| forms_equal(x, y))
+        }
+        (Form::Set(xs), Form::Set(ys)) | (Form::Union(xs), Form::Union(ys)) => {
+            xs.len() == ys.len()
+                && xs.iter().all(|x| ys.iter().any(|y| forms_equal(x, y)))
+                && ys.iter().all(|y| xs.iter().any(|x| forms_equal(x, y)))
+        }
+        // `(1, 2)` tuple vs bare `1, 2`: a bare list is read as a set.
+        (Form::Set(xs), Form::Bracket(_, _, ys)) | (Form::Bracket(_, _, ys), Form::Set(xs)) => {
+            forms_equal(&Form::Set(xs.clone()), &Form::Set(ys.clone()))
+                && xs.len() == ys.len()
+                && xs.iter().zip(ys).all(|(x, y)| forms_equal(x, y))
+        }
+        (Form::Text(x), Form::Text(y)) => !x.is_empty() && x == y,
+        _ => false,
+    }
+}
+
+/// A value: an exact rational when one is known, and a float approximation.
+#[derive(Debug, Clone, Copy)]
+struct Val {
+    exact: Option<Rat>,
+    approx: f64,
+}
+
+/// A rational `n/d` in lowest terms with `d > 0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rat {
+    n: i128,
+    d: i128,
+}
+
+fn gcd(mut a: i128, mut b: i128) -> i128 {
+    a = a.abs();
+    b = b.abs();
+    while b != 0 {
+        let t = a % b;
+        a = b;
+        b = t;
+    }
+    a
+}
+
+impl Rat {
+    fn new(n: i128, d: i128) -> Option<Rat> {
+        if d == 0 {
+            return None;
+        }
+        let g = gcd(n, d).max(1);
+        let (mut n, mut d) = (n / g, d / g);
+        if d < 0 {
+            n = n.checked_neg()?;
+            d = d.checked_neg()?;
+        }
+        Some(Rat { n, d })
+    }
+    fn int(n: i128) -> Rat {
+        Rat { n, d: 1 }
+    }
+    fn f(self) -> f64 {
+        self.n as f64 / self.d as f64
+    }
+    fn add(self, o: Rat) -> Option<Rat> {
+        Rat::new(
+            self.n.checked_mul(o.d)?.checked_add(o.n.checked_mul(self.d)?)?,
+            self.d.checked_mul(o.d)?,
+        )
+    }
+    fn neg(self) -> Option<Rat> {
+        Some(Rat {
+            n: self.n.checked_neg()?,
+            d: self.d,
+        })
+    }
+    fn mul(self, o: Rat) -> Option<Rat> {
+        Rat::new(self.n.checked_mul(o.n)?, self.d.checked_mul(o.d)?)
+    }
+    fn div(self, o: Rat) -> Option<Rat> {
+        if o.n == 0 {
+            return None;
+        }
+        Rat::new(self.n.checked_mul(o.d)?, self.d.checked_mul(o.n)?)
+    }
+    fn is_int(self) -> bool {
+        self.d == 1
+    }
+}
+
+fn val_f(x: f64) -> Option<Val> {
+    x.is_finite().then_some(Val {
+        exact: None,
+        approx: x,
+    })
+}
+
+fn val_r(r: Rat) -> Option<Val> {
+    Some(Val {
+        exact: Some(r),
+        approx: r.f(),
+    })
+}
+
+fn exact_sqrt(n: i128) -> Option<i128> {
+    if n < 0 {
+        return None;
+    }
+    let r = (n as f64).sqrt().round() as i128;
+    (r - 1..=r + 1).find(|k| *k >= 0 && k.checked_mul(*k) == Some(n))
+}
+
+/// Evaluates an expression; `vars` gives values to variables. `None` when undefined, too
+/// large, or unsupported.
+fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
+    use Expr::*;
+    Some(match e {
+        Int(s) => match s.parse::<i128>() {
+            Ok(n) => return val_r(Rat::int(n)),
+            Err(_) => return val_f(s.parse::<f64>().ok()?),
+        },
+        Decimal(s) => {
+            let (w, f) = s.split_once('.').unwrap_or((s, ""));
+            let digits = format!("{w}{f}");
+            if f.len() <= 30 {
+                if let (Ok(n), Some(d)) = (digits.parse::<i128>(), 10i128.checked_pow(f.len() as u32)) {
+                    return val_r(Rat::new(n, d)?);
+                }
+            }
+            return val_f(s.parse::<f64>().ok()?);
+        }
+        Var(v) => return val_f(vars.iter().find(|(n, _)| n == v)?.1),
+        Pi => return val_f(std::f64::consts::PI),
+        E => return val_f(std::f64::consts::E),
+        I => return None,
+        Neg(a) => {
+            let a = eval(a, vars)?;
+            Val {
+                exact: a.exact.and_then(Rat::neg),
+                approx: -a.approx,
+            }
+        }
+        Add(a, b) | Sub(a, b) => {
+            let a = eval(a, vars)?;
+            let mut b = eval(b, vars)?;
+            if matches!(e, Sub(..)) {
+                b = Val {
+                    exact: b.exact.and_then(Rat::neg),
+                    approx: -b.approx,
+                };
+            }
+            Val {
+                exact: a.exact.zip(b.exact).and_then(|(x, y)| x.add(y)),
+                approx: a.approx + b.approx,
+            }
+        }
+        Mul(a, b) => {
+            let a = eval(a, vars)?;
+            let b = eval(b, vars)?;
+            Val {
+                exact: a.exact.zip(b.exact).and_then(|(x, y)| x.mul(y)),
+                approx: a.approx * b.approx,
+            }
+        }
+        Div(a, b) => {
+            let a = eval(a, vars)?;
+            let b = eval(b, vars)?;
+            if b.approx == 0.0 && b.exact.is_none_or(|r| r.n == 0) {
+                return None;
+            }
+            Val {
+                exact: a.exact.zip(b.exact).and_then(|(x, y)| x.div(y)),
+                approx: a.approx / b.approx,
+            }
+        }
+        Pow(a, b) => {
+            let a = eval(a, vars)?;
+            let b = eval(b, vars)?;
+            if b.approx.abs() > 1e4 {
+                return None;
+            }
+            let exact = match (a.exact, b.exact) {
+                (Some(x), Some(y)) if y.is_int() && y.n.abs() <= 128 => {
+                    let mut r = Some(Rat::int(1));
+                    for _ in 0..y.n.abs() {
+                        r = r.and_then(|r| r.mul(x));
+                    }
+                    if y.n < 0 {
+                        r.and_then(|r| Rat::int(1).div(r))
+                    } else {
+                        r
+                    }
+                }
+                _ => None,
+            };
+            Val {
+                exact,
+                approx: a.approx.powf(b.approx),
+            }
+        }
+        Mod(a, b) => {
+            let a = eval(a, vars)?.exact?;
+            let b = eval(b, vars)?.exact?;
+            if !a.is_int() || !b.is_int() || b.n == 0 {
+                return None;
+            }
+            return val_r(Rat::int(a.n.rem_euclid(b.n)));
+        }
+        Percent(a) => {
+            let a = eval(a, vars)?;
+            Val {
+                exact: a.exact.and_then(|r| r.div(Rat::int(100))),
+                approx: a.approx / 100.0,
+            }
+        }
+        Factorial(a) => {
+            let a = eval(a, vars)?.exact?;
+            if !a.is_int() || a.n < 0 || a.n > 170 {
+                return None;
+            }
+            let mut r: Option<i128> = Some(1);
+            let mut f = 1f64;
+            for k in 1..=a.n {
+                r = r.and_then(|r| r.checked_mul(k));
+                f *= k as f64;
+            }
+            Val {
+                exact: r.map(Rat::int),
+                approx: f,
+            }
+        }
+        Func(f, args) => {
+            let vs: Vec<Val> = args.iter().map(|a| eval(a, vars)).collect::<Option<_>>()?;
+            let x = vs.first()?;
+            match f {
+                Fun::Sqrt => {
+                    let exact = x.exact.and_then(|r| {
+                        Rat::new(exact_sqrt(r.n)?, exact_sqrt(r.d)?)
+                    });
+                    if x.approx < 0.0 {
+                        return None;
+                    }
+                    Val {
+                        exact,
+                        approx: x.approx.sqrt(),
+                    }
+                }
+                Fun::Root => {
+                    let y = vs.get(1)?;
+                    if x.approx == 0.0 {
+                        return None;
+                    }
+                    let v = y.approx.powf(1.0 / x.approx);
+                    let exact = (v.round() - v).abs() < 1e-9 && y.exact.is_some_and(|r| r.is_int());
+                    Val {
+                        exact: exact.then(|| Rat::int(v.round() as i128)).filter(|r| {
+                            x.exact.is_some_and(|n| n.is_int() && n.n > 0 && n.n < 64)
+                                && r.n.checked_pow(x.exact.map(|n| n.n as u32).unwrap_or(1))
+                                    == y.exact.map(|q| q.n)
+                        }),
+                        approx: v,
+                    }
+                }
+                Fun::Abs => Val {
+                    exact: x.exact.map(|r| Rat { n: r.n.abs(), d: r.d }),
+                    approx: x.approx.abs(),
+                },
+                Fun::Floor | Fun::Ceil => {
+                    let v = if *f == Fun::Floor {
+                        x.approx.floor()
+                    } else {
+                        x.approx.ceil()
+                    };
+                    let exact = x.exact.map(|r| {
+                        let q = r.n.div_euclid(r.d);
+                        if *f == Fun::Floor || r.n.rem_euclid(r.d) == 0 {
+                            Rat::int(q)
+                        } else {
+                            Rat::int(q + 1)
+                        }
+                    });
+                    Val { exact, approx: v }
+                }
+                Fun::Binom => {
+                    let n = x.exact?;
+                    let k = vs.get(1)?.exact?;
+                    if !n.is_int() || !k.is_int() || k.n < 0 || n.n < 0 || k.n > n.n || n.n > 1000 {
+                        return None;
+                    }
+                    let k = k.n.min(n.n - k.n);
+                    let mut r: Option<i128> = Some(1);
+                    let mut fl = 1f64;
+                    for i in 0..k {
+                        r = r.and_then(|r| r.checked_mul(n.n - i)).map(|r| r / (i + 1));
+                        fl = fl * (n.n - i) as f64 / (i + 1) as f64;
+                    }
+                    Val {
+                        exact: r.map(Rat::int),
+                        approx: fl,
+                    }
+                }
+                Fun::Gcd | Fun::Lcm => {
+                    let mut acc = x.exact.filter(|r| r.is_int())?.n;
+                    for v in &vs[1..] {
+                        let n = v.exact.filter(|r| r.is_int())?.n;
+                        acc = if *f == Fun::Gcd {
+                            gcd(acc, n)
+                        } else {
+                            let g = gcd(acc, n);
+                            if g == 0 {
+                                0
+                            } else {
+                                (acc / g).checked_mul(n)?.abs()
+                            }
+                        };
+                    }
+                    return val_r(Rat::int(acc));
+                }
+                Fun::Min | Fun::Max => {
+                    let mut best = *x;
+                    for v in &vs[1..] {
+                        let better = if *f == Fun::Min {
+                            v.approx < best.approx
+                        } else {
+                            v.approx > best.approx
+                        };
+                        if better {
+                            best = *v;
+                        }
+                    }
+                    best
+                }
+                Fun::Ln => return val_f(x.approx.ln()),
+                Fun::Log => {
+                    let y = vs.get(1)?;
+                    return val_f(y.approx.ln() / x.approx.ln());
+                }
+                Fun::Exp => return val_f(x.approx.exp()),
+                Fun::Sin => return val_f(x.approx.sin()),
+                Fun::Cos => return val_f(x.approx.cos()),
+                Fun::Tan => return val_f(x.approx.tan()),
+            }
+        }
+    })
+    .filter(|v| v.approx.is_finite() || v.exact.is_some())
+}
+
+/// Digits after the decimal point when `e` is a plain decimal literal (possibly negated).
+fn decimal_digits(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Decimal(s) => s.split_once('.').map(|(_, f)| f.len()),
+        Expr::Neg(a) => decimal_digits(a),
+        _ => None,
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= REL_TOLERANCE * a.abs().max(b.abs()).max(1.0)
+}
+
+fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> bool {
+    if let (Some(a), Some(b)) = (vx.exact, vy.exact) {
+        if a == b {
+            return true;
+        }
+        // Both exact and different: only the rounding rule can still accept.
+    } else if close(vx.approx, vy.approx) {
+        return true;
+    }
+    for (lit, lv, other) in [(x, vx, vy), (y, vy, vx)] {
+        if let Some(d) = decimal_digits(lit) {
+            if d >= 2 {
+                let scale = 10f64.powi(d as i32);
+                if ((other.approx * scale).round() - lv.approx * scale).abs() < 1e-6 {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Replaces a top-level percentage `p%` by `p`.
+fn strip_percent(e: &Expr) -> Option<Expr> {
+    match e {
+        Expr::Percent(a) => Some((**a).clone()),
+        Expr::Neg(a) => strip_percent(a).map(|x| Expr::Neg(Box::new(x))),
+        _ => None,
+    }
+}
+
+/// Sample points for comparing expressions with variables.
+const SAMPLES: [f64; 4] = [0.731, 1.618, 2.377, -0.412];
+
+fn exprs_equal(x: &Expr, y: &Expr) -> bool {
+    let xv = x.vars();
+    let yv = y.vars();
+    if xv.is_empty() && yv.is_empty() {
+        let (Some(a), Some(b)) = (eval(x, &[]), eval(y, &[])) else {
+            return x == y;
+        };
+        if values_equal(x, y, a, b) {
+            return true;
+        }
+        // `50%` also matches `50`.
+        for (p, q) in [(x, y), (y, x)] {
+            if let Some(stripped) = strip_percent(p) {
+                if let (Some(a), Some(b)) = (eval(&stripped, &[]), eval(q, &[])) {
+                    if values_equal(&stripped, q, a, b) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+    if xv != yv {
+        return false;
+    }
+    let mut agreed = 0;
+    for (k, _) in SAMPLES.iter().enumerate() {
+        let point: Vec<(String, f64)> = xv
+            .iter()
+            .enumerate()
+            .map(|(j, v)| (v.clone(), SAMPLES[(k + j) % SAMPLES.len()] + j as f64 * 0.1))
+            .collect();
+        match (eval(x, &point), eval(y, &point)) {
+            (Some(a), Some(b)) => {
+                if !close(a.approx, b.approx) {
+                    return false;
+                }
+                agreed += 1;
+            }
+            (None, None) => {}
+            _ => return false,
+        }
+    }
+    agreed >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small() {
+        assert!(equivalent("1/2", "0.5"));
+        assert!(equivalent("\\frac{1}{2}", "0.5"));
+        assert!(!equivalent("1/3", "0.3"));
+        assert!(equivalent("x=3", "3"));
+        assert!(equivalent("(B)", "B"));
+    }
+}

@@ -1,0 +1,260 @@
+"""vibecheck numeric worker glue (trusted code, compiled into the binary).
+
+Receives sympy objects that Rust already built from the AST through an allowlist, and decides
+each relation of a math item. Never evaluates text: no eval/exec/sympify/parse_expr here.
+The rounding rule is documented in src/verify/numeric.rs.
+"""
+import json
+import sys
+
+import sympy as sp
+from sympy import Abs, Integer, Rational, S
+
+if hasattr(sys, "set_int_max_str_digits"):
+    # Sizes are bounded in Rust before anything reaches Python.
+    sys.set_int_max_str_digits(0)
+
+SHOW_CHARS = 60          # longest exact rendering kept in evidence
+NUM_DIGITS = 15          # significant digits of approximate renderings
+ZERO_DIGITS = 60         # precision of the numeric zero test for undecided exact values
+SIMPLIFY_MAX_OPS = 300   # simplify() only on differences this small (it can be slow)
+SAMPLE_POINTS = ((2, 3, 5, 7, 11, 13), (1, 2, 3, 4, 5, 6), (-1, 3, -2, 5, 7, -3), (S.Half, 3, 7, 2, 5, 11))
+
+UNDEFINED = (sp.zoo, sp.nan, sp.oo, -sp.oo)
+
+
+def approx(v):
+    """v to NUM_DIGITS significant digits, without trailing zeros."""
+    s = str(sp.N(v, NUM_DIGITS))
+    if "." in s and "e" not in s.lower():
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+def terminating(q):
+    """The number of decimals of 1/q when it terminates (q = 2^a 5^b), else None."""
+    a = b = 0
+    while q % 2 == 0:
+        q //= 2
+        a += 1
+    while q % 5 == 0:
+        q //= 5
+        b += 1
+    return max(a, b) if q == 1 else None
+
+
+def show(v):
+    """A short human rendering of a computed value."""
+    try:
+        if v.is_Integer:
+            n = int(v)
+            if abs(n).bit_length() > 190:
+                return f"{approx(v)} (about {int(abs(n).bit_length() * 0.30103) + 1} digits)"
+            return str(n)
+        if v.is_Rational:
+            p, q = int(v.p), int(v.q)
+            k = terminating(q)
+            if k is not None and k <= 30 and abs(p).bit_length() < 100:
+                digits = str(abs(p) * (10 ** k // q)).rjust(k + 1, "0")
+                return ("-" if p < 0 else "") + digits[:-k] + "." + digits[-k:]
+            s = str(v)
+            if len(s) <= SHOW_CHARS:
+                return f"{s} ≈ {approx(v)}"
+            return approx(v)
+        s = str(v)
+        if v.is_number and not v.has(*UNDEFINED):
+            a = approx(v)
+            if len(s) > SHOW_CHARS:
+                return a
+            return s if a == s else f"{s} ≈ {a}"
+        return s if len(s) <= SHOW_CHARS * 2 else s[: SHOW_CHARS * 2 - 1] + "…"
+    except Exception as e:  # evidence rendering must never fail a check
+        return f"<{type(e).__name__}>"
+
+
+def truth(rel):
+    """True/False for a decided sympy relational, None when sympy cannot decide."""
+    if rel is sp.true or rel is True:
+        return True
+    if rel is sp.false or rel is False:
+        return False
+    return None
+
+
+def is_zero(d):
+    """Exact zero test with a bounded simplify and a high-precision numeric fallback.
+    Returns (decision, how) where decision is True/False/None."""
+    if d.is_Rational:
+        return (d == 0, "exact")
+    z = d.is_zero
+    if z is not None:
+        return (bool(z), "exact")
+    if sp.count_ops(d) <= SIMPLIFY_MAX_OPS:
+        sd = sp.simplify(d)
+        if sd == 0:
+            return (True, "simplify")
+        if sd.is_zero is False:
+            return (False, "exact")
+    v = sp.N(d, ZERO_DIGITS)
+    if v.is_number and not v.has(*UNDEFINED):
+        if abs(v) < sp.Float(10) ** (-(ZERO_DIGITS - 10)):
+            return (True, f"numerically, to {ZERO_DIGITS - 10} digits")
+        return (False, "numerically")
+    return (None, "undecided")
+
+
+def rounds_to(exact, shown, places):
+    """How `shown` (a literal with `places` decimals; negative = rounded to tens, hundreds…)
+    relates to `exact`: 'rounded', 'truncated' or None."""
+    unit = Rational(1, 10 ** places) if places >= 0 else Integer(10) ** (-places)
+    diff = exact - shown
+    if truth(Abs(diff) <= unit / 2):
+        return "rounded"
+    pos = truth(exact >= 0)
+    if pos is True and truth(diff >= 0) and truth(diff < unit):
+        return "truncated"
+    if pos is False and truth(diff <= 0) and truth(diff > -unit):
+        return "truncated"
+    return None
+
+
+def place_words(places):
+    if places > 0:
+        return f"{places} decimal place{'s' if places != 1 else ''}"
+    if places == 0:
+        return "a whole number"
+    return f"the nearest {10 ** (-places)}"
+
+
+def rounding_ok(a, b, lit_a, lit_b, ta, tb, is_approx):
+    """Applies the rounding rule to a ≠ b; returns an explanation or None."""
+    cands = []
+    for (val, lit, other, text) in ((a, lit_a, b, ta), (b, lit_b, a, tb)):
+        if lit is None:
+            continue
+        places = lit["places"]
+        if places == 0 and not is_approx:
+            continue  # integers are exact under '='
+        cands.append((places, val, other, lit, text))
+    # When both sides are literals, the one with fewer digits is the rounded one.
+    cands.sort(key=lambda c: c[0])
+    for (places, shown, exact, lit, text) in cands[:1] if len(cands) == 2 else cands:
+        tries = [places]
+        if is_approx and places == 0 and lit["trailing_zeros"] > 0:
+            tries.append(-lit["trailing_zeros"])
+        for p in tries:
+            how = rounds_to(exact, shown, p)
+            if how:
+                return f"{show(exact)} {how} to {place_words(p)} is {text}"
+    return None
+
+
+def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities):
+    """Returns (verdict, summary, counterexample)."""
+    for v, t in ((a, ta), (b, tb)):
+        if v.has(*UNDEFINED):
+            return ("unknown", f"{t} is undefined ({show(v)})", None)
+    free = a.free_symbols | b.free_symbols
+    if rel == "congruent":
+        m = modulus
+        if free or not (a.is_Integer and b.is_Integer and m is not None and m.is_Integer and m > 0):
+            return ("unknown", f"a congruence needs integer sides and a positive integer modulus (got {show(a)}, {show(b)}, mod {show(m) if m is not None else '?'})", None)
+        ra, rb = a % m, b % m
+        if ra == rb:
+            return ("verified", f"{ta} ≡ {tb} (mod {m}): both leave remainder {ra}", None)
+        return ("refuted", f"{ta} ≡ {ra} (mod {m}), not {rb}", None)
+    if free:
+        return check_symbolic(a, b, rel, ta, tb, identities, free)
+    if rel in ("eq", "approx"):
+        z, how = is_zero(a - b)
+        if z is True:
+            extra = "" if how == "exact" else f" ({how})"
+            return ("verified", f"{ta} = {show(a)}{extra}", None)
+        if z is None:
+            return ("unknown", f"could not decide whether {show(a)} equals {show(b)}", None)
+        why = rounding_ok(a, b, lit_a, lit_b, ta, tb, rel == "approx")
+        if why:
+            return ("verified", why, None)
+        if rel == "approx" and tol > 0:
+            scale = sp.Max(Abs(a), Abs(b))
+            if truth(Abs(a - b) <= Rational(str(tol)) * scale):
+                return ("verified", f"{ta} = {show(a)} is within {tol:g} relative tolerance of {show(b)}", None)
+        if lit_b is not None:
+            return ("refuted", f"{ta} = {show(a)}, not {tb}", None)
+        if lit_a is not None:
+            return ("refuted", f"{tb} = {show(b)}, not {ta}", None)
+        return ("refuted", f"{ta} = {show(a)}, but {tb} = {show(b)}", None)
+    if rel == "ne":
+        z, _ = is_zero(a - b)
+        if z is None:
+            return ("unknown", f"could not decide whether {show(a)} equals {show(b)}", None)
+        if z:
+            return ("refuted", f"{ta} and {tb} are both {show(a)}", None)
+        return ("verified", f"{ta} = {show(a)} ≠ {show(b)}", None)
+    ops = {"lt": (sp.Lt, "<"), "le": (sp.Le, "≤"), "gt": (sp.Gt, ">"), "ge": (sp.Ge, "≥")}
+    fn, sym = ops[rel]
+    t = truth(fn(a, b))
+    if t is None:
+        return ("unknown", f"could not decide {show(a)} {sym} {show(b)}", None)
+    if t:
+        return ("verified", f"{show(a)} {sym} {show(b)}", None)
+    return ("refuted", f"{ta} = {show(a)} is not {sym} {show(b)}", None)
+
+
+def check_symbolic(a, b, rel, ta, tb, identities, free):
+    d = sp.expand(a - b)
+    if rel not in ("eq", "approx"):
+        if not d.free_symbols:
+            return check_pair(d, S.Zero, rel, None, None, f"({ta}) − ({tb})", "0", 0, None, False)
+        return ("unknown", "an inequality with variables is not checked", None)
+    if d == 0:
+        return ("verified", f"identity: ({ta}) − ({tb}) expands to 0", None)
+    if sp.count_ops(d) <= SIMPLIFY_MAX_OPS and sp.simplify(d) == 0:
+        return ("verified", f"identity: ({ta}) − ({tb}) simplifies to 0", None)
+    if not d.free_symbols and d.is_number and d != 0:
+        return ("refuted", f"({ta}) − ({tb}) = {show(d)} for every value of {', '.join(sorted(map(str, free)))}", None)
+    syms = sorted(free, key=str)
+    for point in SAMPLE_POINTS:
+        sub = {s: point[i % len(point)] for i, s in enumerate(syms)}
+        va, vb = a.subs(sub), b.subs(sub)
+        if va.has(*UNDEFINED) or vb.has(*UNDEFINED) or not (va.is_number and vb.is_number):
+            continue
+        z, _ = is_zero(va - vb)
+        if z is False:
+            cex = {str(s): str(v) for s, v in sub.items()}
+            at = ", ".join(f"{k} = {v}" for k, v in cex.items())
+            if identities:
+                return ("refuted", f"not an identity: at {at}, {ta} = {show(va)} but {tb} = {show(vb)}", cex)
+            return ("unknown", f"not an identity (at {at}: {show(va)} vs {show(vb)}); as an equation to solve it is not checked", cex)
+    return ("unknown", "could not decide whether this is an identity", None)
+
+
+RANK = {"refuted": 0, "unknown": 1, "verified": 2}
+
+
+def check_item(terms, rels, lits, texts, modulus, tol, identities):
+    """Checks a chain t0 r0 t1 r1 t2 …; returns a JSON-able dict."""
+    results = []
+    for i, rel in enumerate(rels):
+        try:
+            results.append(check_pair(terms[i], terms[i + 1], rel, lits[i], lits[i + 1], texts[i], texts[i + 1], tol, modulus, identities))
+        except RecursionError:
+            results.append(("unknown", "expression too deep for sympy", None))
+        except MemoryError:
+            results.append(("unknown", "ran out of the worker's memory cap", None))
+        except Exception as e:  # a sympy failure is an unknown verdict, not a crash
+            results.append(("unknown", f"could not evaluate: {type(e).__name__}: {str(e)[:200]}", None))
+    worst = min(results, key=lambda r: RANK[r[0]])
+    verdict = worst[0]
+    if verdict == "verified":
+        summary = "; ".join(r[1] for r in results)
+    else:
+        summary = worst[1]
+    out = {"verdict": verdict, "summary": summary, "computed": [show(t) for t in terms]}
+    if worst[2]:
+        out["counterexample"] = worst[2]
+    return out
+
+
+def check_item_json(terms, rels, lits, texts, modulus, tol, identities):
+    return json.dumps(check_item(terms, rels, lits, texts, modulus, tol, identities), ensure_ascii=False)

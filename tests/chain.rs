@@ -1,0 +1,424 @@
+//! Chain parsing (steps, items, final answer) and answer equivalence, through the library API.
+//! No workers needed: these tests exercise `vibecheck::chain` and `vibecheck::verify::answer`.
+
+use proptest::prelude::*;
+use vibecheck::chain::expr::{parse_math, parse_relation, Expr};
+use vibecheck::chain::{self, extract_answer, Item, MathItem, Rel};
+use vibecheck::verify::answer::equivalent;
+
+fn int(s: &str) -> Expr {
+    Expr::Int(s.into())
+}
+fn bx(e: Expr) -> Box<Expr> {
+    Box::new(e)
+}
+
+/// The math items of a single-step text.
+fn math_items(text: &str) -> Vec<MathItem> {
+    chain::extract_items(text)
+        .into_iter()
+        .filter_map(|i| match i {
+            Item::Math(m) => Some(m),
+            _ => None,
+        })
+        .collect()
+}
+
+fn sources(text: &str) -> Vec<String> {
+    math_items(text).into_iter().map(|m| m.source).collect()
+}
+
+#[test]
+fn gsm8k_solution_steps_items_and_answer() {
+    let text = "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\n\
+                She makes 9 * 2 = $<<9*2=18>>18 every day at the farmer's market.\n#### 18";
+    let c = chain::parse(text);
+    assert_eq!(c.steps.len(), 3);
+    assert_eq!(c.answer.as_deref(), Some("18"));
+    // The annotation and the prose say the same thing: one item, not two.
+    let m0: Vec<_> = c.steps[0].items.iter().collect();
+    assert_eq!(m0.len(), 1, "{m0:?}");
+    match m0[0] {
+        Item::Math(m) => {
+            assert_eq!(m.rels, vec![Rel::Eq]);
+            assert_eq!(m.terms[1], int("9"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(c.steps[1].items.len(), 1);
+    assert!(c.steps[2].items.is_empty());
+}
+
+#[test]
+fn annotation_and_prose_that_differ_are_both_items() {
+    // A wrong prose result next to a correct calculator annotation.
+    let items = math_items("so 2 * 3 = <<2*3=6>>7 apples");
+    assert_eq!(items.len(), 2, "{items:?}");
+}
+
+#[test]
+fn step_labels_do_not_leak_into_math() {
+    let c = chain::parse("Step 1: We add.\nStep 2: 3+4 = 7\nStep 3: so 7 * 2 = 14");
+    assert_eq!(c.steps.len(), 3);
+    let items = &c.steps[1].items;
+    assert_eq!(items.len(), 1);
+    let Item::Math(m) = &items[0] else { panic!() };
+    assert_eq!(m.source, "3+4 = 7");
+    assert_eq!(m.terms[0], Expr::Add(bx(int("3")), bx(int("4"))));
+}
+
+#[test]
+fn prose_math_is_cut_at_words() {
+    assert_eq!(sources("so 3 * 4 = 12 apples"), vec!["3 * 4 = 12"]);
+    // Two assignments: definitions, not checkable claims.
+    assert!(sources("x = 5 so y = 6").is_empty());
+    assert!(sources("Let x = 5.").is_empty());
+    // Two separate computations in one sentence.
+    assert_eq!(
+        sources("First 3 + 4 = 7, then 7 * 2 = 14."),
+        vec!["3 + 4 = 7", "7 * 2 = 14"]
+    );
+    // A run that starts after an operator word loses its first term ("twice 3 + 4 = 14").
+    assert!(sources("that is twice 3 + 4 = 14").is_empty());
+    // Bare literal equalities claim nothing ("half of 10 = 5" cut to "10 = 5").
+    assert!(sources("half of 10 = 5").is_empty());
+    // Times written with x, and an 'x' variable in symbolic math.
+    let it = math_items("It takes 2 x 0.5 = 1 bolt");
+    assert_eq!(it.len(), 1);
+    assert_eq!(
+        it[0].terms[0],
+        Expr::Mul(bx(int("2")), bx(Expr::Decimal("0.5".into())))
+    );
+}
+
+#[test]
+fn currency_thousands_percent_units() {
+    let it = math_items("The cost was 80,000+50,000=$130,000 in total");
+    assert_eq!(it.len(), 1);
+    assert_eq!(it[0].terms[1], int("130000"));
+    let it = math_items("She pays 20% * $50 = $10 today");
+    assert_eq!(it.len(), 1);
+    assert!(matches!(it[0].terms[0], Expr::Mul(..)));
+    let it = math_items("He ran 5 km + 3 km = 8 km");
+    // "5 km + 3 km": units break the run; only what parses without guessing remains.
+    assert!(it.iter().all(|m| m.terms.len() == 2));
+}
+
+#[test]
+fn latex_items() {
+    let cases: &[(&str, usize)] = &[
+        ("$3 \\times 4 = 12$", 1),
+        ("$$\\frac{3}{4}+\\frac14 = 1$$", 1),
+        ("\\(7^2 = 49\\)", 1),
+        ("\\[2\\cdot 3 = 6\\]", 1),
+        ("$\\sqrt{16} = 4$ and $\\sqrt[3]{27} = 3$", 2),
+        ("$\\binom{5}{2} = 10$", 1),
+        ("$5! = 120$", 1),
+        ("$49 \\equiv 1 \\pmod{8}$", 1),
+        ("$49 \\equiv 1 \\pmod 8$", 1),
+        ("$49 \\bmod 8 = 1$", 1),
+        ("$\\dfrac{6}{4} = \\tfrac{3}{2} = 1.5$", 1),
+        ("$1 < 2 \\le 2 \\neq 3$", 1),
+        ("$\\left(2+3\\right)^2 = 25$", 1),
+        ("$12 \\text{ apples} \\times 2 = 24 \\text{ apples}$", 1),
+        ("$2(3+4) = 14$", 1),
+        ("$(x+1)^2 = x^2+2x+1$", 1),
+        ("$x = 3$", 0),
+        ("$2x + 3 = 11$", 0),
+        ("$\\frac{1}{3} \\approx 0.33$", 1),
+        ("$$a = 2 + 3 = 5$$", 1),
+        ("\\begin{align*} 2+2 &= 4 \\\\ 4 \\cdot 3 &= 12 \\end{align*}", 2),
+        ("$3 + 4 = 7 \\Rightarrow 7 \\times 2 = 14$", 2),
+    ];
+    for (text, n) in cases {
+        let it = math_items(text);
+        assert_eq!(it.len(), *n, "{text}: {it:?}");
+    }
+    let it = math_items("$49 \\equiv 1 \\pmod{8}$");
+    assert_eq!(it[0].rels, vec![Rel::Congruent]);
+    assert_eq!(it[0].modulus, Some(int("8")));
+    let it = math_items("$$a = 2 + 3 = 5$$");
+    assert_eq!(it[0].terms.len(), 2, "the variable is dropped: {:?}", it[0]);
+}
+
+#[test]
+fn plain_math_forms() {
+    let r = parse_relation("49 mod 8 = 1").unwrap();
+    assert_eq!(r.terms[0], Expr::Mod(bx(int("49")), bx(int("8"))));
+    let r = parse_relation("49 ≡ 1 (mod 8)").unwrap();
+    assert_eq!(r.rels, vec![Rel::Congruent]);
+    let r = parse_relation("3 × 4 = 12 ≤ 13 ≠ 14").unwrap();
+    assert_eq!(r.rels, vec![Rel::Eq, Rel::Le, Rel::Ne]);
+    assert_eq!(
+        parse_math("\\sqrt[3]{27}"),
+        Some(Expr::Func(
+            vibecheck::chain::expr::Func::Root,
+            vec![int("3"), int("27")]
+        ))
+    );
+    assert_eq!(parse_math("5!"), Some(Expr::Factorial(bx(int("5")))));
+    assert_eq!(parse_math("50%"), Some(Expr::Percent(bx(int("50")))));
+    assert_eq!(parse_math("2^10"), Some(Expr::Pow(bx(int("2")), bx(int("10")))));
+    assert_eq!(parse_math("2^{10}"), Some(Expr::Pow(bx(int("2")), bx(int("10")))));
+    assert_eq!(
+        parse_math("2\\frac{1}{2}"),
+        Some(Expr::Add(
+            bx(int("2")),
+            bx(Expr::Div(bx(int("1")), bx(int("2"))))
+        ))
+    );
+    assert!(parse_math("__import__('os').system('id')").is_none());
+    assert!(parse_math("().__class__.__bases__").is_none());
+    assert!(parse_math("12 apples").is_none());
+    assert!(parse_math("").is_none());
+    assert!(parse_relation("a => b").is_none());
+}
+
+#[test]
+fn hostile_text_gives_no_items_and_no_panic() {
+    let deep = format!("{}1{} = 1", "(".repeat(10_000), ")".repeat(10_000));
+    let c = chain::parse(&deep);
+    assert!(c.steps.iter().all(|s| s.items.is_empty()));
+    let c = chain::parse("so __import__('os').system('id') = 0 and ().__class__.__bases__ = 1");
+    assert!(c.steps.iter().all(|s| s.items.is_empty()), "{c:?}");
+    // 9^9^9^9 and 100000! parse (the numeric guard rails refuse to evaluate them).
+    assert_eq!(math_items("so 9^9^9^9 = 1").len(), 1);
+    assert_eq!(math_items("and 100000! = 1").len(), 1);
+}
+
+#[test]
+fn think_blocks_fences_and_paragraphs() {
+    let text = "<think>\nLet me compute 3 * 4 = 12.\n\nThen 12 + 1 = 13.\n</think>\n\nSo the total is 13.\n\n```claim\nforall x:Int. x*x >= 0\n```\n\n```smt2\n(assert (> 1 2))\n(check-sat)\n```\n\n```python\nprint(1)\n```\n\nThe answer is $\\boxed{13}$.";
+    let c = chain::parse(text);
+    assert_eq!(c.answer.as_deref(), Some("13"));
+    let kinds: Vec<&str> = c
+        .steps
+        .iter()
+        .flat_map(|s| &s.items)
+        .map(|i| match i {
+            Item::Math(_) => "math",
+            Item::Claim { .. } => "claim",
+            Item::Smt2 { .. } => "smt2",
+            Item::Code { .. } => "code",
+        })
+        .collect();
+    assert_eq!(kinds, vec!["math", "math", "claim", "smt2", "code"]);
+    // The claim block is kept verbatim.
+    let claim = c
+        .steps
+        .iter()
+        .flat_map(|s| &s.items)
+        .find_map(|i| match i {
+            Item::Claim { source } => Some(source.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(claim.trim(), "forall x:Int. x*x >= 0");
+}
+
+#[test]
+fn boxed_after_think_wins() {
+    let t = "<think>maybe \\boxed{5}</think> Final: \\boxed{\\frac{1}{2}} and earlier";
+    assert_eq!(extract_answer(t).as_deref(), Some("\\frac{1}{2}"));
+    assert_eq!(
+        extract_answer("it is \\boxed{\\{1, \\{2\\}\\}}").as_deref(),
+        Some("\\{1, \\{2\\}\\}")
+    );
+    assert_eq!(extract_answer("Final Answer: 42").as_deref(), Some("42"));
+    assert_eq!(extract_answer("The answer is $7$.").as_deref(), Some("$7$"));
+    assert_eq!(extract_answer("work\n#### 1,000").as_deref(), Some("1,000"));
+    assert_eq!(extract_answer("no answer here"), None);
+}
+
+#[test]
+fn numbered_and_single_paragraph_splitting() {
+    let c = chain::parse("1. First 2 + 2 = 4.\n2. Then 4 * 2 = 8.\n3. Done.");
+    assert_eq!(c.steps.len(), 3);
+    assert_eq!(c.steps[1].items.len(), 1);
+    let long = "We start with twelve apples and give some away to friends. ".repeat(12)
+        + "Then 3 + 4 = 7. Finally 7 * 2 = 14. So the answer is 14.";
+    let c = chain::parse(&long);
+    assert!(c.steps.len() > 3, "{}", c.steps.len());
+    let with_items: Vec<_> = c.steps.iter().filter(|s| !s.items.is_empty()).collect();
+    assert_eq!(with_items.len(), 2);
+}
+
+#[test]
+fn json_input() {
+    let c = chain::parse_input(
+        r#"{"problem": "p", "steps": ["3 + 4 = 7", "so 7 * 2 = 15"], "answer": "15", "reference": "14"}"#,
+    )
+    .unwrap();
+    assert_eq!(c.steps.len(), 2);
+    assert_eq!(c.problem.as_deref(), Some("p"));
+    assert_eq!(c.answer.as_deref(), Some("15"));
+    assert_eq!(c.reference.as_deref(), Some("14"));
+    assert_eq!(c.steps[1].items.len(), 1);
+    let c = chain::parse_input(r#"["2 + 2 = 4", "The answer is 4"]"#).unwrap();
+    assert_eq!(c.answer.as_deref(), Some("4"));
+    assert!(chain::parse_input(r#"{"steps": ["unterminated"#).is_err());
+    assert!(chain::parse_input(r#"{"problem": "no steps"}"#).is_err());
+    assert!(chain::parse_input(r#"{"steps": [1, 2]}"#).is_err());
+    // Math that starts with a bracket is not JSON.
+    let c = chain::parse_input("(2 + 3) * 4 = 20\n[1 + 1] = 2").unwrap();
+    assert_eq!(c.steps.len(), 2);
+}
+
+/// ≥ 60 answer-equivalence cases: (extracted, reference, expected).
+const ANSWER_TABLE: &[(&str, &str, bool)] = &[
+    ("18", "18", true),
+    ("18", "19", false),
+    ("1000", "1,000", true),
+    ("1,000", "1000.0", true),
+    ("$18", "18", true),
+    ("\\$18.00", "18", true),
+    ("18 dollars", "18", true),
+    ("12 apples", "12", true),
+    ("5 km", "5", true),
+    ("5\\text{ cm}", "5", true),
+    ("0.5", "1/2", true),
+    ("\\frac{1}{2}", "0.5", true),
+    ("\\dfrac{1}{2}", "\\frac12", true),
+    ("\\tfrac{3}{4}", "0.75", true),
+    ("2/4", "1/2", true),
+    ("0.3", "1/3", false),
+    ("0.33", "1/3", true),
+    ("0.333", "\\frac{1}{3}", true),
+    ("0.34", "1/3", false),
+    ("-3", "-3", true),
+    ("-3", "3", false),
+    ("-\\frac{1}{2}", "-0.5", true),
+    ("50\\%", "0.5", true),
+    ("50%", "50", true),
+    ("50%", "0.05", false),
+    ("25\\%", "\\frac{1}{4}", true),
+    ("x=3", "3", true),
+    ("x = 3", "4", false),
+    ("y=\\frac{1}{2}", "0.5", true),
+    ("\\sqrt{2}/2", "\\frac{\\sqrt{2}}{2}", true),
+    ("\\frac{1}{\\sqrt{2}}", "\\frac{\\sqrt2}{2}", true),
+    ("2\\sqrt{2}", "\\sqrt{8}", true),
+    ("\\sqrt{3}", "1.732", true),
+    ("\\sqrt{3}", "\\sqrt{2}", false),
+    ("\\pi", "3.14", true),
+    ("2\\pi", "6.2832", true),
+    ("\\pi/2", "\\frac{\\pi}{2}", true),
+    ("\\pi", "3", false),
+    ("\\boxed{7}", "7", true),
+    ("$7$", "7", true),
+    ("\\(7\\)", "7", true),
+    ("7.", "7", true),
+    ("(1, 2)", "(1,2)", true),
+    ("(1, 2)", "(2, 1)", false),
+    ("[1, 2)", "[1,2)", true),
+    ("[1, 2)", "(1, 2)", false),
+    ("(-\\infty, 3]", "(-∞,3]", true),
+    ("(-\\infty, 3)", "(-\\infty, 3]", false),
+    ("(0,1) \\cup (2,3)", "(2,3)\\cup(0,1)", true),
+    ("\\{1, 2, 3\\}", "\\{3, 2, 1\\}", true),
+    ("\\{1, 2\\}", "\\{1, 2, 3\\}", false),
+    ("1, 2, 3", "3, 2, 1", true),
+    ("A", "A", true),
+    ("(B)", "B", true),
+    ("\\text{(C)}", "C", true),
+    ("B", "C", false),
+    ("\\text{Monday}", "monday", true),
+    ("yes", "Yes", true),
+    ("yes", "no", false),
+    ("(x+1)^2", "x^2+2x+1", true),
+    ("x^2+2x+1", "x^2+2x+2", false),
+    ("2x", "x+x", true),
+    ("\\binom{5}{2}", "10", true),
+    ("5!", "120", true),
+    ("2^{10}", "1024", true),
+    ("1.5", "\\frac{3}{2}", true),
+    ("1\\frac{1}{2}", "1.5", true),
+    ("90^\\circ", "90", true),
+    ("3.0", "3", true),
+    ("10%", "0.1", true),
+    ("0.1", "10\\%", true),
+    ("\\frac{22}{7}", "\\pi", false),
+];
+
+#[test]
+fn answer_equivalence_table() {
+    assert!(ANSWER_TABLE.len() >= 60);
+    let mut failures = Vec::new();
+    for (a, b, want) in ANSWER_TABLE {
+        if equivalent(a, b) != *want {
+            failures.push(format!("equivalent({a:?}, {b:?}) should be {want}"));
+        }
+        // Symmetric.
+        if equivalent(b, a) != *want {
+            failures.push(format!("equivalent({b:?}, {a:?}) should be {want}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn gsm8k_reference_solutions_parse() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/gsm8k/test.jsonl");
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!("note: {path} absent; skipping the GSM8K parse test");
+        return;
+    };
+    let mut annotations = 0usize;
+    let mut items = 0usize;
+    let mut answers = 0usize;
+    let mut lines = 0usize;
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let sol = v["answer"].as_str().unwrap();
+        lines += 1;
+        annotations += sol.matches("<<").count();
+        let c = chain::parse(sol);
+        items += c.steps.iter().map(|s| s.items.len()).sum::<usize>();
+        let gold = sol.rsplit("#### ").next().unwrap().trim();
+        if c.answer.as_deref().is_some_and(|a| equivalent(a, gold)) {
+            answers += 1;
+        }
+    }
+    assert_eq!(answers, lines, "every #### answer is found and equals itself");
+    // Nearly every calculator annotation becomes an item (duplicates of prose merge into it).
+    assert!(
+        items * 100 >= annotations * 95,
+        "items {items} vs annotations {annotations}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    #[test]
+    fn parser_never_panics(s in "[0-9a-zA-Z+\\-*/^=<>()\\[\\]{}\\\\$%!.,:; \n≤≥≠≈×÷·√π²#|_&`<>]{0,120}") {
+        let c = chain::parse(&s);
+        let _ = chain::parse_input(&s);
+        let _ = parse_math(&s);
+        let _ = parse_relation(&s);
+        let _ = extract_answer(&s);
+        let _ = equivalent(&s, "1/2");
+        for step in &c.steps {
+            for it in &step.items {
+                if let Item::Math(m) = it {
+                    prop_assert_eq!(m.terms.len(), m.rels.len() + 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn latex_fragments_never_panic(parts in proptest::collection::vec(prop_oneof![
+        Just("\\frac"), Just("{"), Just("}"), Just("\\sqrt"), Just("["), Just("]"), Just("\\left("),
+        Just("\\right)"), Just("\\pmod"), Just("\\equiv"), Just("\\text{ apples}"), Just("$"),
+        Just("$$"), Just("\\("), Just("\\)"), Just("<<"), Just(">>"), Just("="), Just("3"),
+        Just("1,000"), Just("x"), Just("^"), Just("!"), Just("%"), Just("\\boxed{"), Just("</think>"),
+        Just("```claim\n"), Just("```"), Just("\n\n"), Just("Step 1:"), Just("#### "), Just("é"),
+    ], 0..40)) {
+        let s: String = parts.concat();
+        let _ = chain::parse(&s);
+        let _ = chain::parse_input(&s);
+        let _ = extract_answer(&s);
+        let _ = equivalent(&s, &s);
+    }
+}

@@ -1,0 +1,458 @@
+//! Numeric (embedded CPython + sympy in `vibecheck worker` processes) and logic (Z3) checkers,
+//! exercised for real: both verdicts of each item kind, counterexamples, the rounding rule,
+//! congruences, identities, guard rails, hostile input, deadlines and worker crashes.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+use vibecheck::chain::expr::{Expr, Func};
+use vibecheck::chain::{MathItem, Rel};
+use vibecheck::verify::logic::{check_claim, check_smt2};
+use vibecheck::verify::numeric::{NumericOptions, NumericPool};
+use vibecheck::verify::{Check, ItemVerdict};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+const Z3_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn exe() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_vibecheck"))
+}
+
+fn pool() -> &'static NumericPool {
+    static POOL: OnceLock<NumericPool> = OnceLock::new();
+    POOL.get_or_init(|| NumericPool::new(2, exe()).expect("start the numeric pool"))
+}
+
+// AST builders.
+fn n(s: &str) -> Expr {
+    Expr::Int(s.into())
+}
+fn d(s: &str) -> Expr {
+    Expr::Decimal(s.into())
+}
+fn v(s: &str) -> Expr {
+    Expr::Var(s.into())
+}
+fn add(a: Expr, b: Expr) -> Expr {
+    Expr::Add(Box::new(a), Box::new(b))
+}
+fn mul(a: Expr, b: Expr) -> Expr {
+    Expr::Mul(Box::new(a), Box::new(b))
+}
+fn div(a: Expr, b: Expr) -> Expr {
+    Expr::Div(Box::new(a), Box::new(b))
+}
+fn pow(a: Expr, b: Expr) -> Expr {
+    Expr::Pow(Box::new(a), Box::new(b))
+}
+fn f(func: Func, args: Vec<Expr>) -> Expr {
+    Expr::Func(func, args)
+}
+
+fn item(source: &str, terms: Vec<Expr>, rels: Vec<Rel>) -> MathItem {
+    MathItem { source: source.into(), terms, rels, modulus: None }
+}
+
+fn rel(a: Expr, r: Rel, b: Expr) -> MathItem {
+    item("test item", vec![a, b], vec![r])
+}
+
+fn check(it: &MathItem) -> Check {
+    pool().check(it, DEADLINE).expect("numeric check runs")
+}
+
+fn assert_verdict(c: &Check, want: ItemVerdict) {
+    assert_eq!(c.verdict, want, "unexpected verdict; evidence: {:?}", c.evidence);
+}
+
+#[test]
+fn arithmetic_both_verdicts_with_evidence() {
+    let ok = check(&rel(mul(n("3"), n("4")), Rel::Eq, n("12")));
+    assert_verdict(&ok, ItemVerdict::Verified);
+    assert_eq!(ok.checker, "numeric");
+    let bad = check(&rel(mul(n("3"), n("4")), Rel::Eq, n("13")));
+    assert_verdict(&bad, ItemVerdict::Refuted);
+    assert_eq!(bad.evidence.summary, "3 × 4 = 12, not 13");
+    assert_eq!(bad.evidence.computed, vec!["12", "13"]);
+}
+
+#[test]
+fn fractions_radicals_binomials_factorials_powers() {
+    let cases = [
+        (rel(add(div(n("3"), n("4")), div(n("1"), n("4"))), Rel::Eq, n("1")), ItemVerdict::Verified),
+        (rel(add(div(n("3"), n("4")), div(n("1"), n("3"))), Rel::Eq, n("1")), ItemVerdict::Refuted),
+        (rel(f(Func::Sqrt, vec![n("16")]), Rel::Eq, n("4")), ItemVerdict::Verified),
+        (rel(f(Func::Sqrt, vec![n("8")]), Rel::Eq, mul(n("2"), f(Func::Sqrt, vec![n("2")]))), ItemVerdict::Verified),
+        (rel(f(Func::Binom, vec![n("5"), n("2")]), Rel::Eq, n("10")), ItemVerdict::Verified),
+        (rel(Expr::Factorial(Box::new(n("5"))), Rel::Eq, n("120")), ItemVerdict::Verified),
+        (rel(Expr::Factorial(Box::new(n("5"))), Rel::Eq, n("100")), ItemVerdict::Refuted),
+        (rel(pow(n("7"), n("2")), Rel::Eq, n("49")), ItemVerdict::Verified),
+        (rel(Expr::Percent(Box::new(n("25"))), Rel::Eq, d("0.25")), ItemVerdict::Verified),
+        (rel(f(Func::Gcd, vec![n("12"), n("18"), n("30")]), Rel::Eq, n("6")), ItemVerdict::Verified),
+        (rel(f(Func::Log, vec![n("2"), n("1024")]), Rel::Eq, n("10")), ItemVerdict::Verified),
+        (rel(mul(Expr::I, Expr::I), Rel::Eq, Expr::Neg(Box::new(n("1")))), ItemVerdict::Verified),
+    ];
+    let items: Vec<MathItem> = cases.iter().map(|(i, _)| i.clone()).collect();
+    // Batched round trip: same verdicts as one by one.
+    let checks = pool().check_batch(&items, DEADLINE).unwrap();
+    for ((it, want), c) in cases.iter().zip(&checks) {
+        assert_eq!(c.verdict, *want, "{it:?}: {:?}", c.evidence);
+    }
+}
+
+#[test]
+fn chains_check_every_link() {
+    let ok = item("2+2 = 4 = 2*2", vec![add(n("2"), n("2")), n("4"), mul(n("2"), n("2"))], vec![Rel::Eq, Rel::Eq]);
+    assert_verdict(&check(&ok), ItemVerdict::Verified);
+    let bad = item("2+2 = 4 = 5", vec![add(n("2"), n("2")), n("4"), n("5")], vec![Rel::Eq, Rel::Eq]);
+    let c = check(&bad);
+    assert_verdict(&c, ItemVerdict::Refuted);
+    assert!(c.evidence.summary.contains("not 5"), "{}", c.evidence.summary);
+    let mixed = item("1 < 2 <= 2", vec![n("1"), n("2"), n("2")], vec![Rel::Lt, Rel::Le]);
+    assert_verdict(&check(&mixed), ItemVerdict::Verified);
+}
+
+#[test]
+fn rounding_rule() {
+    let third = || div(n("1"), n("3"));
+    let two_thirds = || div(n("2"), n("3"));
+    let cases = [
+        (rel(third(), Rel::Eq, d("0.33")), ItemVerdict::Verified),
+        (rel(third(), Rel::Eq, d("0.333")), ItemVerdict::Verified),
+        (rel(two_thirds(), Rel::Eq, d("0.67")), ItemVerdict::Verified), // rounded
+        (rel(two_thirds(), Rel::Eq, d("0.66")), ItemVerdict::Verified), // truncated
+        (rel(two_thirds(), Rel::Eq, d("0.65")), ItemVerdict::Refuted),
+        (rel(two_thirds(), Rel::Eq, d("0.7")), ItemVerdict::Verified),
+        (rel(two_thirds(), Rel::Eq, d("0.8")), ItemVerdict::Refuted),
+        (rel(div(n("10"), n("3")), Rel::Eq, n("3")), ItemVerdict::Refuted), // integers are exact under =
+        (rel(div(n("10"), n("3")), Rel::Approx, n("3")), ItemVerdict::Verified),
+        (rel(Expr::Pi, Rel::Eq, d("3.14")), ItemVerdict::Verified),
+        (rel(Expr::Pi, Rel::Eq, d("3.15")), ItemVerdict::Refuted),
+        (rel(Expr::Pi, Rel::Approx, d("3.1416")), ItemVerdict::Verified),
+        (rel(add(d("0.1"), d("0.2")), Rel::Eq, d("0.3")), ItemVerdict::Verified), // exact decimals
+        (rel(d("0.333"), Rel::Eq, d("0.33")), ItemVerdict::Verified), // fewer digits = the rounded one
+        (rel(div(n("1000"), n("7")), Rel::Approx, n("140")), ItemVerdict::Verified), // to the tens
+        (rel(div(n("1000"), n("7")), Rel::Approx, n("150")), ItemVerdict::Refuted),
+        (rel(Expr::Neg(Box::new(third())), Rel::Eq, Expr::Neg(Box::new(d("0.33")))), ItemVerdict::Verified),
+    ];
+    for (it, want) in &cases {
+        let c = check(it);
+        assert_eq!(c.verdict, *want, "{:?}: {:?}", it.terms, c.evidence);
+    }
+    let c = check(&rel(third(), Rel::Eq, d("0.33")));
+    assert!(c.evidence.summary.contains("2 decimal places"), "{}", c.evidence.summary);
+}
+
+#[test]
+fn approx_tolerance_is_configurable() {
+    let strict = NumericPool::with_options(1, exe(), NumericOptions { approx_rel_tol: 0.0, ..Default::default() }).unwrap();
+    // 1.014 ≈ 1.02: not by the rounding rule, but within the default 1% relative tolerance.
+    let it = rel(div(n("1014"), n("1000")), Rel::Approx, d("1.02"));
+    assert_verdict(&check(&it), ItemVerdict::Verified);
+    assert_verdict(&strict.check(&it, DEADLINE).unwrap(), ItemVerdict::Refuted);
+}
+
+#[test]
+fn congruences_and_mod() {
+    let mut c = rel(n("49"), Rel::Congruent, n("1"));
+    c.modulus = Some(n("8"));
+    assert_verdict(&check(&c), ItemVerdict::Verified);
+    let mut bad = rel(n("50"), Rel::Congruent, n("1"));
+    bad.modulus = Some(n("8"));
+    let r = check(&bad);
+    assert_verdict(&r, ItemVerdict::Refuted);
+    assert!(r.evidence.summary.contains("mod 8"), "{}", r.evidence.summary);
+    let m = rel(Expr::Mod(Box::new(n("49")), Box::new(n("8"))), Rel::Eq, n("1"));
+    assert_verdict(&check(&m), ItemVerdict::Verified);
+    // A congruence without a modulus is not evaluated.
+    assert_verdict(&check(&rel(n("1"), Rel::Congruent, n("1"))), ItemVerdict::Unknown);
+}
+
+#[test]
+fn identities_and_equations() {
+    let x = || v("x");
+    let lhs = || pow(add(x(), n("1")), n("2"));
+    let expanded = add(add(pow(x(), n("2")), mul(n("2"), x())), n("1"));
+    let c = check(&rel(lhs(), Rel::Eq, expanded));
+    assert_verdict(&c, ItemVerdict::Verified);
+    assert!(c.evidence.summary.contains("identity"), "{}", c.evidence.summary);
+    // Not an identity: by default an equation with a variable is not refuted …
+    let wrong = rel(lhs(), Rel::Eq, add(pow(x(), n("2")), n("1")));
+    let c = check(&wrong);
+    assert_verdict(&c, ItemVerdict::Unknown);
+    assert!(c.evidence.summary.contains("not an identity"), "{}", c.evidence.summary);
+    // … but is when identities are asked for, with a counterexample in the item's names.
+    let strict = NumericPool::with_options(1, exe(), NumericOptions { identities: true, ..Default::default() }).unwrap();
+    let c = strict.check(&wrong, DEADLINE).unwrap();
+    assert_verdict(&c, ItemVerdict::Refuted);
+    let cex = c.evidence.counterexample.clone().expect("counterexample");
+    assert!(cex.contains_key("x"), "{cex:?}");
+    // A difference that is a non-zero constant is false for every x.
+    let c = check(&rel(add(x(), n("1")), Rel::Eq, add(x(), n("2"))));
+    assert_verdict(&c, ItemVerdict::Refuted);
+    // 2x + 3 = 13 is an equation to solve, never refuted.
+    assert_verdict(&check(&rel(add(mul(n("2"), x()), n("3")), Rel::Eq, n("13"))), ItemVerdict::Unknown);
+}
+
+#[test]
+fn inequalities() {
+    assert_verdict(&check(&rel(pow(n("2"), n("10")), Rel::Gt, n("1000"))), ItemVerdict::Verified);
+    assert_verdict(&check(&rel(pow(n("2"), n("10")), Rel::Lt, n("1000"))), ItemVerdict::Refuted);
+    assert_verdict(&check(&rel(f(Func::Sqrt, vec![n("2")]), Rel::Lt, d("1.5"))), ItemVerdict::Verified);
+    assert_verdict(&check(&rel(n("3"), Rel::Ne, n("4"))), ItemVerdict::Verified);
+    assert_verdict(&check(&rel(n("4"), Rel::Ne, n("4"))), ItemVerdict::Refuted);
+    assert_verdict(&check(&rel(add(v("x"), n("1")), Rel::Gt, v("x"))), ItemVerdict::Verified);
+}
+
+#[test]
+fn guard_rails_give_unknown_with_the_guard_named() {
+    let nine = || n("9");
+    let tower = pow(nine(), pow(nine(), pow(nine(), nine())));
+    let c = check(&rel(tower, Rel::Eq, n("1")));
+    assert_verdict(&c, ItemVerdict::Unknown);
+    assert!(c.evidence.summary.contains("MAX_EXPONENT"), "{}", c.evidence.summary);
+
+    let c = check(&rel(Expr::Factorial(Box::new(n("100000"))), Rel::Eq, n("1")));
+    assert_verdict(&c, ItemVerdict::Unknown);
+    assert!(c.evidence.summary.contains("MAX_FACTORIAL_ARG"), "{}", c.evidence.summary);
+
+    // 10,000 nested parentheses' worth of AST (the parser drops parentheses, so nest nodes).
+    let mut deep = n("1");
+    for _ in 0..10_000 {
+        deep = add(n("0"), deep);
+    }
+    let it = rel(deep, Rel::Eq, n("1"));
+    let c = check(&it);
+    assert_verdict(&c, ItemVerdict::Unknown);
+    assert!(c.evidence.summary.contains("MAX_DEPTH"), "{}", c.evidence.summary);
+    // Tear the deep tree down iteratively.
+    let mut e = it.terms.into_iter().next().unwrap();
+    while let Expr::Add(_, rest) = e {
+        e = *rest;
+    }
+
+    let c = check(&rel(Expr::Int("1".repeat(6_000)), Rel::Eq, n("1")));
+    assert!(c.evidence.summary.contains("MAX_LITERAL_DIGITS"), "{}", c.evidence.summary);
+}
+
+#[test]
+fn hostile_names_never_reach_python() {
+    for name in ["__import__('os').system('id')", "().__class__.__bases__", "x; import os"] {
+        let c = check(&rel(v(name), Rel::Eq, n("1")));
+        assert_verdict(&c, ItemVerdict::Unknown);
+        assert!(c.evidence.summary.contains("guard rail"), "{}", c.evidence.summary);
+    }
+    // Division by zero is undefined, not an error and not a crash.
+    let c = check(&rel(div(n("1"), n("0")), Rel::Eq, n("5")));
+    assert_verdict(&c, ItemVerdict::Unknown);
+}
+
+/// (a+b+c+d)^150 expands to ~585,000 terms: seconds of sympy work, well under the memory cap.
+fn slow_identity() -> MathItem {
+    let sum = add(add(add(v("a"), v("b")), v("c")), v("d"));
+    rel(pow(sum, n("150")), Rel::Eq, v("a"))
+}
+
+#[test]
+fn deadline_kills_the_worker_and_the_pool_recovers() {
+    let p = NumericPool::new(1, exe()).unwrap();
+    p.warm_up().unwrap();
+    let c = p.check(&slow_identity(), Duration::from_millis(1500)).unwrap();
+    assert_verdict(&c, ItemVerdict::Timeout);
+    assert_eq!(p.restarts(), 1);
+    // The replacement worker answers the next item.
+    let c = p.check(&rel(mul(n("3"), n("4")), Rel::Eq, n("12")), DEADLINE).unwrap();
+    assert_verdict(&c, ItemVerdict::Verified);
+}
+
+#[test]
+fn a_worker_killed_mid_request_fails_only_its_request() {
+    let p = std::sync::Arc::new(NumericPool::new(1, exe()).unwrap());
+    p.warm_up().unwrap();
+    let pids = p.worker_pids();
+    assert_eq!(pids.len(), 1);
+    let p2 = p.clone();
+    let slow = std::thread::spawn(move || p2.check(&slow_identity(), Duration::from_secs(120)).unwrap());
+    std::thread::sleep(Duration::from_millis(700));
+    let status = Command::new("kill").arg("-9").arg(pids[0].to_string()).status().unwrap();
+    assert!(status.success());
+    let c = slow.join().unwrap();
+    assert_verdict(&c, ItemVerdict::Unknown);
+    assert!(c.evidence.summary.contains("died"), "{}", c.evidence.summary);
+    assert_eq!(p.restarts(), 1);
+    let c = p.check(&rel(mul(n("3"), n("4")), Rel::Eq, n("13")), DEADLINE).unwrap();
+    assert_verdict(&c, ItemVerdict::Refuted);
+}
+
+#[test]
+fn the_worker_rejects_malformed_requests_without_dying() {
+    let mut child = Command::new(exe())
+        .arg("worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), vibecheck::verify::numeric::READY_LINE);
+    // Not a request; then a request whose node refers forward (never valid from our flattener).
+    writeln!(stdin, "__import__('os').system('id')").unwrap();
+    let bad = r#"{"id":7,"items":[{"nodes":[{"op":"neg","a":1},{"op":"int","a":"1"}],"terms":[0,1],"rels":["eq"],"modulus":null,"lits":[null,null],"texts":["a","b"]}],"approx_rel_tol":0.01,"identities":false}"#;
+    writeln!(stdin, "{bad}").unwrap();
+    drop(stdin);
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert!(line.contains("bad request"), "{line}");
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert!(line.contains("\"id\":7") && line.contains("unknown"), "{line}");
+    assert!(child.wait().unwrap().success());
+}
+
+// ───────────────────────────── Z3 ─────────────────────────────
+
+fn claim(src: &str) -> Check {
+    check_claim(src, Z3_TIMEOUT)
+}
+
+#[test]
+fn claims_proved_and_refuted_with_counterexamples() {
+    let c = claim("forall x: Int. x*x >= 0");
+    assert_verdict(&c, ItemVerdict::Verified);
+    assert_eq!(c.evidence.solver_status.as_deref(), Some("unsat"));
+    assert_eq!(c.checker, "logic");
+
+    let c = claim("forall x: Int. x*x > 0");
+    assert_verdict(&c, ItemVerdict::Refuted);
+    assert_eq!(c.evidence.counterexample, Some(BTreeMap::from([("x".to_string(), "0".to_string())])));
+
+    let c = claim("forall a: Real, b: Real. (a + b)^2 = a^2 + 2*a*b + b^2");
+    assert_verdict(&c, ItemVerdict::Verified);
+
+    let c = claim("forall a, b: Real. (a + b)^2 = a^2 + b^2");
+    assert_verdict(&c, ItemVerdict::Refuted);
+    let cex = c.evidence.counterexample.unwrap();
+    assert!(cex.contains_key("a") && cex.contains_key("b"), "{cex:?}");
+
+    let c = claim("forall p, q: Bool. not (p and q) iff (not p or not q)");
+    assert_verdict(&c, ItemVerdict::Verified);
+    let c = claim("forall p, q: Bool. (p implies q) implies (q implies p)");
+    assert_verdict(&c, ItemVerdict::Refuted);
+}
+
+#[test]
+fn claim_operators() {
+    for (src, want) in [
+        ("forall x: Int. abs(x) >= 0 and |x| = max(x, -x)", ItemVerdict::Verified),
+        ("forall x: Int, y: Int. min(x, y) <= max(x, y)", ItemVerdict::Verified),
+        ("forall x: Int. x mod 3 < 3 and x mod 3 >= 0", ItemVerdict::Verified),
+        ("forall x: Int. 6 divides x implies 3 divides x", ItemVerdict::Verified),
+        ("forall x: Int. 3 divides x implies 6 divides x", ItemVerdict::Refuted),
+        ("forall x: Int. x div 2 * 2 + x mod 2 = x", ItemVerdict::Verified),
+        ("forall x: Real. x > 0 implies x / 2 < x", ItemVerdict::Verified),
+        ("forall x: Int in [1, 10]. x^2 <= 100", ItemVerdict::Verified),
+        ("forall x: Int in [1, 11]. x^2 <= 100", ItemVerdict::Refuted),
+        ("exists n: Int. n * n = 49 and n < 0", ItemVerdict::Verified),
+        ("exists n: Int in [1, 10]. n * n = 50", ItemVerdict::Refuted),
+        ("forall n: Int. n > 0 implies exists m: Int. m > n", ItemVerdict::Verified),
+        ("2^10 = 1024", ItemVerdict::Verified),
+        ("1 < 2 < 2", ItemVerdict::Refuted),
+    ] {
+        let c = claim(src);
+        assert_eq!(c.verdict, want, "{src}: {:?}", c.evidence);
+    }
+    let c = claim("exists n: Int. n * n = 49 and n < 0");
+    assert!(c.evidence.summary.contains("n = -7"), "{}", c.evidence.summary);
+}
+
+#[test]
+fn bounded_claims_are_proved_only_over_their_ranges() {
+    // Nonlinear integer claim over a stated range: settled (Z3, bit-vectors or every case).
+    let c = claim("forall n: Int in [1, 1000]. n mod 2 = 1 implies (n^2 - 1) mod 8 = 0");
+    assert_verdict(&c, ItemVerdict::Verified);
+    // Refuted inside a range, with the counterexample.
+    let c = claim("forall n: Int in [0, 60]. n^2 - n + 41 != 41 * 41");
+    assert_verdict(&c, ItemVerdict::Refuted);
+    assert_eq!(c.evidence.counterexample.unwrap()["n"], "41");
+    // Unbounded and beyond Z3: a bounded search is reported as such, never as a proof.
+    let c = check_claim(
+        "forall x: Int, y: Int, z: Int. x > 0 and y > 0 and z > 0 implies x^3 + y^3 != z^3",
+        Duration::from_secs(3),
+    );
+    assert_verdict(&c, ItemVerdict::CheckedBounded);
+    assert!(c.evidence.summary.contains("checked up to"), "{}", c.evidence.summary);
+    assert!(c.evidence.summary.contains("not a proof"), "{}", c.evidence.summary);
+}
+
+#[test]
+fn malformed_claims_are_unknown_with_a_reason() {
+    let c = claim("forall x: Int. x > ");
+    assert_verdict(&c, ItemVerdict::Unknown);
+    assert!(c.evidence.summary.contains("does not parse"), "{}", c.evidence.summary);
+    let c = claim("forall x: Int. x > y");
+    assert_verdict(&c, ItemVerdict::Unknown);
+    assert!(c.evidence.summary.contains("`y`"), "{}", c.evidence.summary);
+    let c = claim(&format!("{}1 = 1{}", "(".repeat(10_000), ")".repeat(10_000)));
+    assert_verdict(&c, ItemVerdict::Unknown);
+    let c = claim("forall p: Bool. p + 1 > 0");
+    assert_verdict(&c, ItemVerdict::Unknown);
+}
+
+#[test]
+fn smt2_blocks() {
+    let unsat = "(declare-const x Int)\n(assert (> (* x x) 3))\n(assert (< x 2))\n(assert (> x (- 2)))\n(check-sat)";
+    let c = check_smt2(unsat, Z3_TIMEOUT);
+    assert_verdict(&c, ItemVerdict::Verified);
+    assert_eq!(c.evidence.solver_status.as_deref(), Some("unsat"));
+
+    let sat = "(declare-const x Int)\n(assert (> x 3))\n(check-sat)\n(get-model)";
+    let c = check_smt2(sat, Z3_TIMEOUT);
+    assert_verdict(&c, ItemVerdict::Refuted);
+    assert!(c.evidence.counterexample.unwrap()["model"].contains('x'));
+
+    let declared = format!("(set-info :status sat)\n{sat}");
+    assert_verdict(&check_smt2(&declared, Z3_TIMEOUT), ItemVerdict::Verified);
+    let declared_wrong = format!("(set-info :status unsat)\n{sat}");
+    assert_verdict(&check_smt2(&declared_wrong, Z3_TIMEOUT), ItemVerdict::Refuted);
+}
+
+#[test]
+fn smt2_exit_and_bad_blocks() {
+    // Everything after (exit) is ignored: without it the block would be unsat.
+    let c = check_smt2("(declare-const x Int)\n(assert (> x 0))\n(exit)\n(assert (< x 0))", Z3_TIMEOUT);
+    assert_verdict(&c, ItemVerdict::Refuted);
+    assert!(c.evidence.summary.contains("(exit)"), "{}", c.evidence.summary);
+    for bad in [
+        "(assert (> y 0))",
+        "(declare-const x Int) (assert (> x 0)",
+        "(set-option :timeout 0) (assert true)",
+        "(push 1) (assert true)",
+        "",
+        "(declare-const x Int)",
+        "(assert (= 1 1))\0",
+    ] {
+        let c = check_smt2(bad, Z3_TIMEOUT);
+        assert_eq!(c.verdict, ItemVerdict::Unknown, "{bad:?}: {:?}", c.evidence);
+    }
+}
+
+#[test]
+fn looping_quantifiers_time_out_near_the_limit() {
+    // A strictly increasing f: Int → Int below 0 everywhere is impossible, but only by
+    // induction: E-matching instantiates f(0), f(1), f(2), … forever.
+    let looping = "(declare-fun f (Int) Int)\n\
+        (assert (forall ((x Int)) (! (> (f (+ x 1)) (f x)) :pattern ((f x)))))\n\
+        (assert (forall ((x Int)) (! (< (f x) 0) :pattern ((f x)))))\n\
+        (assert (< (f 0) 0))\n(check-sat)";
+    let limit = Duration::from_secs(2);
+    let c = check_smt2(looping, limit);
+    assert_verdict(&c, ItemVerdict::Timeout);
+    // Liveness, not speed: the watchdog returns control long before a runaway would.
+    assert!(c.time_ms < (limit.as_secs_f64() * 1e3) + 10_000.0, "took {} ms", c.time_ms);
+}

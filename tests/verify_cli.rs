@@ -1,0 +1,213 @@
+//! `vibecheck verify` through the real binary, with real sympy workers (and Z3 for claims).
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vibecheck");
+
+fn run_with(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("verify").args(args);
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn vibecheck");
+    if let Some(data) = stdin {
+        let mut si = child.stdin.take().unwrap();
+        let data = data.to_vec();
+        std::thread::spawn(move || {
+            let _ = si.write_all(&data);
+        });
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn write_tmp(dir: &tempfile::TempDir, name: &str, data: &[u8]) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, data).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+/// Runs `verify --json` on `text` and returns (exit code, the single JSON object).
+fn verify_json(text: &str, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["--json", "-"];
+    args.extend_from_slice(extra);
+    let out = run_with(&args, Some(text.as_bytes()));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON object ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), v)
+}
+
+fn step_verdicts(v: &Value) -> Vec<String> {
+    v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["verdict"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn correct_chain_is_verified_with_exactly_the_four_keys() {
+    let (code, v) = verify_json("3 + 4 = 7\nso 7 * 2 = 14\n#### 14", &[]);
+    assert_eq!(code, 0);
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    for k in ["verdict", "first_error", "steps", "answer"] {
+        assert!(v.get(k).is_some(), "missing {k}");
+    }
+    assert_eq!(v["verdict"], "verified");
+    assert_eq!(v["first_error"], Value::Null);
+    assert_eq!(step_verdicts(&v), vec!["verified", "verified", "unchecked"]);
+    assert_eq!(v["answer"]["extracted"], "14");
+}
+
+#[test]
+fn wrong_step_is_flagged_with_evidence() {
+    let text = "Step 1: 3 + 4 = 7\nStep 2: so 7 * 2 = 15\nStep 3: 15 - 1 = 14\nThe answer is 14.";
+    let (code, v) = verify_json(text, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["verdict"], "flagged");
+    assert_eq!(v["first_error"], 1);
+    assert_eq!(step_verdicts(&v)[..3], ["verified", "refuted", "verified"]);
+    let check = &v["steps"][1]["checks"][0];
+    assert_eq!(check["checker"], "numeric");
+    assert_eq!(check["verdict"], "refuted");
+    let ev = check["evidence"].to_string();
+    assert!(ev.contains("14"), "evidence names the computed value: {ev}");
+}
+
+#[test]
+fn gsm8k_annotated_solution() {
+    let good = "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $<<9*2=18>>18 every day at the farmer's market.\n#### 18";
+    let (code, v) = verify_json(good, &["--reference", "18"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["verdict"], "verified");
+    assert_eq!(v["answer"]["equivalent"], true);
+    // The prose result disagrees with its own calculation.
+    let bad = "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $20 every day.\n#### 20";
+    let (code, v) = verify_json(bad, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(v["first_error"], 1);
+}
+
+#[test]
+fn reference_mismatch_flags_without_a_refuted_step() {
+    let (code, v) = verify_json("3 + 4 = 7\n#### 7", &["--reference", "8"]);
+    assert_eq!(code, 1);
+    assert_eq!(v["verdict"], "flagged");
+    assert_eq!(v["first_error"], Value::Null);
+    assert_eq!(v["answer"]["equivalent"], false);
+    assert_eq!(v["answer"]["reference"], "8");
+    // Equivalent forms of the answer match.
+    let (code, v) = verify_json("Half of it: $\\frac{1}{2}$.\n\nFinal Answer: $\\frac{1}{2}$", &["--reference", "0.5"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["answer"]["equivalent"], true);
+}
+
+#[test]
+fn nothing_checkable_is_unverified() {
+    let (code, v) = verify_json("We think about the problem.\n\nIt seems hard.", &[]);
+    assert_eq!(code, 0);
+    assert_eq!(v["verdict"], "unverified");
+    assert!(step_verdicts(&v).iter().all(|s| s == "unchecked"));
+}
+
+#[test]
+fn latex_items_and_rounding_rule() {
+    let text = "$\\frac{3}{4}+\\frac14 = 1$\n\n$\\binom{5}{2} = 10$ and $5! = 120$\n\n$49 \\equiv 1 \\pmod 8$\n\n$\\frac{10}{3} \\approx 3.33$ and $10/3 = 3.3$\n\n$\\sqrt{16} = 4$";
+    let (code, v) = verify_json(text, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert!(step_verdicts(&v).iter().all(|s| s == "verified"), "{v}");
+    let (code, v) = verify_json("so $2/3 = 0.65$", &[]);
+    assert_eq!(code, 1, "{v}");
+    let (code, _) = verify_json("so $10/3 = 3$", &[]);
+    assert_eq!(code, 1, "an integer is exact under =");
+}
+
+#[test]
+fn json_input_file_and_human_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_tmp(
+        &dir,
+        "chain.json",
+        br#"{"problem": "Double 7.", "steps": ["3 + 4 = 7", "7 * 2 = 15"], "answer": "15", "reference": "14"}"#,
+    );
+    let out = run_with(&[&f], None);
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("✓ step 0"), "{s}");
+    assert!(s.contains("✗ step 1"), "{s}");
+    assert!(s.contains("does not match reference 14"), "{s}");
+    assert!(s.contains("verdict: flagged (first error at step 1)"), "{s}");
+    // Evidence is printed under the refuted item.
+    let after = s.split("✗ step 1").nth(1).unwrap();
+    assert!(after.contains("numeric"), "{s}");
+}
+
+#[test]
+fn bad_inputs_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_utf8 = write_tmp(&dir, "bad.txt", b"3 + 4 = 7\n\xff\xfe oops");
+    let out = run_with(&[&bad_utf8], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not valid UTF-8"), "{err}");
+
+    let bad_json = write_tmp(&dir, "bad.json", br#"{"steps": ["3 + 4 = 7", }"#);
+    let out = run_with(&[&bad_json, "--json"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("JSON"));
+
+    let out = run_with(&["/nonexistent/chain.txt"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open"));
+}
+
+#[test]
+fn hostile_inputs_give_verdicts_not_panics() {
+    // Python injection as text: not math, nothing runs.
+    let (code, v) = verify_json(
+        "__import__('os').system('id') = 0\n\n().__class__.__bases__ = 1",
+        &[],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(v["verdict"], "unverified");
+    // Guard rails: huge powers and factorials are not evaluated; a timeout or unknown is fine,
+    // a refutation or proof is not.
+    let (_, v) = verify_json("so 9^9^9^9 = 1\n\nand 100000! = 1", &[]);
+    for s in v["steps"].as_array().unwrap() {
+        assert_eq!(s["verdict"], "unknown", "{s}");
+    }
+    // 10,000 nested parentheses: not parsed, no stack overflow.
+    let deep = format!("{}1{} = 1", "(".repeat(10_000), ")".repeat(10_000));
+    let (code, v) = verify_json(&deep, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(v["verdict"], "unverified");
+    // A 10 MB step.
+    let big = "so 1 + 1 = 2 and ".repeat(10_000_000 / 17);
+    let (code, v) = verify_json(&big, &["--budget", "20"]);
+    assert!(code == 0 || code == 1, "{code}");
+    assert!(v["steps"].as_array().is_some());
+}
+
+#[test]
+fn stdin_dash_and_problem_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_tmp(&dir, "problem.txt", b"What is 3 + 4?");
+    let out = run_with(&["-", "--problem", &p], Some(b"3 + 4 = 7\nThe answer is 7."));
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.starts_with("problem: What is 3 + 4?"), "{s}");
+    assert!(s.contains("verdict: verified"), "{s}");
+}
