@@ -3,10 +3,21 @@
 //! Owns: compiling C/C++ with clang to wasm32-wasi (and running Python on python.wasm), running
 //! guests under wasmtime with hard limits, judging outputs with checkers, and stress testing.
 //!
-//! PUBLIC API CONTRACT (other modules code against these names; the sandbox issue fills them in).
+//! Module map: [`compile`] (clang → wasm32-wasi with include hardening and the on-disk module
+//! cache), [`run`] (wasmtime host: limits, traps, capped pipes), [`check`] (output checkers),
+//! [`judge`] (judging and stress testing), [`testdata`] (loading test directories and Competitive
+//! Companion JSON). The public API below is a contract other parts of vibecheck code against.
 
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+pub mod check;
+pub mod compile;
+pub mod judge;
+pub mod run;
+pub mod testdata;
+
+pub use judge::Sandbox;
 
 /// A solution's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,6 +26,28 @@ pub enum Lang {
     C,
     Cpp,
     Python,
+}
+
+impl Lang {
+    /// The language of a source file from its extension (`.c`, `.cpp`/`.cc`/`.cxx`/`.C`, `.py`).
+    pub fn from_path(p: &Path) -> Option<Lang> {
+        match p.extension()?.to_str()? {
+            "c" => Some(Lang::C),
+            "cpp" | "cc" | "cxx" | "C" | "c++" => Some(Lang::Cpp),
+            "py" => Some(Lang::Python),
+            _ => None,
+        }
+    }
+
+    /// Parses a `--lang` value: `c`, `cpp` (also `c++`, `cxx`), `python` (also `py`).
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.to_ascii_lowercase().as_str() {
+            "c" => Some(Lang::C),
+            "cpp" | "c++" | "cxx" | "cc" => Some(Lang::Cpp),
+            "python" | "py" | "python3" => Some(Lang::Python),
+            _ => None,
+        }
+    }
 }
 
 /// A judge verdict.
@@ -38,6 +71,46 @@ pub struct Limits {
     pub time_ms: u64,
     pub memory_mb: u64,
     pub output_bytes: u64,
+}
+
+impl Limits {
+    /// Defaults for a run when the problem states nothing: 2 s of CPU time (a typical contest
+    /// limit), 256 MB of linear memory (the classic Codeforces limit) and 64 MiB of stdout (far
+    /// beyond any sane answer; stops floods before they eat host memory).
+    pub const DEFAULT: Limits = Limits {
+        time_ms: 2_000,
+        memory_mb: 256,
+        output_bytes: 64 << 20,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+impl Verdict {
+    /// The short name (`AC`, `WA`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::AC => "AC",
+            Verdict::WA => "WA",
+            Verdict::PE => "PE",
+            Verdict::TLE => "TLE",
+            Verdict::MLE => "MLE",
+            Verdict::RE => "RE",
+            Verdict::OLE => "OLE",
+            Verdict::CE => "CE",
+            Verdict::IE => "IE",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One test: input and (optionally) the expected answer.
@@ -78,4 +151,124 @@ pub struct JudgeReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compile_output: Option<String>,
     pub tests: Vec<TestResult>,
+}
+
+/// The C++ language standard used for C++ solutions and checkers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum CppStd {
+    /// `-std=c++17`, the default (what most judges still use).
+    #[default]
+    Cpp17,
+    /// `-std=c++20`, on request.
+    Cpp20,
+}
+
+/// Configuration of a [`Sandbox`].
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// On-disk cache of compiled modules (wasm and precompiled native code), keyed by a hash of
+    /// source, flags and toolchain. Default: `$XDG_CACHE_HOME/vibecheck/sandbox` (or
+    /// `~/.cache/vibecheck/sandbox`); env `VIBECHECK_CACHE_DIR` overrides.
+    pub cache_dir: PathBuf,
+    /// The CPython WASI build that runs Python solutions. Default:
+    /// `~/.local/share/vibecheck/python-3.12.0.wasm`; env `VIBECHECK_PYTHON_WASM` overrides.
+    pub python_wasm: PathBuf,
+    /// The clang driver (default `clang-19`; env `VIBECHECK_CLANG` overrides).
+    pub clang: PathBuf,
+    /// The wasm32-wasi sysroot with libc and libc++ (default: Debian's layout, `/usr`).
+    pub sysroot: PathBuf,
+    /// C++ standard for C++ sources.
+    pub cpp_std: CppStd,
+    /// Link C++ programs with the fast iostreams runtime (see `runtime/vcrt_iostream.cpp`).
+    /// Default on; env `VIBECHECK_FAST_IOSTREAMS=0` turns it off (for benchmarks).
+    pub fast_iostreams: bool,
+    /// Wall-clock limit for one compiler invocation (default
+    /// [`compile::COMPILE_TIMEOUT_MS`]; env `VIBECHECK_COMPILE_TIMEOUT_MS` overrides).
+    pub compile_timeout_ms: u64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+        let cache_dir = std::env::var_os("VIBECHECK_CACHE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                std::env::var_os("XDG_CACHE_HOME")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| home.join(".cache"))
+                    .join("vibecheck/sandbox")
+            });
+        let python_wasm = std::env::var_os("VIBECHECK_PYTHON_WASM")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".local/share/vibecheck/python-3.12.0.wasm"));
+        let clang = std::env::var_os("VIBECHECK_CLANG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("clang-19"));
+        SandboxConfig {
+            cache_dir,
+            python_wasm,
+            clang,
+            sysroot: PathBuf::from("/usr"),
+            cpp_std: CppStd::Cpp17,
+            fast_iostreams: std::env::var("VIBECHECK_FAST_IOSTREAMS").as_deref() != Ok("0"),
+            compile_timeout_ms: std::env::var("VIBECHECK_COMPILE_TIMEOUT_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|v| *v > 0)
+                .unwrap_or(compile::COMPILE_TIMEOUT_MS),
+        }
+    }
+}
+
+/// A program: source text and language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Program {
+    pub source: String,
+    pub lang: Lang,
+}
+
+/// What to judge: one solution against tests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudgeRequest {
+    pub source: String,
+    pub lang: Lang,
+    pub tests: Vec<TestCase>,
+    pub checker: Checker,
+    pub limits: Limits,
+    /// Tests run in parallel (at least 1).
+    pub jobs: usize,
+}
+
+/// What to stress: a solution against a brute force on generated inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StressRequest {
+    pub solution: Program,
+    pub brute: Program,
+    /// Gets the seed as its only argument and prints one input to stdout.
+    pub generator: Program,
+    pub iterations: u64,
+    /// Iteration `i` uses seed `seed + i`.
+    pub seed: u64,
+    pub checker: Checker,
+    pub limits: Limits,
+}
+
+/// The result of a stress run (`vibecheck stress --json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StressReport {
+    /// Iterations completed (including the failing one, if any).
+    pub iterations: u64,
+    pub per_second: f64,
+    pub counterexample: Option<Counterexample>,
+}
+
+/// The first input on which the solution disagreed with the brute force (or failed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counterexample {
+    pub seed: u64,
+    pub input: String,
+    pub solution_output: String,
+    pub brute_output: String,
+    pub verdict: Verdict,
+    pub message: String,
 }

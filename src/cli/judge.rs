@@ -1,10 +1,226 @@
-//! `vibecheck judge`.
+//! `vibecheck judge`: judge a C, C++ or Python solution against tests in the wasm sandbox.
+//! Exit 0 when every test is AC, 1 otherwise, 2 for usage or infrastructure errors.
+
+use crate::exit;
+use crate::sandbox::check::parse_checker;
+use crate::sandbox::testdata::{load_dir, load_problem_json};
+use crate::sandbox::{
+    CppStd, JudgeReport, JudgeRequest, Lang, Limits, Sandbox, SandboxConfig, TestCase, Verdict,
+};
+use anyhow::{bail, Context, Result};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 /// Arguments of `vibecheck judge`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The solution source (.c, .cpp, .py).
+    pub solution: PathBuf,
+    /// A directory of tests (NAME.in with NAME.out or NAME.ans; nested dirs are searched).
+    #[arg(long = "tests", value_name = "DIR")]
+    pub tests: Vec<PathBuf>,
+    /// A Competitive Companion problem JSON (tests and limits).
+    #[arg(long, value_name = "FILE.json")]
+    pub problem: Option<PathBuf>,
+    /// tokens | lines | exact | float:EPS | yesno | PROGRAM.cpp (a testlib-style checker).
+    #[arg(long, default_value = "tokens")]
+    pub checker: String,
+    /// CPU time limit per test, in seconds (default: the problem's, else 2).
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+    /// Memory limit per test, in MB (default: the problem's, else 256).
+    #[arg(long, value_name = "MB")]
+    pub memory_limit: Option<u64>,
+    /// Language (default: from the file extension).
+    #[arg(long, value_parser = ["c", "cpp", "python"])]
+    pub lang: Option<String>,
+    /// C++ standard for C++ sources.
+    #[arg(long = "std", default_value = "c++17", value_parser = ["c++17", "c++20"])]
+    pub cpp_std: String,
+    /// Tests run in parallel.
+    #[arg(short = 'j', long = "jobs", default_value_t = 1)]
+    pub jobs: usize,
+    /// Print one JSON object ({verdict, tests: [...]}) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Resolves the language of a source file from `--lang` or its extension.
+pub(crate) fn resolve_lang(path: &Path, lang: Option<&str>) -> Result<Lang> {
+    match lang {
+        Some(l) => Lang::parse(l).with_context(|| format!("unknown language `{l}`")),
+        None => Lang::from_path(path).with_context(|| {
+            format!(
+                "cannot tell the language of {} from its extension; pass --lang c|cpp|python",
+                path.display()
+            )
+        }),
+    }
+}
+
+pub(crate) fn read_source(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))
+}
+
+pub(crate) fn make_limits(time_limit: Option<f64>, memory_limit: Option<u64>) -> Result<Limits> {
+    let mut limits = Limits::DEFAULT;
+    if let Some(t) = time_limit {
+        if !(t.is_finite() && t > 0.0 && t <= 600.0) {
+            bail!("--time-limit must be between 0 and 600 seconds, got {t}");
+        }
+        limits.time_ms = (t * 1000.0).round().max(1.0) as u64;
+    }
+    if let Some(m) = memory_limit {
+        if !(1..=4096).contains(&m) {
+            bail!("--memory-limit must be between 1 and 4096 MB (wasm32 addresses 4 GiB), got {m}");
+        }
+        limits.memory_mb = m;
+    }
+    Ok(limits)
+}
+
+pub(crate) fn sandbox_config(cpp_std: &str) -> SandboxConfig {
+    SandboxConfig {
+        cpp_std: if cpp_std == "c++20" {
+            CppStd::Cpp20
+        } else {
+            CppStd::Cpp17
+        },
+        ..SandboxConfig::default()
+    }
+}
 
 /// Runs `vibecheck judge`; returns the exit code.
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("`vibecheck judge` is not available in this build yet")
+pub fn run(args: Args) -> Result<i32> {
+    let lang = resolve_lang(&args.solution, args.lang.as_deref())?;
+    let source = read_source(&args.solution)?;
+    let checker = parse_checker(&args.checker).map_err(|e| anyhow::anyhow!(e))?;
+    if let crate::sandbox::Checker::Custom(p) = &checker {
+        if !p.is_file() {
+            bail!("checker {} does not exist", p.display());
+        }
+    }
+    if args.jobs == 0 {
+        bail!("-j must be at least 1");
+    }
+    let mut tests: Vec<TestCase> = Vec::new();
+    let (mut time_limit, mut memory_limit) = (args.time_limit, args.memory_limit);
+    if let Some(p) = &args.problem {
+        let problem = load_problem_json(p)?;
+        if time_limit.is_none() {
+            time_limit = problem.time_limit_ms.map(|t| t as f64 / 1000.0);
+        }
+        if memory_limit.is_none() {
+            memory_limit = problem.memory_limit_mb;
+        }
+        tests.extend(problem.tests);
+    }
+    for dir in &args.tests {
+        let prefix = if args.tests.len() > 1 || args.problem.is_some() {
+            format!("{}/", dir.display())
+        } else {
+            String::new()
+        };
+        for mut t in load_dir(dir)? {
+            t.name = format!("{prefix}{}", t.name);
+            tests.push(t);
+        }
+    }
+    if tests.is_empty() {
+        bail!("no tests: pass --tests DIR or --problem FILE.json");
+    }
+    let limits = make_limits(time_limit, memory_limit)?;
+    let sandbox = Sandbox::new(sandbox_config(&args.cpp_std))?;
+    if !args.json {
+        eprintln!(
+            "judge: {} ({:?}) on {} tests, {} ms / {} MB per test",
+            args.solution.display(),
+            lang,
+            tests.len(),
+            limits.time_ms,
+            limits.memory_mb
+        );
+    }
+    let report = sandbox.judge(&JudgeRequest {
+        source,
+        lang,
+        tests,
+        checker,
+        limits,
+        jobs: args.jobs,
+    })?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print_table(&mut out, &report, colour)?;
+    }
+    Ok(if report.verdict == Verdict::AC {
+        exit::GOOD
+    } else {
+        exit::NOT_GOOD
+    })
+}
+
+fn paint(v: Verdict, colour: bool) -> String {
+    let s = format!("{:<3}", v.as_str());
+    if !colour {
+        return s;
+    }
+    let code = match v {
+        Verdict::AC => "32",
+        Verdict::WA | Verdict::RE | Verdict::CE => "31",
+        Verdict::TLE | Verdict::MLE | Verdict::OLE | Verdict::PE => "33",
+        Verdict::IE => "35",
+    };
+    format!("\x1b[1;{code}m{s}\x1b[0m")
+}
+
+/// The human-readable report: one row per test, then the overall verdict.
+pub fn print_table(out: &mut dyn Write, report: &JudgeReport, colour: bool) -> Result<()> {
+    if let Some(ce) = &report.compile_output {
+        writeln!(out, "{}  compilation failed:", paint(Verdict::CE, colour))?;
+        for line in ce.lines().take(60) {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    if !report.tests.is_empty() {
+        let w = report
+            .tests
+            .iter()
+            .map(|t| t.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 40);
+        writeln!(
+            out,
+            "{:<w$}  {:<3}  {:>8}  {:>10}  MESSAGE",
+            "TEST", "", "TIME", "MEMORY"
+        )?;
+        for t in &report.tests {
+            let msg: String = t.message.lines().next().unwrap_or("").chars().take(100).collect();
+            writeln!(
+                out,
+                "{:<w$}  {}  {:>5} ms  {:>6} KiB  {}",
+                t.name,
+                paint(t.verdict, colour),
+                t.time_ms,
+                t.memory_kib,
+                msg
+            )?;
+        }
+    }
+    let passed = report.tests.iter().filter(|t| t.verdict == Verdict::AC).count();
+    let max_t = report.tests.iter().map(|t| t.time_ms).max().unwrap_or(0);
+    let max_m = report.tests.iter().map(|t| t.memory_kib).max().unwrap_or(0);
+    writeln!(
+        out,
+        "verdict: {}  ({passed}/{} tests AC, max {max_t} ms, max {max_m} KiB)",
+        paint(report.verdict, colour),
+        report.tests.len()
+    )?;
+    Ok(())
 }

@@ -1,10 +1,141 @@
-//! `vibecheck stress`.
+//! `vibecheck stress`: run a solution and a brute force on generated inputs until they
+//! disagree. Exit 0 when no counterexample was found, 1 when one was, 2 for usage or
+//! infrastructure errors (including a generator or brute force that fails).
+
+use super::judge::{make_limits, read_source, resolve_lang, sandbox_config};
+use crate::exit;
+use crate::sandbox::check::parse_checker;
+use crate::sandbox::{Program, Sandbox, StressRequest};
+use anyhow::{bail, Context, Result};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Arguments of `vibecheck stress`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The solution under test (.c, .cpp, .py).
+    pub solution: PathBuf,
+    /// A slow but trusted solution.
+    #[arg(long)]
+    pub brute: PathBuf,
+    /// A generator: gets the seed as its argument, prints one input.
+    #[arg(long = "gen")]
+    pub generator: PathBuf,
+    /// How many inputs to try.
+    #[arg(long, default_value_t = 100)]
+    pub iterations: u64,
+    /// Seed of the first iteration (iteration i uses seed + i).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// tokens | lines | exact | float:EPS | yesno | PROGRAM.cpp
+    #[arg(long, default_value = "tokens")]
+    pub checker: String,
+    /// Save a counterexample as DIR/stress-SEED.in and .out (the brute force's output).
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+    /// CPU time limit per run of the solution, in seconds (the brute force gets 5x).
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+    /// Memory limit per run, in MB.
+    #[arg(long, value_name = "MB")]
+    pub memory_limit: Option<u64>,
+    /// C++ standard for C++ sources.
+    #[arg(long = "std", default_value = "c++17", value_parser = ["c++17", "c++20"])]
+    pub cpp_std: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn program(path: &Path) -> Result<Program> {
+    Ok(Program {
+        source: read_source(path)?,
+        lang: resolve_lang(path, None)?,
+    })
+}
 
 /// Runs `vibecheck stress`; returns the exit code.
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("`vibecheck stress` is not available in this build yet")
+pub fn run(args: Args) -> Result<i32> {
+    if args.iterations == 0 {
+        bail!("--iterations must be at least 1");
+    }
+    let checker = parse_checker(&args.checker).map_err(|e| anyhow::anyhow!(e))?;
+    let req = StressRequest {
+        solution: program(&args.solution)?,
+        brute: program(&args.brute)?,
+        generator: program(&args.generator)?,
+        iterations: args.iterations,
+        seed: args.seed,
+        checker,
+        limits: make_limits(args.time_limit, args.memory_limit)?,
+    };
+    let sandbox = Sandbox::new(sandbox_config(&args.cpp_std))?;
+    let tty = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut last = Instant::now();
+    let total = args.iterations;
+    let report = sandbox.stress(&req, &mut |done| {
+        if done == total || last.elapsed().as_millis() >= 500 {
+            last = Instant::now();
+            let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            if tty {
+                eprint!("\rstress: {done}/{total} ({rate:.1}/s)   ");
+            } else if done == total || done % 100 == 0 {
+                eprintln!("stress: {done}/{total} ({rate:.1}/s)");
+            }
+        }
+    })?;
+    if tty {
+        eprintln!();
+    }
+    let mut saved = None;
+    if let (Some(dir), Some(c)) = (&args.save, &report.counterexample) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let base = dir.join(format!("stress-{}", c.seed));
+        std::fs::write(base.with_extension("in"), &c.input)?;
+        std::fs::write(base.with_extension("out"), &c.brute_output)?;
+        saved = Some(base.with_extension("in"));
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let mut v = serde_json::to_value(&report)?;
+        let verdict = report
+            .counterexample
+            .as_ref()
+            .map(|c| c.verdict.as_str())
+            .unwrap_or("AC");
+        v["verdict"] = verdict.into();
+        if let Some(p) = &saved {
+            v["saved"] = p.display().to_string().into();
+        }
+        serde_json::to_writer(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        match &report.counterexample {
+            None => writeln!(
+                out,
+                "no counterexample in {} iterations ({:.1} iterations/s)",
+                report.iterations, report.per_second
+            )?,
+            Some(c) => {
+                writeln!(
+                    out,
+                    "counterexample at seed {} after {} iterations ({:.1} iterations/s): {} {}",
+                    c.seed, report.iterations, report.per_second, c.verdict, c.message
+                )?;
+                writeln!(out, "--- input\n{}", c.input.trim_end())?;
+                writeln!(out, "--- solution output\n{}", c.solution_output.trim_end())?;
+                writeln!(out, "--- brute force output\n{}", c.brute_output.trim_end())?;
+                if let Some(p) = &saved {
+                    writeln!(out, "saved as {}", p.display())?;
+                }
+            }
+        }
+    }
+    Ok(if report.counterexample.is_some() {
+        exit::NOT_GOOD
+    } else {
+        exit::GOOD
+    })
 }

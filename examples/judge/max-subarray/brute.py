@@ -1,0 +1,4 @@
+# O(n^2) brute force.
+n = int(input())
+a = list(map(int, input().split()))
+print(max(sum(a[i:j + 1]) for i in range(n) for j in range(i, n)))

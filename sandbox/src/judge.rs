@@ -1,0 +1,552 @@
+//! The judge: [`Sandbox`] compiles programs (with the module caches), runs them on tests in
+//! parallel, checks outputs (built-in checkers on the host, custom checkers in the sandbox)
+//! and stress-tests a solution against a brute force.
+
+use crate::check::check_builtin;
+use crate::compile::{CompileOutcome, Compiler};
+use crate::run::{Guest, RunOutcome, RunSpec, Runner, Status};
+use crate::{
+    Checker, Counterexample, JudgeReport, JudgeRequest, Lang, Limits, Program, SandboxConfig,
+    StressReport, StressRequest, TestCase, TestResult, Verdict,
+};
+use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+use wasmtime::Module;
+
+/// Limits for a custom checker run: checkers read three files and compare; 10 s and 512 MB
+/// cover any reasonable one, and its output is only a message.
+pub const CHECKER_LIMITS: Limits = Limits {
+    time_ms: 10_000,
+    memory_mb: 512,
+    output_bytes: 1 << 20,
+};
+/// Limits for checking a Python solution's syntax before running it.
+const PY_SYNTAX_LIMITS: Limits = Limits {
+    time_ms: 10_000,
+    memory_mb: 256,
+    output_bytes: 1 << 16,
+};
+/// Most tests run in parallel by one `judge` call.
+pub const MAX_JOBS: usize = 64;
+
+/// A program ready to run, or its compile error.
+pub enum Prepared {
+    Ready(Runnable),
+    CompileError(String),
+}
+
+/// A compiled program and how to start it.
+#[derive(Clone)]
+pub struct Runnable {
+    guest: Guest,
+    lang: Lang,
+    /// Python only: the source, passed with `-c`.
+    source: Option<String>,
+}
+
+impl Runnable {
+    fn argv(&self, extra: &[String]) -> Vec<String> {
+        let mut v = match self.lang {
+            Lang::Python => vec![
+                "python3".to_string(),
+                "-c".to_string(),
+                self.source.clone().unwrap_or_default(),
+            ],
+            Lang::C | Lang::Cpp => vec!["solution".to_string()],
+        };
+        v.extend_from_slice(extra);
+        v
+    }
+}
+
+/// The sandbox: one wasmtime engine, the compilers and the module caches. `Send + Sync`;
+/// share it behind an `Arc`.
+pub struct Sandbox {
+    config: SandboxConfig,
+    runner: Runner,
+    compiler: OnceLock<std::result::Result<Compiler, String>>,
+    python: OnceLock<std::result::Result<Guest, String>>,
+    /// Compiled modules by cache key (this process).
+    modules: Mutex<HashMap<String, Guest>>,
+    engine_id: String,
+}
+
+impl Sandbox {
+    /// Creates the engine and the cache directory. The C/C++ toolchain and python.wasm are
+    /// checked when first needed, so a machine with only one of them still judges the other.
+    pub fn new(config: SandboxConfig) -> Result<Sandbox> {
+        std::fs::create_dir_all(&config.cache_dir)
+            .with_context(|| format!("creating cache dir {}", config.cache_dir.display()))?;
+        let runner = Runner::new()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        runner.engine().precompile_compatibility_hash().hash(&mut h);
+        let engine_id = format!("{:016x}", h.finish());
+        Ok(Sandbox {
+            config,
+            runner,
+            compiler: OnceLock::new(),
+            python: OnceLock::new(),
+            modules: Mutex::new(HashMap::new()),
+            engine_id,
+        })
+    }
+
+    pub fn config(&self) -> &SandboxConfig {
+        &self.config
+    }
+
+    fn compiler(&self) -> Result<&Compiler> {
+        self.compiler
+            .get_or_init(|| Compiler::new(&self.config).map_err(|e| format!("{e:#}")))
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Turns wasm bytes into a prepared guest, through the in-memory and on-disk caches of
+    /// precompiled native code.
+    fn guest_for(&self, key: &str, wasm: &[u8]) -> Result<Guest> {
+        if let Some(g) = self.modules.lock().unwrap().get(key) {
+            return Ok(g.clone());
+        }
+        let path = self
+            .config
+            .cache_dir
+            .join("modules")
+            .join(format!("{key}-{}.cwasm", self.engine_id));
+        let module = self.load_or_compile(&path, || Ok(wasm.to_vec()))?;
+        let guest = self.runner.prepare(&module)?;
+        self.modules
+            .lock()
+            .unwrap()
+            .insert(key.to_string(), guest.clone());
+        Ok(guest)
+    }
+
+    fn load_or_compile(&self, cwasm: &Path, wasm: impl FnOnce() -> Result<Vec<u8>>) -> Result<Module> {
+        if let Ok(bytes) = std::fs::read(cwasm) {
+            // SAFETY: our own cache entry, written atomically by `serialize` below with an
+            // engine of the same compatibility hash (part of the file name).
+            if let Ok(m) = unsafe { self.runner.deserialize(&bytes) } {
+                return Ok(m);
+            }
+        }
+        let module = self.runner.compile_module(&wasm()?)?;
+        if let Ok(bytes) = self.runner.serialize(&module) {
+            let _ = crate::compile::write_atomic(cwasm, &bytes);
+        }
+        Ok(module)
+    }
+
+    /// The CPython WASI module, precompiled once and cached on disk.
+    fn python(&self) -> Result<Guest> {
+        self.python
+            .get_or_init(|| {
+                let load = || -> Result<Guest> {
+                    let p = &self.config.python_wasm;
+                    let meta = std::fs::metadata(p).with_context(|| {
+                        format!(
+                            "python.wasm not found at {} (run tools/setup.sh or set VIBECHECK_PYTHON_WASM)",
+                            p.display()
+                        )
+                    })?;
+                    let mut h = Sha256::new();
+                    h.update(p.as_os_str().as_encoded_bytes());
+                    h.update(meta.len().to_le_bytes());
+                    if let Ok(t) = meta.modified() {
+                        h.update(format!("{t:?}").as_bytes());
+                    }
+                    let key = crate::compile::hex(&h.finalize())[..24].to_string();
+                    let cwasm = self
+                        .config
+                        .cache_dir
+                        .join(format!("python-{key}-{}.cwasm", self.engine_id));
+                    // Concurrent processes precompile once: the first holds the lock.
+                    let _lock = FileLock::acquire(&self.config.cache_dir.join("python.lock"));
+                    if !cwasm.exists() {
+                        eprintln!(
+                            "sandbox: precompiling {} (once; takes a while)",
+                            p.display()
+                        );
+                    }
+                    let module = self.load_or_compile(&cwasm, || {
+                        std::fs::read(p).with_context(|| format!("reading {}", p.display()))
+                    })?;
+                    self.runner.prepare(&module)
+                };
+                load().map_err(|e| format!("{e:#}"))
+            })
+            .clone()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Compiles (or loads from cache) a program. `extra_dir`: a checker's directory.
+    pub fn prepare(&self, program: &Program, extra_dir: Option<&Path>) -> Result<Prepared> {
+        match program.lang {
+            Lang::Python => {
+                let guest = self.python()?;
+                let r = Runnable {
+                    guest,
+                    lang: Lang::Python,
+                    source: Some(program.source.clone()),
+                };
+                // Syntax check: a SyntaxError is CE, not an RE on every test.
+                let check = "import sys\ncompile(sys.stdin.read(), 'solution.py', 'exec')\n";
+                let out = self.runner.run(
+                    &r.guest,
+                    RunSpec {
+                        args: vec!["python3".into(), "-c".into(), check.into()],
+                        stdin: program.source.clone().into_bytes().into(),
+                        limits: PY_SYNTAX_LIMITS,
+                        preopen: None,
+                    },
+                )?;
+                match out.status {
+                    Status::Exited(0) => Ok(Prepared::Ready(r)),
+                    Status::Exited(_) => Ok(Prepared::CompileError(
+                        String::from_utf8_lossy(&out.stderr).into_owned(),
+                    )),
+                    other => bail!("python.wasm failed to check syntax: {other:?}"),
+                }
+            }
+            lang => match self.compiler()?.compile(&program.source, lang, extra_dir)? {
+                CompileOutcome::Error(d) => Ok(Prepared::CompileError(d)),
+                CompileOutcome::Ok { wasm, key, .. } => Ok(Prepared::Ready(Runnable {
+                    guest: self.guest_for(&key, &wasm)?,
+                    lang,
+                    source: None,
+                })),
+            },
+        }
+    }
+
+    /// Runs a prepared program once.
+    pub fn run_program(
+        &self,
+        prog: &Runnable,
+        args: &[String],
+        stdin: &[u8],
+        limits: Limits,
+    ) -> Result<RunOutcome> {
+        self.runner.run(
+            &prog.guest,
+            RunSpec {
+                args: prog.argv(args),
+                stdin: stdin.to_vec().into(),
+                limits,
+                preopen: None,
+            },
+        )
+    }
+
+    fn prepare_checker(&self, path: &Path) -> Result<Runnable> {
+        let source = std::fs::read_to_string(path)
+            .with_context(|| format!("reading checker {}", path.display()))?;
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let dir = std::fs::canonicalize(dir)?;
+        let lang = Lang::from_path(path).unwrap_or(Lang::Cpp);
+        match self.prepare(&Program { source, lang }, Some(&dir))? {
+            Prepared::Ready(r) => Ok(r),
+            Prepared::CompileError(d) => {
+                bail!("the checker {} does not compile:\n{d}", path.display())
+            }
+        }
+    }
+
+    /// Judges a solution on every test. `Err` only for infrastructure failures (and a checker
+    /// that does not compile); the solution's failures are verdicts.
+    pub fn judge(&self, req: &JudgeRequest) -> Result<JudgeReport> {
+        if req.tests.is_empty() {
+            bail!("no tests to judge");
+        }
+        let checker = match &req.checker {
+            Checker::Custom(p) => Some(self.prepare_checker(p)?),
+            _ => None,
+        };
+        let prog = match self.prepare(
+            &Program {
+                source: req.source.clone(),
+                lang: req.lang,
+            },
+            None,
+        )? {
+            Prepared::Ready(r) => r,
+            Prepared::CompileError(d) => {
+                return Ok(JudgeReport {
+                    verdict: Verdict::CE,
+                    compile_output: Some(d),
+                    tests: vec![],
+                })
+            }
+        };
+        let jobs = req.jobs.clamp(1, MAX_JOBS).min(req.tests.len());
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<Option<TestResult>>> = Mutex::new(vec![None; req.tests.len()]);
+        std::thread::scope(|s| {
+            for _ in 0..jobs {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(test) = req.tests.get(i) else { break };
+                    let r = self.judge_one(&prog, test, &req.checker, checker.as_ref(), req.limits);
+                    results.lock().unwrap()[i] = Some(r);
+                });
+            }
+        });
+        let tests: Vec<TestResult> = results
+            .into_inner()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.expect("every test ran"))
+            .collect();
+        let verdict = tests
+            .iter()
+            .map(|t| t.verdict)
+            .find(|v| *v != Verdict::AC)
+            .unwrap_or(Verdict::AC);
+        Ok(JudgeReport {
+            verdict,
+            compile_output: None,
+            tests,
+        })
+    }
+
+    fn judge_one(
+        &self,
+        prog: &Runnable,
+        test: &TestCase,
+        checker: &Checker,
+        custom: Option<&Runnable>,
+        limits: Limits,
+    ) -> TestResult {
+        let mut result = TestResult {
+            name: test.name.clone(),
+            verdict: Verdict::IE,
+            time_ms: 0,
+            memory_kib: 0,
+            message: String::new(),
+        };
+        let out = match self.run_program(prog, &[], test.input.as_bytes(), limits) {
+            Ok(o) => o,
+            Err(e) => {
+                result.message = format!("sandbox failure: {e:#}");
+                return result;
+            }
+        };
+        result.time_ms = out.cpu_ms;
+        result.memory_kib = out.memory_kib;
+        if let Some((v, m)) = run_verdict(&out, limits) {
+            result.verdict = v;
+            result.message = m;
+            return result;
+        }
+        let output = String::from_utf8_lossy(&out.stdout);
+        let (v, m) = match (custom, &test.answer) {
+            (Some(c), answer) => {
+                self.run_custom_checker(c, &test.input, &output, answer.as_deref().unwrap_or(""))
+            }
+            (None, Some(answer)) => check_builtin(checker, &output, answer),
+            (None, None) => (
+                Verdict::AC,
+                "ran cleanly; no expected answer to compare".to_string(),
+            ),
+        };
+        result.verdict = v;
+        result.message = m;
+        result
+    }
+
+    /// Runs a custom checker as `checker input.txt output.txt answer.txt` with only those
+    /// three files visible (read-only). Exit 0 AC, 1 WA, 2 PE, 3 FAIL (IE); anything else IE.
+    fn run_custom_checker(
+        &self,
+        checker: &Runnable,
+        input: &str,
+        output: &str,
+        answer: &str,
+    ) -> (Verdict, String) {
+        let go = || -> Result<(Verdict, String)> {
+            let dir = tempfile::Builder::new().prefix("vibecheck-chk-").tempdir()?;
+            std::fs::write(dir.path().join("input.txt"), input)?;
+            std::fs::write(dir.path().join("output.txt"), output)?;
+            std::fs::write(dir.path().join("answer.txt"), answer)?;
+            let out = self.runner.run(
+                &checker.guest,
+                RunSpec {
+                    args: checker.argv(&[
+                        "input.txt".into(),
+                        "output.txt".into(),
+                        "answer.txt".into(),
+                    ]),
+                    stdin: Default::default(),
+                    limits: CHECKER_LIMITS,
+                    preopen: Some(dir.path()),
+                },
+            )?;
+            let msg = {
+                let e = out.stderr_tail();
+                if e.is_empty() {
+                    String::from_utf8_lossy(&out.stdout).trim().to_string()
+                } else {
+                    e
+                }
+            };
+            Ok(match out.status {
+                Status::Exited(0) => (Verdict::AC, msg),
+                Status::Exited(1) => (Verdict::WA, msg),
+                Status::Exited(2) => (Verdict::PE, msg),
+                Status::Exited(3) => (Verdict::IE, format!("checker FAIL: {msg}")),
+                Status::Exited(c) => (Verdict::IE, format!("checker exited with code {c}: {msg}")),
+                other => (Verdict::IE, format!("checker failed: {other:?} {msg}")),
+            })
+        };
+        go().unwrap_or_else(|e| (Verdict::IE, format!("running the checker: {e:#}")))
+    }
+
+    /// Stress test: for iteration `i`, the generator gets `seed + i` as its argument; the
+    /// solution and the brute force run on its output; the first disagreement (or solution
+    /// failure) is returned. A failing generator or brute force is an `Err`: the tools are
+    /// broken, not the solution.
+    pub fn stress(
+        &self,
+        req: &StressRequest,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<StressReport> {
+        let prep = |p: &Program, what: &str| -> Result<Runnable> {
+            match self.prepare(p, None)? {
+                Prepared::Ready(r) => Ok(r),
+                Prepared::CompileError(d) => bail!("the {what} does not compile:\n{d}"),
+            }
+        };
+        let gen = prep(&req.generator, "generator")?;
+        let brute = prep(&req.brute, "brute force")?;
+        let sol = prep(&req.solution, "solution")?;
+        let custom = match &req.checker {
+            Checker::Custom(p) => Some(self.prepare_checker(p)?),
+            _ => None,
+        };
+        // The brute force is slow by design: give it more time than the solution.
+        let brute_limits = Limits {
+            time_ms: req.limits.time_ms.saturating_mul(5),
+            ..req.limits
+        };
+        let start = Instant::now();
+        let mut done = 0u64;
+        let mut counterexample = None;
+        while done < req.iterations {
+            let seed = req.seed.wrapping_add(done);
+            let g = self.run_program(&gen, &[seed.to_string()], b"", req.limits)?;
+            if let Some((v, m)) = run_verdict(&g, req.limits) {
+                bail!("the generator failed on seed {seed}: {v} {m}");
+            }
+            let input = String::from_utf8_lossy(&g.stdout).into_owned();
+            let b = self.run_program(&brute, &[], input.as_bytes(), brute_limits)?;
+            if let Some((v, m)) = run_verdict(&b, brute_limits) {
+                bail!("the brute force failed on seed {seed}: {v} {m}\ninput:\n{input}");
+            }
+            let brute_output = String::from_utf8_lossy(&b.stdout).into_owned();
+            let s = self.run_program(&sol, &[], input.as_bytes(), req.limits)?;
+            done += 1;
+            let solution_output = String::from_utf8_lossy(&s.stdout).into_owned();
+            let verdict = match run_verdict(&s, req.limits) {
+                Some(vm) => Some(vm),
+                None => {
+                    let (v, m) = match &custom {
+                        Some(c) => self.run_custom_checker(c, &input, &solution_output, &brute_output),
+                        None => check_builtin(&req.checker, &solution_output, &brute_output),
+                    };
+                    (v != Verdict::AC).then_some((v, m))
+                }
+            };
+            progress(done);
+            if let Some((verdict, message)) = verdict {
+                counterexample = Some(Counterexample {
+                    seed,
+                    input,
+                    solution_output,
+                    brute_output,
+                    verdict,
+                    message,
+                });
+                break;
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        Ok(StressReport {
+            iterations: done,
+            per_second: if secs > 0.0 { done as f64 / secs } else { 0.0 },
+            counterexample,
+        })
+    }
+}
+
+/// The verdict of a run that did not end normally, with a message; `None` for a clean exit.
+pub fn run_verdict(out: &RunOutcome, limits: Limits) -> Option<(Verdict, String)> {
+    let tail = out.stderr_tail();
+    let with_stderr = |m: String| {
+        if tail.is_empty() {
+            m
+        } else {
+            format!("{m}; stderr: {tail}")
+        }
+    };
+    match &out.status {
+        Status::Exited(0) => None,
+        Status::Exited(c) => Some((Verdict::RE, with_stderr(format!("exit code {c}")))),
+        Status::Trap(t) => Some((Verdict::RE, with_stderr(t.clone()))),
+        Status::TimeLimit => Some((
+            Verdict::TLE,
+            format!("exceeded {} ms of CPU time", limits.time_ms),
+        )),
+        Status::MemoryLimit => Some((
+            Verdict::MLE,
+            format!("exceeded {} MB of memory", limits.memory_mb),
+        )),
+        Status::OutputLimit => Some((
+            Verdict::OLE,
+            format!("wrote more than {} bytes to stdout", limits.output_bytes),
+        )),
+    }
+}
+
+/// An advisory `flock` on a file, released on drop (best effort: no lock if the file cannot
+/// be opened).
+struct FileLock(Option<std::fs::File>);
+
+impl FileLock {
+    fn acquire(path: &Path) -> FileLock {
+        use std::os::fd::AsRawFd;
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .ok();
+        if let Some(f) = &f {
+            // SAFETY: flock on a file descriptor we own.
+            unsafe {
+                libc::flock(f.as_raw_fd(), libc::LOCK_EX);
+            }
+        }
+        FileLock(f)
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        if let Some(f) = &self.0 {
+            // SAFETY: unlocking our own descriptor.
+            unsafe {
+                libc::flock(f.as_raw_fd(), libc::LOCK_UN);
+            }
+        }
+    }
+}

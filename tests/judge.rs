@@ -1,0 +1,380 @@
+//! `vibecheck judge` and `vibecheck stress` through the real binary: every verdict, every
+//! checker, every test format, stress finding a planted bug, and the hostile corpus. Real
+//! clang, real wasmtime, real python.wasm; no timed assertions.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/judge")
+}
+
+/// One module cache for this test process (python.wasm is precompiled once).
+fn cache_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        tempfile::Builder::new()
+            .prefix("vibecheck-judge-test-")
+            .tempdir()
+            .unwrap()
+    })
+    .path()
+}
+
+fn python_available() -> bool {
+    let p = std::env::var_os("VIBECHECK_PYTHON_WASM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap())
+                .join(".local/share/vibecheck/python-3.12.0.wasm")
+        });
+    if !p.exists() {
+        eprintln!("note: {} absent (run tools/setup.sh); skipping Python cases", p.display());
+    }
+    p.exists()
+}
+
+fn vibecheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vibecheck"))
+        .args(args)
+        .current_dir(fixtures())
+        .env("VIBECHECK_CACHE_DIR", cache_dir())
+        .env("VIBECHECK_COMPILE_TIMEOUT_MS", "8000")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run vibecheck")
+}
+
+/// Runs `vibecheck judge ARGS --json`, returns (exit code, report).
+fn judge(args: &[&str]) -> (i32, Value) {
+    let mut a = vec!["judge"];
+    a.extend_from_slice(args);
+    a.push("--json");
+    let out = vibecheck(&a);
+    let code = out.status.code().expect("exit code");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "judge {args:?}: not JSON ({e}): stdout={stdout} stderr={}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, v)
+}
+
+fn verdict(v: &Value) -> &str {
+    v["verdict"].as_str().unwrap()
+}
+
+fn first_message(v: &Value) -> String {
+    v["tests"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["verdict"] != "AC"))
+        .map(|t| t["message"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// Asserts the overall verdict (and that the exit code matches it).
+fn expect(args: &[&str], want: &str) -> Value {
+    let (code, v) = judge(args);
+    assert_eq!(verdict(&v), want, "judge {args:?}: {v}");
+    assert_eq!(code, if want == "AC" { 0 } else { 1 }, "exit code for {want}");
+    v
+}
+
+const OJ: &str = "sum/oj/test";
+
+#[test]
+fn accepted_c_cpp_and_python() {
+    let v = expect(&["sum/ac.cpp", "--tests", OJ], "AC");
+    let tests = v["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 2);
+    assert_eq!(tests[0]["name"], "sample-1");
+    assert!(tests[0]["memory_kib"].as_u64().unwrap() > 0);
+    expect(&["sum/ac.c", "--tests", OJ], "AC");
+    if python_available() {
+        expect(&["sum/ac.py", "--tests", OJ], "AC");
+    }
+}
+
+#[test]
+fn wrong_answer_names_the_difference() {
+    let v = expect(&["sum/wa.cpp", "--tests", OJ], "WA");
+    let m = first_message(&v);
+    assert!(m.contains("expected `6`") && m.contains("found `7`"), "{m}");
+    if python_available() {
+        expect(&["sum/wa.py", "--tests", OJ], "WA");
+    }
+}
+
+#[test]
+fn presentation_error_depends_on_checker() {
+    expect(&["sum/pe.c", "--tests", OJ], "AC");
+    expect(&["sum/pe.c", "--tests", OJ, "--checker", "lines"], "PE");
+    expect(&["sum/pe.c", "--tests", OJ, "--checker", "exact"], "PE");
+}
+
+#[test]
+fn time_limit_exceeded() {
+    let v = expect(&["sum/tle.cpp", "--tests", OJ, "--time-limit", "1", "-j", "2"], "TLE");
+    assert!(first_message(&v).contains("1000 ms"));
+    assert!(v["tests"][0]["time_ms"].as_u64().unwrap() > 0);
+    if python_available() {
+        expect(&["sum/tle.py", "--problem", "sum/problem.json", "--time-limit", "1"], "TLE");
+    }
+}
+
+#[test]
+fn memory_limit_exceeded() {
+    expect(&["sum/mle.cpp", "--tests", OJ, "--memory-limit", "64"], "MLE");
+}
+
+#[test]
+fn runtime_errors_name_their_cause() {
+    let cases = [
+        ("sum/re_abort.c", "abort"),
+        ("sum/re_oob.c", "out of bounds"),
+        ("sum/re_exit3.c", "exit code 3"),
+        ("sum/re_throw.cpp", "std::runtime_error: n is positive"),
+        ("sum/re_div0.c", "divide by zero"),
+    ];
+    for (src, needle) in cases {
+        let v = expect(&[src, "--tests", OJ], "RE");
+        let m = first_message(&v);
+        assert!(m.contains(needle), "{src}: {m}");
+    }
+    if python_available() {
+        let v = expect(&["sum/re_div0.py", "--tests", OJ], "RE");
+        assert!(first_message(&v).contains("ZeroDivisionError"), "{v}");
+    }
+}
+
+#[test]
+fn output_flood_is_ole() {
+    let v = expect(&["sum/ole.c", "--tests", OJ], "OLE");
+    assert!(first_message(&v).contains("bytes"));
+}
+
+#[test]
+fn compile_errors_carry_diagnostics() {
+    let (code, v) = judge(&["sum/ce.cpp", "--tests", OJ]);
+    assert_eq!((code, verdict(&v)), (1, "CE"));
+    let d = v["compile_output"].as_str().unwrap();
+    assert!(d.contains("solution.cpp:2") && d.contains("expected ';'"), "{d}");
+    if python_available() {
+        let (code, v) = judge(&["sum/ce.py", "--tests", OJ]);
+        assert_eq!((code, verdict(&v)), (1, "CE"));
+        assert!(v["compile_output"].as_str().unwrap().contains("SyntaxError"), "{v}");
+    }
+}
+
+#[test]
+fn float_and_yesno_checkers() {
+    if python_available() {
+        expect(&["float/third.py", "--tests", "float", "--checker", "float:1e-6"], "AC");
+        expect(&["float/third.py", "--tests", "float", "--checker", "tokens"], "WA");
+        expect(&["float/third.py", "--tests", "float", "--checker", "float:1e-9"], "WA");
+    }
+    expect(&["yesno/even.c", "--tests", "yesno", "--checker", "yesno"], "AC");
+    expect(&["yesno/even.c", "--tests", "yesno"], "WA");
+}
+
+#[test]
+fn custom_checker_in_the_sandbox() {
+    let chk = "checker/two_parts.cpp";
+    let v = expect(&["checker/split.cpp", "--tests", "checker/tests", "--checker", chk], "AC");
+    assert!(first_message(&v).is_empty());
+    assert!(v["tests"][0]["message"].as_str().unwrap().contains("ok 5 = 4 + 1"), "{v}");
+    expect(&["checker/split_pe.c", "--tests", "checker/tests", "--checker", chk], "PE");
+    if python_available() {
+        let v = expect(&["checker/split_wrong.py", "--tests", "checker/tests", "--checker", chk], "WA");
+        assert!(first_message(&v).contains("!= 5"), "{v}");
+    }
+    // The checker sees only input/output/answer.
+    expect(
+        &["checker/split.cpp", "--tests", "checker/tests", "--checker", "checker/peek.cpp"],
+        "AC",
+    );
+}
+
+#[test]
+fn test_formats() {
+    // Kattis layout with nested groups, natural order.
+    let v = expect(&["sum/ac.c", "--tests", "sum/kattis/data"], "AC");
+    let names: Vec<&str> = v["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["sample/1", "secret/10", "secret/group1/2"]);
+    // Competitive Companion JSON: tests and limits.
+    let v = expect(&["sum/ac.cpp", "--problem", "sum/problem.json"], "AC");
+    assert_eq!(v["tests"].as_array().unwrap().len(), 2);
+    // Interactive problems are refused clearly.
+    let out = vibecheck(&["judge", "sum/ac.cpp", "--problem", "sum/interactive.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interactive problems are not supported"));
+    // No tests, bad flags: usage errors.
+    let out = vibecheck(&["judge", "sum/ac.cpp", "--tests", "nonexistent"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = vibecheck(&["judge", "sum/ac.cpp", "--tests", OJ, "--checker", "bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn human_table() {
+    let out = vibecheck(&["judge", "sum/wa.cpp", "--tests", OJ]);
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("sample-1") && s.contains("WA"), "{s}");
+    assert!(s.contains("verdict: WA"), "{s}");
+    assert!(!s.contains('\x1b'), "no colour when not a tty");
+}
+
+#[test]
+fn stress_finds_planted_bug() {
+    if !python_available() {
+        return;
+    }
+    let save = tempfile::tempdir().unwrap();
+    let out = vibecheck(&[
+        "stress",
+        "stress/max_buggy.cpp",
+        "--brute",
+        "stress/max_brute.py",
+        "--gen",
+        "stress/gen.py",
+        "--iterations",
+        "200",
+        "--save",
+        save.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "WA");
+    let c = &v["counterexample"];
+    // The bug: the last element is ignored, so it must be the unique maximum.
+    let input = c["input"].as_str().unwrap();
+    let nums: Vec<i64> = input.split_whitespace().skip(1).map(|x| x.parse().unwrap()).collect();
+    let max = *nums.iter().max().unwrap();
+    assert_eq!(*nums.last().unwrap(), max, "{input}");
+    assert_eq!(c["brute_output"].as_str().unwrap().trim(), max.to_string());
+    assert_ne!(c["solution_output"], c["brute_output"]);
+    let seed = c["seed"].as_u64().unwrap();
+    let saved_in = save.path().join(format!("stress-{seed}.in"));
+    assert_eq!(std::fs::read_to_string(&saved_in).unwrap(), input);
+    assert!(save.path().join(format!("stress-{seed}.out")).exists());
+    // The saved pair is a test the buggy solution fails and the correct one passes.
+    let dir = save.path().to_str().unwrap();
+    expect(&["stress/max_buggy.cpp", "--tests", dir], "WA");
+    expect(&["stress/max_ok.cpp", "--tests", dir], "AC");
+}
+
+#[test]
+fn stress_without_counterexample() {
+    let out = vibecheck(&[
+        "stress",
+        "stress/max_ok.cpp",
+        "--brute",
+        "stress/max_buggy.cpp",
+        "--gen",
+        "stress/gen.c",
+        "--iterations",
+        "1",
+        "--seed",
+        "999",
+        "--json",
+    ]);
+    // With one iteration the generator's first array decides; check consistency instead of luck.
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["iterations"], 1);
+    assert!(v["per_second"].as_f64().unwrap() > 0.0);
+    let out = vibecheck(&[
+        "stress",
+        "stress/max_ok.cpp",
+        "--brute",
+        "sum/ac.c",
+        "--gen",
+        "stress/gen.c",
+        "--iterations",
+        "30",
+        "--json",
+    ]);
+    // max vs sum disagree unless n == 1: found quickly.
+    assert_eq!(out.status.code(), Some(1));
+    let out = vibecheck(&[
+        "stress",
+        "stress/max_ok.cpp",
+        "--brute",
+        "stress/max_ok.cpp",
+        "--gen",
+        "stress/gen.c",
+        "--iterations",
+        "30",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["iterations"].as_u64(), v["verdict"].as_str()), (Some(30), Some("AC")));
+    assert!(v["counterexample"].is_null());
+}
+
+#[test]
+fn hostile_includes_are_compile_errors() {
+    for (src, needle) in [
+        ("hostile/include_passwd.cpp", "/etc/passwd"),
+        ("hostile/include_dotdot.cpp", ".."),
+        ("hostile/include_dev.c", "/dev/zero"),
+        ("hostile/include_macro.cpp", "computed include"),
+        ("hostile/incbin.cpp", "inline assembly"),
+    ] {
+        let (code, v) = judge(&[src, "--tests", OJ]);
+        assert_eq!((code, verdict(&v)), (1, "CE"), "{src}: {v}");
+        let d = v["compile_output"].as_str().unwrap();
+        assert!(d.contains(needle), "{src}: {d}");
+        assert!(!d.contains("root:"), "{src} leaked a host file: {d}");
+    }
+}
+
+#[test]
+fn hostile_system_calls_do_not_escape() {
+    // No system()/fork()/socket() in WASI: these do not even link.
+    for src in ["hostile/system.c", "hostile/fork.c", "hostile/socket.c"] {
+        let (_, v) = judge(&[src, "--tests", OJ]);
+        assert_eq!(verdict(&v), "CE", "{src}: {v}");
+    }
+    // File reads find nothing: no directory is preopened for solutions.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.in"), "").unwrap();
+    std::fs::write(dir.path().join("t.out"), "blocked\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    expect(&["hostile/read_file.c", "--tests", d], "AC");
+    if python_available() {
+        expect(&["hostile/read_file.py", "--tests", d], "AC");
+    }
+}
+
+#[test]
+fn hostile_resource_bombs_end_cleanly() {
+    // Template-recursion bomb: stopped by the compile time limit.
+    let (code, v) = judge(&["hostile/template_bomb.cpp", "--tests", OJ]);
+    assert_eq!((code, verdict(&v)), (1, "CE"), "{v}");
+    // 1 GB vector and a 2 GB static array: over the memory limit.
+    expect(&["hostile/vector_1gb.cpp", "--tests", OJ], "MLE");
+    expect(&["hostile/static_array.cpp", "--tests", OJ], "MLE");
+    // Unbounded recursion: a stack overflow is RE, not a host crash.
+    let v = expect(&["hostile/infinite_recursion.c", "--tests", OJ, "--time-limit", "1"], "RE");
+    assert!(first_message(&v).contains("stack overflow"), "{v}");
+}
+
+#[test]
+fn deep_recursion_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.in"), "").unwrap();
+    std::fs::write(dir.path().join("t.out"), "999999\n").unwrap();
+    expect(&["hostile/deep_recursion.cpp", "--tests", dir.path().to_str().unwrap()], "AC");
+}
