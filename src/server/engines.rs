@@ -8,8 +8,10 @@ use super::api::{ApiChecker, ApiLang};
 use super::error::ApiError;
 use crate::chain::{self, Chain};
 use crate::model::{ChatMessage, GenEvent, Generation, Generator, SamplingParams, Usage};
-use crate::sandbox::{JudgeReport, Limits};
-use crate::verify::VerifyReport;
+use crate::sandbox::{
+    Checker, JudgeReport, JudgeRequest, Lang, Limits, Sandbox, SandboxConfig, TestCase,
+};
+use crate::verify::{Verifier, VerifyConfig, VerifyReport};
 use serde::Serialize;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,13 +87,15 @@ impl GeneratorPool {
 
 /// What the server serves.
 pub struct Engines {
+    pub verifier: Verifier,
+    pub sandbox: Sandbox,
     pub generators: Option<GeneratorPool>,
 }
 
 /// The sandbox's default per-test limits as (time_ms, memory_mb, output_bytes).
 pub fn default_limits() -> (u64, u64, u64) {
-    let _ = std::mem::size_of::<Limits>();
-    (2000, 256, 64 << 20)
+    let l = Limits::DEFAULT;
+    (l.time_ms, l.memory_mb, l.output_bytes)
 }
 
 /// Whether the model flags name a backend.
@@ -115,34 +119,46 @@ pub fn label<T: Serialize>(v: &T) -> String {
     }
 }
 
-/// Turns a verify request into a [`Chain`] (placeholder until the chain parser is merged).
+/// Turns a verify request into a [`Chain`] with the same parser as `vibecheck verify`.
 pub fn build_chain(input: &VerifyInput) -> Result<Chain, ApiError> {
-    let steps: Vec<String> = match (&input.steps, &input.solution) {
-        (Some(s), _) => s.clone(),
-        (None, Some(t)) => t.lines().map(str::to_string).collect(),
-        _ => vec![],
-    };
-    Ok(Chain {
-        problem: input.problem.clone(),
-        steps: steps
-            .into_iter()
-            .enumerate()
-            .map(|(index, text)| chain::Step {
-                index,
-                text,
-                items: vec![],
-            })
-            .collect(),
-        answer: input.answer.clone(),
-        reference: input.reference.clone(),
-    })
+    if let Some(steps) = &input.steps {
+        // The CLI's JSON input form; one parser for both.
+        let json = serde_json::json!({
+            "problem": input.problem,
+            "steps": steps,
+            "answer": input.answer,
+            "reference": input.reference,
+        });
+        return chain::parse_input(&json.to_string())
+            .map_err(|e| ApiError::invalid_request(format!("{e:#}")));
+    }
+    let text = input.solution.as_deref().unwrap_or_default();
+    let mut chain = chain::parse(text);
+    if input.problem.is_some() {
+        chain.problem = input.problem.clone();
+    }
+    if input.answer.is_some() {
+        chain.answer = input.answer.clone();
+    }
+    if input.reference.is_some() {
+        chain.reference = input.reference.clone();
+    }
+    Ok(chain)
 }
 
 impl Engines {
     /// Starts the verifier (with `workers` numeric workers) and the sandbox.
     pub fn start(workers: usize, generators: Option<GeneratorPool>) -> anyhow::Result<Self> {
-        let _ = workers;
-        Ok(Self { generators })
+        let verifier = Verifier::new(VerifyConfig {
+            workers: workers.max(1),
+            ..VerifyConfig::default()
+        })?;
+        let sandbox = Sandbox::new(SandboxConfig::default())?;
+        Ok(Self {
+            verifier,
+            sandbox,
+            generators,
+        })
     }
 
     pub fn has_model(&self) -> bool {
@@ -160,17 +176,57 @@ impl Engines {
 
     /// Numeric worker processes restarted so far.
     pub fn worker_restarts(&self) -> u64 {
-        0
+        self.verifier.pool().restarts()
     }
 
     pub fn verify(&self, chain: &Chain, reference: Option<&str>) -> anyhow::Result<VerifyReport> {
-        let _ = (chain, reference);
-        anyhow::bail!("the verifier is not merged into this build yet")
+        self.verifier.verify(chain, reference)
     }
 
     pub fn judge(&self, input: &JudgeInput) -> anyhow::Result<JudgeReport> {
-        let _ = input;
-        anyhow::bail!("the sandbox is not merged into this build yet")
+        let lang = match input.language {
+            ApiLang::C => Lang::C,
+            ApiLang::Cpp => Lang::Cpp,
+            ApiLang::Python => Lang::Python,
+        };
+        // A custom checker's source is written to a private temp dir that lives until judging
+        // ends; it is compiled and run inside the sandbox like any other untrusted code.
+        let tmp = tempfile::tempdir()?;
+        let checker = match &input.checker {
+            ApiChecker::Tokens => Checker::Tokens,
+            ApiChecker::Lines => Checker::Lines,
+            ApiChecker::Exact => Checker::Exact,
+            ApiChecker::YesNo => Checker::YesNo,
+            ApiChecker::Float(eps) => Checker::Float(*eps),
+            ApiChecker::Custom(src) => {
+                let path = tmp.path().join("checker.cpp");
+                std::fs::write(&path, src)?;
+                Checker::Custom(path)
+            }
+        };
+        let (time_ms, memory_mb, output_bytes) = input.limits;
+        let req = JudgeRequest {
+            source: input.source.clone(),
+            lang,
+            tests: input
+                .tests
+                .iter()
+                .map(|(name, input, answer)| TestCase {
+                    name: name.clone(),
+                    input: input.clone(),
+                    answer: answer.clone(),
+                })
+                .collect(),
+            checker,
+            limits: Limits {
+                time_ms,
+                memory_mb,
+                output_bytes,
+            },
+            // Concurrency comes from the server's worker slots, not from inside one request.
+            jobs: 1,
+        };
+        self.sandbox.judge(&req)
     }
 
     /// Runs the agent on one generator from the pool. `progress` gets each progress event as
