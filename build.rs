@@ -3,7 +3,7 @@
 fn main() {
     pyo3_build_config::add_libpython_rpath_link_args();
     // The interpreter's prefix (lib_dir's parent), exported to the numeric worker as PYTHONHOME.
-    if let Some(lib) = pyo3_build_config::get().lib_dir.as_deref() {
+    if let Some(lib) = pyo3_build_config::get().lib_dir() {
         if let Some(home) = std::path::Path::new(lib).parent() {
             println!("cargo:rustc-env=VIBECHECK_PYTHON_HOME={}", home.display());
         }

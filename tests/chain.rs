@@ -82,6 +82,10 @@ fn prose_math_is_cut_at_words() {
     assert!(sources("that is twice 3 + 4 = 14").is_empty());
     // Bare literal equalities claim nothing ("half of 10 = 5" cut to "10 = 5").
     assert!(sources("half of 10 = 5").is_empty());
+    assert_eq!(
+        sources("so 2 * 0.5 = 1 and 3^2 = 9 and gcd(12, 18) = 6."),
+        vec!["2 * 0.5 = 1", "3^2 = 9", "gcd(12, 18) = 6"]
+    );
     // Times written with x, and an 'x' variable in symbolic math.
     let it = math_items("It takes 2 x 0.5 = 1 bolt");
     assert_eq!(it.len(), 1);
@@ -99,9 +103,22 @@ fn currency_thousands_percent_units() {
     let it = math_items("She pays 20% * $50 = $10 today");
     assert_eq!(it.len(), 1);
     assert!(matches!(it[0].terms[0], Expr::Mul(..)));
-    let it = math_items("He ran 5 km + 3 km = 8 km");
-    // "5 km + 3 km": units break the run; only what parses without guessing remains.
-    assert!(it.iter().all(|m| m.terms.len() == 2));
+    // A unit word between like quantities is skipped.
+    let it = math_items("He ran 5 km + 3 km = 8 km today");
+    assert_eq!(it.len(), 1, "{it:?}");
+    assert_eq!(it[0].terms[1], int("8"));
+    assert_eq!(sources("3 apples + 4 apples = 7 apples"), vec!["3 + 4 = 7"]);
+    // Unlike quantities stay cut: "8 plants * 1/4 cup" is not one expression.
+    let it = math_items("She needs 8 plants * 1/4 cup of water = 2 cups.");
+    assert!(it.iter().all(|m| m.terms[0] != int("8")), "{it:?}");
+    // A compound quantity's first part is not the value: "2 hours 30 minutes".
+    assert!(sources("It takes 150/60 = 2 hours 30 minutes").is_empty());
+    // A run led by an operator continues prose ("4 pillow cases + 8 towels …").
+    assert!(sources("4 pillow cases + 8 towels + 2 sheets = 14 pieces").is_empty());
+    // A number set against percentages is prose.
+    assert!(sources("so 48 = 100% + 20% = 120% of the actual number").is_empty());
+    // Times of day are not subtraction problems.
+    assert!(sources("from 1:30 + 2 = 3:30 pm").is_empty());
 }
 
 #[test]
@@ -127,8 +144,15 @@ fn latex_items() {
         ("$2x + 3 = 11$", 0),
         ("$\\frac{1}{3} \\approx 0.33$", 1),
         ("$$a = 2 + 3 = 5$$", 1),
-        ("\\begin{align*} 2+2 &= 4 \\\\ 4 \\cdot 3 &= 12 \\end{align*}", 2),
+        (
+            "\\begin{align*} 2+2 &= 4 \\\\ 4 \\cdot 3 &= 12 \\end{align*}",
+            2,
+        ),
         ("$3 + 4 = 7 \\Rightarrow 7 \\times 2 = 14$", 2),
+        ("\\begin{align} x &= 2 + 3 \\\\ &= 5 \\end{align}", 1),
+        ("$$\\$18 \\div 3 = \\$6$$", 1),
+        ("$90^\\circ - 30^\\circ = 60^\\circ$", 1),
+        ("The area is $\\pi r^2 = 25\\pi$.", 0),
     ];
     for (text, n) in cases {
         let it = math_items(text);
@@ -158,8 +182,14 @@ fn plain_math_forms() {
     );
     assert_eq!(parse_math("5!"), Some(Expr::Factorial(bx(int("5")))));
     assert_eq!(parse_math("50%"), Some(Expr::Percent(bx(int("50")))));
-    assert_eq!(parse_math("2^10"), Some(Expr::Pow(bx(int("2")), bx(int("10")))));
-    assert_eq!(parse_math("2^{10}"), Some(Expr::Pow(bx(int("2")), bx(int("10")))));
+    assert_eq!(
+        parse_math("2^10"),
+        Some(Expr::Pow(bx(int("2")), bx(int("10"))))
+    );
+    assert_eq!(
+        parse_math("2^{10}"),
+        Some(Expr::Pow(bx(int("2")), bx(int("10"))))
+    );
     assert_eq!(
         parse_math("2\\frac{1}{2}"),
         Some(Expr::Add(
@@ -338,6 +368,34 @@ const ANSWER_TABLE: &[(&str, &str, bool)] = &[
     ("10%", "0.1", true),
     ("0.1", "10\\%", true),
     ("\\frac{22}{7}", "\\pi", false),
+    ("7425000", "7,425,000", true),
+    ("1000", "1 000", true),
+    ("1000.0", "1,000.0", true),
+    ("1000.99", "1000,99", true),
+    ("1.22", "1,22", true),
+    ("0.111", "0,111", true),
+    (".4", "0.4", true),
+    ("1000.99", "1,000.99$", true),
+    ("-10/9", "-\\frac{10}{9}", true),
+    ("\\frac{1}{3}", "\\cfrac{1}{3}", true),
+    ("1", "\\frac3{3}", true),
+    ("\\sqrt{3}", "\\sqrt3", true),
+    ("\\frac{1}{3}", "\\frac{1}{3} \\textbf{meters}", true),
+    ("\\frac{1}{3}", "k = \\frac{1}{3}", true),
+    ("28\\%", "28 percent", true),
+    ("28\\%", "28 pct", true),
+    ("28\\%", "28 %", true),
+    ("14{,}916", "14916", true),
+    (
+        "(3, \\frac{\\pi}{2})",
+        "\\left( 3, \\frac{\\pi}{2} \\right)",
+        true,
+    ),
+    ("[0,9)", "[0,1)", false),
+    ("(0,9)", "[0,9)", false),
+    ("-2,1", "1, -2", true),
+    ("15\\mbox{ cm}^2", "15", true),
+    ("3\\sqrt{13}", "\\sqrt{117}", true),
 ];
 
 #[test]
@@ -358,7 +416,10 @@ fn answer_equivalence_table() {
 
 #[test]
 fn gsm8k_reference_solutions_parse() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/gsm8k/test.jsonl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/gsm8k/test.jsonl"
+    );
     let Ok(text) = std::fs::read_to_string(path) else {
         eprintln!("note: {path} absent; skipping the GSM8K parse test");
         return;
@@ -379,7 +440,10 @@ fn gsm8k_reference_solutions_parse() {
             answers += 1;
         }
     }
-    assert_eq!(answers, lines, "every #### answer is found and equals itself");
+    assert_eq!(
+        answers, lines,
+        "every #### answer is found and equals itself"
+    );
     // Nearly every calculator annotation becomes an item (duplicates of prose merge into it).
     assert!(
         items * 100 >= annotations * 95,

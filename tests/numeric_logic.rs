@@ -53,7 +53,12 @@ fn f(func: Func, args: Vec<Expr>) -> Expr {
 }
 
 fn item(source: &str, terms: Vec<Expr>, rels: Vec<Rel>) -> MathItem {
-    MathItem { source: source.into(), terms, rels, modulus: None }
+    MathItem {
+        source: source.into(),
+        terms,
+        rels,
+        modulus: None,
+    }
 }
 
 fn rel(a: Expr, r: Rel, b: Expr) -> MathItem {
@@ -65,7 +70,11 @@ fn check(it: &MathItem) -> Check {
 }
 
 fn assert_verdict(c: &Check, want: ItemVerdict) {
-    assert_eq!(c.verdict, want, "unexpected verdict; evidence: {:?}", c.evidence);
+    assert_eq!(
+        c.verdict, want,
+        "unexpected verdict; evidence: {:?}",
+        c.evidence
+    );
 }
 
 #[test]
@@ -82,18 +91,70 @@ fn arithmetic_both_verdicts_with_evidence() {
 #[test]
 fn fractions_radicals_binomials_factorials_powers() {
     let cases = [
-        (rel(add(div(n("3"), n("4")), div(n("1"), n("4"))), Rel::Eq, n("1")), ItemVerdict::Verified),
-        (rel(add(div(n("3"), n("4")), div(n("1"), n("3"))), Rel::Eq, n("1")), ItemVerdict::Refuted),
-        (rel(f(Func::Sqrt, vec![n("16")]), Rel::Eq, n("4")), ItemVerdict::Verified),
-        (rel(f(Func::Sqrt, vec![n("8")]), Rel::Eq, mul(n("2"), f(Func::Sqrt, vec![n("2")]))), ItemVerdict::Verified),
-        (rel(f(Func::Binom, vec![n("5"), n("2")]), Rel::Eq, n("10")), ItemVerdict::Verified),
-        (rel(Expr::Factorial(Box::new(n("5"))), Rel::Eq, n("120")), ItemVerdict::Verified),
-        (rel(Expr::Factorial(Box::new(n("5"))), Rel::Eq, n("100")), ItemVerdict::Refuted),
-        (rel(pow(n("7"), n("2")), Rel::Eq, n("49")), ItemVerdict::Verified),
-        (rel(Expr::Percent(Box::new(n("25"))), Rel::Eq, d("0.25")), ItemVerdict::Verified),
-        (rel(f(Func::Gcd, vec![n("12"), n("18"), n("30")]), Rel::Eq, n("6")), ItemVerdict::Verified),
-        (rel(f(Func::Log, vec![n("2"), n("1024")]), Rel::Eq, n("10")), ItemVerdict::Verified),
-        (rel(mul(Expr::I, Expr::I), Rel::Eq, Expr::Neg(Box::new(n("1")))), ItemVerdict::Verified),
+        (
+            rel(
+                add(div(n("3"), n("4")), div(n("1"), n("4"))),
+                Rel::Eq,
+                n("1"),
+            ),
+            ItemVerdict::Verified,
+        ),
+        (
+            rel(
+                add(div(n("3"), n("4")), div(n("1"), n("3"))),
+                Rel::Eq,
+                n("1"),
+            ),
+            ItemVerdict::Refuted,
+        ),
+        (
+            rel(f(Func::Sqrt, vec![n("16")]), Rel::Eq, n("4")),
+            ItemVerdict::Verified,
+        ),
+        (
+            rel(
+                f(Func::Sqrt, vec![n("8")]),
+                Rel::Eq,
+                mul(n("2"), f(Func::Sqrt, vec![n("2")])),
+            ),
+            ItemVerdict::Verified,
+        ),
+        (
+            rel(f(Func::Binom, vec![n("5"), n("2")]), Rel::Eq, n("10")),
+            ItemVerdict::Verified,
+        ),
+        (
+            rel(Expr::Factorial(Box::new(n("5"))), Rel::Eq, n("120")),
+            ItemVerdict::Verified,
+        ),
+        (
+            rel(Expr::Factorial(Box::new(n("5"))), Rel::Eq, n("100")),
+            ItemVerdict::Refuted,
+        ),
+        (
+            rel(pow(n("7"), n("2")), Rel::Eq, n("49")),
+            ItemVerdict::Verified,
+        ),
+        (
+            rel(Expr::Percent(Box::new(n("25"))), Rel::Eq, d("0.25")),
+            ItemVerdict::Verified,
+        ),
+        (
+            rel(
+                f(Func::Gcd, vec![n("12"), n("18"), n("30")]),
+                Rel::Eq,
+                n("6"),
+            ),
+            ItemVerdict::Verified,
+        ),
+        (
+            rel(f(Func::Log, vec![n("2"), n("1024")]), Rel::Eq, n("10")),
+            ItemVerdict::Verified,
+        ),
+        (
+            rel(mul(Expr::I, Expr::I), Rel::Eq, Expr::Neg(Box::new(n("1")))),
+            ItemVerdict::Verified,
+        ),
     ];
     let items: Vec<MathItem> = cases.iter().map(|(i, _)| i.clone()).collect();
     // Batched round trip: same verdicts as one by one.
@@ -105,13 +166,29 @@ fn fractions_radicals_binomials_factorials_powers() {
 
 #[test]
 fn chains_check_every_link() {
-    let ok = item("2+2 = 4 = 2*2", vec![add(n("2"), n("2")), n("4"), mul(n("2"), n("2"))], vec![Rel::Eq, Rel::Eq]);
+    let ok = item(
+        "2+2 = 4 = 2*2",
+        vec![add(n("2"), n("2")), n("4"), mul(n("2"), n("2"))],
+        vec![Rel::Eq, Rel::Eq],
+    );
     assert_verdict(&check(&ok), ItemVerdict::Verified);
-    let bad = item("2+2 = 4 = 5", vec![add(n("2"), n("2")), n("4"), n("5")], vec![Rel::Eq, Rel::Eq]);
+    let bad = item(
+        "2+2 = 4 = 5",
+        vec![add(n("2"), n("2")), n("4"), n("5")],
+        vec![Rel::Eq, Rel::Eq],
+    );
     let c = check(&bad);
     assert_verdict(&c, ItemVerdict::Refuted);
-    assert!(c.evidence.summary.contains("not 5"), "{}", c.evidence.summary);
-    let mixed = item("1 < 2 <= 2", vec![n("1"), n("2"), n("2")], vec![Rel::Lt, Rel::Le]);
+    assert!(
+        c.evidence.summary.contains("not 5"),
+        "{}",
+        c.evidence.summary
+    );
+    let mixed = item(
+        "1 < 2 <= 2",
+        vec![n("1"), n("2"), n("2")],
+        vec![Rel::Lt, Rel::Le],
+    );
     assert_verdict(&check(&mixed), ItemVerdict::Verified);
 }
 
@@ -127,28 +204,65 @@ fn rounding_rule() {
         (rel(two_thirds(), Rel::Eq, d("0.65")), ItemVerdict::Refuted),
         (rel(two_thirds(), Rel::Eq, d("0.7")), ItemVerdict::Verified),
         (rel(two_thirds(), Rel::Eq, d("0.8")), ItemVerdict::Refuted),
-        (rel(div(n("10"), n("3")), Rel::Eq, n("3")), ItemVerdict::Refuted), // integers are exact under =
-        (rel(div(n("10"), n("3")), Rel::Approx, n("3")), ItemVerdict::Verified),
+        (
+            rel(div(n("10"), n("3")), Rel::Eq, n("3")),
+            ItemVerdict::Refuted,
+        ), // integers are exact under =
+        (
+            rel(div(n("10"), n("3")), Rel::Approx, n("3")),
+            ItemVerdict::Verified,
+        ),
         (rel(Expr::Pi, Rel::Eq, d("3.14")), ItemVerdict::Verified),
         (rel(Expr::Pi, Rel::Eq, d("3.15")), ItemVerdict::Refuted),
-        (rel(Expr::Pi, Rel::Approx, d("3.1416")), ItemVerdict::Verified),
-        (rel(add(d("0.1"), d("0.2")), Rel::Eq, d("0.3")), ItemVerdict::Verified), // exact decimals
+        (
+            rel(Expr::Pi, Rel::Approx, d("3.1416")),
+            ItemVerdict::Verified,
+        ),
+        (
+            rel(add(d("0.1"), d("0.2")), Rel::Eq, d("0.3")),
+            ItemVerdict::Verified,
+        ), // exact decimals
         (rel(d("0.333"), Rel::Eq, d("0.33")), ItemVerdict::Verified), // fewer digits = the rounded one
-        (rel(div(n("1000"), n("7")), Rel::Approx, n("140")), ItemVerdict::Verified), // to the tens
-        (rel(div(n("1000"), n("7")), Rel::Approx, n("150")), ItemVerdict::Refuted),
-        (rel(Expr::Neg(Box::new(third())), Rel::Eq, Expr::Neg(Box::new(d("0.33")))), ItemVerdict::Verified),
+        (
+            rel(div(n("1000"), n("7")), Rel::Approx, n("140")),
+            ItemVerdict::Verified,
+        ), // to the tens
+        (
+            rel(div(n("1000"), n("7")), Rel::Approx, n("150")),
+            ItemVerdict::Refuted,
+        ),
+        (
+            rel(
+                Expr::Neg(Box::new(third())),
+                Rel::Eq,
+                Expr::Neg(Box::new(d("0.33"))),
+            ),
+            ItemVerdict::Verified,
+        ),
     ];
     for (it, want) in &cases {
         let c = check(it);
         assert_eq!(c.verdict, *want, "{:?}: {:?}", it.terms, c.evidence);
     }
     let c = check(&rel(third(), Rel::Eq, d("0.33")));
-    assert!(c.evidence.summary.contains("2 decimal places"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("2 decimal places"),
+        "{}",
+        c.evidence.summary
+    );
 }
 
 #[test]
 fn approx_tolerance_is_configurable() {
-    let strict = NumericPool::with_options(1, exe(), NumericOptions { approx_rel_tol: 0.0, ..Default::default() }).unwrap();
+    let strict = NumericPool::with_options(
+        1,
+        exe(),
+        NumericOptions {
+            approx_rel_tol: 0.0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     // 1.014 ≈ 1.02: not by the rounding rule, but within the default 1% relative tolerance.
     let it = rel(div(n("1014"), n("1000")), Rel::Approx, d("1.02"));
     assert_verdict(&check(&it), ItemVerdict::Verified);
@@ -164,11 +278,22 @@ fn congruences_and_mod() {
     bad.modulus = Some(n("8"));
     let r = check(&bad);
     assert_verdict(&r, ItemVerdict::Refuted);
-    assert!(r.evidence.summary.contains("mod 8"), "{}", r.evidence.summary);
-    let m = rel(Expr::Mod(Box::new(n("49")), Box::new(n("8"))), Rel::Eq, n("1"));
+    assert!(
+        r.evidence.summary.contains("mod 8"),
+        "{}",
+        r.evidence.summary
+    );
+    let m = rel(
+        Expr::Mod(Box::new(n("49")), Box::new(n("8"))),
+        Rel::Eq,
+        n("1"),
+    );
     assert_verdict(&check(&m), ItemVerdict::Verified);
     // A congruence without a modulus is not evaluated.
-    assert_verdict(&check(&rel(n("1"), Rel::Congruent, n("1"))), ItemVerdict::Unknown);
+    assert_verdict(
+        &check(&rel(n("1"), Rel::Congruent, n("1"))),
+        ItemVerdict::Unknown,
+    );
 }
 
 #[test]
@@ -178,14 +303,30 @@ fn identities_and_equations() {
     let expanded = add(add(pow(x(), n("2")), mul(n("2"), x())), n("1"));
     let c = check(&rel(lhs(), Rel::Eq, expanded));
     assert_verdict(&c, ItemVerdict::Verified);
-    assert!(c.evidence.summary.contains("identity"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("identity"),
+        "{}",
+        c.evidence.summary
+    );
     // Not an identity: by default an equation with a variable is not refuted …
     let wrong = rel(lhs(), Rel::Eq, add(pow(x(), n("2")), n("1")));
     let c = check(&wrong);
     assert_verdict(&c, ItemVerdict::Unknown);
-    assert!(c.evidence.summary.contains("not an identity"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("not an identity"),
+        "{}",
+        c.evidence.summary
+    );
     // … but is when identities are asked for, with a counterexample in the item's names.
-    let strict = NumericPool::with_options(1, exe(), NumericOptions { identities: true, ..Default::default() }).unwrap();
+    let strict = NumericPool::with_options(
+        1,
+        exe(),
+        NumericOptions {
+            identities: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let c = strict.check(&wrong, DEADLINE).unwrap();
     assert_verdict(&c, ItemVerdict::Refuted);
     let cex = c.evidence.counterexample.clone().expect("counterexample");
@@ -194,17 +335,32 @@ fn identities_and_equations() {
     let c = check(&rel(add(x(), n("1")), Rel::Eq, add(x(), n("2"))));
     assert_verdict(&c, ItemVerdict::Refuted);
     // 2x + 3 = 13 is an equation to solve, never refuted.
-    assert_verdict(&check(&rel(add(mul(n("2"), x()), n("3")), Rel::Eq, n("13"))), ItemVerdict::Unknown);
+    assert_verdict(
+        &check(&rel(add(mul(n("2"), x()), n("3")), Rel::Eq, n("13"))),
+        ItemVerdict::Unknown,
+    );
 }
 
 #[test]
 fn inequalities() {
-    assert_verdict(&check(&rel(pow(n("2"), n("10")), Rel::Gt, n("1000"))), ItemVerdict::Verified);
-    assert_verdict(&check(&rel(pow(n("2"), n("10")), Rel::Lt, n("1000"))), ItemVerdict::Refuted);
-    assert_verdict(&check(&rel(f(Func::Sqrt, vec![n("2")]), Rel::Lt, d("1.5"))), ItemVerdict::Verified);
+    assert_verdict(
+        &check(&rel(pow(n("2"), n("10")), Rel::Gt, n("1000"))),
+        ItemVerdict::Verified,
+    );
+    assert_verdict(
+        &check(&rel(pow(n("2"), n("10")), Rel::Lt, n("1000"))),
+        ItemVerdict::Refuted,
+    );
+    assert_verdict(
+        &check(&rel(f(Func::Sqrt, vec![n("2")]), Rel::Lt, d("1.5"))),
+        ItemVerdict::Verified,
+    );
     assert_verdict(&check(&rel(n("3"), Rel::Ne, n("4"))), ItemVerdict::Verified);
     assert_verdict(&check(&rel(n("4"), Rel::Ne, n("4"))), ItemVerdict::Refuted);
-    assert_verdict(&check(&rel(add(v("x"), n("1")), Rel::Gt, v("x"))), ItemVerdict::Verified);
+    assert_verdict(
+        &check(&rel(add(v("x"), n("1")), Rel::Gt, v("x"))),
+        ItemVerdict::Verified,
+    );
 }
 
 #[test]
@@ -213,11 +369,23 @@ fn guard_rails_give_unknown_with_the_guard_named() {
     let tower = pow(nine(), pow(nine(), pow(nine(), nine())));
     let c = check(&rel(tower, Rel::Eq, n("1")));
     assert_verdict(&c, ItemVerdict::Unknown);
-    assert!(c.evidence.summary.contains("MAX_EXPONENT"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("MAX_EXPONENT"),
+        "{}",
+        c.evidence.summary
+    );
 
-    let c = check(&rel(Expr::Factorial(Box::new(n("100000"))), Rel::Eq, n("1")));
+    let c = check(&rel(
+        Expr::Factorial(Box::new(n("100000"))),
+        Rel::Eq,
+        n("1"),
+    ));
     assert_verdict(&c, ItemVerdict::Unknown);
-    assert!(c.evidence.summary.contains("MAX_FACTORIAL_ARG"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("MAX_FACTORIAL_ARG"),
+        "{}",
+        c.evidence.summary
+    );
 
     // 10,000 nested parentheses' worth of AST (the parser drops parentheses, so nest nodes).
     let mut deep = n("1");
@@ -227,7 +395,11 @@ fn guard_rails_give_unknown_with_the_guard_named() {
     let it = rel(deep, Rel::Eq, n("1"));
     let c = check(&it);
     assert_verdict(&c, ItemVerdict::Unknown);
-    assert!(c.evidence.summary.contains("MAX_DEPTH"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("MAX_DEPTH"),
+        "{}",
+        c.evidence.summary
+    );
     // Tear the deep tree down iteratively.
     let mut e = it.terms.into_iter().next().unwrap();
     while let Expr::Add(_, rest) = e {
@@ -235,55 +407,112 @@ fn guard_rails_give_unknown_with_the_guard_named() {
     }
 
     let c = check(&rel(Expr::Int("1".repeat(6_000)), Rel::Eq, n("1")));
-    assert!(c.evidence.summary.contains("MAX_LITERAL_DIGITS"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("MAX_LITERAL_DIGITS"),
+        "{}",
+        c.evidence.summary
+    );
 }
 
 #[test]
 fn hostile_names_never_reach_python() {
-    for name in ["__import__('os').system('id')", "().__class__.__bases__", "x; import os"] {
+    for name in [
+        "__import__('os').system('id')",
+        "().__class__.__bases__",
+        "x; import os",
+    ] {
         let c = check(&rel(v(name), Rel::Eq, n("1")));
         assert_verdict(&c, ItemVerdict::Unknown);
-        assert!(c.evidence.summary.contains("guard rail"), "{}", c.evidence.summary);
+        assert!(
+            c.evidence.summary.contains("guard rail"),
+            "{}",
+            c.evidence.summary
+        );
     }
     // Division by zero is undefined, not an error and not a crash.
     let c = check(&rel(div(n("1"), n("0")), Rel::Eq, n("5")));
     assert_verdict(&c, ItemVerdict::Unknown);
 }
 
-/// (a+b+c+d)^150 expands to ~585,000 terms: seconds of sympy work, well under the memory cap.
+/// (a+b+c+d)^150 expands to ~585,000 terms: seconds of sympy work. The pools that run it get a
+/// roomy memory cap so the deadline (not a MemoryError) is what stops it on any machine.
 fn slow_identity() -> MathItem {
     let sum = add(add(add(v("a"), v("b")), v("c")), v("d"));
     rel(pow(sum, n("150")), Rel::Eq, v("a"))
 }
 
+fn roomy_pool() -> NumericPool {
+    let opts = NumericOptions {
+        worker_memory_mb: 16 * 1024,
+        ..Default::default()
+    };
+    NumericPool::with_options(1, exe(), opts).unwrap()
+}
+
 #[test]
 fn deadline_kills_the_worker_and_the_pool_recovers() {
-    let p = NumericPool::new(1, exe()).unwrap();
+    let p = roomy_pool();
     p.warm_up().unwrap();
-    let c = p.check(&slow_identity(), Duration::from_millis(1500)).unwrap();
+    let c = p
+        .check(&slow_identity(), Duration::from_millis(1500))
+        .unwrap();
     assert_verdict(&c, ItemVerdict::Timeout);
     assert_eq!(p.restarts(), 1);
     // The replacement worker answers the next item.
-    let c = p.check(&rel(mul(n("3"), n("4")), Rel::Eq, n("12")), DEADLINE).unwrap();
+    let c = p
+        .check(&rel(mul(n("3"), n("4")), Rel::Eq, n("12")), DEADLINE)
+        .unwrap();
+    assert_verdict(&c, ItemVerdict::Verified);
+}
+
+#[test]
+fn the_memory_cap_stops_a_runaway_without_taking_the_pool_down() {
+    // 256 MiB of address space: enough for the interpreter and sympy, not for the expansion.
+    let opts = NumericOptions {
+        worker_memory_mb: 256,
+        ..Default::default()
+    };
+    let p = NumericPool::with_options(1, exe(), opts).unwrap();
+    p.warm_up().unwrap();
+    let c = p.check(&slow_identity(), Duration::from_secs(300)).unwrap();
+    assert_verdict(&c, ItemVerdict::Unknown);
+    let why = &c.evidence.summary;
+    assert!(why.contains("memory") || why.contains("died"), "{why}");
+    let c = p
+        .check(&rel(mul(n("3"), n("4")), Rel::Eq, n("12")), DEADLINE)
+        .unwrap();
     assert_verdict(&c, ItemVerdict::Verified);
 }
 
 #[test]
 fn a_worker_killed_mid_request_fails_only_its_request() {
-    let p = std::sync::Arc::new(NumericPool::new(1, exe()).unwrap());
+    let p = std::sync::Arc::new(roomy_pool());
     p.warm_up().unwrap();
     let pids = p.worker_pids();
     assert_eq!(pids.len(), 1);
     let p2 = p.clone();
-    let slow = std::thread::spawn(move || p2.check(&slow_identity(), Duration::from_secs(120)).unwrap());
+    let slow = std::thread::spawn(move || {
+        p2.check(&slow_identity(), Duration::from_secs(120))
+            .unwrap()
+    });
     std::thread::sleep(Duration::from_millis(700));
-    let status = Command::new("kill").arg("-9").arg(pids[0].to_string()).status().unwrap();
+    let status = Command::new("kill")
+        .arg("-9")
+        .arg(pids[0].to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
     let c = slow.join().unwrap();
     assert_verdict(&c, ItemVerdict::Unknown);
-    assert!(c.evidence.summary.contains("died"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("died"),
+        "{}",
+        c.evidence.summary
+    );
     assert_eq!(p.restarts(), 1);
-    let c = p.check(&rel(mul(n("3"), n("4")), Rel::Eq, n("13")), DEADLINE).unwrap();
+    let c = p
+        .check(&rel(mul(n("3"), n("4")), Rel::Eq, n("13")), DEADLINE)
+        .unwrap();
     assert_verdict(&c, ItemVerdict::Refuted);
 }
 
@@ -311,7 +540,10 @@ fn the_worker_rejects_malformed_requests_without_dying() {
     assert!(line.contains("bad request"), "{line}");
     line.clear();
     out.read_line(&mut line).unwrap();
-    assert!(line.contains("\"id\":7") && line.contains("unknown"), "{line}");
+    assert!(
+        line.contains("\"id\":7") && line.contains("unknown"),
+        "{line}"
+    );
     assert!(child.wait().unwrap().success());
 }
 
@@ -330,7 +562,10 @@ fn claims_proved_and_refuted_with_counterexamples() {
 
     let c = claim("forall x: Int. x*x > 0");
     assert_verdict(&c, ItemVerdict::Refuted);
-    assert_eq!(c.evidence.counterexample, Some(BTreeMap::from([("x".to_string(), "0".to_string())])));
+    assert_eq!(
+        c.evidence.counterexample,
+        Some(BTreeMap::from([("x".to_string(), "0".to_string())]))
+    );
 
     let c = claim("forall a: Real, b: Real. (a + b)^2 = a^2 + 2*a*b + b^2");
     assert_verdict(&c, ItemVerdict::Verified);
@@ -349,18 +584,45 @@ fn claims_proved_and_refuted_with_counterexamples() {
 #[test]
 fn claim_operators() {
     for (src, want) in [
-        ("forall x: Int. abs(x) >= 0 and |x| = max(x, -x)", ItemVerdict::Verified),
-        ("forall x: Int, y: Int. min(x, y) <= max(x, y)", ItemVerdict::Verified),
-        ("forall x: Int. x mod 3 < 3 and x mod 3 >= 0", ItemVerdict::Verified),
-        ("forall x: Int. 6 divides x implies 3 divides x", ItemVerdict::Verified),
-        ("forall x: Int. 3 divides x implies 6 divides x", ItemVerdict::Refuted),
-        ("forall x: Int. x div 2 * 2 + x mod 2 = x", ItemVerdict::Verified),
-        ("forall x: Real. x > 0 implies x / 2 < x", ItemVerdict::Verified),
-        ("forall x: Int in [1, 10]. x^2 <= 100", ItemVerdict::Verified),
+        (
+            "forall x: Int. abs(x) >= 0 and |x| = max(x, -x)",
+            ItemVerdict::Verified,
+        ),
+        (
+            "forall x: Int, y: Int. min(x, y) <= max(x, y)",
+            ItemVerdict::Verified,
+        ),
+        (
+            "forall x: Int. x mod 3 < 3 and x mod 3 >= 0",
+            ItemVerdict::Verified,
+        ),
+        (
+            "forall x: Int. 6 divides x implies 3 divides x",
+            ItemVerdict::Verified,
+        ),
+        (
+            "forall x: Int. 3 divides x implies 6 divides x",
+            ItemVerdict::Refuted,
+        ),
+        (
+            "forall x: Int. x div 2 * 2 + x mod 2 = x",
+            ItemVerdict::Verified,
+        ),
+        (
+            "forall x: Real. x > 0 implies x / 2 < x",
+            ItemVerdict::Verified,
+        ),
+        (
+            "forall x: Int in [1, 10]. x^2 <= 100",
+            ItemVerdict::Verified,
+        ),
         ("forall x: Int in [1, 11]. x^2 <= 100", ItemVerdict::Refuted),
         ("exists n: Int. n * n = 49 and n < 0", ItemVerdict::Verified),
         ("exists n: Int in [1, 10]. n * n = 50", ItemVerdict::Refuted),
-        ("forall n: Int. n > 0 implies exists m: Int. m > n", ItemVerdict::Verified),
+        (
+            "forall n: Int. n > 0 implies exists m: Int. m > n",
+            ItemVerdict::Verified,
+        ),
         ("2^10 = 1024", ItemVerdict::Verified),
         ("1 < 2 < 2", ItemVerdict::Refuted),
     ] {
@@ -368,7 +630,11 @@ fn claim_operators() {
         assert_eq!(c.verdict, want, "{src}: {:?}", c.evidence);
     }
     let c = claim("exists n: Int. n * n = 49 and n < 0");
-    assert!(c.evidence.summary.contains("n = -7"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("n = -7"),
+        "{}",
+        c.evidence.summary
+    );
 }
 
 #[test]
@@ -386,21 +652,44 @@ fn bounded_claims_are_proved_only_over_their_ranges() {
         Duration::from_secs(3),
     );
     assert_verdict(&c, ItemVerdict::CheckedBounded);
-    assert!(c.evidence.summary.contains("checked up to"), "{}", c.evidence.summary);
-    assert!(c.evidence.summary.contains("not a proof"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("checked up to"),
+        "{}",
+        c.evidence.summary
+    );
+    assert!(
+        c.evidence.summary.contains("not a proof"),
+        "{}",
+        c.evidence.summary
+    );
 }
 
 #[test]
 fn malformed_claims_are_unknown_with_a_reason() {
     let c = claim("forall x: Int. x > ");
     assert_verdict(&c, ItemVerdict::Unknown);
-    assert!(c.evidence.summary.contains("does not parse"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("does not parse"),
+        "{}",
+        c.evidence.summary
+    );
     let c = claim("forall x: Int. x > y");
     assert_verdict(&c, ItemVerdict::Unknown);
     assert!(c.evidence.summary.contains("`y`"), "{}", c.evidence.summary);
-    let c = claim(&format!("{}1 = 1{}", "(".repeat(10_000), ")".repeat(10_000)));
+    let c = claim(&format!(
+        "{}1 = 1{}",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    ));
     assert_verdict(&c, ItemVerdict::Unknown);
     let c = claim("forall p: Bool. p + 1 > 0");
+    assert_verdict(&c, ItemVerdict::Unknown);
+    // Text that would run code if anything eval'ed it is just a malformed claim / block.
+    for hostile in ["__import__('os').system('id')", "().__class__.__bases__"] {
+        assert_verdict(&claim(hostile), ItemVerdict::Unknown);
+        assert_verdict(&check_smt2(hostile, Z3_TIMEOUT), ItemVerdict::Unknown);
+    }
+    let c = check_smt2("(assert (__import__ \"os\"))", Z3_TIMEOUT);
     assert_verdict(&c, ItemVerdict::Unknown);
 }
 
@@ -414,20 +703,39 @@ fn smt2_blocks() {
     let sat = "(declare-const x Int)\n(assert (> x 3))\n(check-sat)\n(get-model)";
     let c = check_smt2(sat, Z3_TIMEOUT);
     assert_verdict(&c, ItemVerdict::Refuted);
-    assert!(c.evidence.counterexample.unwrap()["model"].contains('x'));
+    let cex = c.evidence.counterexample.unwrap();
+    let x: i64 = cex["x"].parse().expect("x as a number");
+    assert!(x > 3, "{cex:?}");
+    // A negative value is rendered as a number, not as `(- 5)`.
+    let neg = "(declare-const y Int)\n(assert (< y (- 4)))";
+    let c = check_smt2(neg, Z3_TIMEOUT);
+    let y: i64 = c.evidence.counterexample.unwrap()["y"]
+        .parse()
+        .expect("y as a number");
+    assert!(y < -4);
 
     let declared = format!("(set-info :status sat)\n{sat}");
     assert_verdict(&check_smt2(&declared, Z3_TIMEOUT), ItemVerdict::Verified);
     let declared_wrong = format!("(set-info :status unsat)\n{sat}");
-    assert_verdict(&check_smt2(&declared_wrong, Z3_TIMEOUT), ItemVerdict::Refuted);
+    assert_verdict(
+        &check_smt2(&declared_wrong, Z3_TIMEOUT),
+        ItemVerdict::Refuted,
+    );
 }
 
 #[test]
 fn smt2_exit_and_bad_blocks() {
     // Everything after (exit) is ignored: without it the block would be unsat.
-    let c = check_smt2("(declare-const x Int)\n(assert (> x 0))\n(exit)\n(assert (< x 0))", Z3_TIMEOUT);
+    let c = check_smt2(
+        "(declare-const x Int)\n(assert (> x 0))\n(exit)\n(assert (< x 0))",
+        Z3_TIMEOUT,
+    );
     assert_verdict(&c, ItemVerdict::Refuted);
-    assert!(c.evidence.summary.contains("(exit)"), "{}", c.evidence.summary);
+    assert!(
+        c.evidence.summary.contains("(exit)"),
+        "{}",
+        c.evidence.summary
+    );
     for bad in [
         "(assert (> y 0))",
         "(declare-const x Int) (assert (> x 0)",
@@ -454,5 +762,99 @@ fn looping_quantifiers_time_out_near_the_limit() {
     let c = check_smt2(looping, limit);
     assert_verdict(&c, ItemVerdict::Timeout);
     // Liveness, not speed: the watchdog returns control long before a runaway would.
-    assert!(c.time_ms < (limit.as_secs_f64() * 1e3) + 10_000.0, "took {} ms", c.time_ms);
+    assert!(
+        c.time_ms < (limit.as_secs_f64() * 1e3) + 10_000.0,
+        "took {} ms",
+        c.time_ms
+    );
+}
+
+// ───────────────────────────── properties ─────────────────────────────
+
+#[test]
+fn pool_and_verdicts_are_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<NumericPool>();
+}
+
+/// A small random integer expression and its exact value (None when undefined, e.g. x/0).
+fn arb_expr() -> impl proptest::strategy::Strategy<Value = (Expr, Option<(i128, i128)>)> {
+    use proptest::prelude::*;
+    let leaf = (0i128..50).prop_map(|k| (n(&k.to_string()), Some((k, 1))));
+    leaf.prop_recursive(4, 24, 2, |inner| {
+        (inner.clone(), inner, 0..4u8).prop_map(|((a, va), (b, vb), op)| {
+            let value = va.zip(vb).and_then(|((p, q), (r, s))| match op {
+                0 => Some((p * s + r * q, q * s)),
+                1 => Some((p * s - r * q, q * s)),
+                2 => Some((p * r, q * s)),
+                _ if r == 0 => None,
+                _ => Some((p * s, q * r)),
+            });
+            let e = match op {
+                0 => add(a, b),
+                1 => Expr::Sub(Box::new(a), Box::new(b)),
+                2 => mul(a, b),
+                _ => div(a, b),
+            };
+            (e, value)
+        })
+    })
+}
+
+fn reduce((p, q): (i128, i128)) -> (i128, i128) {
+    let (mut a, mut b) = (p.abs(), q.abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    let g = a.max(1) * if q < 0 { -1 } else { 1 };
+    (p / g, q / g)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 48, ..Default::default() })]
+
+    /// Differential: sympy's verdict on `e = v` agrees with exact i128 rational arithmetic,
+    /// for the right value and for a wrong one.
+    #[test]
+    fn numeric_verdicts_match_exact_arithmetic((e, value) in arb_expr(), off in 1i128..5) {
+        if let Some(v) = value {
+            let (p, q) = reduce(v);
+            let lit = |p: i128, q: i128| {
+                let num = if p < 0 { Expr::Neg(Box::new(n(&(-p).to_string()))) } else { n(&p.to_string()) };
+                if q == 1 { num } else { div(num, n(&q.to_string())) }
+            };
+            let right = rel(e.clone(), Rel::Eq, lit(p, q));
+            let wrong = rel(e, Rel::Eq, lit(p + off * q, q));
+            let checks = pool().check_batch(&[right, wrong], DEADLINE).unwrap();
+            proptest::prop_assert_eq!(checks[0].verdict, ItemVerdict::Verified, "{:?}", checks[0].evidence);
+            proptest::prop_assert_eq!(checks[1].verdict, ItemVerdict::Refuted, "{:?}", checks[1].evidence);
+        } else {
+            let c = check(&rel(e, Rel::Eq, n("1")));
+            proptest::prop_assert_eq!(c.verdict, ItemVerdict::Unknown, "{:?}", c.evidence);
+        }
+    }
+
+    /// Any sequence of claim-language tokens gives a verdict (usually a parse error), never a
+    /// panic or a hang.
+    #[test]
+    fn random_claims_never_panic(toks in proptest::collection::vec(proptest::sample::select(vec![
+        "forall", "exists", "x", "y", ":", "Int", "Real", "Bool", ".", ",", "in", "[", "]", "(", ")",
+        "+", "-", "*", "/", "^", "2", "0", "mod", "div", "divides", "abs", "min", "max", "|", "=",
+        "!=", "<", "<=", ">", "and", "or", "not", "implies", "iff", "true", "1.5",
+    ]), 0..24)) {
+        let src = toks.join(" ");
+        let c = check_claim(&src, Duration::from_millis(300));
+        proptest::prop_assert_eq!(c.checker.as_str(), "logic");
+    }
+
+    /// The SMT-LIB pre-scan and Z3's parser never panic on random s-expression soup.
+    #[test]
+    fn random_smt2_never_panics(toks in proptest::collection::vec(proptest::sample::select(vec![
+        "(", ")", "assert", "declare-const", "x", "Int", "Bool", ">", "+", "1", "\"s\"", "|q|", ";c\n",
+        "check-sat", "exit", "forall", "((x Int))", "set-info", ":status", "sat", "unsat",
+    ]), 0..24)) {
+        let src = toks.join(" ");
+        let c = check_smt2(&src, Duration::from_millis(300));
+        proptest::prop_assert_eq!(c.checker.as_str(), "smt2");
+    }
 }

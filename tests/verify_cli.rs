@@ -109,7 +109,10 @@ fn reference_mismatch_flags_without_a_refuted_step() {
     assert_eq!(v["answer"]["equivalent"], false);
     assert_eq!(v["answer"]["reference"], "8");
     // Equivalent forms of the answer match.
-    let (code, v) = verify_json("Half of it: $\\frac{1}{2}$.\n\nFinal Answer: $\\frac{1}{2}$", &["--reference", "0.5"]);
+    let (code, v) = verify_json(
+        "Half of it: $\\frac{1}{2}$.\n\nFinal Answer: $\\frac{1}{2}$",
+        &["--reference", "0.5"],
+    );
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["answer"]["equivalent"], true);
 }
@@ -148,7 +151,10 @@ fn json_input_file_and_human_output() {
     assert!(s.contains("✓ step 0"), "{s}");
     assert!(s.contains("✗ step 1"), "{s}");
     assert!(s.contains("does not match reference 14"), "{s}");
-    assert!(s.contains("verdict: flagged (first error at step 1)"), "{s}");
+    assert!(
+        s.contains("verdict: flagged (first error at step 1)"),
+        "{s}"
+    );
     // Evidence is printed under the refuted item.
     let after = s.split("✗ step 1").nth(1).unwrap();
     assert!(after.contains("numeric"), "{s}");
@@ -205,9 +211,162 @@ fn hostile_inputs_give_verdicts_not_panics() {
 fn stdin_dash_and_problem_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = write_tmp(&dir, "problem.txt", b"What is 3 + 4?");
-    let out = run_with(&["-", "--problem", &p], Some(b"3 + 4 = 7\nThe answer is 7."));
+    let out = run_with(
+        &["-", "--problem", &p],
+        Some(b"3 + 4 = 7\nThe answer is 7."),
+    );
     assert_eq!(out.status.code(), Some(0));
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(s.starts_with("problem: What is 3 + 4?"), "{s}");
     assert!(s.contains("verdict: verified"), "{s}");
+}
+
+#[test]
+fn claims_and_smt2_go_to_z3() {
+    let text = "A square is never negative.\n\n```claim\nforall x:Int. x*x >= 0\n```\n\nAnd squares grow:\n\n```claim\nforall x:Int. x*x > x\n```\n\n```smt2\n(declare-const a Int)\n(assert (> a 2))\n(assert (< a 3))\n(check-sat)\n(exit)\n```\n\n```python\nprint('not run here')\n```";
+    let (code, v) = verify_json(text, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["verdict"], "flagged");
+    let verdicts = step_verdicts(&v);
+    assert_eq!(verdicts[1], "verified", "{v}");
+    assert_eq!(verdicts[3], "refuted", "{v}");
+    assert_eq!(v["first_error"], 3);
+    let cx = &v["steps"][3]["checks"][0]["evidence"]["counterexample"];
+    assert!(
+        cx.get("x").is_some(),
+        "counterexample in the claim's own names: {v}"
+    );
+    assert_eq!(v["steps"][4]["checks"][0]["checker"], "smt2");
+    assert_ne!(verdicts[4], "unchecked");
+    // Code blocks are not run by `verify`.
+    assert_eq!(verdicts[5], "unchecked");
+}
+
+#[test]
+fn second_readings_of_sloppy_but_correct_writing() {
+    // A running calculation: 3/2 = 1.50, then 1.50 + 3.00 = 4.50.
+    let (code, v) = verify_json("So 1/2 off is $3/2 = $1.50+$3.00=$4.50 in total.", &[]);
+    assert_eq!(code, 0, "{v}");
+    let ev = v["steps"][0]["checks"][0]["evidence"]["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(ev.contains("running calculation"), "{ev}");
+    // `%` on a bare result whose other side has none: a unit.
+    let (code, v) = verify_json("The share is 0.25 * 100 = 25%.", &[]);
+    assert_eq!(code, 0, "{v}");
+    // `%` as a value still works.
+    let (code, _) = verify_json("One quarter: 1/4 = 25%.", &[]);
+    assert_eq!(code, 0);
+    // A float rendering from a calculator is read as ≈.
+    let (code, v) = verify_json("<<4.20+9.45+1.35=14.999999999999998>>", &[]);
+    assert_eq!(code, 0, "{v}");
+    // But a wrong running calculation is still refuted.
+    let (code, _) = verify_json("So $3/2 = $1.50+$3.00=$5.50 in total.", &[]);
+    assert_eq!(code, 1);
+}
+
+/// The library API with the real worker binary: limits of `VerifyConfig`.
+mod limits {
+    use std::time::Duration;
+    use vibecheck::chain;
+    use vibecheck::verify::{ItemVerdict, Overall, StepVerdict, Verifier, VerifyConfig};
+
+    fn config() -> VerifyConfig {
+        VerifyConfig {
+            workers: 1,
+            worker_exe: Some(super::BIN.into()),
+            ..VerifyConfig::default()
+        }
+    }
+
+    #[test]
+    fn verifier_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Verifier>();
+    }
+
+    #[test]
+    fn item_and_step_limits_leave_notes() {
+        let v = Verifier::new(VerifyConfig {
+            max_items: 2,
+            ..config()
+        })
+        .unwrap();
+        let c = chain::parse("1 + 1 = 2\n2 + 2 = 4\n3 + 3 = 6\n4 + 4 = 9");
+        let r = v.verify(&c, None).unwrap();
+        let checks: Vec<_> = r.steps.iter().flat_map(|s| &s.checks).collect();
+        assert_eq!(checks.len(), 3, "{checks:?}");
+        assert_eq!(checks[2].checker, "limits");
+        assert!(checks[2].evidence.summary.contains("max_items"));
+        // The wrong last step was never checked, so nothing is refuted.
+        assert_eq!(r.verdict, Overall::Verified);
+        assert_eq!(r.steps[2].verdict, StepVerdict::Unknown);
+        assert_eq!(r.steps[3].verdict, StepVerdict::Unchecked);
+
+        let v = Verifier::new(VerifyConfig {
+            max_steps: 1,
+            ..config()
+        })
+        .unwrap();
+        let r = v.verify(&c, None).unwrap();
+        assert_eq!(r.steps[0].verdict, StepVerdict::Verified);
+        assert!(r.steps[1].checks[0].evidence.summary.contains("max_steps"));
+    }
+
+    #[test]
+    fn exhausted_budget_gives_timeouts_not_verdicts() {
+        let v = Verifier::new(VerifyConfig {
+            chain_budget: Duration::ZERO,
+            ..config()
+        })
+        .unwrap();
+        let c = chain::parse("1 + 1 = 3\n2 + 2 = 4");
+        let r = v.verify(&c, None).unwrap();
+        for s in &r.steps {
+            assert_eq!(s.verdict, StepVerdict::Unknown);
+            assert_eq!(s.checks[0].verdict, ItemVerdict::Timeout);
+        }
+        assert_eq!(r.verdict, Overall::Unverified);
+        assert_eq!(r.first_error, None);
+    }
+
+    #[test]
+    fn oversized_input_is_an_error() {
+        let v = Verifier::new(VerifyConfig {
+            max_input_bytes: 16,
+            ..config()
+        })
+        .unwrap();
+        let c = chain::parse("1 + 1 = 2 and this is far more than sixteen bytes");
+        let e = v.verify(&c, None).unwrap_err().to_string();
+        assert!(e.contains("limit"), "{e}");
+    }
+
+    #[test]
+    fn reference_from_the_chain_and_missing_answer() {
+        let v = Verifier::new(config()).unwrap();
+        let c =
+            chain::parse_input(r#"{"steps": ["2 + 2 = 4"], "answer": "4", "reference": "4.0"}"#)
+                .unwrap();
+        let r = v.verify(&c, None).unwrap();
+        assert_eq!(r.answer.equivalent, Some(true));
+        assert_eq!(r.verdict, Overall::Verified);
+        // A reference but no answer found: the answer does not match.
+        let c = chain::parse("2 + 2 = 4");
+        let r = v.verify(&c, Some("4")).unwrap();
+        assert_eq!(r.answer.extracted, None);
+        assert_eq!(r.answer.equivalent, Some(false));
+        assert_eq!(r.verdict, Overall::Flagged);
+    }
+}
+
+#[test]
+fn smt2_quantifier_loop_and_exit_are_bounded() {
+    let text = "```smt2\n(declare-fun f (Int) Int)\n(assert (forall ((x Int)) (> (f x) (f (+ x 1)))))\n(assert (forall ((x Int)) (< (f x) 0)))\n(check-sat)\n```\n\n```smt2\n(exit)\n```";
+    let (code, v) = verify_json(text, &["--item-timeout", "2"]);
+    assert!(code == 0 || code == 1, "{v}");
+    for s in v["steps"].as_array().unwrap() {
+        assert_ne!(s["verdict"], "unchecked", "{s}");
+    }
 }

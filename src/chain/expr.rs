@@ -251,8 +251,27 @@ const SKIP_COMMANDS: &[&str] = &[
 ];
 
 const GREEK: &[&str] = &[
-    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "lambda",
-    "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "varphi", "chi", "psi", "omega",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "varepsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "rho",
+    "sigma",
+    "tau",
+    "phi",
+    "varphi",
+    "chi",
+    "psi",
+    "omega",
 ];
 
 fn func_by_name(name: &str) -> Option<Func> {
@@ -303,12 +322,9 @@ impl P {
             match self.peek() {
                 Some(c) if c.is_whitespace() || c == '~' => self.i += 1,
                 Some('\\') => {
-                    match self.peek_at(1) {
-                        Some(',' | ';' | '!' | ':' | ' ') => {
-                            self.i += 2;
-                            continue;
-                        }
-                        _ => {}
+                    if let Some(',' | ';' | '!' | ':' | ' ') = self.peek_at(1) {
+                        self.i += 2;
+                        continue;
                     }
                     let (name, len) = self.command_at(self.i);
                     if SKIP_COMMANDS.contains(&name.as_str()) {
@@ -700,8 +716,7 @@ impl P {
                     {
                         continue;
                     }
-                    if self.eat_cmd("text") || self.eat_cmd("mathrm") || self.eat_cmd("textrm")
-                    {
+                    if self.eat_cmd("text") || self.eat_cmd("mathrm") || self.eat_cmd("textrm") {
                         if !self.skip_unit_group()? {
                             self.i = save;
                             return Some(e);
@@ -755,7 +770,9 @@ impl P {
         }
         let content: String = self.s[start..j].iter().collect();
         let t = content.trim().to_ascii_lowercase();
-        if !t.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '.' || c == '/')
+        if !t
+            .chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == '.' || c == '/')
             || matches!(
                 t.as_str(),
                 "mod" | "and" | "or" | "if" | "so" | "then" | "for" | "where" | "thus" | "since"
@@ -916,8 +933,7 @@ impl P {
                         if matches!(name.as_str(), "frac" | "dfrac" | "tfrac") {
                             if let Some(f) = self.primary() {
                                 if let Expr::Div(x, y) = &f {
-                                    if matches!(**x, Expr::Int(_)) && matches!(**y, Expr::Int(_))
-                                    {
+                                    if matches!(**x, Expr::Int(_)) && matches!(**y, Expr::Int(_)) {
                                         return Some(Expr::Add(b(n), b(f)));
                                     }
                                 }

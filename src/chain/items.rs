@@ -11,7 +11,9 @@
 //!   explicit math such as `$1 < 2$` a comparison of literals is kept);
 //! - or every term has variables, all terms have the same variables, and no term is a lone
 //!   variable (`(x+1)^2 = x^2+2x+1`; `x = 5` and `y = 2x + 1` are definitions, not claims);
-//! - `x = 3 + 4 = 7` (a lone variable naming a numeric chain): the numeric tail `3 + 4 = 7`.
+//! - a chain of equalities that starts with variables and ends in numbers keeps its numeric tail
+//!   when that has two terms or more: `x = 3 + 4 = 7` → `3 + 4 = 7`,
+//!   `A = \pi r^2 = \pi (3)^2 = 9\pi` → `\pi (3)^2 = 9\pi`.
 //!
 //! Bare math in prose is cut conservatively: a run of math characters is broken by any word; a
 //! run next to an operator word ("twice", "half of", "times", …) or glued to prose (`3:30`) loses
@@ -30,17 +32,64 @@ const MAX_ANNOTATION_BYTES: usize = 400;
 /// Words that, right before a run of bare math, mean the run's first number is only part of an
 /// expression ("twice 3 + 4", "half of 10 = 5").
 const WORDS_BEFORE: &[&str] = &[
-    "of", "times", "twice", "double", "triple", "half", "halved", "per", "by", "multiplied",
-    "divided", "plus", "minus", "less", "more", "than", "over", "squared", "cubed", "x", "from",
-    "sum", "product", "difference", "quotient", "thrice", "quarter", "third", "fifth",
-    "fourth", "tenth", "each", "every", "another", "extra", "additional", "other",
+    "of",
+    "times",
+    "twice",
+    "double",
+    "triple",
+    "half",
+    "halved",
+    "per",
+    "by",
+    "multiplied",
+    "divided",
+    "plus",
+    "minus",
+    "less",
+    "more",
+    "than",
+    "over",
+    "squared",
+    "cubed",
+    "x",
+    "from",
+    "sum",
+    "product",
+    "difference",
+    "quotient",
+    "thrice",
+    "quarter",
+    "third",
+    "fifth",
+    "fourth",
+    "tenth",
+    "each",
+    "every",
+    "another",
+    "extra",
+    "additional",
+    "other",
 ];
 
 /// Words that, right after a run, mean its last number is only part of an expression
 /// ("= 10 times 2", "3 = 1/4 of 12").
 const WORDS_AFTER: &[&str] = &[
-    "times", "less", "more", "minus", "plus", "divided", "multiplied", "x", "squared", "cubed",
-    "of", "per", "over", "fewer", "as", "out", "hours", "minutes",
+    "times",
+    "less",
+    "more",
+    "minus",
+    "plus",
+    "divided",
+    "multiplied",
+    "x",
+    "squared",
+    "cubed",
+    "of",
+    "per",
+    "over",
+    "fewer",
+    "as",
+    "out",
 ];
 
 /// Function names allowed in bare prose math when directly followed by `(`.
@@ -78,7 +127,7 @@ fn take_fences(text: &str, items: &mut Vec<Item>) -> String {
     while let Some(line) = lines.next() {
         let t = line.trim_start();
         if let Some(info) = t.strip_prefix("```") {
-            let lang = info.trim().split_whitespace().next().map(str::to_lowercase);
+            let lang = info.split_whitespace().next().map(str::to_lowercase);
             let mut body = String::new();
             for inner in lines.by_ref() {
                 if inner.trim_start().starts_with("```") {
@@ -170,12 +219,12 @@ fn take_latex(text: &str, items: &mut Vec<Item>) -> String {
     let bytes = text.as_bytes();
     while i < text.len() {
         let rest = &text[i..];
-        let found: Option<(usize, usize, usize)> = if rest.starts_with("$$") {
-            rest[2..].find("$$").map(|e| (2, 2 + e, 2 + e + 2))
-        } else if rest.starts_with("\\[") {
-            rest[2..].find("\\]").map(|e| (2, 2 + e, 2 + e + 2))
-        } else if rest.starts_with("\\(") {
-            rest[2..].find("\\)").map(|e| (2, 2 + e, 2 + e + 2))
+        let found: Option<(usize, usize, usize)> = if let Some(r) = rest.strip_prefix("$$") {
+            r.find("$$").map(|e| (2, 2 + e, 2 + e + 2))
+        } else if let Some(r) = rest.strip_prefix("\\[") {
+            r.find("\\]").map(|e| (2, 2 + e, 2 + e + 2))
+        } else if let Some(r) = rest.strip_prefix("\\(") {
+            r.find("\\)").map(|e| (2, 2 + e, 2 + e + 2))
         } else if rest.starts_with("\\begin{") {
             let name_end = rest.find('}').unwrap_or(rest.len());
             let name = &rest[7..name_end.max(7)];
@@ -259,11 +308,28 @@ fn latex_items(seg: &str, items: &mut Vec<Item>) {
     }
     // Remaining `\text{…}` holding words other than a unit: separators.
     let s = split_connective_text(&s);
+    // `x &= 2 + 3 \\ &= 5`: a piece that starts with a relation continues the one before.
+    let mut pieces: Vec<String> = Vec::new();
     for piece in split_top_level(&s) {
         let piece = piece.trim().trim_end_matches(['.', ',']).trim();
         if piece.is_empty() {
             continue;
         }
+        let continues = piece.starts_with(is_rel_char)
+            || [
+                "\\le", "\\ge", "\\ne", "\\lt", "\\gt", "\\approx", "\\equiv",
+            ]
+            .iter()
+            .any(|c| piece.starts_with(c));
+        match pieces.last_mut() {
+            Some(prev) if continues => {
+                prev.push(' ');
+                prev.push_str(piece);
+            }
+            _ => pieces.push(piece.to_string()),
+        }
+    }
+    for piece in &pieces {
         if let Some(m) = relation_item(piece, piece) {
             push_math(items, m);
         }
@@ -274,8 +340,25 @@ fn latex_items(seg: &str, items: &mut Vec<Item>) {
 /// by `;` so that the pieces around them are read separately.
 fn split_connective_text(s: &str) -> String {
     const CONNECTIVES: &[&str] = &[
-        "so", "then", "thus", "hence", "which", "where", "since", "because", "gives", "therefore",
-        "and", "or", "if", "for", "we", "get", "is", "are", "when",
+        "so",
+        "then",
+        "thus",
+        "hence",
+        "which",
+        "where",
+        "since",
+        "because",
+        "gives",
+        "therefore",
+        "and",
+        "or",
+        "if",
+        "for",
+        "we",
+        "get",
+        "is",
+        "are",
+        "when",
     ];
     let mut out = String::new();
     let mut rest = s;
@@ -345,14 +428,18 @@ fn checkable(r: Relation, source: &str, literal_comparisons: bool) -> Option<Mat
             return None;
         }
     }
-    // `x = 3 + 4 = 7`: keep the numeric tail.
-    if terms.len() >= 3
-        && terms[0].is_lone_var()
-        && rels[0] == Rel::Eq
-        && terms[1..].iter().all(|t| t.vars().is_empty())
+    // `x = 3 + 4 = 7`, `A = \pi r^2 = \pi (3)^2 = 9\pi`: a chain of equalities that starts
+    // with variables and ends in numbers keeps its numeric tail (when it has two terms or more).
+    let first_numeric = terms
+        .iter()
+        .rposition(|t| !t.vars().is_empty())
+        .map_or(0, |k| k + 1);
+    if first_numeric > 0
+        && terms.len() - first_numeric >= 2
+        && rels[..first_numeric].iter().all(|r| *r == Rel::Eq)
     {
-        terms.remove(0);
-        rels.remove(0);
+        terms.drain(..first_numeric);
+        rels.drain(..first_numeric);
     }
     let var_sets: Vec<Vec<String>> = terms.iter().map(Expr::vars).collect();
     let numeric = var_sets.iter().all(Vec::is_empty);
@@ -388,8 +475,24 @@ fn is_rel_char(c: char) -> bool {
 fn is_op_char(c: char) -> bool {
     matches!(
         c,
-        '+' | '-' | '*' | '/' | '^' | '×' | '·' | '÷' | '−' | '–' | '%' | '!' | '(' | ')' | '['
-            | ']' | '√' | '²' | '³'
+        '+' | '-'
+            | '*'
+            | '/'
+            | '^'
+            | '×'
+            | '·'
+            | '÷'
+            | '−'
+            | '–'
+            | '%'
+            | '!'
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '√'
+            | '²'
+            | '³'
     ) || is_rel_char(c)
 }
 
@@ -430,6 +533,9 @@ struct Run {
     glued_start: bool,
     /// The run ends glued to a non-space prose character.
     glued_end: bool,
+    /// The word after the run is followed by a number: a compound quantity such as
+    /// "2 hours 30 minutes" or "5 feet 3 inches", whose first part is not the whole value.
+    compound_after: bool,
 }
 
 /// Scans prose for runs of math characters.
@@ -467,14 +573,18 @@ fn runs(text: &str) -> Vec<Run> {
                  word_before: &Option<String>,
                  word_after: Option<String>,
                  glued_start: bool,
-                 glued_end: bool| {
-        if cur.chars().any(is_rel_char) && cur.chars().any(|c| c.is_ascii_digit() || c.is_alphabetic()) {
+                 glued_end: bool,
+                 compound_after: bool| {
+        if cur.chars().any(is_rel_char)
+            && cur.chars().any(|c| c.is_ascii_digit() || c.is_alphabetic())
+        {
             out.push(Run {
                 text: std::mem::take(cur),
                 word_before: word_before.clone(),
                 word_after,
                 glued_start,
                 glued_end,
+                compound_after,
             });
         }
         cur.clear();
@@ -487,21 +597,25 @@ fn runs(text: &str) -> Vec<Run> {
             || is_op_char(c)
             || c == 'π'
             || (c == '.' && i + 1 < n && cs[i + 1].is_ascii_digit())
-            || (c == ',' && i + 1 < n && cs[i + 1].is_ascii_digit() && i > 0 && cs[i - 1].is_ascii_digit());
+            || (c == ','
+                && i + 1 < n
+                && cs[i + 1].is_ascii_digit()
+                && i > 0
+                && cs[i - 1].is_ascii_digit())
+            // `gcd(12, 18)`: a comma inside an open bracket of the run.
+            || (c == ',' && cur.matches('(').count() > cur.matches(')').count());
         if in_run_char {
             if cur.trim().is_empty() && c != ' ' && c != '\t' {
-                if cur.is_empty() || cur.trim().is_empty() {
-                    cur_start_glued = i > 0
-                        && !cs[i - 1].is_whitespace()
-                        && !matches!(cs[i - 1], '(' | '"' | '\'' | '[' | ';' | ',');
-                    cur_word_before = if i > 0 && (cs[i - 1] == ' ' || cs[i - 1] == '\t') {
-                        last_word.clone()
-                    } else if i > 0 && cs[i - 1].is_alphabetic() {
-                        last_word.clone()
-                    } else {
-                        None
-                    };
-                }
+                cur_start_glued = i > 0
+                    && !cs[i - 1].is_whitespace()
+                    && !matches!(cs[i - 1], '(' | '"' | '\'' | '[' | ';' | ',');
+                cur_word_before = if i > 0
+                    && (cs[i - 1] == ' ' || cs[i - 1] == '\t' || cs[i - 1].is_alphabetic())
+                {
+                    last_word.clone()
+                } else {
+                    None
+                };
             }
             cur.push(c);
             i += 1;
@@ -522,15 +636,15 @@ fn runs(text: &str) -> Vec<Run> {
             let math_letter = single && {
                 let p = prev_nonspace(s);
                 let q = next_nonspace(i);
-                let touching_digit = (s > 0 && cs[s - 1].is_ascii_digit())
-                    || (i < n && cs[i].is_ascii_digit());
+                let touching_digit =
+                    (s > 0 && cs[s - 1].is_ascii_digit()) || (i < n && cs[i].is_ascii_digit());
                 let near_op = p.is_some_and(|p| is_op_char(p) && p != ')')
                     || q.is_some_and(|q| is_op_char(q) && q != '(' || q == '^');
                 let times_x = (lower == "x")
                     && p.is_some_and(|p| p.is_ascii_digit() || p == ')')
                     && q.is_some_and(|q| q.is_ascii_digit() || q == '(');
                 (touching_digit || near_op || times_x)
-                    && !(matches!(word.as_str(), "a" | "A" | "I") && !near_op)
+                    && (near_op || !matches!(word.as_str(), "a" | "A" | "I"))
             };
             if func || modw || math_letter {
                 if cur.trim().is_empty() {
@@ -543,6 +657,29 @@ fn runs(text: &str) -> Vec<Run> {
                 cur.push_str(&word);
                 continue;
             }
+            // A unit word between a number and an operator (`5 km + 3 km = 8 km`,
+            // `2 hours * 60 = 120`) is skipped: the run goes on.
+            let unit = !WORDS_AFTER.contains(&lower.as_str())
+                && !WORDS_BEFORE.contains(&lower.as_str())
+                && word.chars().count() <= 12
+                && prev_nonspace(s).is_some_and(|p| p.is_ascii_digit() || p == '%')
+                && s > 0
+                && cs[s - 1] == ' '
+                && next_nonspace(i).is_some_and(|q| {
+                    // Before a relation only when the run already computes something
+                    // (`5 km + 3 km = 8 km`), not after a lone quantity (`1.5 quarts = …`).
+                    (is_op_char(q) && !is_rel_char(q) && !matches!(q, '(' | ')' | '!'))
+                        || (is_rel_char(q)
+                            && cur.chars().any(|c| {
+                                matches!(c, '+' | '-' | '*' | '/' | '×' | '÷' | '−' | '·')
+                            }))
+                })
+                && i < n
+                && cs[i] == ' '
+                && same_unit_follows(&cs, i, &lower);
+            if unit && !cur.trim().is_empty() {
+                continue;
+            }
             // A prose word ends the run.
             let glued_end = s > 0 && !cs[s - 1].is_whitespace();
             flush(
@@ -552,13 +689,22 @@ fn runs(text: &str) -> Vec<Run> {
                 Some(lower.clone()),
                 cur_start_glued,
                 glued_end,
+                compound_quantity(&cs, i, &lower),
             );
             last_word = Some(lower);
             continue;
         }
         // Any other character (newline, colon, quote, comma+space, …) ends the run.
         let glued_end = !c.is_whitespace() && !matches!(c, ',' | '.' | ';' | '?' | ')' | '"');
-        flush(&mut cur, &mut out, &cur_word_before, None, cur_start_glued, glued_end);
+        flush(
+            &mut cur,
+            &mut out,
+            &cur_word_before,
+            None,
+            cur_start_glued,
+            glued_end,
+            false,
+        );
         if c == '\n' {
             last_word = None;
         }
@@ -567,8 +713,71 @@ fn runs(text: &str) -> Vec<Run> {
         }
         i += 1;
     }
-    flush(&mut cur, &mut out, &cur_word_before, None, cur_start_glued, false);
+    flush(
+        &mut cur,
+        &mut out,
+        &cur_word_before,
+        None,
+        cur_start_glued,
+        false,
+        false,
+    );
     out
+}
+
+/// Whether the word `word` ending at `i` is the first unit of a compound quantity: another number
+/// with its own unit follows (`2 hours 30 minutes`, `5 feet 3 inches`), so the number before
+/// `word` is only part of the value. Connectives (`= 1 and 3 apples`) never are.
+fn compound_quantity(cs: &[char], mut i: usize, word: &str) -> bool {
+    const CONNECTIVES: &[&str] = &[
+        "and", "or", "so", "then", "but", "while", "because", "since", "which", "is", "are", "was",
+        "were", "to", "for", "in", "on", "at", "with", "if", "when", "the", "a", "an",
+    ];
+    if CONNECTIVES.contains(&word) {
+        return false;
+    }
+    let n = cs.len();
+    while i < n && cs[i] == ' ' {
+        i += 1;
+    }
+    let start = i;
+    while i < n && cs[i].is_ascii_digit() {
+        i += 1;
+    }
+    if i == start {
+        return false;
+    }
+    while i < n && cs[i] == ' ' {
+        i += 1;
+    }
+    i < n && cs[i].is_alphabetic()
+}
+
+/// Whether, after the operator following position `i`, the next number carries the same unit
+/// word (`km` … `3 km`, `apple` … `4 apples`). Only then is a unit between numbers skipped:
+/// "8 plants * 1/4 cup" mixes quantities and stays cut.
+fn same_unit_follows(cs: &[char], mut i: usize, unit: &str) -> bool {
+    let n = cs.len();
+    while i < n && (cs[i] == ' ' || is_op_char(cs[i]) || cs[i] == '$') && !cs[i].is_ascii_digit() {
+        i += 1;
+    }
+    let num_start = i;
+    while i < n && (cs[i].is_ascii_digit() || matches!(cs[i], '.' | ',' | '/')) {
+        i += 1;
+    }
+    if i == num_start {
+        return false;
+    }
+    while i < n && cs[i] == ' ' {
+        i += 1;
+    }
+    let w_start = i;
+    while i < n && cs[i].is_alphabetic() {
+        i += 1;
+    }
+    let w: String = cs[w_start..i].iter().collect::<String>().to_lowercase();
+    let stem = |x: &str| x.trim_end_matches('s').to_string();
+    !w.is_empty() && stem(&w) == stem(unit)
 }
 
 fn take_prose(text: &str, items: &mut Vec<Item>) {
@@ -579,19 +788,25 @@ fn take_prose(text: &str, items: &mut Vec<Item>) {
         while t.ends_with('!') {
             t.pop();
         }
-        let t = balance_edges(t.trim());
+        let t = balance_edges(&t.split_whitespace().collect::<Vec<_>>().join(" "));
         if t.is_empty() {
             continue;
         }
         let Some(mut r) = parse_relation(&t).or_else(|| retry_without_leading_letter(&t)) else {
             continue;
         };
-        let cut_first = run.glued_start
+        // A run that starts with an operator continues something the prose said before it
+        // ("4 pillow cases + 8 towels …"): its first term is incomplete.
+        let op_start = t.starts_with(['+', '*', '/', '×', '÷', '^', '·'])
+            || (t.starts_with(['-', '−', '–']) && (run.word_before.is_some() || run.glued_start));
+        let cut_first = op_start
+            || run.glued_start
             || run
                 .word_before
                 .as_deref()
                 .is_some_and(|w| WORDS_BEFORE.contains(&w));
         let cut_last = run.glued_end
+            || run.compound_after
             || run
                 .word_after
                 .as_deref()
@@ -603,6 +818,15 @@ fn take_prose(text: &str, items: &mut Vec<Item>) {
         if cut_last && !r.rels.is_empty() {
             r.terms.pop();
             r.rels.pop();
+        }
+        // "48 = 100% + 20% = 120% (of the actual number)": a bare number set against
+        // percentages is prose ("corresponds to"), not an equation.
+        if r.terms.len() >= 2
+            && r.terms[0].is_literal()
+            && r.terms[1..].iter().all(Expr::has_percent)
+        {
+            r.terms.remove(0);
+            r.rels.remove(0);
         }
         if r.rels.is_empty() {
             continue;

@@ -54,12 +54,14 @@ pub fn parse_input(text: &str) -> anyhow::Result<Chain> {
     if !looks_json {
         return Ok(parse(text));
     }
-    let v: serde_json::Value = serde_json::from_str(t).context("input looks like JSON but does not parse")?;
+    let v: serde_json::Value =
+        serde_json::from_str(t).context("input looks like JSON but does not parse")?;
     let (steps_v, obj) = match &v {
         serde_json::Value::Array(_) => (&v, None),
         serde_json::Value::Object(o) => (
-            o.get("steps")
-                .context("JSON input needs a \"steps\" field (an array of strings or one string)")?,
+            o.get("steps").context(
+                "JSON input needs a \"steps\" field (an array of strings or one string)",
+            )?,
             Some(o),
         ),
         _ => bail!("JSON input must be an object or an array"),

@@ -17,8 +17,18 @@ pub const MAX_PARAGRAPH_BYTES: usize = 600;
 
 /// Splits text into step texts (trimmed, non-empty).
 pub fn split_steps(text: &str) -> Vec<String> {
-    let text = text.replace("\r\n", "\n").replace("<think>", "").replace("</think>", "\n\n");
-    let blocks = split_fences(&text);
+    let text = text.replace("\r\n", "\n").replace("<think>", "");
+    // The thinking and the answer after it are split independently (each has its own style).
+    if let Some(p) = text.rfind("</think>") {
+        let mut steps = split_part(&text[..p].replace("</think>", "\n\n"));
+        steps.extend(split_part(&text[p + "</think>".len()..]));
+        return steps;
+    }
+    split_part(&text)
+}
+
+fn split_part(text: &str) -> Vec<String> {
+    let blocks = split_fences(text);
     let mut steps: Vec<String> = Vec::new();
     for block in blocks {
         match block {
@@ -45,7 +55,10 @@ enum Block {
     Text(String),
     /// A fenced block with its fences; `attached` when no blank line separates it from the text
     /// above.
-    Fence { text: String, attached: bool },
+    Fence {
+        text: String,
+        attached: bool,
+    },
 }
 
 fn is_fence_line(line: &str) -> bool {
@@ -108,9 +121,19 @@ fn split_text(text: &str) -> Vec<String> {
     if markers >= 2 {
         let mut steps = Vec::new();
         let mut cur = String::new();
+        let mut seen_marker = false;
         for l in &lines {
-            if is_step_marker(l) && !cur.trim().is_empty() {
-                steps.push(std::mem::take(&mut cur));
+            if is_step_marker(l) {
+                if !cur.trim().is_empty() {
+                    if seen_marker {
+                        steps.push(std::mem::take(&mut cur));
+                    } else {
+                        // Text before the first marker: split like unmarked text.
+                        steps.extend(split_unmarked(&std::mem::take(&mut cur)));
+                    }
+                }
+                cur.clear();
+                seen_marker = true;
             }
             cur.push_str(l);
             cur.push('\n');
@@ -118,6 +141,10 @@ fn split_text(text: &str) -> Vec<String> {
         steps.push(cur);
         return steps;
     }
+    split_unmarked(text)
+}
+
+fn split_unmarked(text: &str) -> Vec<String> {
     let paragraphs: Vec<String> = split_paragraphs(text);
     let mut out = Vec::new();
     if paragraphs.len() >= 2 {
@@ -202,7 +229,7 @@ fn split_long(p: &str) -> Vec<String> {
         if c == '$' {
             dollars += 1;
         }
-        if matches!(c, '.' | '!' | '?') && dollars % 2 == 0 {
+        if matches!(c, '.' | '!' | '?') && dollars.is_multiple_of(2) {
             if let Some(&n) = chars.peek() {
                 if n == ' ' || n == '\n' {
                     // Look past the space for an upper-case letter.
@@ -380,7 +407,10 @@ mod tests {
 
     #[test]
     fn answers() {
-        assert_eq!(extract_answer("so \\boxed{\\frac{1}{2}}."), Some("\\frac{1}{2}".into()));
+        assert_eq!(
+            extract_answer("so \\boxed{\\frac{1}{2}}."),
+            Some("\\frac{1}{2}".into())
+        );
         assert_eq!(extract_answer("x\n#### 72"), Some("72".into()));
         assert_eq!(extract_answer("x\nA: 18"), Some("18".into()));
         assert_eq!(

@@ -3,7 +3,7 @@
 //! object). Exit status: 0 verified or unverified, 1 flagged, 2 error.
 
 use crate::chain;
-use crate::verify::{ItemVerdict, Overall, StepVerdict, VerifyConfig, VerifyReport, Verifier};
+use crate::verify::{ItemVerdict, Overall, StepVerdict, Verifier, VerifyConfig, VerifyReport};
 use anyhow::Context;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -51,7 +51,8 @@ pub fn read_input(file: &str, limit: usize) -> anyhow::Result<String> {
             .read_to_end(&mut bytes)
             .context("cannot read stdin")?;
     } else {
-        let f = std::fs::File::open(Path::new(file)).with_context(|| format!("cannot open {file}"))?;
+        let f =
+            std::fs::File::open(Path::new(file)).with_context(|| format!("cannot open {file}"))?;
         f.take(cap)
             .read_to_end(&mut bytes)
             .with_context(|| format!("cannot read {file}"))?;
@@ -84,7 +85,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         ..VerifyConfig::default()
     };
     let text = read_input(&args.file, config.max_input_bytes)?;
-    let mut chain = chain::parse_input(&text).with_context(|| format!("cannot read {}", args.file))?;
+    let mut chain =
+        chain::parse_input(&text).with_context(|| format!("cannot read {}", args.file))?;
     if let Some(p) = &args.problem {
         chain.problem = Some(read_input(&p.to_string_lossy(), config.max_input_bytes)?);
     }
@@ -159,7 +161,9 @@ pub fn render_human(r: &VerifyReport, problem: Option<&str>) -> String {
     let a = &r.answer;
     let ans = a.extracted.as_deref().unwrap_or("(none found)");
     match (&a.reference, a.equivalent) {
-        (Some(rf), Some(true)) => out.push_str(&format!("answer: {ans} ✓ matches reference {rf}\n")),
+        (Some(rf), Some(true)) => {
+            out.push_str(&format!("answer: {ans} ✓ matches reference {rf}\n"))
+        }
         (Some(rf), _) => out.push_str(&format!("answer: {ans} ✗ does not match reference {rf}\n")),
         (None, _) => out.push_str(&format!("answer: {ans}\n")),
     }

@@ -70,7 +70,14 @@ fn normalize(s: &str) -> String {
         if t.starts_with('$') && t.ends_with('$') && t.len() >= 2 {
             t = t[1..t.len() - 1].to_string();
         }
-        for w in ["\\boxed{", "\\text{", "\\textbf{", "\\mathrm{", "\\mathbf{", "\\mbox{"] {
+        for w in [
+            "\\boxed{",
+            "\\text{",
+            "\\textbf{",
+            "\\mathrm{",
+            "\\mathbf{",
+            "\\mbox{",
+        ] {
             if t.starts_with(w) && t.ends_with('}') && balanced_wrapper(&t[w.len() - 1..]) {
                 t = t[w.len()..t.len() - 1].to_string();
             }
@@ -106,8 +113,40 @@ fn normalize(s: &str) -> String {
     }
     // Currency: `$18`, `18 dollars`.
     out = out.replace('$', "");
-    let out = out.trim().to_string();
-    out.replace("\\text{ }", " ")
+    let out = out.trim().replace("\\text{ }", " ");
+    // `28 percent`, `28 pct`, `28 %`.
+    let out = {
+        let mut o = out.clone();
+        for w in [" percent", "percent", " pct", " %"] {
+            if let Some(head) = o.strip_suffix(w) {
+                o = format!("{}%", head.trim_end());
+            }
+        }
+        o
+    };
+    number_separators(&out)
+}
+
+/// `1 000` → `1000` (space-grouped thousands); `1000,99`, `1,22`, `0,111` → decimal comma (a
+/// comma that cannot be a thousands separator: not followed by exactly three digits, or after
+/// a leading `0`).
+fn number_separators(s: &str) -> String {
+    let t = s.trim();
+    let is_digits = |x: &str| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit());
+    let groups: Vec<&str> = t.split(' ').collect();
+    if groups.len() >= 2
+        && (1..=3).contains(&groups[0].len())
+        && is_digits(groups[0])
+        && groups[1..].iter().all(|g| g.len() == 3 && is_digits(g))
+    {
+        return groups.concat();
+    }
+    if let Some((a, b)) = t.split_once(',') {
+        if is_digits(a) && is_digits(b) && (b.len() != 3 || a == "0") {
+            return format!("{a}.{b}");
+        }
+    }
+    t.to_string()
 }
 
 /// True when `s` starts with `{` whose matching `}` is the last character.
@@ -162,16 +201,47 @@ fn strip_lhs_and_units(s: &str) -> String {
             t = t[p + 1..].trim().to_string();
         }
     }
-    // Trailing unit words after a number: `5 km`, `12 apples`, `5\text{ cm}`.
-    let t2 = t.replace("\\text{", " ").replace("\\mbox{", " ").replace('}', " ");
-    let words: Vec<&str> = t2.split_whitespace().collect();
+    // Trailing unit groups: `5\text{ cm}`, `15\mbox{ cm}^2`, `\frac{1}{3} \textbf{meters}`.
+    loop {
+        let mut cut = None;
+        for w in ["\\text{", "\\textbf{", "\\mbox{", "\\mathrm{"] {
+            if let Some(p) = t.rfind(w) {
+                let rest = &t[p + w.len()..];
+                if let Some(close) = rest.find('}') {
+                    let tail = rest[close + 1..].trim();
+                    let unit = rest[..close].trim();
+                    let exp_only = tail.is_empty()
+                        || (tail.starts_with('^')
+                            && tail[1..]
+                                .trim_matches(['{', '}'])
+                                .chars()
+                                .all(|c| c.is_ascii_digit()));
+                    if exp_only
+                        && p > 0
+                        && !unit.is_empty()
+                        && unit
+                            .chars()
+                            .all(|c| c.is_alphabetic() || c == ' ' || c == '/')
+                    {
+                        cut = Some(p);
+                    }
+                }
+            }
+        }
+        match cut {
+            Some(p) => t = t[..p].trim().to_string(),
+            None => break,
+        }
+    }
+    // Trailing unit words after a number: `5 km`, `12 apples`.
+    let words: Vec<&str> = t.split_whitespace().collect();
     if words.len() >= 2 {
         let first = words[0];
         if parse_math(first).is_some()
             && words[1..].iter().all(|w| {
-                w.chars()
-                    .all(|c| c.is_alphabetic() || c == '/' || c == '^' || c.is_ascii_digit() || c == '.')
-                    && w.chars().next().is_some_and(|c| c.is_alphabetic())
+                w.chars().all(|c| {
+                    c.is_alphabetic() || c == '/' || c == '^' || c.is_ascii_digit() || c == '.'
+                }) && w.chars().next().is_some_and(|c| c.is_alphabetic())
             })
         {
             return first.to_string();
@@ -368,7 +438,9 @@ impl Rat {
     }
     fn add(self, o: Rat) -> Option<Rat> {
         Rat::new(
-            self.n.checked_mul(o.d)?.checked_add(o.n.checked_mul(self.d)?)?,
+            self.n
+                .checked_mul(o.d)?
+                .checked_add(o.n.checked_mul(self.d)?)?,
             self.d.checked_mul(o.d)?,
         )
     }
@@ -427,7 +499,9 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
             let (w, f) = s.split_once('.').unwrap_or((s, ""));
             let digits = format!("{w}{f}");
             if f.len() <= 30 {
-                if let (Ok(n), Some(d)) = (digits.parse::<i128>(), 10i128.checked_pow(f.len() as u32)) {
+                if let (Ok(n), Some(d)) =
+                    (digits.parse::<i128>(), 10i128.checked_pow(f.len() as u32))
+                {
                     return val_r(Rat::new(n, d)?);
                 }
             }
@@ -538,9 +612,9 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
             let x = vs.first()?;
             match f {
                 Fun::Sqrt => {
-                    let exact = x.exact.and_then(|r| {
-                        Rat::new(exact_sqrt(r.n)?, exact_sqrt(r.d)?)
-                    });
+                    let exact = x
+                        .exact
+                        .and_then(|r| Rat::new(exact_sqrt(r.n)?, exact_sqrt(r.d)?));
                     if x.approx < 0.0 {
                         return None;
                     }
@@ -566,7 +640,10 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
                     }
                 }
                 Fun::Abs => Val {
-                    exact: x.exact.map(|r| Rat { n: r.n.abs(), d: r.d }),
+                    exact: x.exact.map(|r| Rat {
+                        n: r.n.abs(),
+                        d: r.d,
+                    }),
                     approx: x.approx.abs(),
                 },
                 Fun::Floor | Fun::Ceil => {

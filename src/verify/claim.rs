@@ -33,9 +33,11 @@ use std::fmt;
 
 /// Longest claim accepted, in bytes.
 pub const MAX_CLAIM_BYTES: usize = 64 * 1024;
-/// Deepest nesting (parentheses, prefix operators, quantifiers) accepted by the parser; keeps
-/// the recursive-descent parser and the Z3 encoder far from stack limits.
-pub const MAX_CLAIM_DEPTH: usize = 100;
+/// Deepest nesting accepted by the parser, counting parentheses, prefix operators, quantifiers
+/// and each link of an operator chain (`a + b + c` is two levels): bounds the depth of the
+/// claim's tree, so the parser, the evaluator, the Z3 encoder and `Drop` stay far from stack
+/// limits (a 10,000-term sum is a parse error, not a stack overflow).
+pub const MAX_CLAIM_DEPTH: usize = 200;
 /// Largest constant exponent (`x^n` is encoded as n multiplications).
 pub const MAX_CLAIM_EXPONENT: u32 = 64;
 
@@ -246,7 +248,10 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
                 continue 'outer;
             }
         }
-        return Err(ParseError { offset: i, message: format!("unexpected character {c:?}") });
+        return Err(ParseError {
+            offset: i,
+            message: format!("unexpected character {c:?}"),
+        });
     }
     out.push((Tok::End, src.len()));
     Ok(out)
@@ -259,8 +264,8 @@ struct Parser {
 }
 
 const KEYWORDS: &[&str] = &[
-    "forall", "exists", "in", "and", "or", "not", "implies", "iff", "mod", "div", "divides", "abs", "min",
-    "max", "true", "false", "Int", "Real", "Bool",
+    "forall", "exists", "in", "and", "or", "not", "implies", "iff", "mod", "div", "divides", "abs",
+    "min", "max", "true", "false", "Int", "Real", "Bool",
 ];
 
 impl Parser {
@@ -271,7 +276,10 @@ impl Parser {
         self.toks[self.pos].1
     }
     fn err<T>(&self, msg: impl Into<String>) -> Result<T, ParseError> {
-        Err(ParseError { offset: self.offset(), message: msg.into() })
+        Err(ParseError {
+            offset: self.offset(),
+            message: msg.into(),
+        })
     }
     /// Is the next token the symbol or keyword `s` (keywords are identifiers)?
     fn at(&self, s: &str) -> bool {
@@ -299,14 +307,20 @@ impl Parser {
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
         if self.depth > MAX_CLAIM_DEPTH {
-            return self.err(format!("nesting deeper than MAX_CLAIM_DEPTH = {MAX_CLAIM_DEPTH}"));
+            return self.err(format!(
+                "nesting deeper than MAX_CLAIM_DEPTH = {MAX_CLAIM_DEPTH}"
+            ));
         }
         Ok(())
     }
 
     fn formula(&mut self) -> Result<Term, ParseError> {
         self.enter()?;
-        let r = if self.at("forall") || self.at("exists") { self.quant() } else { self.iff() };
+        let r = if self.at("forall") || self.at("exists") {
+            self.quant()
+        } else {
+            self.iff()
+        };
         self.depth -= 1;
         r
     }
@@ -329,7 +343,12 @@ impl Parser {
                 Tok::Ident(s) if s == "Int" => Sort::Int,
                 Tok::Ident(s) if s == "Real" => Sort::Real,
                 Tok::Ident(s) if s == "Bool" => Sort::Bool,
-                t => return self.err(format!("expected a sort (Int, Real, Bool), found {}", describe(t))),
+                t => {
+                    return self.err(format!(
+                        "expected a sort (Int, Real, Bool), found {}",
+                        describe(t)
+                    ))
+                }
             };
             self.pos += 1;
             let range = if self.eat("in") {
@@ -346,7 +365,11 @@ impl Parser {
                 None
             };
             for name in names {
-                binders.push(Binder { name, sort, range: range.clone() });
+                binders.push(Binder {
+                    name,
+                    sort,
+                    range: range.clone(),
+                });
             }
             if !self.eat(",") {
                 break;
@@ -369,10 +392,13 @@ impl Parser {
 
     fn iff(&mut self) -> Result<Term, ParseError> {
         let mut a = self.implies()?;
+        let mark = self.depth;
         while self.eat("iff") {
+            self.enter()?; // each link of a chain is one more level of the tree
             let b = self.implies()?;
             a = Term::Logic(LogicOp::Iff, Box::new(a), Box::new(b));
         }
+        self.depth = mark;
         Ok(a)
     }
 
@@ -380,7 +406,11 @@ impl Parser {
         let a = self.or()?;
         if self.eat("implies") {
             self.enter()?;
-            let b = if self.at("forall") || self.at("exists") { self.quant() } else { self.implies() };
+            let b = if self.at("forall") || self.at("exists") {
+                self.quant()
+            } else {
+                self.implies()
+            };
             self.depth -= 1;
             return Ok(Term::Logic(LogicOp::Implies, Box::new(a), Box::new(b?)));
         }
@@ -389,19 +419,25 @@ impl Parser {
 
     fn or(&mut self) -> Result<Term, ParseError> {
         let mut a = self.and()?;
+        let mark = self.depth;
         while self.eat("or") {
+            self.enter()?;
             let b = self.and()?;
             a = Term::Logic(LogicOp::Or, Box::new(a), Box::new(b));
         }
+        self.depth = mark;
         Ok(a)
     }
 
     fn and(&mut self) -> Result<Term, ParseError> {
         let mut a = self.not()?;
+        let mark = self.depth;
         while self.eat("and") {
+            self.enter()?;
             let b = self.not()?;
             a = Term::Logic(LogicOp::And, Box::new(a), Box::new(b));
         }
+        self.depth = mark;
         Ok(a)
     }
 
@@ -450,14 +486,17 @@ impl Parser {
 
     fn sum(&mut self) -> Result<Term, ParseError> {
         let mut a = self.prod()?;
+        let mark = self.depth;
         loop {
             let op = if self.eat("+") {
                 ArithOp::Add
             } else if self.eat("-") {
                 ArithOp::Sub
             } else {
+                self.depth = mark;
                 return Ok(a);
             };
+            self.enter()?;
             let b = self.prod()?;
             a = Term::Arith(op, Box::new(a), Box::new(b));
         }
@@ -465,6 +504,7 @@ impl Parser {
 
     fn prod(&mut self) -> Result<Term, ParseError> {
         let mut a = self.unary()?;
+        let mark = self.depth;
         loop {
             let op = if self.eat("*") {
                 ArithOp::Mul
@@ -475,8 +515,10 @@ impl Parser {
             } else if self.eat("mod") {
                 ArithOp::Mod
             } else {
+                self.depth = mark;
                 return Ok(a);
             };
+            self.enter()?;
             let b = self.unary()?;
             a = Term::Arith(op, Box::new(a), Box::new(b));
         }
@@ -553,7 +595,9 @@ impl Parser {
                     }
                     self.expect(")")?;
                     match s.as_str() {
-                        "abs" if args.len() == 1 => Ok(Term::Abs(Box::new(args.pop().expect("one")))),
+                        "abs" if args.len() == 1 => {
+                            Ok(Term::Abs(Box::new(args.pop().expect("one"))))
+                        }
                         "abs" => self.err("abs takes one argument"),
                         "min" => Ok(Term::Min(args)),
                         _ => Ok(Term::Max(args)),
@@ -584,7 +628,11 @@ pub fn parse(src: &str) -> Result<Term, ParseError> {
         });
     }
     let toks = lex(src)?;
-    let mut p = Parser { toks, pos: 0, depth: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     if p.at_end() {
         return p.err("empty claim");
     }
@@ -644,16 +692,28 @@ impl Rat {
         Some(Rat { num: n, den: d })
     }
     fn add(self, o: Rat) -> Option<Rat> {
-        Rat::new(self.num.checked_mul(o.den)?.checked_add(o.num.checked_mul(self.den)?)?, self.den.checked_mul(o.den)?)
+        Rat::new(
+            self.num
+                .checked_mul(o.den)?
+                .checked_add(o.num.checked_mul(self.den)?)?,
+            self.den.checked_mul(o.den)?,
+        )
     }
     fn neg(self) -> Option<Rat> {
-        Some(Rat { num: self.num.checked_neg()?, den: self.den })
+        Some(Rat {
+            num: self.num.checked_neg()?,
+            den: self.den,
+        })
     }
     fn mul(self, o: Rat) -> Option<Rat> {
         Rat::new(self.num.checked_mul(o.num)?, self.den.checked_mul(o.den)?)
     }
     fn cmp(self, o: Rat) -> Option<std::cmp::Ordering> {
-        Some(self.num.checked_mul(o.den)?.cmp(&o.num.checked_mul(self.den)?))
+        Some(
+            self.num
+                .checked_mul(o.den)?
+                .cmp(&o.num.checked_mul(self.den)?),
+        )
     }
 }
 
@@ -713,7 +773,9 @@ fn parse_num(s: &str) -> Result<Rat, EvalError> {
     let (a, b) = s.split_once('.').unwrap_or((s, ""));
     let digits = format!("{a}{b}");
     let n: i128 = digits.parse().map_err(|_| EvalError::Overflow)?;
-    let d = 10i128.checked_pow(b.len() as u32).ok_or(EvalError::Overflow)?;
+    let d = 10i128
+        .checked_pow(b.len() as u32)
+        .ok_or(EvalError::Overflow)?;
     Rat::new(n, d).ok_or(EvalError::Overflow)
 }
 
@@ -732,7 +794,9 @@ pub fn eval(t: &Term, env: &BTreeMap<String, Val>) -> Result<Val, EvalError> {
     use EvalError::Overflow;
     Ok(match t {
         Term::Num(s) => Val::Num(parse_num(s)?),
-        Term::Var(v) => *env.get(v).ok_or_else(|| EvalError::Type(format!("unbound variable {v}")))?,
+        Term::Var(v) => *env
+            .get(v)
+            .ok_or_else(|| EvalError::Type(format!("unbound variable {v}")))?,
         Term::Bool(b) => Val::Bool(*b),
         Term::Neg(a) => Val::Num(num(eval(a, env)?)?.neg().ok_or(Overflow)?),
         Term::Arith(op, a, b) => {
@@ -745,7 +809,8 @@ pub fn eval(t: &Term, env: &BTreeMap<String, Val>) -> Result<Val, EvalError> {
                     if y.num == 0 {
                         return Err(EvalError::DivByZero);
                     }
-                    x.mul(Rat::new(y.den, y.num).ok_or(Overflow)?).ok_or(Overflow)?
+                    x.mul(Rat::new(y.den, y.num).ok_or(Overflow)?)
+                        .ok_or(Overflow)?
                 }
                 ArithOp::IntDiv => Rat::int(euclid(int_of(x)?, int_of(y)?)?.0),
                 ArithOp::Mod => Rat::int(euclid(int_of(x)?, int_of(y)?)?.1),
@@ -761,7 +826,11 @@ pub fn eval(t: &Term, env: &BTreeMap<String, Val>) -> Result<Val, EvalError> {
         }
         Term::Abs(a) => {
             let x = num(eval(a, env)?)?;
-            Val::Num(if x.num < 0 { x.neg().ok_or(Overflow)? } else { x })
+            Val::Num(if x.num < 0 {
+                x.neg().ok_or(Overflow)?
+            } else {
+                x
+            })
         }
         Term::Min(args) | Term::Max(args) => {
             let mut best: Option<Rat> = None;
@@ -782,7 +851,10 @@ pub fn eval(t: &Term, env: &BTreeMap<String, Val>) -> Result<Val, EvalError> {
             Val::Num(best.ok_or_else(|| EvalError::Type("min/max of nothing".into()))?)
         }
         Term::Cmp(terms, ops) => {
-            let vals = terms.iter().map(|a| eval(a, env)).collect::<Result<Vec<_>, _>>()?;
+            let vals = terms
+                .iter()
+                .map(|a| eval(a, env))
+                .collect::<Result<Vec<_>, _>>()?;
             for (i, op) in ops.iter().enumerate() {
                 let (x, y) = (vals[i], vals[i + 1]);
                 let holds = match op {
@@ -790,7 +862,11 @@ pub fn eval(t: &Term, env: &BTreeMap<String, Val>) -> Result<Val, EvalError> {
                         let eq = match (x, y) {
                             (Val::Bool(p), Val::Bool(q)) => p == q,
                             (Val::Num(p), Val::Num(q)) => p == q,
-                            _ => return Err(EvalError::Type("comparing a Bool with a number".into())),
+                            _ => {
+                                return Err(EvalError::Type(
+                                    "comparing a Bool with a number".into(),
+                                ))
+                            }
                         };
                         eq == (*op == CmpOp::Eq)
                     }
@@ -856,8 +932,11 @@ mod tests {
 
     #[test]
     fn parses_quantifiers_ranges_and_precedence() {
-        let t = parse("forall x: Int in [1, 100], y: Real. x^2 + 1 > 0 and y*y >= 0 implies true").unwrap();
-        let Term::Quant(Quant::Forall, bs, body) = t else { panic!("not a forall") };
+        let t = parse("forall x: Int in [1, 100], y: Real. x^2 + 1 > 0 and y*y >= 0 implies true")
+            .unwrap();
+        let Term::Quant(Quant::Forall, bs, body) = t else {
+            panic!("not a forall")
+        };
         assert_eq!(bs.len(), 2);
         assert_eq!(bs[0].sort, Sort::Int);
         assert!(bs[0].range.is_some());
@@ -869,14 +948,32 @@ mod tests {
 
     #[test]
     fn rejects_bad_claims_with_positions() {
-        assert!(parse("forall x: Int. x ^ y > 0").unwrap_err().message.contains("exponent"));
-        assert!(parse("forall x: Nat. x > 0").unwrap_err().message.contains("sort"));
+        assert!(parse("forall x: Int. x ^ y > 0")
+            .unwrap_err()
+            .message
+            .contains("exponent"));
+        assert!(parse("forall x: Nat. x > 0")
+            .unwrap_err()
+            .message
+            .contains("sort"));
         assert!(parse("x > @").is_err());
         assert!(parse("").is_err());
         let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
-        assert!(parse(&deep).unwrap_err().message.contains("MAX_CLAIM_DEPTH"));
+        assert!(parse(&deep)
+            .unwrap_err()
+            .message
+            .contains("MAX_CLAIM_DEPTH"));
         let minus = format!("{}1 = 1", "-".repeat(10_000));
         assert!(parse(&minus).is_err());
+        let long_sum = format!("{} = 0", vec!["1"; 10_000].join(" + "));
+        assert!(parse(&long_sum)
+            .unwrap_err()
+            .message
+            .contains("MAX_CLAIM_DEPTH"));
+        let long_and = vec!["true"; 10_000].join(" and ");
+        assert!(parse(&long_and).is_err());
+        // A 150-term sum is fine.
+        assert!(parse(&format!("{} = 150", vec!["1"; 150].join(" + "))).is_ok());
     }
 
     #[test]
@@ -884,7 +981,10 @@ mod tests {
         let env: BTreeMap<String, Val> = [("x".to_string(), Val::Num(Rat::int(-7)))].into();
         let t = parse("x mod 3 = 2 and x div 3 = -3 and x / 2 = -3.5 and 3 divides x + 1").unwrap();
         assert_eq!(eval(&t, &env), Ok(Val::Bool(true)));
-        assert_eq!(eval(&parse("1 / (x + 7) > 0").unwrap(), &env), Err(EvalError::DivByZero));
+        assert_eq!(
+            eval(&parse("1 / (x + 7) > 0").unwrap(), &env),
+            Err(EvalError::DivByZero)
+        );
         assert_eq!(const_int(&parse("2^10 - 24").unwrap()), Some(1000));
     }
 }

@@ -26,14 +26,16 @@
 //! (`get-model`, `echo`, …) are ignored; `set-option`, `push`/`pop` and anything else make the
 //! verdict `unknown` without running Z3.
 
-use crate::verify::claim::{self, ArithOp, Binder, CmpOp, EvalError, LogicOp, Quant, Rat, Sort, Term, Val};
+use crate::verify::claim::{
+    self, ArithOp, Binder, CmpOp, EvalError, LogicOp, Quant, Rat, Sort, Term, Val,
+};
 use crate::verify::{Check, Evidence, ItemVerdict};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use z3::ast::{Ast, Bool, Int, Real, BV};
-use z3::{Config, Context, SatResult, Solver};
+use z3::{Context, SatResult, Solver};
 
 /// Longest SMT-LIB block accepted, in bytes.
 pub const MAX_SMT2_BYTES: usize = 1 << 20;
@@ -44,7 +46,7 @@ pub const BOUNDED_MAX_CASES: u64 = 200_000;
 /// Largest radius N of the bounded check of an unranged integer variable (`[-N, N]`); smaller
 /// when several variables share [`BOUNDED_MAX_CASES`].
 pub const BOUNDED_MAX_RADIUS: i128 = 1_000;
-/// Width of the bit-vector encoding of bounded integer claims.
+/// Widest bit-vector encoding of bounded integer claims (narrower when interval arithmetic allows).
 pub const BV_WIDTH: u32 = 64;
 /// Z3's global memory cap in MiB (`memory_max_size`): a hostile query fails instead of
 /// exhausting the host.
@@ -52,41 +54,166 @@ pub const Z3_MEMORY_MAX_MB: u32 = 4096;
 /// Share of a claim's timeout given to the first (Int/Real) Z3 query; the rest goes to the
 /// fallbacks.
 const FIRST_QUERY_SHARE: f64 = 0.6;
+/// Share of a claim's timeout given to the bit-vector attempt on a fully ranged integer claim,
+/// which runs first.
+const BV_FIRST_SHARE: f64 = 0.3;
 
 fn init_z3() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| z3::set_global_param("memory_max_size", &Z3_MEMORY_MAX_MB.to_string()));
 }
 
-/// Runs `f` in a fresh Z3 context with Z3's timeout and a watchdog that interrupts the
-/// context at `timeout`. Returns `f`'s result and whether the watchdog fired.
-fn with_watchdog<R: Send + Sync>(timeout: Duration, f: impl FnOnce() -> R + Send + Sync) -> (R, bool) {
-    init_z3();
-    let mut cfg = Config::new();
-    cfg.set_timeout_msec(timeout.as_millis().max(1) as u64);
-    cfg.set_model_generation(true);
-    z3::with_z3_config(&cfg, move || {
-        let ctx = Context::thread_local();
-        let handle = ctx.handle();
-        let fired = AtomicBool::new(false);
-        let (done_tx, done_rx) = mpsc::channel::<()>();
-        std::thread::scope(|s| {
-            let fired = &fired;
-            let handle = &handle;
-            s.spawn(move || {
-                if let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(timeout) {
-                    fired.store(true, Ordering::SeqCst);
-                    handle.interrupt();
-                }
-            });
-            let r = f();
-            drop(done_tx);
-            (r, fired.load(Ordering::SeqCst))
-        })
-    })
+/// Runs `f` against this thread's Z3 context with a watchdog that interrupts the context at
+/// `timeout`. Returns `f`'s result and whether the watchdog fired (read after the watchdog
+/// thread has been joined, so a late interrupt is never missed).
+fn with_watchdog<R: Send + Sync>(
+    timeout: Duration,
+    f: impl FnOnce() -> R + Send + Sync,
+) -> (R, bool) {
+    let ctx = Context::thread_local();
+    let handle = ctx.handle();
+    let fired = AtomicBool::new(false);
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let r = std::thread::scope(|s| {
+        let fired = &fired;
+        let handle = &handle;
+        s.spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(timeout) {
+                fired.store(true, Ordering::SeqCst);
+                handle.interrupt();
+            }
+        });
+        let r = f();
+        drop(done_tx);
+        r
+    });
+    (r, fired.load(Ordering::SeqCst))
 }
 
-fn check_value(checker: &str, source: &str, verdict: ItemVerdict, evidence: Evidence, start: Instant) -> Check {
+/// A solver on this thread's context with Z3's own `timeout` set (our watchdog is the real
+/// limit; Z3's timer overshoots).
+fn new_solver(timeout: Duration) -> Solver {
+    let solver = Solver::new();
+    let mut p = z3::Params::new();
+    p.set_u32(
+        "timeout",
+        timeout.as_millis().clamp(1, u32::MAX as u128) as u32,
+    );
+    solver.set_params(&p);
+    solver
+}
+
+/// How long past a query's timeout the caller keeps waiting for an interrupted Z3 to return.
+/// Z3 checks its interrupt flag only now and then (nonlinear arithmetic can take seconds), so
+/// after this the caller stops waiting and the query finishes in the background.
+pub const Z3_GRACE: Duration = Duration::from_millis(300);
+/// Most overshooting Z3 queries allowed to keep running in the background; beyond this, new
+/// queries are refused (verdict `unknown`) until they finish, so runaways cannot pile up.
+pub const MAX_DETACHED_Z3: usize = 4;
+/// Stack of a Z3 query thread: Z3 recurses over terms (SMT-LIB nesting up to MAX_SMT2_DEPTH).
+const Z3_STACK_BYTES: usize = 256 << 20;
+
+static DETACHED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Why a Z3 call gave no result.
+enum Z3Fail {
+    /// Past the timeout plus [`Z3_GRACE`]; the query was interrupted and left to finish.
+    Overshot,
+    /// Too many earlier queries are still finishing.
+    Busy,
+}
+
+/// Most idle Z3 query threads kept for reuse. Each keeps its Z3 context between queries, which
+/// saves the context set-up (the larger part of a small claim's latency); a thread whose query
+/// was interrupted is retired, so an interrupted context is never reused.
+pub const MAX_IDLE_Z3_THREADS: usize = 8;
+
+type Z3Job = Box<dyn FnOnce() -> bool + Send>;
+
+static IDLE_Z3: std::sync::Mutex<Vec<mpsc::Sender<Z3Job>>> = std::sync::Mutex::new(Vec::new());
+
+/// Hands `job` to an idle Z3 query thread, or starts one.
+fn dispatch(mut job: Z3Job) -> bool {
+    loop {
+        let idle = IDLE_Z3.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match idle {
+            Some(tx) => match tx.send(job) {
+                Ok(()) => return true,
+                Err(mpsc::SendError(j)) => job = j, // that thread is gone; try another
+            },
+            None => {
+                let (tx, rx) = mpsc::channel::<Z3Job>();
+                let own_tx = tx.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("z3-query".into())
+                    .stack_size(Z3_STACK_BYTES)
+                    .spawn(move || {
+                        init_z3();
+                        while let Ok(job) = rx.recv() {
+                            let interrupted = job();
+                            let mut idle = IDLE_Z3.lock().unwrap_or_else(|p| p.into_inner());
+                            if interrupted || idle.len() >= MAX_IDLE_Z3_THREADS {
+                                return;
+                            }
+                            idle.push(own_tx.clone());
+                        }
+                    });
+                return spawned.is_ok() && tx.send(job).is_ok();
+            }
+        }
+    }
+}
+
+/// Runs `f` (which uses Z3) on a Z3 query thread under [`with_watchdog`], waiting at most
+/// `timeout + Z3_GRACE` for it.
+fn z3_call<R: Send + Sync + 'static>(
+    timeout: Duration,
+    f: impl FnOnce() -> R + Send + Sync + 'static,
+) -> Result<(R, bool), Z3Fail> {
+    use std::sync::{Arc, Mutex};
+    if DETACHED.load(Ordering::SeqCst) >= MAX_DETACHED_Z3 {
+        return Err(Z3Fail::Busy);
+    }
+    // (finished, abandoned)
+    let state = Arc::new(Mutex::new((false, false)));
+    let state2 = state.clone();
+    let (tx, rx) = mpsc::channel();
+    let job: Z3Job = Box::new(move || {
+        let (r, fired) = with_watchdog(timeout, f);
+        let mut st = state2.lock().unwrap_or_else(|p| p.into_inner());
+        if st.1 {
+            DETACHED.fetch_sub(1, Ordering::SeqCst);
+        } else {
+            st.0 = true;
+            let _ = tx.send((r, fired));
+        }
+        fired
+    });
+    if !dispatch(job) {
+        return Err(Z3Fail::Busy);
+    }
+    match rx.recv_timeout(timeout + Z3_GRACE) {
+        Ok(r) => Ok(r),
+        Err(_) => {
+            let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+            if st.0 {
+                drop(st);
+                return rx.recv().map_err(|_| Z3Fail::Overshot);
+            }
+            st.1 = true;
+            DETACHED.fetch_add(1, Ordering::SeqCst);
+            Err(Z3Fail::Overshot)
+        }
+    }
+}
+
+fn check_value(
+    checker: &str,
+    source: &str,
+    verdict: ItemVerdict,
+    evidence: Evidence,
+    start: Instant,
+) -> Check {
     Check {
         checker: checker.into(),
         item: source.into(),
@@ -97,7 +224,11 @@ fn check_value(checker: &str, source: &str, verdict: ItemVerdict, evidence: Evid
 }
 
 fn ev(summary: impl Into<String>, status: Option<&str>) -> Evidence {
-    Evidence { summary: summary.into(), solver_status: status.map(str::to_string), ..Default::default() }
+    Evidence {
+        summary: summary.into(),
+        solver_status: status.map(str::to_string),
+        ..Default::default()
+    }
 }
 
 // ───────────────────────────── claim encoding ─────────────────────────────
@@ -149,12 +280,17 @@ fn int_of(z: Z, what: &str) -> EncResult<Int> {
 
 fn numeral(s: &str) -> EncResult<Z> {
     match s.split_once('.') {
-        None => s.parse::<Int>().map(Z::I).map_err(|_| format!("bad number {s}")),
+        None => s
+            .parse::<Int>()
+            .map(Z::I)
+            .map_err(|_| format!("bad number {s}")),
         Some((a, b)) => {
             let num = format!("{a}{b}").trim_start_matches('0').to_string();
             let num = if num.is_empty() { "0".to_string() } else { num };
             let den = format!("1{}", "0".repeat(b.len()));
-            Real::from_rational_str(&num, &den).map(Z::R).ok_or_else(|| format!("bad number {s}"))
+            Real::from_rational_str(&num, &den)
+                .map(Z::R)
+                .ok_or_else(|| format!("bad number {s}"))
         }
     }
 }
@@ -232,7 +368,10 @@ impl Enc {
     }
 
     fn minmax(&mut self, args: &[Term], min: bool) -> EncResult<Z> {
-        let vals = args.iter().map(|a| self.enc(a)).collect::<EncResult<Vec<_>>>()?;
+        let vals = args
+            .iter()
+            .map(|a| self.enc(a))
+            .collect::<EncResult<Vec<_>>>()?;
         let all_int = vals.iter().all(|v| matches!(v, Z::I(_)));
         let mut it = vals.into_iter();
         let first = it.next().ok_or("min/max of nothing")?;
@@ -303,7 +442,11 @@ impl Enc {
             },
             Term::Arith(op, a, b) => self.arith(*op, a, b)?,
             Term::Pow(a, n) => match self.enc(a)? {
-                Z::I(i) => Z::I(if *n == 0 { Int::from_i64(1) } else { Int::mul(&vec![i; *n as usize]) }),
+                Z::I(i) => Z::I(if *n == 0 {
+                    Int::from_i64(1)
+                } else {
+                    Int::mul(&vec![i; *n as usize])
+                }),
                 Z::R(r) => Z::R(if *n == 0 {
                     Int::from_i64(1).to_real()
                 } else {
@@ -319,7 +462,10 @@ impl Enc {
             Term::Min(args) => self.minmax(args, true)?,
             Term::Max(args) => self.minmax(args, false)?,
             Term::Cmp(terms, ops) => {
-                let vals = terms.iter().map(|a| self.enc(a)).collect::<EncResult<Vec<_>>>()?;
+                let vals = terms
+                    .iter()
+                    .map(|a| self.enc(a))
+                    .collect::<EncResult<Vec<_>>>()?;
                 let mut parts = Vec::new();
                 for (i, op) in ops.iter().enumerate() {
                     parts.push(self.compare(*op, vals[i].clone(), vals[i + 1].clone())?);
@@ -351,7 +497,9 @@ impl Enc {
                         .collect();
                     Ok(Z::B(match q {
                         Quant::Forall => z3::ast::forall_const(&bounds, &[], &range.implies(&body)),
-                        Quant::Exists => z3::ast::exists_const(&bounds, &[], &Bool::and(&[range, body])),
+                        Quant::Exists => {
+                            z3::ast::exists_const(&bounds, &[], &Bool::and(&[range, body]))
+                        }
                     }))
                 })();
                 self.scopes.truncate(mark);
@@ -380,7 +528,11 @@ fn model_value(m: &z3::Model, z: &Z) -> String {
     match z {
         Z::I(i) => m
             .eval(i, true)
-            .map(|v| v.as_i64().map(|x| x.to_string()).unwrap_or_else(|| clean(&v.to_string())))
+            .map(|v| {
+                v.as_i64()
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| clean(&v.to_string()))
+            })
             .unwrap_or_else(|| "?".into()),
         Z::R(r) => m
             .eval(r, true)
@@ -419,14 +571,19 @@ enum Outcome {
 }
 
 fn cex_text(m: &BTreeMap<String, String>) -> String {
-    m.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", ")
+    m.iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One Z3 query for a claim in the Int/Real encoding.
 fn z3_claim(term: &Term, timeout: Duration) -> Outcome {
-    let (out, fired) = with_watchdog(timeout, || -> Result<Outcome, String> {
+    let term = term.clone();
+    let call = z3_call(timeout, move || -> Result<Outcome, String> {
+        let term = &term;
         let mut enc = Enc { scopes: Vec::new() };
-        let solver = Solver::new();
+        let solver = new_solver(timeout);
         let (foralls, body) = peel(term, Quant::Forall);
         if foralls.is_empty() {
             if let Term::Quant(Quant::Exists, _, _) = term {
@@ -440,31 +597,52 @@ fn z3_claim(term: &Term, timeout: Duration) -> Outcome {
                     SatResult::Sat => {
                         let m = solver.get_model().ok_or("no model")?;
                         Outcome::Model(
-                            exists.iter().zip(&vars).map(|(b, v)| (b.name.clone(), model_value(&m, v))).collect(),
+                            exists
+                                .iter()
+                                .zip(&vars)
+                                .map(|(b, v)| (b.name.clone(), model_value(&m, v)))
+                                .collect(),
                         )
                     }
                     SatResult::Unsat => Outcome::NoWitness,
-                    SatResult::Unknown => Outcome::Unknown(solver.get_reason_unknown().unwrap_or_default()),
+                    SatResult::Unknown => {
+                        Outcome::Unknown(solver.get_reason_unknown().unwrap_or_default())
+                    }
                 });
             }
         }
         let (vars, range) = enc.bind(&foralls)?;
         let b = bool_of(enc.enc(body)?)?;
         solver.assert(&range);
-        solver.assert(&b.not());
+        solver.assert(b.not());
         Ok(match solver.check() {
             SatResult::Unsat => Outcome::Proved,
             SatResult::Sat => {
                 let m = solver.get_model().ok_or("no model")?;
-                Outcome::Model(foralls.iter().zip(&vars).map(|(b, v)| (b.name.clone(), model_value(&m, v))).collect())
+                Outcome::Model(
+                    foralls
+                        .iter()
+                        .zip(&vars)
+                        .map(|(b, v)| (b.name.clone(), model_value(&m, v)))
+                        .collect(),
+                )
             }
             SatResult::Unknown => Outcome::Unknown(solver.get_reason_unknown().unwrap_or_default()),
         })
     });
+    let (out, fired) = match call {
+        Ok(x) => x,
+        Err(Z3Fail::Overshot) => return Outcome::Interrupted,
+        Err(Z3Fail::Busy) => {
+            return Outcome::Unknown("too many earlier Z3 queries still running".into())
+        }
+    };
     match out {
         Err(e) => Outcome::Error(e),
         Ok(Outcome::Unknown(_)) if fired => Outcome::Interrupted,
-        Ok(Outcome::Unknown(r)) if r.contains("canceled") || r.contains("timeout") => Outcome::Interrupted,
+        Ok(Outcome::Unknown(r)) if r.contains("canceled") || r.contains("timeout") => {
+            Outcome::Interrupted
+        }
         Ok(o) => o,
     }
 }
@@ -476,6 +654,7 @@ fn z3_claim(term: &Term, timeout: Duration) -> Outcome {
 struct BvEnc {
     scopes: Vec<(String, BvZ)>,
     ok: Vec<Bool>,
+    width: u32,
 }
 
 #[derive(Clone)]
@@ -504,7 +683,7 @@ impl BvEnc {
     }
     /// Euclidean remainder and quotient.
     fn euclid(&mut self, x: &BV, y: &BV) -> (BV, BV) {
-        let zero = BV::from_i64(0, BV_WIDTH);
+        let zero = BV::from_i64(0, self.width);
         self.ok.push(y.eq(&zero).not());
         self.ok.push(y.bvneg_no_overflow());
         let ay = y.bvslt(&zero).ite(&y.bvneg(), y);
@@ -516,14 +695,18 @@ impl BvEnc {
         (r, diff.bvsdiv(y))
     }
     fn enc(&mut self, t: &Term) -> EncResult<BvZ> {
-        let zero = || BV::from_i64(0, BV_WIDTH);
+        let w = self.width;
+        let zero = || BV::from_i64(0, w);
         Ok(match t {
             Term::Num(s) => {
                 if s.contains('.') {
                     return Err("decimals".into());
                 }
                 let v: i64 = s.parse().map_err(|_| "literal too large")?;
-                BvZ::N(BV::from_i64(v, BV_WIDTH))
+                if self.width < 64 && v.unsigned_abs() >= 1u64 << (self.width - 1) {
+                    return Err("literal wider than the encoding".into());
+                }
+                BvZ::N(BV::from_i64(v, self.width))
             }
             Term::Var(v) => self
                 .scopes
@@ -559,7 +742,7 @@ impl BvEnc {
             }
             Term::Pow(a, n) => {
                 let x = self.n(a)?;
-                let mut acc = BV::from_i64(1, BV_WIDTH);
+                let mut acc = BV::from_i64(1, self.width);
                 for _ in 0..*n {
                     acc = self.mul(&acc, &x);
                 }
@@ -568,7 +751,7 @@ impl BvEnc {
             Term::Abs(a) => {
                 let x = self.n(a)?;
                 self.ok.push(x.bvneg_no_overflow());
-                BvZ::N(x.bvslt(&zero()).ite(&x.bvneg(), &x))
+                BvZ::N(x.bvslt(zero()).ite(&x.bvneg(), &x))
             }
             Term::Min(args) | Term::Max(args) => {
                 let min = matches!(t, Term::Min(_));
@@ -586,7 +769,10 @@ impl BvEnc {
                 BvZ::N(acc.ok_or("min/max of nothing")?)
             }
             Term::Cmp(terms, ops) => {
-                let vals = terms.iter().map(|a| self.enc(a)).collect::<EncResult<Vec<_>>>()?;
+                let vals = terms
+                    .iter()
+                    .map(|a| self.enc(a))
+                    .collect::<EncResult<Vec<_>>>()?;
                 let mut parts = Vec::new();
                 for (i, op) in ops.iter().enumerate() {
                     parts.push(match (&vals[i], &vals[i + 1], op) {
@@ -600,11 +786,14 @@ impl BvEnc {
                             CmpOp::Gt => p.bvsgt(q),
                             CmpOp::Ge => p.bvsge(q),
                             CmpOp::Divides => {
-                                let a0 = p.eq(&zero());
+                                let a0 = p.eq(zero());
                                 // q mod p with p ≠ 0 only; p = 0 divides only 0.
-                                let safe_p = a0.ite(&BV::from_i64(1, BV_WIDTH), p);
+                                let safe_p = a0.ite(&BV::from_i64(1, self.width), p);
                                 let (r, _) = self.euclid(q, &safe_p);
-                                Bool::or(&[Bool::and(&[a0.clone(), q.eq(&zero())]), Bool::and(&[a0.not(), r.eq(&zero())])])
+                                Bool::or(&[
+                                    Bool::and(&[a0.clone(), q.eq(zero())]),
+                                    Bool::and(&[a0.not(), r.eq(zero())]),
+                                ])
                             }
                         },
                         _ => return Err("sort mismatch".into()),
@@ -640,23 +829,89 @@ fn const_ranges(binders: &[Binder]) -> Option<Vec<(i128, i128)>> {
         .collect()
 }
 
+/// An upper bound on |value| of every numeric subterm of `t` given the variables' ranges
+/// (interval arithmetic); `None` when unbounded or beyond i128.
+fn magnitude(t: &Term, env: &BTreeMap<&str, i128>, seen: &mut i128) -> Option<i128> {
+    let m = match t {
+        Term::Num(s) => s.parse::<i128>().ok()?.abs(),
+        Term::Var(v) => *env.get(v.as_str())?,
+        Term::Bool(_) => 1,
+        Term::Neg(a) | Term::Abs(a) | Term::Not(a) => magnitude(a, env, seen)?,
+        Term::Arith(op, a, b) => {
+            let (x, y) = (magnitude(a, env, seen)?, magnitude(b, env, seen)?);
+            match op {
+                ArithOp::Add | ArithOp::Sub => x.checked_add(y)?,
+                ArithOp::Mul => x.checked_mul(y)?,
+                ArithOp::Mod => y,
+                ArithOp::IntDiv | ArithOp::Div => x,
+            }
+        }
+        Term::Pow(a, n) => magnitude(a, env, seen)?.checked_pow(*n)?,
+        Term::Min(v) | Term::Max(v) | Term::Cmp(v, _) => {
+            let mut best = 1;
+            for a in v {
+                best = best.max(magnitude(a, env, seen)?);
+            }
+            best
+        }
+        Term::Logic(_, a, b) => magnitude(a, env, seen)?.max(magnitude(b, env, seen)?),
+        Term::Quant(..) => return None,
+    };
+    *seen = (*seen).max(m);
+    Some(m)
+}
+
+/// The bit width for the bit-vector encoding: enough for every intermediate value by interval
+/// arithmetic (plus sign and headroom), at least 8, at most [`BV_WIDTH`]. Overflow guards stay
+/// in place either way, so a too-small width can only make the attempt inconclusive.
+fn bv_width(binders: &[Binder], body: &Term, ranges: &[(i128, i128)]) -> u32 {
+    let env: BTreeMap<&str, i128> = binders
+        .iter()
+        .zip(ranges)
+        .map(|(b, (lo, hi))| (b.name.as_str(), lo.abs().max(hi.abs())))
+        .collect();
+    let mut seen = 1i128;
+    match magnitude(body, &env, &mut seen) {
+        Some(_) => {
+            let bits = 128 - seen.leading_zeros() + 2;
+            bits.div_ceil(8).max(1).saturating_mul(8).min(BV_WIDTH)
+        }
+        None => BV_WIDTH,
+    }
+}
+
 /// The bit-vector proof attempt for a `forall` claim whose variables all have constant ranges.
-fn bv_claim(binders: &[Binder], body: &Term, ranges: &[(i128, i128)], timeout: Duration) -> Outcome {
+fn bv_claim(
+    binders: &[Binder],
+    body: &Term,
+    ranges: &[(i128, i128)],
+    timeout: Duration,
+) -> Outcome {
     let limit = i64::MAX as i128 / 2;
-    if ranges.iter().any(|(lo, hi)| lo.abs() > limit || hi.abs() > limit) {
+    if ranges
+        .iter()
+        .any(|(lo, hi)| lo.abs() > limit || hi.abs() > limit)
+    {
         return Outcome::Error("ranges too wide for the bit-vector encoding".into());
     }
-    let (out, fired) = with_watchdog(timeout, || -> Result<Outcome, String> {
-        let mut enc = BvEnc { scopes: Vec::new(), ok: Vec::new() };
+    let (binders, body, ranges) = (binders.to_vec(), body.clone(), ranges.to_vec());
+    let call = z3_call(timeout, move || -> Result<Outcome, String> {
+        let (binders, body, ranges) = (&binders, &body, &ranges);
+        let width = bv_width(binders, body, ranges);
+        let mut enc = BvEnc {
+            scopes: Vec::new(),
+            ok: Vec::new(),
+            width,
+        };
         let mut vars = Vec::new();
         let mut cons = Vec::new();
         for (b, (lo, hi)) in binders.iter().zip(ranges) {
             let v = match b.sort {
                 Sort::Bool => BvZ::B(Bool::new_const(b.name.as_str())),
                 _ => {
-                    let v = BV::new_const(b.name.as_str(), BV_WIDTH);
-                    cons.push(BV::from_i64(*lo as i64, BV_WIDTH).bvsle(&v));
-                    cons.push(v.bvsle(BV::from_i64(*hi as i64, BV_WIDTH)));
+                    let v = BV::new_const(b.name.as_str(), width);
+                    cons.push(BV::from_i64(*lo as i64, width).bvsle(&v));
+                    cons.push(v.bvsle(BV::from_i64(*hi as i64, width)));
                     BvZ::N(v)
                 }
             };
@@ -665,17 +920,19 @@ fn bv_claim(binders: &[Binder], body: &Term, ranges: &[(i128, i128)], timeout: D
         }
         let p = enc.b(body)?;
         let faithful = Bool::and(&enc.ok);
-        let solver = Solver::new();
-        solver.assert(&Bool::and(&cons));
+        let solver = new_solver(timeout);
+        solver.assert(Bool::and(&cons));
         // A counterexample, or a point where the machine arithmetic is not integer arithmetic.
-        solver.assert(&Bool::or(&[p.not(), faithful.not()]));
+        solver.assert(Bool::or(&[p.not(), faithful.not()]));
         Ok(match solver.check() {
             SatResult::Unsat => Outcome::Proved,
             SatResult::Sat => {
                 let m = solver.get_model().ok_or("no model")?;
                 let faithful_here = m.eval(&faithful, true).and_then(|b| b.as_bool()) == Some(true);
                 if !faithful_here {
-                    return Ok(Outcome::Unknown("overflow possible in the bit-vector encoding".into()));
+                    return Ok(Outcome::Unknown(
+                        "overflow possible in the bit-vector encoding".into(),
+                    ));
                 }
                 Outcome::Model(
                     binders
@@ -702,6 +959,13 @@ fn bv_claim(binders: &[Binder], body: &Term, ranges: &[(i128, i128)], timeout: D
             SatResult::Unknown => Outcome::Unknown(solver.get_reason_unknown().unwrap_or_default()),
         })
     });
+    let (out, fired) = match call {
+        Ok(x) => x,
+        Err(Z3Fail::Overshot) => return Outcome::Interrupted,
+        Err(Z3Fail::Busy) => {
+            return Outcome::Unknown("too many earlier Z3 queries still running".into())
+        }
+    };
     match out {
         Err(e) => Outcome::Error(e),
         Ok(Outcome::Unknown(_)) if fired => Outcome::Interrupted,
@@ -714,7 +978,11 @@ fn bv_claim(binders: &[Binder], body: &Term, ranges: &[(i128, i128)], timeout: D
 enum Bounded {
     /// Every case of the domain holds; `radius` is the largest radius of the unranged
     /// variables completely checked (equal to the requested one unless the deadline came first).
-    AllHold { cases: u64, radius: i128, complete: bool },
+    AllHold {
+        cases: u64,
+        radius: i128,
+        complete: bool,
+    },
     Counterexample(BTreeMap<String, String>),
     /// Gave up: evaluator overflow, unsupported term, or the deadline before any radius.
     GaveUp(String),
@@ -732,18 +1000,27 @@ fn enumerate(
     deadline: Instant,
 ) -> Bounded {
     if domains.iter().flatten().any(|(lo, hi)| lo > hi) {
-        return Bounded::AllHold { cases: 0, radius, complete: true };
+        return Bounded::AllHold {
+            cases: 0,
+            radius,
+            complete: true,
+        };
     }
     // Range constraints that mention other variables are checked per point (vacuous outside).
     let range_checks: Vec<Term> = binders
         .iter()
         .filter_map(|b| {
             let (lo, hi) = b.range.as_ref()?;
-            Some(Term::Cmp(vec![lo.clone(), Term::Var(b.name.clone()), hi.clone()], vec![CmpOp::Le, CmpOp::Le]))
+            Some(Term::Cmp(
+                vec![lo.clone(), Term::Var(b.name.clone()), hi.clone()],
+                vec![CmpOp::Le, CmpOp::Le],
+            ))
         })
         .collect();
-    let mut env: BTreeMap<String, Val> =
-        binders.iter().map(|b| (b.name.clone(), Val::Num(Rat::int(0)))).collect();
+    let mut env: BTreeMap<String, Val> = binders
+        .iter()
+        .map(|b| (b.name.clone(), Val::Num(Rat::int(0))))
+        .collect();
     let has_free = domains.iter().any(|d| d.is_none());
     let mut cases = 0u64;
     let mut done_radius = 0i128;
@@ -754,7 +1031,10 @@ fn enumerate(
         let mut point: Vec<i128> = dom.iter().map(|d| d.0).collect();
         'points: loop {
             let fresh = !has_free
-                || point.iter().zip(domains).any(|(v, d)| d.is_none() && v.abs() > prev);
+                || point
+                    .iter()
+                    .zip(domains)
+                    .any(|(v, d)| d.is_none() && v.abs() > prev);
             if fresh {
                 for (b, v) in binders.iter().zip(&point) {
                     let val = match b.sort {
@@ -765,7 +1045,9 @@ fn enumerate(
                         *slot = val;
                     }
                 }
-                let in_range = range_checks.iter().all(|t| claim::eval(t, &env) == Ok(Val::Bool(true)));
+                let in_range = range_checks
+                    .iter()
+                    .all(|t| claim::eval(t, &env) == Ok(Val::Bool(true)));
                 if in_range {
                     match claim::eval(body, &env) {
                         Ok(Val::Bool(true)) => {}
@@ -783,19 +1065,31 @@ fn enumerate(
                                     .collect(),
                             )
                         }
-                        Ok(Val::Num(_)) => return Bounded::GaveUp("the claim is not a Bool".into()),
-                        Err(EvalError::Overflow) => return Bounded::GaveUp("values overflow 128-bit integers".into()),
+                        Ok(Val::Num(_)) => {
+                            return Bounded::GaveUp("the claim is not a Bool".into())
+                        }
+                        Err(EvalError::Overflow) => {
+                            return Bounded::GaveUp("values overflow 128-bit integers".into())
+                        }
                         Err(EvalError::DivByZero) => {
-                            return Bounded::GaveUp("division by zero inside the checked range".into())
+                            return Bounded::GaveUp(
+                                "division by zero inside the checked range".into(),
+                            )
                         }
                         Err(EvalError::Type(t)) => return Bounded::GaveUp(t),
-                        Err(EvalError::Quantifier) => return Bounded::GaveUp("nested quantifiers".into()),
+                        Err(EvalError::Quantifier) => {
+                            return Bounded::GaveUp("nested quantifiers".into())
+                        }
                     }
                 }
                 cases += 1;
-                if cases % 256 == 0 && Instant::now() >= deadline {
+                if cases.is_multiple_of(256) && Instant::now() >= deadline {
                     return if done_radius >= 1 {
-                        Bounded::AllHold { cases, radius: done_radius, complete: false }
+                        Bounded::AllHold {
+                            cases,
+                            radius: done_radius,
+                            complete: false,
+                        }
                     } else {
                         Bounded::GaveUp(format!("deadline reached after {cases} cases"))
                     };
@@ -817,7 +1111,11 @@ fn enumerate(
         }
         done_radius = r;
         if r >= radius {
-            return Bounded::AllHold { cases, radius: r, complete: true };
+            return Bounded::AllHold {
+                cases,
+                radius: r,
+                complete: true,
+            };
         }
         prev = r;
         r = (r * 2).min(radius);
@@ -834,16 +1132,66 @@ pub fn check_claim(source: &str, timeout: Duration) -> Check {
     let done = |verdict, evidence| check_value("logic", source, verdict, evidence, start);
     let term = match claim::parse(source) {
         Ok(t) => t,
-        Err(e) => return done(ItemVerdict::Unknown, ev(format!("claim does not parse: {e}"), None)),
+        Err(e) => {
+            return done(
+                ItemVerdict::Unknown,
+                ev(format!("claim does not parse: {e}"), None),
+            )
+        }
     };
     let (foralls, body) = peel(&term, Quant::Forall);
     let is_exists = foralls.is_empty() && matches!(term, Term::Quant(Quant::Exists, _, _));
 
-    let first = timeout.mul_f64(FIRST_QUERY_SHARE);
+    let fallback_ok = !is_exists
+        && !claim::has_quantifier(body)
+        && !foralls.is_empty()
+        && foralls.iter().all(|b| b.sort != Sort::Real);
+    // A claim whose variables all have constant ranges: the bit-vector encoding first (fast
+    // when it applies; exact because overflow is ruled out, see `bv_claim`).
+    if fallback_ok {
+        if let Some(ranges) = const_ranges(&foralls) {
+            match bv_claim(&foralls, body, &ranges, timeout.mul_f64(BV_FIRST_SHARE)) {
+                Outcome::Proved => {
+                    return done(
+                        ItemVerdict::Verified,
+                        ev(
+                            "proved over the stated ranges by a bit-vector encoding in which no overflow is possible",
+                            Some("unsat (bit-vector)"),
+                        ),
+                    )
+                }
+                Outcome::Model(m) => {
+                    return done(
+                        ItemVerdict::Refuted,
+                        Evidence {
+                            summary: format!(
+                                "counterexample: {} (bit-vector encoding, no overflow)",
+                                cex_text(&m)
+                            ),
+                            counterexample: Some(m),
+                            solver_status: Some("sat (bit-vector)".into()),
+                            ..Default::default()
+                        },
+                    )
+                }
+                _ => {}
+            }
+        }
+    }
+
+    let first = deadline
+        .saturating_duration_since(Instant::now())
+        .mul_f64(FIRST_QUERY_SHARE);
     let z3_outcome = z3_claim(&term, first);
     let z3_note = match z3_outcome {
         Outcome::Proved => {
-            return done(ItemVerdict::Verified, ev("proved: the negation of the claim is unsatisfiable", Some("unsat")))
+            return done(
+                ItemVerdict::Verified,
+                ev(
+                    "proved: the negation of the claim is unsatisfiable",
+                    Some("unsat"),
+                ),
+            )
         }
         Outcome::Model(m) if is_exists => {
             return done(
@@ -868,47 +1216,25 @@ pub fn check_claim(source: &str, timeout: Duration) -> Check {
             )
         }
         Outcome::NoWitness => {
-            return done(ItemVerdict::Refuted, ev("no value satisfies the claim (unsatisfiable)", Some("unsat")))
+            return done(
+                ItemVerdict::Refuted,
+                ev(
+                    "no value satisfies the claim (unsatisfiable)",
+                    Some("unsat"),
+                ),
+            )
         }
-        Outcome::Error(e) => return done(ItemVerdict::Unknown, ev(format!("claim is ill-typed: {e}"), None)),
+        Outcome::Error(e) => {
+            return done(
+                ItemVerdict::Unknown,
+                ev(format!("claim is ill-typed: {e}"), None),
+            )
+        }
         Outcome::Unknown(r) => format!("Z3: unknown ({r})"),
         Outcome::Interrupted => format!("Z3: no answer within {:.1} s", first.as_secs_f64()),
     };
 
-    // Fallbacks for the common case Z3 cannot settle: nonlinear integer claims.
-    let fallback_ok = !is_exists
-        && !claim::has_quantifier(body)
-        && !foralls.is_empty()
-        && foralls.iter().all(|b| b.sort != Sort::Real);
     if fallback_ok {
-        if let Some(ranges) = const_ranges(&foralls) {
-            let left = deadline.saturating_duration_since(Instant::now()) / 2;
-            match bv_claim(&foralls, body, &ranges, left) {
-                Outcome::Proved => {
-                    return done(
-                        ItemVerdict::Verified,
-                        ev(
-                            format!(
-                                "proved over the stated ranges by a {BV_WIDTH}-bit encoding in which no overflow is possible ({z3_note})"
-                            ),
-                            Some("unsat (bit-vector)"),
-                        ),
-                    )
-                }
-                Outcome::Model(m) => {
-                    return done(
-                        ItemVerdict::Refuted,
-                        Evidence {
-                            summary: format!("counterexample: {} (bit-vector encoding, no overflow)", cex_text(&m)),
-                            counterexample: Some(m),
-                            solver_status: Some("sat (bit-vector)".into()),
-                            ..Default::default()
-                        },
-                    )
-                }
-                _ => {}
-            }
-        }
         // Enumerate: stated ranges as given, unranged integers within [-N, N].
         let fixed: Option<Vec<Option<(i128, i128)>>> = foralls
             .iter()
@@ -931,7 +1257,8 @@ pub fn check_claim(source: &str, timeout: Duration) -> Check {
                 let radius = if free == 0 {
                     0
                 } else {
-                    (((budget.powf(1.0 / free as f64) - 1.0) / 2.0).floor() as i128).min(BOUNDED_MAX_RADIUS)
+                    (((budget.powf(1.0 / free as f64) - 1.0) / 2.0).floor() as i128)
+                        .min(BOUNDED_MAX_RADIUS)
                 };
                 if free == 0 || radius >= 1 {
                     match enumerate(&foralls, body, &fixed, radius, deadline) {
@@ -1000,7 +1327,11 @@ pub fn check_claim(source: &str, timeout: Duration) -> Check {
     } else {
         ItemVerdict::Unknown
     };
-    let status = if verdict == ItemVerdict::Timeout { "timeout" } else { "unknown" };
+    let status = if verdict == ItemVerdict::Timeout {
+        "timeout"
+    } else {
+        "unknown"
+    };
     done(verdict, ev(z3_note, Some(status)))
 }
 
@@ -1066,7 +1397,9 @@ fn top_level_forms(src: &str) -> Result<Vec<(String, &str)>, String> {
                 }
                 depth += 1;
                 if depth > MAX_SMT2_DEPTH {
-                    return Err(format!("nesting deeper than MAX_SMT2_DEPTH = {MAX_SMT2_DEPTH}"));
+                    return Err(format!(
+                        "nesting deeper than MAX_SMT2_DEPTH = {MAX_SMT2_DEPTH}"
+                    ));
                 }
             }
             b')' => {
@@ -1105,7 +1438,10 @@ pub fn check_smt2(source: &str, timeout: Duration) -> Check {
     if source.len() > MAX_SMT2_BYTES {
         return done(
             ItemVerdict::Unknown,
-            ev(format!("block longer than MAX_SMT2_BYTES = {MAX_SMT2_BYTES}"), None),
+            ev(
+                format!("block longer than MAX_SMT2_BYTES = {MAX_SMT2_BYTES}"),
+                None,
+            ),
         );
     }
     if source.contains('\0') {
@@ -1113,7 +1449,12 @@ pub fn check_smt2(source: &str, timeout: Duration) -> Check {
     }
     let forms = match top_level_forms(source) {
         Ok(f) => f,
-        Err(e) => return done(ItemVerdict::Unknown, ev(format!("block does not parse: {e}"), None)),
+        Err(e) => {
+            return done(
+                ItemVerdict::Unknown,
+                ev(format!("block does not parse: {e}"), None),
+            )
+        }
     };
     let mut kept = String::new();
     let mut expected: Option<bool> = None; // Some(true) = declared sat
@@ -1125,8 +1466,9 @@ pub fn check_smt2(source: &str, timeout: Duration) -> Check {
                 notes.push("stopped at (exit)".to_string());
                 break;
             }
-            "declare-const" | "declare-fun" | "declare-sort" | "define-fun" | "define-sort" | "define-const"
-            | "define-fun-rec" | "define-funs-rec" | "declare-datatype" | "declare-datatypes" => {
+            "declare-const" | "declare-fun" | "declare-sort" | "define-fun" | "define-sort"
+            | "define-const" | "define-fun-rec" | "define-funs-rec" | "declare-datatype"
+            | "declare-datatypes" => {
                 kept.push_str(form);
                 kept.push('\n');
             }
@@ -1143,12 +1485,15 @@ pub fn check_smt2(source: &str, timeout: Duration) -> Check {
                     expected = Some(true);
                 }
             }
-            "set-logic" | "check-sat" | "get-model" | "get-value" | "get-info" | "echo" | "get-assertions"
-            | "get-proof" | "get-unsat-core" | "get-option" => {}
+            "set-logic" | "check-sat" | "get-model" | "get-value" | "get-info" | "echo"
+            | "get-assertions" | "get-proof" | "get-unsat-core" | "get-option" => {}
             other => {
                 return done(
                     ItemVerdict::Unknown,
-                    ev(format!("unsupported SMT-LIB command `({other} …)`; not run"), None),
+                    ev(
+                        format!("unsupported SMT-LIB command `({other} …)`; not run"),
+                        None,
+                    ),
                 )
             }
         }
@@ -1156,44 +1501,92 @@ pub fn check_smt2(source: &str, timeout: Duration) -> Check {
     if asserts == 0 {
         return done(ItemVerdict::Unknown, ev("the block asserts nothing", None));
     }
-    let (out, fired) = with_watchdog(timeout, || -> Result<(SatResult, Option<String>, Option<String>), String> {
-        let solver = Solver::new();
-        solver.from_string(kept.as_str());
-        let ctx = Context::thread_local();
-        // SAFETY: the context is alive for the whole closure; Z3_get_error_code only reads it.
-        let code = unsafe { z3_sys::Z3_get_error_code(ctx.get_z3_context()) };
-        if code != z3_sys::ErrorCode::Ok {
-            // SAFETY: as above; the message is a static string owned by Z3.
-            let msg = unsafe {
-                let p = z3_sys::Z3_get_error_msg(ctx.get_z3_context(), code);
-                if p.is_null() {
-                    String::new()
-                } else {
-                    std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
-                }
+    let call = z3_call(
+        timeout,
+        move || -> Result<(SatResult, Option<String>, Option<String>), String> {
+            let solver = new_solver(timeout);
+            solver.from_string(kept.as_str());
+            let ctx = Context::thread_local();
+            // SAFETY: the context is alive for the whole closure; Z3_get_error_code only reads it.
+            let code = unsafe { z3_sys::Z3_get_error_code(ctx.get_z3_context()) };
+            if code != z3_sys::ErrorCode::Ok {
+                // SAFETY: as above; the message is a static string owned by Z3.
+                let msg = unsafe {
+                    let p = z3_sys::Z3_get_error_msg(ctx.get_z3_context(), code);
+                    if p.is_null() {
+                        String::new()
+                    } else {
+                        std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+                    }
+                };
+                return Err(format!("Z3 could not parse the block: {msg}"));
+            }
+            let r = solver.check();
+            let model = match r {
+                SatResult::Sat => solver.get_model().map(|m| m.to_string()),
+                _ => None,
             };
-            return Err(format!("Z3 could not parse the block: {msg}"));
+            let reason = match r {
+                SatResult::Unknown => solver.get_reason_unknown(),
+                _ => None,
+            };
+            Ok((r, model, reason))
+        },
+    );
+    let (out, fired) = match call {
+        Ok(x) => x,
+        Err(Z3Fail::Overshot) => {
+            return done(
+                ItemVerdict::Timeout,
+                ev(
+                    format!(
+                        "no answer within {:.1} s (Z3 was interrupted)",
+                        timeout.as_secs_f64()
+                    ),
+                    Some("timeout"),
+                ),
+            )
         }
-        let r = solver.check();
-        let model = match r {
-            SatResult::Sat => solver.get_model().map(|m| m.to_string()),
-            _ => None,
-        };
-        let reason = match r {
-            SatResult::Unknown => solver.get_reason_unknown(),
-            _ => None,
-        };
-        Ok((r, model, reason))
-    });
+        Err(Z3Fail::Busy) => {
+            return done(
+                ItemVerdict::Unknown,
+                ev(
+                    "not run: too many earlier Z3 queries are still finishing",
+                    None,
+                ),
+            )
+        }
+    };
     let (r, model, reason) = match out {
         Ok(x) => x,
         Err(e) => return done(ItemVerdict::Unknown, ev(e, None)),
     };
-    let note = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
+    let note = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join(", "))
+    };
     let model_map = |m: Option<String>| -> Option<BTreeMap<String, String>> {
         let m = m?;
-        let text: String = m.chars().take(2_000).collect();
-        Some(BTreeMap::from([("model".to_string(), text)]))
+        // Z3 prints one `name -> value` per line for constants; anything else (functions,
+        // multi-line values) falls back to the whole model text under `model`.
+        let pairs: Option<BTreeMap<String, String>> = m
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let (k, v) = l.split_once(" -> ")?;
+                let (k, v) = (k.trim(), v.trim());
+                (!k.is_empty() && !v.is_empty() && !v.contains('{'))
+                    .then(|| (k.to_string(), clean(v)))
+            })
+            .collect();
+        match pairs {
+            Some(p) if !p.is_empty() && p.len() <= 64 => Some(p),
+            _ => Some(BTreeMap::from([(
+                "model".to_string(),
+                m.chars().take(2_000).collect(),
+            )])),
+        }
     };
     match (r, expected) {
         (SatResult::Unknown, _) => {
@@ -1243,12 +1636,16 @@ mod tests {
 
     #[test]
     fn smt2_forms_are_split_and_validated() {
-        let f = top_level_forms("; c\n(declare-const x Int) (assert (> x |a b)|)) (check-sat)\n(exit)").unwrap();
+        let f =
+            top_level_forms("; c\n(declare-const x Int) (assert (> x |a b)|)) (check-sat)\n(exit)")
+                .unwrap();
         let heads: Vec<&str> = f.iter().map(|(h, _)| h.as_str()).collect();
         assert_eq!(heads, ["declare-const", "assert", "check-sat", "exit"]);
         assert!(top_level_forms("(assert (> x 1)").is_err());
         assert!(top_level_forms("(assert x))").is_err());
-        assert!(top_level_forms(&"(".repeat(5000)).unwrap_err().contains("MAX_SMT2_DEPTH"));
+        assert!(top_level_forms(&"(".repeat(5000))
+            .unwrap_err()
+            .contains("MAX_SMT2_DEPTH"));
         assert!(top_level_forms("hello (assert true)").is_err());
     }
 

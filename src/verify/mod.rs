@@ -198,7 +198,14 @@ impl VerifyConfig {
         if let Some(p) = std::env::var_os("VIBECHECK_WORKER_EXE") {
             return Ok(PathBuf::from(p));
         }
-        Ok(std::env::current_exe()?)
+        let exe = std::env::current_exe()?;
+        // A binary replaced on disk while running (a rebuild) is still reachable through
+        // /proc/self/exe on Linux; its old path no longer exists.
+        let proc_exe = std::path::Path::new("/proc/self/exe");
+        if !exe.exists() && proc_exe.exists() {
+            return Ok(proc_exe.to_path_buf());
+        }
+        Ok(exe)
     }
 }
 
@@ -250,10 +257,13 @@ impl Verifier {
         let mut jobs: Vec<Job> = Vec::new();
         'steps: for (si, step) in chain.steps.iter().enumerate() {
             if si >= self.config.max_steps {
-                notes.push((si, limit_note(format!(
-                    "not checked: steps after the first {} are not checked (max_steps)",
-                    self.config.max_steps
-                ))));
+                notes.push((
+                    si,
+                    limit_note(format!(
+                        "not checked: steps after the first {} are not checked (max_steps)",
+                        self.config.max_steps
+                    )),
+                ));
                 break;
             }
             for item in &step.items {
@@ -261,10 +271,13 @@ impl Verifier {
                     continue;
                 }
                 if jobs.len() >= self.config.max_items {
-                    notes.push((si, limit_note(format!(
-                        "not checked: items after the first {} are not checked (max_items)",
-                        self.config.max_items
-                    ))));
+                    notes.push((
+                        si,
+                        limit_note(format!(
+                            "not checked: items after the first {} are not checked (max_items)",
+                            self.config.max_items
+                        )),
+                    ));
                     break 'steps;
                 }
                 jobs.push(Job { step: si, item });
@@ -329,7 +342,10 @@ impl Verifier {
 
     /// Checks one item within its timeout and what is left of the chain budget.
     fn check_item(&self, item: &Item, chain_start: Instant) -> anyhow::Result<Check> {
-        let left = self.config.chain_budget.saturating_sub(chain_start.elapsed());
+        let left = self
+            .config
+            .chain_budget
+            .saturating_sub(chain_start.elapsed());
         let source = match item {
             Item::Math(m) => m.source.clone(),
             Item::Claim { source } | Item::Smt2 { source } | Item::Code { source, .. } => {
@@ -366,11 +382,16 @@ impl Verifier {
         }
     }
 
-    /// A numeric check, with one second reading when refuted: a `%` written on a bare result
-    /// whose other side has no `%` at all (`0.25 × 100 = 25%`) is read as a unit.
+    /// A numeric check, with second readings when refuted: a running calculation
+    /// ([`Verifier::running_calculation`]), and a `%` written on a bare result whose other side
+    /// has no `%` at all (`0.25 × 100 = 25%`) read as a unit.
     fn check_math(&self, m: &MathItem, timeout: Duration) -> anyhow::Result<Check> {
         let t0 = Instant::now();
         let c = self.pool.check(m, timeout)?;
+        if c.verdict != ItemVerdict::Refuted {
+            return Ok(c);
+        }
+        let c = self.running_calculation(m, c, timeout)?;
         if c.verdict != ItemVerdict::Refuted {
             return Ok(c);
         }
@@ -390,6 +411,60 @@ impl Verifier {
         }
         Ok(c)
     }
+
+    /// A refuted chain `a = b ∘ c = d` whose first link fails may be a running calculation
+    /// ("20 - 4 - 8 = 8 * 1/4 = 2": 20 − 4 − 8 = 8, then 8 × 1/4 = 2). It is accepted when `a`
+    /// equals the leftmost operand of `b ∘ c` and the rest of the chain holds; the evidence says
+    /// it was read that way.
+    fn running_calculation(
+        &self,
+        m: &MathItem,
+        refuted: Check,
+        timeout: Duration,
+    ) -> anyhow::Result<Check> {
+        let t0 = Instant::now();
+        if m.terms.len() < 3 || m.rels.iter().any(|r| *r != crate::chain::Rel::Eq) {
+            return Ok(refuted);
+        }
+        let Some(lead) = leftmost_operand(&m.terms[1]) else {
+            return Ok(refuted);
+        };
+        let head = MathItem {
+            source: m.source.clone(),
+            terms: vec![m.terms[0].clone(), lead.clone()],
+            rels: vec![crate::chain::Rel::Eq],
+            modulus: None,
+        };
+        let tail = MathItem {
+            source: m.source.clone(),
+            terms: m.terms[1..].to_vec(),
+            rels: m.rels[1..].to_vec(),
+            modulus: None,
+        };
+        let c1 = self.pool.check(&head, timeout)?;
+        if c1.verdict != ItemVerdict::Verified {
+            return Ok(refuted);
+        }
+        let left = timeout.saturating_sub(t0.elapsed());
+        if left.is_zero() {
+            return Ok(refuted);
+        }
+        let c2 = self.pool.check(&tail, left)?;
+        if c2.verdict != ItemVerdict::Verified {
+            return Ok(refuted);
+        }
+        Ok(Check {
+            evidence: Evidence {
+                summary: format!(
+                    "read as a running calculation: {}; then {}",
+                    c1.evidence.summary, c2.evidence.summary
+                ),
+                ..c2.evidence
+            },
+            time_ms: refuted.time_ms + t0.elapsed().as_secs_f64() * 1e3,
+            ..c2
+        })
+    }
 }
 
 fn limit_note(summary: String) -> Check {
@@ -402,6 +477,21 @@ fn limit_note(summary: String) -> Check {
             ..Default::default()
         },
         time_ms: 0.0,
+    }
+}
+
+/// The leftmost operand of a binary operation (`8` in `8 * 1/4`, `1.50` in `1.50 + 3.00`);
+/// `None` for anything else. Only numeric leaves count.
+fn leftmost_operand(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Add(a, _) | Expr::Sub(a, _) | Expr::Mul(a, _) | Expr::Div(a, _) => {
+            let mut cur: &Expr = a;
+            while let Expr::Add(x, _) | Expr::Sub(x, _) | Expr::Mul(x, _) | Expr::Div(x, _) = cur {
+                cur = x;
+            }
+            cur.is_literal().then_some(cur)
+        }
+        _ => None,
     }
 }
 
@@ -453,9 +543,7 @@ pub fn step_verdict(checks: &[Check]) -> StepVerdict {
 /// `verified` when something was verified (a check or the answer) and nothing failed;
 /// `unverified` otherwise.
 pub fn overall(steps: Vec<StepReport>, answer: AnswerReport) -> VerifyReport {
-    let first_error = steps
-        .iter()
-        .position(|s| s.verdict == StepVerdict::Refuted);
+    let first_error = steps.iter().position(|s| s.verdict == StepVerdict::Refuted);
     let any_verified = steps
         .iter()
         .flat_map(|s| &s.checks)

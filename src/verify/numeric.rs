@@ -289,7 +289,8 @@ fn estimate(e: &Expr) -> Result<Est, Tripped> {
             symbolic: false,
         })
     };
-    let two = |a: &Expr, b: &Expr| -> Result<(Est, Est), Tripped> { Ok((estimate(a)?, estimate(b)?)) };
+    let two =
+        |a: &Expr, b: &Expr| -> Result<(Est, Est), Tripped> { Ok((estimate(a)?, estimate(b)?)) };
     let combine = |a: Est, b: Est, v: Option<f64>| Est {
         digits: a.digits + b.digits + 1.0,
         value: v,
@@ -321,18 +322,41 @@ fn estimate(e: &Expr) -> Result<Est, Tripped> {
             if !ok {
                 return Err(Tripped(format!("unsupported variable name {name:?}")));
             }
-            Est { digits: 1.0, value: None, symbolic: true }
+            Est {
+                digits: 1.0,
+                value: None,
+                symbolic: true,
+            }
         }
-        Expr::Pi => Est { digits: 1.0, value: Some(std::f64::consts::PI), symbolic: false },
-        Expr::E => Est { digits: 1.0, value: Some(std::f64::consts::E), symbolic: false },
-        Expr::I => Est { digits: 1.0, value: None, symbolic: false },
+        Expr::Pi => Est {
+            digits: 1.0,
+            value: Some(std::f64::consts::PI),
+            symbolic: false,
+        },
+        Expr::E => Est {
+            digits: 1.0,
+            value: Some(std::f64::consts::E),
+            symbolic: false,
+        },
+        Expr::I => Est {
+            digits: 1.0,
+            value: None,
+            symbolic: false,
+        },
         Expr::Neg(a) => {
             let a = estimate(a)?;
-            Est { value: a.value.map(|v| -v), ..a }
+            Est {
+                value: a.value.map(|v| -v),
+                ..a
+            }
         }
         Expr::Percent(a) => {
             let a = estimate(a)?;
-            Est { digits: a.digits + 3.0, value: a.value.map(|v| v / 100.0), ..a }
+            Est {
+                digits: a.digits + 3.0,
+                value: a.value.map(|v| v / 100.0),
+                ..a
+            }
         }
         Expr::Add(a, b) => {
             let (a, b) = two(a, b)?;
@@ -415,17 +439,23 @@ fn estimate(e: &Expr) -> Result<Est, Tripped> {
             let digits = match f {
                 Func::Binom => {
                     let n = ests[0].value.unwrap_or(0.0).abs();
-                    if !symbolic && (!n.is_finite() || n * 0.30103 > MAX_RESULT_DIGITS) {
+                    if !symbolic
+                        && (!n.is_finite() || n * std::f64::consts::LOG10_2 > MAX_RESULT_DIGITS)
+                    {
                         return Err(Tripped(format!(
                             "a binomial coefficient has n about {} (result over MAX_RESULT_DIGITS = {MAX_RESULT_DIGITS})",
                             fmt_big(n)
                         )));
                     }
-                    digits + n * 0.30103
+                    digits + n * std::f64::consts::LOG10_2
                 }
                 _ => digits,
             };
-            Est { digits, value, symbolic }
+            Est {
+                digits,
+                value,
+                symbolic,
+            }
         }
     };
     if est.digits > MAX_RESULT_DIGITS {
@@ -439,7 +469,8 @@ fn estimate(e: &Expr) -> Result<Est, Tripped> {
 
 fn gamma_f64(n: f64) -> f64 {
     // n! for the estimate only; saturates to inf.
-    (1..=(n as u64).min(200)).fold(1.0f64, |acc, k| acc * k as f64) * if n > 200.0 { f64::INFINITY } else { 1.0 }
+    (1..=(n as u64).min(200)).fold(1.0f64, |acc, k| acc * k as f64)
+        * if n > 200.0 { f64::INFINITY } else { 1.0 }
 }
 
 fn fmt_big(x: f64) -> String {
@@ -474,7 +505,9 @@ pub fn guard(item: &MathItem) -> Result<(), Tripped> {
         }
         total += count_nodes(e);
         if total > MAX_NODES {
-            return Err(Tripped(format!("more than MAX_NODES = {MAX_NODES} AST nodes")));
+            return Err(Tripped(format!(
+                "more than MAX_NODES = {MAX_NODES} AST nodes"
+            )));
         }
         estimate(e)?;
     }
@@ -503,7 +536,9 @@ fn flatten_into(e: &Expr, nodes: &mut Vec<Node>) -> u32 {
         Expr::Div(a, b) => Node::Div(flatten_into(a, nodes), flatten_into(b, nodes)),
         Expr::Pow(a, b) => Node::Pow(flatten_into(a, nodes), flatten_into(b, nodes)),
         Expr::Mod(a, b) => Node::Mod(flatten_into(a, nodes), flatten_into(b, nodes)),
-        Expr::Func(f, args) => Node::Func(*f, args.iter().map(|a| flatten_into(a, nodes)).collect()),
+        Expr::Func(f, args) => {
+            Node::Func(*f, args.iter().map(|a| flatten_into(a, nodes)).collect())
+        }
     };
     nodes.push(node);
     (nodes.len() - 1) as u32
@@ -531,7 +566,11 @@ fn literal_shape(e: &Expr) -> Option<Lit> {
 /// Flattens an item that passed [`guard`].
 pub fn flatten(item: &MathItem) -> FlatItem {
     let mut nodes = Vec::new();
-    let terms = item.terms.iter().map(|t| flatten_into(t, &mut nodes)).collect();
+    let terms = item
+        .terms
+        .iter()
+        .map(|t| flatten_into(t, &mut nodes))
+        .collect();
     let modulus = item.modulus.as_ref().map(|m| flatten_into(m, &mut nodes));
     FlatItem {
         nodes,
@@ -678,7 +717,10 @@ impl Worker {
                 let mut r = BufReader::new(stdout);
                 loop {
                     let mut buf = Vec::new();
-                    match (&mut r).take(MAX_RESPONSE_BYTES as u64).read_until(b'\n', &mut buf) {
+                    match (&mut r)
+                        .take(MAX_RESPONSE_BYTES as u64)
+                        .read_until(b'\n', &mut buf)
+                    {
                         Ok(0) | Err(_) => break,
                         Ok(_) => {
                             if buf.last() != Some(&b'\n') {
@@ -709,7 +751,13 @@ impl Worker {
                     }
                 }
             })?;
-        Ok(Worker { child, stdin, lines: rx, stderr_tail: tail, ready: false })
+        Ok(Worker {
+            child,
+            stdin,
+            lines: rx,
+            stderr_tail: tail,
+            ready: false,
+        })
     }
 
     fn wait_ready(&mut self) -> anyhow::Result<()> {
@@ -734,7 +782,10 @@ impl Worker {
     }
 
     fn stderr_tail(&self) -> String {
-        self.stderr_tail.lock().map(|t| t.clone()).unwrap_or_default()
+        self.stderr_tail
+            .lock()
+            .map(|t| t.clone())
+            .unwrap_or_default()
     }
 
     fn kill(&mut self) -> Option<std::process::ExitStatus> {
@@ -780,9 +831,17 @@ impl NumericPool {
     }
 
     /// Like [`NumericPool::new`] with explicit options.
-    pub fn with_options(workers: usize, exe: PathBuf, opts: NumericOptions) -> anyhow::Result<Self> {
+    pub fn with_options(
+        workers: usize,
+        exe: PathBuf,
+        opts: NumericOptions,
+    ) -> anyhow::Result<Self> {
         anyhow::ensure!(workers >= 1, "the numeric pool needs at least one worker");
-        anyhow::ensure!(exe.exists(), "worker executable {} does not exist", exe.display());
+        anyhow::ensure!(
+            exe.exists(),
+            "worker executable {} does not exist",
+            exe.display()
+        );
         let mut idle = Vec::with_capacity(workers);
         for _ in 0..workers {
             idle.push(Worker::spawn(&exe, &opts)?);
@@ -835,7 +894,11 @@ impl NumericPool {
     }
 
     fn checkin(&self, w: Worker) {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).idle.push(w);
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .idle
+            .push(w);
         self.available.notify_one();
     }
 
@@ -869,7 +932,11 @@ impl NumericPool {
             // Drop any stale line (there should be none).
             while w.lines.try_recv().is_ok() {}
             let start = Instant::now();
-            if w.stdin.write_all(line.as_bytes()).and_then(|_| w.stdin.flush()).is_err() {
+            if w.stdin
+                .write_all(line.as_bytes())
+                .and_then(|_| w.stdin.flush())
+                .is_err()
+            {
                 // The worker died while idle: not this item's fault; retry on a fresh one.
                 self.replace(w);
                 continue;
@@ -898,8 +965,14 @@ impl NumericPool {
                     self.replace(w);
                     Ok(Outcome::Crashed(format!(
                         "the worker died while checking this item ({}){}",
-                        status.map(|s| s.to_string()).unwrap_or_else(|| "unknown status".into()),
-                        if last.is_empty() { String::new() } else { format!(": {last}") }
+                        status
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| "unknown status".into()),
+                        if last.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {last}")
+                        }
                     )))
                 }
             };
@@ -912,13 +985,19 @@ impl NumericPool {
     /// past the deadline kills the worker and gives `Timeout`. `Err` only when no worker can be
     /// started.
     pub fn check(&self, item: &MathItem, deadline: Duration) -> anyhow::Result<Check> {
-        Ok(self.check_batch(std::slice::from_ref(item), deadline)?.remove(0))
+        Ok(self
+            .check_batch(std::slice::from_ref(item), deadline)?
+            .remove(0))
     }
 
     /// Checks several items in one worker round trip (up to [`MAX_BATCH`] per request) within
     /// `deadline` for the whole batch. If the batch times out or crashes its worker, each item
     /// of it is re-checked alone with the full deadline, so one hostile item only fails itself.
-    pub fn check_batch(&self, items: &[MathItem], deadline: Duration) -> anyhow::Result<Vec<Check>> {
+    pub fn check_batch(
+        &self,
+        items: &[MathItem],
+        deadline: Duration,
+    ) -> anyhow::Result<Vec<Check>> {
         let mut out = Vec::with_capacity(items.len());
         for chunk in items.chunks(MAX_BATCH) {
             out.extend(self.check_chunk(chunk, deadline, chunk.len() > 1)?);
@@ -926,7 +1005,12 @@ impl NumericPool {
         Ok(out)
     }
 
-    fn check_chunk(&self, items: &[MathItem], deadline: Duration, retry_alone: bool) -> anyhow::Result<Vec<Check>> {
+    fn check_chunk(
+        &self,
+        items: &[MathItem],
+        deadline: Duration,
+        retry_alone: bool,
+    ) -> anyhow::Result<Vec<Check>> {
         let start = Instant::now();
         let mut checks: Vec<Option<Check>> = vec![None; items.len()];
         let mut flat = Vec::new();
@@ -941,7 +1025,10 @@ impl NumericPool {
                     checks[i] = Some(make_check(
                         item,
                         ItemVerdict::Unknown,
-                        Evidence { summary: format!("not evaluated: guard rail: {why}"), ..Default::default() },
+                        Evidence {
+                            summary: format!("not evaluated: guard rail: {why}"),
+                            ..Default::default()
+                        },
                         start,
                     ));
                 }
@@ -955,7 +1042,9 @@ impl NumericPool {
                 identities: self.opts.identities,
             };
             match self.round_trip(&req, deadline)? {
-                Outcome::Done(resp) if resp.error.is_none() && resp.results.len() == slots.len() => {
+                Outcome::Done(resp)
+                    if resp.error.is_none() && resp.results.len() == slots.len() =>
+                {
                     let n = slots.len() as f64;
                     for (slot, r) in slots.iter().zip(resp.results) {
                         let verdict = match r.verdict.as_str() {
@@ -979,19 +1068,27 @@ impl NumericPool {
                     }
                 }
                 Outcome::Done(resp) => {
-                    let why = resp.error.unwrap_or_else(|| "wrong number of results".into());
+                    let why = resp
+                        .error
+                        .unwrap_or_else(|| "wrong number of results".into());
                     for slot in &slots {
                         checks[*slot] = Some(make_check(
                             &items[*slot],
                             ItemVerdict::Unknown,
-                            Evidence { summary: format!("worker rejected the request: {why}"), ..Default::default() },
+                            Evidence {
+                                summary: format!("worker rejected the request: {why}"),
+                                ..Default::default()
+                            },
                             start,
                         ));
                     }
                 }
                 Outcome::TimedOut | Outcome::Crashed(_) if retry_alone && slots.len() > 1 => {
                     for slot in &slots {
-                        checks[*slot] = Some(self.check_chunk(std::slice::from_ref(&items[*slot]), deadline, false)?.remove(0));
+                        checks[*slot] = Some(
+                            self.check_chunk(std::slice::from_ref(&items[*slot]), deadline, false)?
+                                .remove(0),
+                        );
                     }
                 }
                 Outcome::TimedOut => {
@@ -1015,14 +1112,20 @@ impl NumericPool {
                         checks[*slot] = Some(make_check(
                             &items[*slot],
                             ItemVerdict::Unknown,
-                            Evidence { summary: format!("{msg}; the worker was replaced"), ..Default::default() },
+                            Evidence {
+                                summary: format!("{msg}; the worker was replaced"),
+                                ..Default::default()
+                            },
                             start,
                         ));
                     }
                 }
             }
         }
-        Ok(checks.into_iter().map(|c| c.expect("every slot filled")).collect())
+        Ok(checks
+            .into_iter()
+            .map(|c| c.expect("every slot filled"))
+            .collect())
     }
 }
 
@@ -1045,21 +1148,39 @@ mod tests {
     }
 
     fn item(a: Expr, rel: Rel, b: Expr) -> MathItem {
-        MathItem { source: "t".into(), terms: vec![a, b], rels: vec![rel], modulus: None }
+        MathItem {
+            source: "t".into(),
+            terms: vec![a, b],
+            rels: vec![rel],
+            modulus: None,
+        }
     }
 
     #[test]
     fn tower_of_nines_trips_the_exponent_guard() {
-        let e = Expr::Pow(int("9"), Box::new(Expr::Pow(int("9"), Box::new(Expr::Pow(int("9"), int("9"))))));
+        let e = Expr::Pow(
+            int("9"),
+            Box::new(Expr::Pow(int("9"), Box::new(Expr::Pow(int("9"), int("9"))))),
+        );
         let err = guard(&item(e, Rel::Eq, Expr::Int("1".into()))).unwrap_err();
         assert!(err.0.contains("MAX_EXPONENT"), "{err:?}");
     }
 
     #[test]
     fn big_factorial_trips_and_small_passes() {
-        let err = guard(&item(Expr::Factorial(int("100000")), Rel::Eq, Expr::Int("1".into()))).unwrap_err();
+        let err = guard(&item(
+            Expr::Factorial(int("100000")),
+            Rel::Eq,
+            Expr::Int("1".into()),
+        ))
+        .unwrap_err();
         assert!(err.0.contains("MAX_FACTORIAL_ARG"), "{err:?}");
-        assert!(guard(&item(Expr::Factorial(int("5")), Rel::Eq, Expr::Int("120".into()))).is_ok());
+        assert!(guard(&item(
+            Expr::Factorial(int("5")),
+            Rel::Eq,
+            Expr::Int("120".into())
+        ))
+        .is_ok());
     }
 
     #[test]
@@ -1082,17 +1203,47 @@ mod tests {
     #[test]
     fn literal_digits_and_names_are_checked() {
         let long = "9".repeat(MAX_LITERAL_DIGITS + 1);
-        assert!(guard(&item(Expr::Int(long), Rel::Eq, Expr::Int("1".into()))).unwrap_err().0.contains("MAX_LITERAL_DIGITS"));
-        assert!(guard(&item(Expr::Var("__import__".into()), Rel::Eq, Expr::Int("1".into()))).is_err());
-        assert!(guard(&item(Expr::Int("1e5".into()), Rel::Eq, Expr::Int("1".into()))).is_err());
+        assert!(
+            guard(&item(Expr::Int(long), Rel::Eq, Expr::Int("1".into())))
+                .unwrap_err()
+                .0
+                .contains("MAX_LITERAL_DIGITS")
+        );
+        assert!(guard(&item(
+            Expr::Var("__import__".into()),
+            Rel::Eq,
+            Expr::Int("1".into())
+        ))
+        .is_err());
+        assert!(guard(&item(
+            Expr::Int("1e5".into()),
+            Rel::Eq,
+            Expr::Int("1".into())
+        ))
+        .is_err());
     }
 
     #[test]
     fn render_and_literal_shapes() {
-        let e = Expr::Mul(int("3"), Box::new(Expr::Add(int("4"), Box::new(Expr::Var("x".into())))));
+        let e = Expr::Mul(
+            int("3"),
+            Box::new(Expr::Add(int("4"), Box::new(Expr::Var("x".into())))),
+        );
         assert_eq!(render(&e), "3 × (4 + x)");
-        assert_eq!(literal_shape(&Expr::Decimal("0.330".into())), Some(Lit { places: 3, trailing_zeros: 0 }));
-        assert_eq!(literal_shape(&Expr::Int("1400".into())), Some(Lit { places: 0, trailing_zeros: 2 }));
+        assert_eq!(
+            literal_shape(&Expr::Decimal("0.330".into())),
+            Some(Lit {
+                places: 3,
+                trailing_zeros: 0
+            })
+        );
+        assert_eq!(
+            literal_shape(&Expr::Int("1400".into())),
+            Some(Lit {
+                places: 0,
+                trailing_zeros: 2
+            })
+        );
         assert_eq!(literal_shape(&e), None);
     }
 }

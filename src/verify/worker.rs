@@ -51,7 +51,10 @@ fn rel_name(r: Rel) -> &'static str {
 
 /// Builds sympy objects for every node, bottom-up. Each node may only refer to earlier nodes.
 /// The sympy names used here are the whole allowlist.
-pub fn build_nodes<'py>(sp: &Bound<'py, PyModule>, nodes: &[Node]) -> PyResult<Vec<Bound<'py, PyAny>>> {
+pub fn build_nodes<'py>(
+    sp: &Bound<'py, PyModule>,
+    nodes: &[Node],
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let py = sp.py();
     let mut out: Vec<Bound<'py, PyAny>> = Vec::with_capacity(nodes.len());
     let bad = |what: &str| pyo3::exceptions::PyValueError::new_err(what.to_string());
@@ -73,7 +76,10 @@ pub fn build_nodes<'py>(sp: &Bound<'py, PyModule>, nodes: &[Node]) -> PyResult<V
             Node::Int(s) => digits(s)?,
             Node::Dec(a, b) => {
                 let whole = format!("{}{}", if a.is_empty() { "0" } else { a }, b);
-                let den = sp.getattr("Integer")?.call1((10,))?.pow(b.len(), py.None())?;
+                let den = sp
+                    .getattr("Integer")?
+                    .call1((10,))?
+                    .pow(b.len(), py.None())?;
                 sp.getattr("Rational")?.call1((digits(&whole)?, den))?
             }
             Node::Var(name) => {
@@ -123,13 +129,23 @@ pub fn build_nodes<'py>(sp: &Bound<'py, PyModule>, nodes: &[Node]) -> PyResult<V
                     Func::Cos => one("cos")?,
                     Func::Tan => one("tan")?,
                     Func::Log if args.len() == 1 => one("log")?,
-                    Func::Log if args.len() == 2 => sp.getattr("log")?.call1((args[1].clone(), args[0].clone()))?,
-                    Func::Root if args.len() == 2 => sp.getattr("root")?.call1((args[1].clone(), args[0].clone()))?,
-                    Func::Binom if args.len() == 2 => sp.getattr("binomial")?.call1((args[0].clone(), args[1].clone()))?,
+                    Func::Log if args.len() == 2 => sp
+                        .getattr("log")?
+                        .call1((args[1].clone(), args[0].clone()))?,
+                    Func::Root if args.len() == 2 => sp
+                        .getattr("root")?
+                        .call1((args[1].clone(), args[0].clone()))?,
+                    Func::Binom if args.len() == 2 => sp
+                        .getattr("binomial")?
+                        .call1((args[0].clone(), args[1].clone()))?,
                     Func::Gcd if args.len() >= 2 => fold("gcd")?,
                     Func::Lcm if args.len() >= 2 => fold("lcm")?,
-                    Func::Min if !args.is_empty() => sp.getattr("Min")?.call1(PyList::new(py, &args)?.to_tuple())?,
-                    Func::Max if !args.is_empty() => sp.getattr("Max")?.call1(PyList::new(py, &args)?.to_tuple())?,
+                    Func::Min if !args.is_empty() => sp
+                        .getattr("Min")?
+                        .call1(PyList::new(py, &args)?.to_tuple())?,
+                    Func::Max if !args.is_empty() => sp
+                        .getattr("Max")?
+                        .call1(PyList::new(py, &args)?.to_tuple())?,
                     _ => return Err(bad("wrong number of arguments")),
                 }
             }
@@ -139,7 +155,13 @@ pub fn build_nodes<'py>(sp: &Bound<'py, PyModule>, nodes: &[Node]) -> PyResult<V
     Ok(out)
 }
 
-fn check_one(sp: &Bound<'_, PyModule>, glue: &Bound<'_, PyModule>, item: &FlatItem, tol: f64, identities: bool) -> ItemResult {
+fn check_one(
+    sp: &Bound<'_, PyModule>,
+    glue: &Bound<'_, PyModule>,
+    item: &FlatItem,
+    tol: f64,
+    identities: bool,
+) -> ItemResult {
     let py = sp.py();
     let run = || -> PyResult<String> {
         let built = build_nodes(sp, &item.nodes)?;
@@ -149,7 +171,11 @@ fn check_one(sp: &Bound<'_, PyModule>, glue: &Bound<'_, PyModule>, item: &FlatIt
                 .cloned()
                 .ok_or_else(|| pyo3::exceptions::PyValueError::new_err("term index out of range"))
         };
-        let terms = item.terms.iter().map(|&k| pick(k)).collect::<PyResult<Vec<_>>>()?;
+        let terms = item
+            .terms
+            .iter()
+            .map(|&k| pick(k))
+            .collect::<PyResult<Vec<_>>>()?;
         let modulus = match item.modulus {
             Some(k) => pick(k)?,
             None => py.None().into_bound(py),
@@ -168,7 +194,15 @@ fn check_one(sp: &Bound<'_, PyModule>, glue: &Bound<'_, PyModule>, item: &FlatIt
         }
         let rels: Vec<&str> = item.rels.iter().map(|r| rel_name(*r)).collect();
         glue.getattr("check_item_json")?
-            .call1((terms, rels, lits, item.texts.clone(), modulus, tol, identities))?
+            .call1((
+                terms,
+                rels,
+                lits,
+                item.texts.clone(),
+                modulus,
+                tol,
+                identities,
+            ))?
             .extract::<String>()
     };
     match run() {
@@ -204,7 +238,9 @@ pub fn run(memory_mb: u64) -> anyhow::Result<i32> {
     Python::attach(|py| -> anyhow::Result<i32> {
         let sys = py.import("sys")?;
         sys.call_method1("setrecursionlimit", (PY_RECURSION_LIMIT,))?;
-        let sp = py.import("sympy").map_err(|e| anyhow::anyhow!("cannot import sympy: {e}"))?;
+        let sp = py
+            .import("sympy")
+            .map_err(|e| anyhow::anyhow!("cannot import sympy: {e}"))?;
         let code = CString::new(GLUE)?;
         let glue = PyModule::from_code(py, &code, c"numeric_glue.py", c"vibecheck_numeric_glue")?;
         // Memory cap for everything evaluated from now on.
@@ -221,7 +257,8 @@ pub fn run(memory_mb: u64) -> anyhow::Result<i32> {
         let mut input = stdin.lock();
         loop {
             let mut buf = Vec::new();
-            let n = std::io::Read::take(&mut input, MAX_REQUEST_BYTES).read_until(b'\n', &mut buf)?;
+            let n =
+                std::io::Read::take(&mut input, MAX_REQUEST_BYTES).read_until(b'\n', &mut buf)?;
             if n == 0 {
                 return Ok(crate::exit::GOOD);
             }
@@ -235,7 +272,11 @@ pub fn run(memory_mb: u64) -> anyhow::Result<i32> {
                         .collect(),
                     error: None,
                 },
-                Err(e) => WorkerResponse { id: 0, results: vec![], error: Some(format!("bad request: {e}")) },
+                Err(e) => WorkerResponse {
+                    id: 0,
+                    results: vec![],
+                    error: Some(format!("bad request: {e}")),
+                },
             };
             serde_json::to_writer(&mut out, &resp)?;
             out.write_all(b"\n")?;

@@ -30,7 +30,10 @@ fn worker_exe() -> PathBuf {
     }
     // target/<profile>/examples/bench-verify → target/<profile>/vibecheck
     let me = std::env::current_exe().expect("current exe");
-    me.parent().and_then(|p| p.parent()).expect("target dir").join("vibecheck")
+    me.parent()
+        .and_then(|p| p.parent())
+        .expect("target dir")
+        .join("vibecheck")
 }
 
 fn items(n: usize) -> Vec<MathItem> {
@@ -50,14 +53,26 @@ fn items(n: usize) -> Vec<MathItem> {
                 1 => (1, a * b),
                 _ => (2, a - b),
             };
-            let (x, y) = (Box::new(Expr::Int(a.to_string())), Box::new(Expr::Int(b.to_string())));
+            let (x, y) = (
+                Box::new(Expr::Int(a.to_string())),
+                Box::new(Expr::Int(b.to_string())),
+            );
             let lhs = match op {
                 0 => Expr::Add(x, y),
                 1 => Expr::Mul(x, y),
                 _ => Expr::Sub(x, y),
             };
-            let rhs = if c < 0 { Expr::Neg(Box::new(Expr::Int((-c).to_string()))) } else { Expr::Int(c.to_string()) };
-            MathItem { source: String::new(), terms: vec![lhs, rhs], rels: vec![Rel::Eq], modulus: None }
+            let rhs = if c < 0 {
+                Expr::Neg(Box::new(Expr::Int((-c).to_string())))
+            } else {
+                Expr::Int(c.to_string())
+            };
+            MathItem {
+                source: String::new(),
+                terms: vec![lhs, rhs],
+                rels: vec![Rel::Eq],
+                modulus: None,
+            }
         })
         .collect()
 }
@@ -81,7 +96,10 @@ fn throughput(workers: usize, batch: usize, items: &[MathItem]) -> anyhow::Resul
                         } else {
                             pool.check_batch(group, deadline)?
                         };
-                        ok += checks.iter().filter(|c| c.verdict == vibecheck::verify::ItemVerdict::Verified).count();
+                        ok += checks
+                            .iter()
+                            .filter(|c| c.verdict == vibecheck::verify::ItemVerdict::Verified)
+                            .count();
                     }
                     Ok(ok)
                 })
@@ -91,7 +109,11 @@ fn throughput(workers: usize, batch: usize, items: &[MathItem]) -> anyhow::Resul
         for h in handles {
             ok += h.join().expect("bench thread")?;
         }
-        anyhow::ensure!(ok == items.len(), "only {ok} of {} items verified", items.len());
+        anyhow::ensure!(
+            ok == items.len(),
+            "only {ok} of {} items verified",
+            items.len()
+        );
         Ok(())
     })?;
     Ok(items.len() as f64 / start.elapsed().as_secs_f64())
@@ -103,8 +125,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    eprintln!("bench-verify: worker {}, {cores} cores", worker_exe().display());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    eprintln!(
+        "bench-verify: worker {}, {cores} cores",
+        worker_exe().display()
+    );
     let its = items(ITEMS);
     println!("| measurement | value |");
     println!("|---|---|");
@@ -133,15 +160,39 @@ fn main() -> anyhow::Result<()> {
         let c = check_claim(claims[i % claims.len()], Duration::from_secs(10));
         lat.push(t.elapsed().as_secs_f64() * 1e3);
         anyhow::ensure!(
-            matches!(c.verdict, vibecheck::verify::ItemVerdict::Verified | vibecheck::verify::ItemVerdict::Refuted),
+            matches!(
+                c.verdict,
+                vibecheck::verify::ItemVerdict::Verified | vibecheck::verify::ItemVerdict::Refuted
+            ),
             "claim {} gave {:?}",
             claims[i % claims.len()],
             c.verdict
         );
     }
     lat.sort_by(|a, b| a.total_cmp(b));
-    println!("| Z3 small-claim latency p50 | {:.2} ms |", percentile(&lat, 0.5));
-    println!("| Z3 small-claim latency p99 | {:.2} ms |", percentile(&lat, 0.99));
+    // Baseline in the same run: a fresh Z3 context and a trivial check, no claim machinery.
+    let mut base = Vec::with_capacity(CLAIM_RUNS);
+    for _ in 0..CLAIM_RUNS {
+        let t = Instant::now();
+        let cfg = z3::Config::new();
+        z3::with_z3_config(&cfg, || {
+            let s = z3::Solver::new();
+            s.assert(z3::ast::Bool::from_bool(true));
+            s.check()
+        });
+        base.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    base.sort_by(|a, b| a.total_cmp(b));
+    let (p50, b50) = (percentile(&lat, 0.5), percentile(&base, 0.5));
+    println!("| Z3 small-claim latency p50 | {p50:.2} ms |");
+    println!(
+        "| Z3 small-claim latency p99 | {:.2} ms |",
+        percentile(&lat, 0.99)
+    );
+    println!(
+        "| baseline: fresh Z3 context + trivial check, p50 | {b50:.2} ms (claim/baseline = {:.1}) |",
+        p50 / b50
+    );
 
     eprintln!("cold start …");
     let mut cold = Vec::new();
@@ -153,14 +204,23 @@ fn main() -> anyhow::Result<()> {
         cold.push(t.elapsed().as_secs_f64());
         drop(pool);
         let t = Instant::now();
-        let st = std::process::Command::new("python3").args(["-c", "import sympy"]).status()?;
+        let st = std::process::Command::new("python3")
+            .args(["-c", "import sympy"])
+            .status()?;
         anyhow::ensure!(st.success(), "python3 -c 'import sympy' failed");
         base.push(t.elapsed().as_secs_f64());
     }
     cold.sort_by(|a, b| a.total_cmp(b));
     base.sort_by(|a, b| a.total_cmp(b));
     let (c, b) = (cold[cold.len() / 2], base[base.len() / 2]);
-    println!("| worker cold start (median of {COLD_STARTS}) | {:.0} ms |", c * 1e3);
-    println!("| baseline `python3 -c 'import sympy'` | {:.0} ms (worker/baseline = {:.2}) |", b * 1e3, c / b);
+    println!(
+        "| worker cold start (median of {COLD_STARTS}) | {:.0} ms |",
+        c * 1e3
+    );
+    println!(
+        "| baseline `python3 -c 'import sympy'` | {:.0} ms (worker/baseline = {:.2}) |",
+        b * 1e3,
+        c / b
+    );
     Ok(())
 }

@@ -5,15 +5,13 @@
 //! `../shared/data/gsm8k/example_model_solutions.jsonl` (or `--data FILE`); progress goes to
 //! stderr, the result table to stdout.
 //!
-//! Flags: `--data FILE`, `--limit N` (problems), `--workers N`, `--dump FILE` (false flags and
-//! their refuted items, JSON lines, for parser work).
+//! Flags: `--data FILE`, `--limit N` (problems), `--workers N`, `--dump FILE` (every flagged
+//! solution with its refuted items, JSON lines, for parser work).
 
 use std::io::Write;
 use std::time::Instant;
 use vibecheck::chain;
-use vibecheck::verify::{
-    answer, overall, AnswerReport, Overall, VerifyConfig, Verifier,
-};
+use vibecheck::verify::{answer, overall, AnswerReport, Overall, Verifier, VerifyConfig};
 
 const MODELS: [&str; 4] = [
     "6b_finetuning",
@@ -60,14 +58,15 @@ fn main() -> anyhow::Result<()> {
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
-    let text = std::fs::read_to_string(&data)
-        .map_err(|e| anyhow::anyhow!("cannot read {data}: {e}"))?;
+    let text =
+        std::fs::read_to_string(&data).map_err(|e| anyhow::anyhow!("cannot read {data}: {e}"))?;
     let verifier = Verifier::new(VerifyConfig {
         workers,
         ..VerifyConfig::default()
     })?;
     let mut correct = Tally::default();
     let mut incorrect = Tally::default();
+    let mut human = Tally::default();
     let start = Instant::now();
     let mut done = 0usize;
     for (k, line) in text.lines().enumerate() {
@@ -79,6 +78,34 @@ fn main() -> anyhow::Result<()> {
             .as_str()
             .and_then(chain::extract_answer)
             .unwrap_or_default();
+        // The human reference solution itself: every one is correct.
+        if let Some(gt) = v["ground_truth"].as_str() {
+            let rep = verifier.verify(&chain::parse(gt), None)?;
+            human.n += 1;
+            human.items += rep.steps.iter().map(|s| s.checks.len()).sum::<usize>();
+            if rep.verdict == Overall::Flagged {
+                if let Some(f) = dump.as_mut() {
+                    let refuted: Vec<_> = rep
+                        .steps
+                        .iter()
+                        .flat_map(|s| &s.checks)
+                        .filter(|c| c.verdict == vibecheck::verify::ItemVerdict::Refuted)
+                        .map(|c| serde_json::json!({"item": c.item, "summary": c.evidence.summary}))
+                        .collect();
+                    writeln!(
+                        f,
+                        "{}",
+                        serde_json::json!({"problem": k, "model": "ground_truth", "solution": gt,
+                            "refuted": refuted})
+                    )?;
+                }
+            }
+            match rep.verdict {
+                Overall::Flagged => human.flagged_noref += 1,
+                Overall::Verified => human.verified_noref += 1,
+                Overall::Unverified => human.unverified_noref += 1,
+            }
+        }
         for m in MODELS {
             let sol = &v[m];
             let Some(solution) = sol["solution"].as_str() else {
@@ -119,7 +146,9 @@ fn main() -> anyhow::Result<()> {
             if with_ref.verdict == Overall::Flagged {
                 t.flagged_ref += 1;
             }
-            if is_correct && (rep.verdict == Overall::Flagged || with_ref.verdict == Overall::Flagged) {
+            if rep.verdict == Overall::Flagged
+                || (is_correct && with_ref.verdict == Overall::Flagged)
+            {
                 if let Some(f) = dump.as_mut() {
                     let refuted: Vec<_> = checks
                         .iter()
@@ -129,14 +158,14 @@ fn main() -> anyhow::Result<()> {
                     writeln!(
                         f,
                         "{}",
-                        serde_json::json!({"problem": k, "model": m, "solution": solution,
+                        serde_json::json!({"problem": k, "model": m, "is_correct": is_correct, "solution": solution,
                             "answer": c.answer, "reference": reference, "refuted": refuted})
                     )?;
                 }
             }
         }
         done += 1;
-        if done % 50 == 0 {
+        if done.is_multiple_of(50) {
             eprintln!(
                 "eval-gsm8k: {done} problems, {:.0} s, false flags {}/{}, caught {}/{}",
                 start.elapsed().as_secs_f64(),
@@ -165,6 +194,12 @@ fn main() -> anyhow::Result<()> {
         pct(incorrect.flagged_noref, incorrect.n),
         incorrect.flagged_ref,
         pct(incorrect.flagged_ref, incorrect.n)
+    );
+    println!(
+        "| reference solutions (human) | {} | {} ({}) | n/a |",
+        human.n,
+        human.flagged_noref,
+        pct(human.flagged_noref, human.n)
     );
     println!();
     println!(
