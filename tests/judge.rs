@@ -363,9 +363,9 @@ fn hostile_resource_bombs_end_cleanly() {
     // Template-recursion bomb: stopped by the compile time limit.
     let (code, v) = judge(&["hostile/template_bomb.cpp", "--tests", OJ]);
     assert_eq!((code, verdict(&v)), (1, "CE"), "{v}");
-    // 1 GB vector and a 2 GB static array: over the memory limit.
+    // A 1 GB vector and a 100 MB static array: over the memory limit.
     expect(&["hostile/vector_1gb.cpp", "--tests", OJ], "MLE");
-    expect(&["hostile/static_array.cpp", "--tests", OJ], "MLE");
+    expect(&["hostile/static_array.cpp", "--tests", OJ, "--memory-limit", "64"], "MLE");
     // Unbounded recursion: a stack overflow is RE, not a host crash.
     let v = expect(&["hostile/infinite_recursion.c", "--tests", OJ, "--time-limit", "1"], "RE");
     assert!(first_message(&v).contains("stack overflow"), "{v}");

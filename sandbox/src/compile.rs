@@ -31,6 +31,8 @@ pub const COMPILE_TIMEOUT_MS: u64 = 20_000;
 /// Address-space limit (RLIMIT_AS) of the compiler process: ample for clang on contest code,
 /// and stops a compile bomb from exhausting host memory.
 pub const COMPILE_MEMORY_BYTES: u64 = 3 << 30;
+/// Largest file the compiler may write (RLIMIT_FSIZE); object files hold static arrays in full.
+pub const COMPILE_FILE_BYTES: u64 = 512 << 20;
 /// Largest accepted source file (Codeforces allows 64 KiB; generated code may be larger).
 pub const MAX_SOURCE_BYTES: usize = 1 << 20;
 /// Cap on preprocessed output (a macro explosion is a compile error, not a host OOM).
@@ -251,13 +253,17 @@ impl Compiler {
             )));
         }
         if !out.success {
-            let mut d = clean_diagnostics(&out.stderr, work.path());
-            if d.trim().is_empty() {
-                d = format!(
-                    "the compiler failed without diagnostics ({}; memory limit {} MiB)",
-                    out.status,
-                    COMPILE_MEMORY_BYTES >> 20
-                );
+            let d = clean_diagnostics(&out.stderr, work.path());
+            let crashed = d.contains("Stack dump") || out.status.contains("signal");
+            if crashed || d.trim().is_empty() {
+                // Resource limits hit (clang writes static arrays out in full for wasm).
+                return Ok(CompileOutcome::Error(format!(
+                    "the compiler exceeded its limits ({} MiB of address space, {} MiB per output \
+                     file; {}); very large static arrays are written out in full for wasm",
+                    COMPILE_MEMORY_BYTES >> 20,
+                    COMPILE_FILE_BYTES >> 20,
+                    out.status
+                )));
             }
             return Ok(CompileOutcome::Error(d));
         }
@@ -372,7 +378,7 @@ fn run_bounded(mut cmd: Command, timeout_ms: u64, stdout_cap: usize) -> Result<B
             };
             lim(libc::RLIMIT_AS, COMPILE_MEMORY_BYTES);
             lim(libc::RLIMIT_CPU, cpu_secs);
-            lim(libc::RLIMIT_FSIZE, 256 << 20);
+            lim(libc::RLIMIT_FSIZE, COMPILE_FILE_BYTES);
             lim(libc::RLIMIT_CORE, 0);
             Ok(())
         });
