@@ -227,6 +227,7 @@ fn non_streaming_with_n_choices() {
     assert_eq!(gens[1].stop, StopReason::MaxTokens);
     assert_eq!(gens[2].stop, StopReason::StopString);
     assert_eq!(usage.completion_tokens, 9);
+    assert_eq!(gens[0].completion_tokens, 3, "apportioned by text length");
     assert_eq!(events.len(), 6);
     assert_eq!(
         st.last_body.lock().unwrap().as_ref().unwrap()["stream"],
@@ -350,4 +351,38 @@ fn bad_urls_are_rejected() {
     assert!(OpenAiGenerator::new("http://h/v1", " ", None).is_err());
     let g = OpenAiGenerator::new("http://h:1/v1/", "m", None).unwrap();
     assert_eq!(g.endpoint(), "http://h:1/v1/chat/completions");
+}
+
+#[test]
+fn cli_generate_through_openai_backend() {
+    let (url, st) = server();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vibecheck"))
+        .args([
+            "generate",
+            "What is 6*7?",
+            "--openai-url",
+            &url,
+            "--openai-model",
+            "ok",
+        ])
+        .env("VIBECHECK_OPENAI_API_KEY", "from-env")
+        .env_remove("VIBECHECK_MODEL")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "answer 0 is 42\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tok/s"));
+    assert_eq!(
+        st.last_auth.lock().unwrap().as_deref(),
+        Some("Bearer from-env")
+    );
+    let body = st.last_body.lock().unwrap().clone().unwrap();
+    assert_eq!(body["temperature"], json!(0.6));
+    assert_eq!(body["top_p"], json!(0.95));
+    assert_eq!(body["max_tokens"], json!(40960));
 }

@@ -18,7 +18,7 @@ ap.add_argument("--layers", type=int, default=28)
 ap.add_argument("--prompt", type=int, default=256)
 ap.add_argument("--decode", type=int, default=32)
 ap.add_argument("--batch", type=int, default=1)
-a = ap.parse_args()
+a, _ = ap.parse_known_args()  # Rust-only flags (e.g. --skip-candle) are ignored
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # past_key_values naming churn
 torch.manual_seed(0)

@@ -492,13 +492,19 @@ impl Generator for OpenAiGenerator {
         let secs = t0.elapsed().as_secs_f64();
         let counted: usize = choices.iter().map(|c| c.chunks).sum();
         let (prompt_tokens, completion_tokens) = usage.unwrap_or((0, counted));
+        let total_chars: usize = choices.iter().map(|c| c.text.len()).sum();
         let gens = choices
             .into_iter()
             .map(|c| Generation {
-                completion_tokens: if usage.is_some() && params.n == 1 {
-                    completion_tokens
-                } else {
+                // Streamed: one chunk per token (as vLLM/SGLang stream). Otherwise the server's
+                // total, apportioned by text length when there are several choices.
+                completion_tokens: if self.stream {
                     c.chunks
+                } else if params.n == 1 || total_chars == 0 {
+                    completion_tokens / params.n
+                } else {
+                    (completion_tokens as f64 * c.text.len() as f64 / total_chars as f64).round()
+                        as usize
                 },
                 text: c.text,
                 stop: c.stop.unwrap_or(StopReason::Eos),
