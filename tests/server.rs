@@ -720,3 +720,90 @@ fn binary_killed_numeric_worker_fails_only_its_own_request() {
     assert_eq!(again.status, 200);
     assert_eq!(again.json()["verdict"], "verified", "{}", again.text());
 }
+
+/// Splits an SSE body into (event, data) pairs.
+fn sse_events(body: &str) -> Vec<(String, String)> {
+    body.split("\n\n")
+        .filter_map(|block| {
+            let mut ev = "message".to_string();
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    ev = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim_start());
+                }
+            }
+            (!data.is_empty()).then_some((ev, data))
+        })
+        .collect()
+}
+
+/// `/v1/solve` on the real candle engine with the tiny random-weight fixture model: progress
+/// events stream, then one `report` event in the `solve --json` schema. Gibberish is never
+/// `verified`.
+#[test]
+fn binary_solve_streams_progress_then_the_report() {
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-qwen2");
+    if !std::path::Path::new(model).join("config.json").exists() {
+        eprintln!("note: {model} is missing; skipping the solve stream test");
+        return;
+    }
+    let srv = ServerProcess::start(
+        &[
+            "--no-auth",
+            "--workers",
+            "1",
+            "--model",
+            model,
+            "--max-tokens",
+            "24",
+            "--cpu",
+        ],
+        &[],
+    )
+    .unwrap();
+    let h = get(srv.addr, "/healthz").json();
+    assert!(h["model"].as_str().is_some_and(|m| !m.is_empty()), "{h}");
+    let r = post_json(
+        srv.addr,
+        "/v1/solve",
+        None,
+        &json!({"problem": "What is 17 * 23?", "kind": "math", "attempts": 2,
+                "system_prompt": "Answer in one line.", "reference": "391"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let events = sse_events(&r.text());
+    assert!(
+        events.iter().any(|(e, _)| e == "progress"),
+        "no progress events: {events:?}"
+    );
+    let (last_ev, last_data) = events.last().expect("no events");
+    assert_eq!(last_ev, "report", "{events:?}");
+    let report: Value = serde_json::from_str(last_data).unwrap();
+    assert_schema("SolveReport", &report);
+    assert_ne!(report["verdict"], "verified", "{report:#}");
+    assert_eq!(report["kind"], "math");
+    assert_eq!(
+        report["attempts"].as_array().map(Vec::len),
+        Some(2),
+        "{report:#}"
+    );
+    assert_eq!(
+        events.iter().filter(|(e, _)| e == "report").count(),
+        1,
+        "exactly one report"
+    );
+    // Bad options are refused before streaming.
+    let bad = post_json(
+        srv.addr,
+        "/v1/solve",
+        None,
+        &json!({"problem": "x", "kind": "poetry"}),
+    );
+    assert_error(&bad, 422, "invalid_request");
+}

@@ -45,6 +45,9 @@ pub struct Args {
     /// Per-request deadline in seconds, queueing included (504 past it).
     #[arg(long, default_value_t = limits::DEFAULT_DEADLINE_SECS)]
     pub deadline: u64,
+    /// Deadline of a /v1/solve stream in seconds (the agent reports what it has by then).
+    #[arg(long, default_value_t = limits::DEFAULT_SOLVE_DEADLINE_SECS)]
+    pub solve_deadline: u64,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -68,7 +71,11 @@ pub fn key_set(args: &Args) -> anyhow::Result<KeySet> {
 
 /// Runs `vibecheck serve`; returns the exit code.
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    if args.deadline == 0 || args.queue > 1_000_000 || args.max_body == 0 {
+    if args.deadline == 0
+        || args.solve_deadline == 0
+        || args.queue > 1_000_000
+        || args.max_body == 0
+    {
         bail!("--deadline and --max-body must be positive, --queue at most 1000000");
     }
     if !(args.rate.is_finite() && args.rate >= 0.0) {
@@ -83,6 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         workers,
         queue: args.queue,
         deadline_secs: args.deadline,
+        solve_deadline_secs: args.solve_deadline,
     };
     let generators = if engines::model_configured(&args.model) {
         // A local model is loaded once (one solve at a time); an OpenAI-compatible backend is a
@@ -96,7 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         for _ in 0..n {
             gens.push(engines::build_generator(&args.model).context("starting the model backend")?);
         }
-        Some(engines::GeneratorPool::new(gens)?)
+        Some(engines::GeneratorPool::new(gens, args.model.sampling())?)
     } else {
         eprintln!("serve: no model configured (--model / --openai-url); /v1/solve will answer 503");
         None
@@ -122,7 +130,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             config.deadline_secs
         );
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let grace = Duration::from_secs(config.deadline_secs + SHUTDOWN_GRACE_SECS);
+        let grace = Duration::from_secs(
+            config.deadline_secs.max(config.solve_deadline_secs) + SHUTDOWN_GRACE_SECS,
+        );
         let signal = async move {
             server::shutdown_signal().await;
             let _ = tx.send(());

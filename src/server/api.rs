@@ -404,13 +404,13 @@ pub async fn solve(
             .collect(),
         attempts: req.attempts,
         samples: req.samples,
-        deadline: ctx.deadline,
+        deadline: limits::deadline_from(ctx.arrival, st.config.solve_deadline_secs),
     };
     // Take a slot before answering 200, so a full queue is still a plain 503.
     let permit = st
         .gates
         .solve
-        .acquire(ctx.deadline, st.config.deadline_secs as f64)
+        .acquire(input.deadline, st.config.solve_deadline_secs as f64)
         .await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(SSE_BUFFER);
     let eng = st.engines.clone();

@@ -6,6 +6,7 @@
 
 use super::api::{ApiChecker, ApiLang};
 use super::error::ApiError;
+use crate::agent::{self, Kind, Progress, SolveOptions};
 use crate::chain::{self, Chain};
 use crate::model::{ChatMessage, GenEvent, Generation, Generator, SamplingParams, Usage};
 use crate::sandbox::{
@@ -63,25 +64,62 @@ pub struct SolveInput {
 /// OpenAI-compatible backend gets one per worker, they are just HTTP clients).
 pub struct GeneratorPool {
     name: String,
+    size: usize,
+    sampling: SamplingParams,
     free: Mutex<Vec<Box<dyn Generator>>>,
 }
 
 impl GeneratorPool {
-    pub fn new(gens: Vec<Box<dyn Generator>>) -> anyhow::Result<Self> {
+    /// `sampling`: the server's sampling flags, used for every solve.
+    pub fn new(gens: Vec<Box<dyn Generator>>, sampling: SamplingParams) -> anyhow::Result<Self> {
         let name = gens
             .first()
             .map(|g| g.name())
             .ok_or_else(|| anyhow::anyhow!("a generator pool needs at least one generator"))?;
         Ok(Self {
             name,
+            size: gens.len(),
+            sampling,
             free: Mutex::new(gens),
         })
     }
+    /// Generators in the pool (free or lent).
     pub fn len(&self) -> usize {
-        self.free.lock().map(|v| v.len()).unwrap_or(0)
+        self.size
     }
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.size == 0
+    }
+    /// Lends a generator; the solve gate's permits (one per generator) guarantee one is free.
+    fn take(&self) -> anyhow::Result<Lent<'_>> {
+        let g = self
+            .free
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .ok_or_else(|| anyhow::anyhow!("no free model generator (more solves than slots)"))?;
+        Ok(Lent {
+            pool: self,
+            gen: Some(g),
+        })
+    }
+}
+
+/// A generator on loan; returned to the pool on drop (also after a panic in the agent).
+struct Lent<'a> {
+    pool: &'a GeneratorPool,
+    gen: Option<Box<dyn Generator>>,
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Some(g) = self.gen.take() {
+            self.pool
+                .free
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(g);
+        }
     }
 }
 
@@ -236,16 +274,69 @@ impl Engines {
         input: &SolveInput,
         progress: &mut dyn FnMut(serde_json::Value) -> bool,
     ) -> anyhow::Result<serde_json::Value> {
-        let _ = (input, &progress);
-        anyhow::bail!("the agent is not merged into this build yet")
+        let pool = self
+            .generators
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no model backend configured"))?;
+        let mut lent = pool.take()?;
+        let inner = lent
+            .gen
+            .as_mut()
+            .ok_or_else(|| anyhow::anyhow!("generator missing from its loan"))?;
+        let cancel = Arc::new(AtomicBool::new(false));
+        let mut gen = Cancellable {
+            inner: inner.as_mut(),
+            cancel: cancel.clone(),
+            deadline: input.deadline,
+            system_prompt: input.system_prompt.clone(),
+        };
+        let defaults = SolveOptions::default();
+        let opts = SolveOptions {
+            kind: input.kind.map(|k| match k {
+                SolveKind::Math => Kind::Math,
+                SolveKind::Code => Kind::Code,
+            }),
+            attempts: input.attempts.unwrap_or(defaults.attempts),
+            samples: input.samples.unwrap_or(defaults.samples),
+            reference: input.reference.clone(),
+            tests: input
+                .tests
+                .iter()
+                .map(|(name, inp, ans)| TestCase {
+                    name: name.clone(),
+                    input: inp.clone(),
+                    answer: ans.clone(),
+                })
+                .collect(),
+            deadline: input.deadline.saturating_duration_since(Instant::now()),
+            sampling: pool.sampling.clone(),
+            ..defaults
+        };
+        let report = agent::solve(
+            &mut gen,
+            &self.verifier,
+            &self.sandbox,
+            &input.problem,
+            &opts,
+            &mut |p: Progress| {
+                let v = serde_json::to_value(&p).unwrap_or(serde_json::Value::Null);
+                if !progress(v) {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            },
+        )?;
+        Ok(serde_json::to_value(&report)?)
     }
 }
 
 /// Wraps a generator so generation stops when the client disconnected or the deadline passed.
+/// With `system_prompt`, the conversation's system message is replaced (or one is prepended):
+/// the web page's "system prompt" box.
 pub struct Cancellable<'a> {
     pub inner: &'a mut dyn Generator,
     pub cancel: Arc<AtomicBool>,
     pub deadline: Instant,
+    pub system_prompt: Option<String>,
 }
 
 impl Generator for Cancellable<'_> {
@@ -263,11 +354,115 @@ impl Generator for Cancellable<'_> {
     ) -> anyhow::Result<(Vec<Generation>, Usage)> {
         let cancel = self.cancel.clone();
         let deadline = self.deadline;
+        let replaced;
+        let messages = match &self.system_prompt {
+            Some(sys) => {
+                let mut m: Vec<ChatMessage> = messages
+                    .iter()
+                    .filter(|m| m.role != "system")
+                    .cloned()
+                    .collect();
+                m.insert(0, ChatMessage::system(sys.clone()));
+                replaced = m;
+                &replaced[..]
+            }
+            None => messages,
+        };
         self.inner.generate(messages, params, &mut |ev| {
             if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
                 return ControlFlow::Break(());
             }
             on_event(ev)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records the messages it was given and streams a few events.
+    struct Recorder {
+        seen: Vec<ChatMessage>,
+        events_delivered: usize,
+    }
+
+    impl Generator for Recorder {
+        fn name(&self) -> String {
+            "recorder".into()
+        }
+        fn generate(
+            &mut self,
+            messages: &[ChatMessage],
+            _params: &SamplingParams,
+            on_event: &mut dyn FnMut(GenEvent) -> ControlFlow<()>,
+        ) -> anyhow::Result<(Vec<Generation>, Usage)> {
+            self.seen = messages.to_vec();
+            for i in 0..10 {
+                self.events_delivered += 1;
+                let ev = GenEvent::Text {
+                    seq: 0,
+                    text: format!("t{i}"),
+                };
+                if on_event(ev).is_break() {
+                    break;
+                }
+            }
+            Ok((vec![], Usage::default()))
+        }
+    }
+
+    #[test]
+    fn system_prompt_replaces_the_agents_and_cancel_stops_generation() {
+        let mut rec = Recorder {
+            seen: vec![],
+            events_delivered: 0,
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let far = Instant::now() + std::time::Duration::from_secs(60);
+        let msgs = [
+            ChatMessage::system("builtin"),
+            ChatMessage::user("What is 2+2?"),
+        ];
+        {
+            let mut g = Cancellable {
+                inner: &mut rec,
+                cancel: cancel.clone(),
+                deadline: far,
+                system_prompt: Some("You are terse.".into()),
+            };
+            let c2 = cancel.clone();
+            let mut n = 0;
+            g.generate(&msgs, &SamplingParams::default(), &mut |_| {
+                n += 1;
+                if n == 3 {
+                    c2.store(true, Ordering::Relaxed);
+                }
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        }
+        assert_eq!(
+            rec.seen,
+            vec![
+                ChatMessage::system("You are terse."),
+                ChatMessage::user("What is 2+2?")
+            ]
+        );
+        // Cancelled after the third event: the fourth is refused with Break.
+        assert_eq!(rec.events_delivered, 4);
+
+        // Without a system prompt the messages pass through unchanged.
+        let mut g = Cancellable {
+            inner: &mut rec,
+            cancel: Arc::new(AtomicBool::new(false)),
+            deadline: far,
+            system_prompt: None,
+        };
+        g.generate(&msgs, &SamplingParams::default(), &mut |_| {
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert_eq!(rec.seen, msgs.to_vec());
     }
 }

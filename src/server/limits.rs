@@ -30,6 +30,11 @@ pub const DEFAULT_QUEUE: usize = 64;
 /// validated up front to fit (see [`judge_budget_ms`]).
 pub const DEFAULT_DEADLINE_SECS: u64 = 60;
 
+/// Default deadline of a `/v1/solve` stream (`--solve-deadline`), seconds: a 1.5B model writing
+/// long chains, with retries, takes minutes even on a GPU; the agent stops at this budget and
+/// reports what it has.
+pub const DEFAULT_SOLVE_DEADLINE_SECS: u64 = 900;
+
 /// Most rate-limit buckets kept at once. Keys come from a finite file, but with `--no-auth` the
 /// bucket is per client IP; idle (full) buckets are dropped past this to bound memory.
 pub const MAX_RATE_BUCKETS: usize = 10_000;

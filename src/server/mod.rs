@@ -47,6 +47,8 @@ pub struct ServerConfig {
     pub queue: usize,
     /// Per-request deadline, seconds, from arrival (504 past it).
     pub deadline_secs: u64,
+    /// Deadline of a `/v1/solve` stream, seconds.
+    pub solve_deadline_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -58,6 +60,7 @@ impl Default for ServerConfig {
             workers: default_workers(),
             queue: limits::DEFAULT_QUEUE,
             deadline_secs: limits::DEFAULT_DEADLINE_SECS,
+            solve_deadline_secs: limits::DEFAULT_SOLVE_DEADLINE_SECS,
         }
     }
 }

@@ -155,7 +155,17 @@ pub fn schemas() -> Value {
             "required": ["verdict"],
             "properties": {
                 "verdict": { "type": "string", "enum": ["verified", "flagged", "unverified"] },
-                "answer": nullable("string")
+                "answer": nullable("string"),
+                "kind": { "type": "string", "enum": ["math", "code"] },
+                "model": { "type": "string" },
+                "chosen": nullable("integer"),
+                "evidence": { "type": "array", "items": r("Check") },
+                "attempts": { "type": "array", "items": { "type": "object", "description": "one generated sample: text, verdict, checks, verify report or judge outcome" } },
+                "votes": { "type": "array", "items": { "type": "object" } },
+                "tests": { "type": "integer" },
+                "stopped": { "type": "string", "enum": ["verified", "attempts_exhausted", "token_budget", "deadline"] },
+                "usage": { "type": "object" },
+                "notes": { "type": "array", "items": { "type": "string" } }
             }
         },
         "Health": {
