@@ -807,3 +807,43 @@ fn binary_solve_streams_progress_then_the_report() {
     );
     assert_error(&bad, 422, "invalid_request");
 }
+
+/// Removes wall-clock fields, which differ between any two runs.
+fn strip_times(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.remove("time_ms");
+            m.values_mut().for_each(strip_times);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_times),
+        _ => {}
+    }
+}
+
+/// `POST /v1/verify` and `vibecheck verify --json` give the same report for the same input.
+#[test]
+fn verify_matches_the_cli_json() {
+    let s = srv();
+    let body = flawed_steps();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chain.json");
+    std::fs::write(&file, body.to_string()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vibecheck"))
+        .arg("verify")
+        .arg(&file)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let mut cli: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "CLI output is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let r = post_json(s.addr, "/v1/verify", Some(KEY), &body);
+    assert_eq!(r.status, 200);
+    let mut http = r.json();
+    strip_times(&mut cli);
+    strip_times(&mut http);
+    assert_eq!(http, cli);
+}
