@@ -14,6 +14,8 @@ mkdir -p "$DATA_DIR"
 
 APT_PKGS=(clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
           libclang-rt-19-dev-wasm32 libz3-dev pkg-config g++)
+# server: headless Chromium for the web-page test, wrk for tools/bench-server.
+APT_PKGS+=(chromium wrk)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -241,6 +241,11 @@ impl Verifier {
         &self.config
     }
 
+    /// The numeric worker pool (restart counts and worker pids, for `/metrics` and tests).
+    pub fn pool(&self) -> &numeric::NumericPool {
+        &self.pool
+    }
+
     /// Checks every item of `chain` and compares its answer with `reference` (or the chain's own
     /// `reference`). `Err` only for infrastructure failures or an input over
     /// [`VerifyConfig::max_input_bytes`].

@@ -1,0 +1,607 @@
+//! Request types and route handlers of the JSON API (`/v1/verify`, `/v1/judge`, `/v1/solve`,
+//! `/healthz`, `/metrics`, `/openapi.json`). Responses reuse the CLI's report types
+//! (`VerifyReport`, `JudgeReport`, `SolveReport`), so the HTTP and `--json` schemas are one.
+//!
+//! Handlers validate input up front (422 with the JSON path of the problem), then run the work on
+//! the blocking pool under the route's [`RouteGate`](super::limits::RouteGate).
+
+use super::engines::{self, JudgeInput, SolveInput, VerifyInput};
+use super::error::ApiError;
+use super::limits::{self, judge_budget_ms};
+use super::{AppState, RequestCtx};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::header;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Most steps in one `/v1/verify` request (each step may carry several checks with their own
+/// timeouts; longer texts should be split).
+pub const MAX_VERIFY_STEPS: usize = 256;
+/// Most tests in one `/v1/judge` request.
+pub const MAX_JUDGE_TESTS: usize = 64;
+/// Largest per-test time limit a client may ask for, ms.
+pub const MAX_TIME_MS: u64 = 10_000;
+/// Largest per-test memory limit a client may ask for, MiB (each running guest may use this).
+pub const MAX_MEMORY_MB: u64 = 1024;
+/// Largest per-test output cap a client may ask for, bytes.
+pub const MAX_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
+/// Interval of SSE keep-alive comments on `/v1/solve` (proxies drop idle streams).
+pub const SSE_KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Buffered progress events per `/v1/solve` stream; past this, progress events are dropped (the
+/// final report never is), so a slow client cannot make the solver block or memory grow.
+pub const SSE_BUFFER: usize = 256;
+
+/// A JSON body extractor whose rejections are [`ApiError`]s: 413 past the body limit, 422 with
+/// the line/column (syntax) or the JSON path (wrong shape) otherwise. Any content type is
+/// accepted, so `curl -d` works without `-H 'Content-Type: application/json'`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses a request body, with a message that says where it went wrong.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ApiError::invalid_json(
+            "the request body is empty; expected a JSON object",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            use serde_json::error::Category;
+            match inner.classify() {
+                Category::Syntax | Category::Eof | Category::Io => Err(ApiError::invalid_json(
+                    format!("the body is not valid JSON: {inner}"),
+                )),
+                Category::Data => {
+                    let at = if path == "." {
+                        String::new()
+                    } else {
+                        format!("at `{path}`: ")
+                    };
+                    Err(ApiError::invalid_request(format!("{at}{inner}")))
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- /v1/verify
+
+/// `POST /v1/verify`: give either `steps` or `solution`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The problem statement (optional; reported back, not checked).
+    #[serde(default)]
+    pub problem: Option<String>,
+    /// The solution already split into steps, one string per step.
+    #[serde(default)]
+    pub steps: Option<Vec<String>>,
+    /// The solution as free text (markdown, LaTeX, a model's chain); split into steps by the
+    /// same parser as `vibecheck verify`.
+    #[serde(default)]
+    pub solution: Option<String>,
+    /// The final answer, when not written in the text (`\boxed{}`, `#### N`, "The answer is").
+    #[serde(default)]
+    pub answer: Option<String>,
+    /// A reference answer to compare the final answer with.
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+impl VerifyRequest {
+    fn validate(self) -> Result<VerifyInput, ApiError> {
+        match (&self.steps, &self.solution) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::invalid_request(
+                    "give either `steps` (an array of strings) or `solution` (text), not both",
+                ))
+            }
+            (None, None) => {
+                return Err(ApiError::invalid_request(
+                    "missing the solution: give `steps` (an array of strings) or `solution` (text)",
+                ))
+            }
+            (Some(steps), None) if steps.len() > MAX_VERIFY_STEPS => {
+                return Err(ApiError::invalid_request(format!(
+                    "too many steps ({}, at most {MAX_VERIFY_STEPS}); split the solution",
+                    steps.len()
+                )))
+            }
+            _ => {}
+        }
+        Ok(VerifyInput {
+            problem: self.problem,
+            steps: self.steps,
+            solution: self.solution,
+            answer: self.answer,
+            reference: self.reference,
+        })
+    }
+}
+
+/// `POST /v1/verify` → `VerifyReport`.
+pub async fn verify(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<RequestCtx>,
+    ApiJson(req): ApiJson<VerifyRequest>,
+) -> Result<Response, ApiError> {
+    let input = req.validate()?;
+    let chain = engines::build_chain(&input)?;
+    if chain.steps.len() > MAX_VERIFY_STEPS {
+        return Err(ApiError::invalid_request(format!(
+            "the solution has {} steps, at most {MAX_VERIFY_STEPS}; split it",
+            chain.steps.len()
+        )));
+    }
+    let reference = input.reference.clone().or_else(|| chain.reference.clone());
+    let eng = st.engines.clone();
+    let report = st
+        .gates
+        .verify
+        .run_blocking(ctx.deadline, st.config.deadline_secs as f64, move || {
+            eng.verify(&chain, reference.as_deref())
+        })
+        .await?;
+    st.metrics
+        .observe_verdict("/v1/verify", &engines::label(&report.verdict));
+    Ok(Json(report).into_response())
+}
+
+// ---------------------------------------------------------------- /v1/judge
+
+/// A solution's language; `c++`, `cxx` and `py` are accepted as aliases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiLang {
+    C,
+    #[serde(alias = "c++", alias = "cxx")]
+    Cpp,
+    #[serde(alias = "py", alias = "python3")]
+    Python,
+}
+
+/// One judge test.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiTest {
+    /// Defaults to the test's 1-based position.
+    #[serde(default)]
+    pub name: Option<String>,
+    pub input: String,
+    /// The expected output; without it only runtime verdicts (TLE, RE, …) apply.
+    #[serde(default)]
+    pub answer: Option<String>,
+}
+
+/// How outputs are compared: `"tokens"` (default), `"lines"`, `"exact"`, `"yesno"`,
+/// `{"float": 1e-6}` or `{"custom": "<testlib-style C++ checker source>"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiChecker {
+    Tokens,
+    Lines,
+    Exact,
+    YesNo,
+    Float(f64),
+    Custom(String),
+}
+
+/// Per-test limits; omitted fields take the sandbox defaults (`Limits::DEFAULT`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiLimits {
+    #[serde(default)]
+    pub time_ms: Option<u64>,
+    #[serde(default)]
+    pub memory_mb: Option<u64>,
+    #[serde(default)]
+    pub output_bytes: Option<u64>,
+}
+
+/// `POST /v1/judge`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JudgeRequestBody {
+    pub source: String,
+    pub language: ApiLang,
+    pub tests: Vec<ApiTest>,
+    #[serde(default)]
+    pub checker: Option<ApiChecker>,
+    #[serde(default)]
+    pub limits: Option<ApiLimits>,
+}
+
+impl JudgeRequestBody {
+    fn validate(self, deadline_secs: u64) -> Result<JudgeInput, ApiError> {
+        if self.tests.is_empty() {
+            return Err(ApiError::invalid_request(
+                "`tests` is empty; give at least one test",
+            ));
+        }
+        if self.tests.len() > MAX_JUDGE_TESTS {
+            return Err(ApiError::invalid_request(format!(
+                "too many tests ({}, at most {MAX_JUDGE_TESTS})",
+                self.tests.len()
+            )));
+        }
+        if self.source.trim().is_empty() {
+            return Err(ApiError::invalid_request("`source` is empty"));
+        }
+        let defaults = engines::default_limits();
+        let l = self.limits.unwrap_or_default();
+        let time_ms = l.time_ms.unwrap_or(defaults.0);
+        let memory_mb = l.memory_mb.unwrap_or(defaults.1);
+        let output_bytes = l.output_bytes.unwrap_or(defaults.2);
+        for (name, v, max) in [
+            ("limits.time_ms", time_ms, MAX_TIME_MS),
+            ("limits.memory_mb", memory_mb, MAX_MEMORY_MB),
+            ("limits.output_bytes", output_bytes, MAX_OUTPUT_BYTES),
+        ] {
+            if v == 0 || v > max {
+                return Err(ApiError::invalid_request(format!(
+                    "`{name}` = {v} is out of range (1..={max})"
+                )));
+            }
+        }
+        let budget = judge_budget_ms(self.tests.len(), time_ms);
+        if budget > deadline_secs * 1000 {
+            return Err(ApiError::invalid_request(format!(
+                "{} tests × {time_ms} ms plus compilation could take {:.1} s, more than this \
+                 server's {deadline_secs} s deadline; send fewer tests or a lower limits.time_ms",
+                self.tests.len(),
+                budget as f64 / 1000.0
+            )));
+        }
+        if let Some(ApiChecker::Float(eps)) = self.checker {
+            if !(eps.is_finite() && eps >= 0.0) {
+                return Err(ApiError::invalid_request(
+                    "`checker.float` must be a finite, non-negative tolerance",
+                ));
+            }
+        }
+        let tests = self
+            .tests
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                (
+                    t.name.unwrap_or_else(|| (i + 1).to_string()),
+                    t.input,
+                    t.answer,
+                )
+            })
+            .collect();
+        Ok(JudgeInput {
+            source: self.source,
+            language: self.language,
+            tests,
+            checker: self.checker.unwrap_or(ApiChecker::Tokens),
+            limits: (time_ms, memory_mb, output_bytes),
+        })
+    }
+}
+
+/// `POST /v1/judge` → `JudgeReport`.
+pub async fn judge(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<RequestCtx>,
+    ApiJson(req): ApiJson<JudgeRequestBody>,
+) -> Result<Response, ApiError> {
+    let input = req.validate(st.config.deadline_secs)?;
+    let eng = st.engines.clone();
+    let report = st
+        .gates
+        .judge
+        .run_blocking(ctx.deadline, st.config.deadline_secs as f64, move || {
+            eng.judge(&input)
+        })
+        .await?;
+    st.metrics
+        .observe_verdict("/v1/judge", &engines::label(&report.verdict));
+    Ok(Json(report).into_response())
+}
+
+// ---------------------------------------------------------------- /v1/solve
+
+/// `POST /v1/solve`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolveRequest {
+    pub problem: String,
+    /// `math` or `code`; guessed from the problem when omitted.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Replaces the built-in system prompt.
+    #[serde(default)]
+    pub system_prompt: Option<String>,
+    /// A reference answer (math) to check the final answer against.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Tests for code problems.
+    #[serde(default)]
+    pub tests: Vec<ApiTest>,
+    /// Attempts (generate → verify → retry with evidence); default from the agent.
+    #[serde(default)]
+    pub attempts: Option<usize>,
+    /// Samples per attempt for voting.
+    #[serde(default)]
+    pub samples: Option<usize>,
+}
+
+/// Most attempts × samples a client may ask for in one solve (each is a full generation).
+pub const MAX_SOLVE_GENERATIONS: usize = 32;
+
+/// `POST /v1/solve` → `text/event-stream`: `progress` events, then one `report` event (the
+/// `solve --json` schema) or one `error` event (`{"error": {code, message}}`).
+pub async fn solve(
+    State(st): State<Arc<AppState>>,
+    Extension(ctx): Extension<RequestCtx>,
+    ApiJson(req): ApiJson<SolveRequest>,
+) -> Result<Response, ApiError> {
+    if !st.engines.has_model() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "no_model",
+            "this server has no model backend configured, so /v1/solve is unavailable; start \
+             `vibecheck serve` with --model PATH (a Hugging Face directory or .gguf) or \
+             --openai-url URL (a vLLM/SGLang server). /v1/verify and /v1/judge work without one.",
+        ));
+    }
+    if req.problem.trim().is_empty() {
+        return Err(ApiError::invalid_request("`problem` is empty"));
+    }
+    let gens = req.attempts.unwrap_or(1).max(1) * req.samples.unwrap_or(1).max(1);
+    if gens > MAX_SOLVE_GENERATIONS {
+        return Err(ApiError::invalid_request(format!(
+            "attempts × samples = {gens}, at most {MAX_SOLVE_GENERATIONS}"
+        )));
+    }
+    let kind = match req.kind.as_deref() {
+        None => None,
+        Some("math") => Some(engines::SolveKind::Math),
+        Some("code") => Some(engines::SolveKind::Code),
+        Some(other) => {
+            return Err(ApiError::invalid_request(format!(
+                "`kind` must be \"math\" or \"code\", not {other:?}"
+            )))
+        }
+    };
+    let input = SolveInput {
+        problem: req.problem,
+        kind,
+        system_prompt: req.system_prompt,
+        reference: req.reference,
+        tests: req
+            .tests
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                (
+                    t.name.unwrap_or_else(|| (i + 1).to_string()),
+                    t.input,
+                    t.answer,
+                )
+            })
+            .collect(),
+        attempts: req.attempts,
+        samples: req.samples,
+        deadline: limits::deadline_from(ctx.arrival, st.config.solve_deadline_secs),
+    };
+    // Take a slot before answering 200, so a full queue is still a plain 503.
+    let permit = st
+        .gates
+        .solve
+        .acquire(input.deadline, st.config.solve_deadline_secs as f64)
+        .await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Event>(SSE_BUFFER);
+    let eng = st.engines.clone();
+    let metrics = st.metrics.clone();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let progress_tx = tx.clone();
+        let result = eng.solve(&input, &mut |p: serde_json::Value| {
+            if let Ok(ev) = Event::default().event("progress").json_data(&p) {
+                // Full buffer: drop this progress event rather than block the solver.
+                let _ = progress_tx.try_send(ev);
+            }
+            !progress_tx.is_closed()
+        });
+        let final_event = match result {
+            Ok(report) => {
+                if let Some(v) = report.get("verdict").and_then(|v| v.as_str()) {
+                    metrics.observe_verdict("/v1/solve", v);
+                }
+                Event::default().event("report").json_data(&report)
+            }
+            Err(e) => {
+                let err = ApiError::internal(&e);
+                eprintln!("serve: /v1/solve failed: {e:#}");
+                Event::default().event("error").json_data(err.body())
+            }
+        };
+        if let Ok(ev) = final_event {
+            let _ = tx.blocking_send(ev);
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|ev| (Ok::<_, Infallible>(ev), rx))
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(SSE_KEEP_ALIVE))
+        .into_response())
+}
+
+// ---------------------------------------------------------------- misc routes
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    pub status: String,
+    pub version: String,
+    /// The model backend's name, or null when /v1/solve is unavailable.
+    pub model: Option<String>,
+    /// Whether /v1/* routes need an API key.
+    pub auth: bool,
+    /// Worker slots per route.
+    pub workers: usize,
+}
+
+pub async fn healthz(State(st): State<Arc<AppState>>) -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        model: st.engines.model_name(),
+        auth: st.keys.required,
+        workers: st.config.workers,
+    })
+}
+
+pub async fn metrics(State(st): State<Arc<AppState>>) -> Response {
+    let text = st
+        .metrics
+        .render(&st.gates.gauges(), st.engines.worker_restarts());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+pub async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        super::openapi::document().to_string(),
+    )
+        .into_response()
+}
+
+pub async fn index() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        super::INDEX_HTML,
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        "no such route; see GET /openapi.json",
+    )
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not accept this method; see GET /openapi.json",
+    )
+}
+
+/// Re-exported for the OpenAPI document's limits section.
+pub fn limits_summary() -> serde_json::Value {
+    serde_json::json!({
+        "max_verify_steps": MAX_VERIFY_STEPS,
+        "max_judge_tests": MAX_JUDGE_TESTS,
+        "max_time_ms": MAX_TIME_MS,
+        "max_memory_mb": MAX_MEMORY_MB,
+        "max_output_bytes": MAX_OUTPUT_BYTES,
+        "max_solve_generations": MAX_SOLVE_GENERATIONS,
+        "judge_compile_allowance_ms": limits::JUDGE_COMPILE_ALLOWANCE_MS,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_say_where() {
+        let e = parse_json::<VerifyRequest>(b"{\"steps\": [1]}").unwrap_err();
+        assert_eq!(e.code, "invalid_request");
+        assert!(e.message.contains("steps[0]"), "{}", e.message);
+        let e = parse_json::<VerifyRequest>(b"{\"steps\": [\"a\"").unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (422, "invalid_json"));
+        assert!(e.message.contains("line 1"), "{}", e.message);
+        let e = parse_json::<VerifyRequest>(b"{\"stpes\": []}").unwrap_err();
+        assert!(e.message.contains("stpes"), "{}", e.message);
+        let e = parse_json::<VerifyRequest>(b"  ").unwrap_err();
+        assert!(e.message.contains("empty"), "{}", e.message);
+    }
+
+    #[test]
+    fn checker_and_language_spellings() {
+        let r: JudgeRequestBody = parse_json(
+            br#"{"source":"x","language":"c++","tests":[{"input":"1"}],"checker":{"float":1e-6}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.language, ApiLang::Cpp);
+        assert_eq!(r.checker, Some(ApiChecker::Float(1e-6)));
+        let r: JudgeRequestBody =
+            parse_json(br#"{"source":"x","language":"py","tests":[],"checker":"yesno"}"#).unwrap();
+        assert_eq!(r.checker, Some(ApiChecker::YesNo));
+        let e = r.validate(60).unwrap_err();
+        assert!(e.message.contains("tests"), "{}", e.message);
+    }
+
+    #[test]
+    fn judge_budget_must_fit_the_deadline() {
+        let tests = (0..10)
+            .map(|_| ApiTest {
+                name: None,
+                input: String::new(),
+                answer: None,
+            })
+            .collect();
+        let r = JudgeRequestBody {
+            source: "x".into(),
+            language: ApiLang::C,
+            tests,
+            checker: None,
+            limits: Some(ApiLimits {
+                time_ms: Some(10_000),
+                ..Default::default()
+            }),
+        };
+        let e = r.validate(60).unwrap_err();
+        assert!(e.message.contains("deadline"), "{}", e.message);
+    }
+
+    #[test]
+    fn verify_needs_exactly_one_form() {
+        assert!(VerifyRequest::default().validate().is_err());
+        let both = VerifyRequest {
+            steps: Some(vec![]),
+            solution: Some(String::new()),
+            ..Default::default()
+        };
+        assert!(both.validate().is_err());
+    }
+}

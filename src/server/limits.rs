@@ -1,0 +1,291 @@
+//! Resource limits of the HTTP API: body size, per-key rate limits, per-route concurrency with a
+//! bounded queue, and per-request deadlines. Every default is a named constant saying why.
+
+use super::auth::KeyId;
+use super::error::ApiError;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Default largest request body (`--max-body`), 2 MiB: a long solution or a judge request with a
+/// few hundred KiB of test input fits; anything larger is better sent as several requests.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Default sustained request rate per API key (`--rate`, requests/second): generous for a tutoring
+/// platform's backend, small enough that one runaway client cannot monopolise the workers.
+pub const DEFAULT_RATE_PER_SEC: f64 = 20.0;
+
+/// Default burst per key (`--burst`): a page of steps checked at once must not be throttled.
+pub const DEFAULT_BURST: u32 = 40;
+
+/// Default waiting requests per route beyond the running ones (`--queue`). A queued request
+/// holds only a few KiB; past this the server answers 503 quickly instead of letting latency grow
+/// without bound.
+pub const DEFAULT_QUEUE: usize = 64;
+
+/// Default per-request deadline (`--deadline`), seconds, counted from arrival and including time
+/// spent queued. Verification of a typical solution takes well under a second; judge requests are
+/// validated up front to fit (see [`judge_budget_ms`]).
+pub const DEFAULT_DEADLINE_SECS: u64 = 60;
+
+/// Default deadline of a `/v1/solve` stream (`--solve-deadline`), seconds: a 1.5B model writing
+/// long chains, with retries, takes minutes even on a GPU; the agent stops at this budget and
+/// reports what it has.
+pub const DEFAULT_SOLVE_DEADLINE_SECS: u64 = 900;
+
+/// Most rate-limit buckets kept at once. Keys come from a finite file, but with `--no-auth` the
+/// bucket is per client IP; idle (full) buckets are dropped past this to bound memory.
+pub const MAX_RATE_BUCKETS: usize = 10_000;
+
+/// Upper bound for a judge request's compile step in the deadline budget (clang to wasm takes
+/// 2–3 s here; a custom checker compiles too).
+pub const JUDGE_COMPILE_ALLOWANCE_MS: u64 = 20_000;
+
+/// The worst-case time a judge request may take: compile allowance plus every test's time limit.
+/// Requests whose budget exceeds the deadline are refused with 422 before any work starts.
+pub fn judge_budget_ms(tests: usize, time_ms: u64) -> u64 {
+    JUDGE_COMPILE_ALLOWANCE_MS + tests as u64 * time_ms
+}
+
+/// Rate limit: a token bucket per key.
+#[derive(Debug)]
+pub struct RateLimiter {
+    /// Tokens per second; `<= 0` disables limiting.
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<KeyId, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+impl RateLimiter {
+    pub fn new(rate: f64, burst: u32) -> Self {
+        Self {
+            rate,
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `key`, or says how many whole seconds until one is available.
+    pub fn check(&self, key: &KeyId) -> Result<(), ApiError> {
+        self.check_at(key, Instant::now())
+    }
+
+    fn check_at(&self, key: &KeyId, now: Instant) -> Result<(), ApiError> {
+        if self.rate <= 0.0 {
+            return Ok(());
+        }
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() >= MAX_RATE_BUCKETS && !buckets.contains_key(key) {
+            let (rate, burst) = (self.rate, self.burst);
+            buckets
+                .retain(|_, b| b.tokens + now.duration_since(b.last).as_secs_f64() * rate < burst);
+        }
+        let b = buckets.entry(key.clone()).or_insert(Bucket {
+            tokens: self.burst,
+            last: now,
+        });
+        let elapsed = now.duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * self.rate).min(self.burst);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = (1.0 - b.tokens) / self.rate;
+            Err(ApiError::rate_limited(wait.ceil().max(1.0) as u64))
+        }
+    }
+}
+
+/// Per-route concurrency: `workers` requests run at once, up to `queue` more wait, the rest get
+/// 503 at once. A permit lives as long as the blocking work it guards, even past the deadline,
+/// so abandoned work still counts against the route's concurrency.
+#[derive(Debug)]
+pub struct RouteGate {
+    pub route: &'static str,
+    sem: Arc<Semaphore>,
+    workers: usize,
+    queue: usize,
+    queued: AtomicUsize,
+}
+
+/// A running slot on a route.
+pub type Permit = OwnedSemaphorePermit;
+
+impl RouteGate {
+    pub fn new(route: &'static str, workers: usize, queue: usize) -> Self {
+        let workers = workers.max(1);
+        Self {
+            route,
+            sem: Arc::new(Semaphore::new(workers)),
+            workers,
+            queue,
+            queued: AtomicUsize::new(0),
+        }
+    }
+
+    /// Worker slots.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Requests waiting for a slot.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Requests holding a slot (running, or abandoned after a deadline but still working).
+    pub fn running(&self) -> usize {
+        self.workers - self.sem.available_permits()
+    }
+
+    /// Waits for a slot until `deadline`; 503 when the queue is full, 504 past the deadline.
+    pub async fn acquire(&self, deadline: Instant, deadline_secs: f64) -> Result<Permit, ApiError> {
+        if let Ok(p) = self.sem.clone().try_acquire_owned() {
+            return Ok(p);
+        }
+        // Reserve a queue place, or refuse.
+        let mut cur = self.queued.load(Ordering::Relaxed);
+        loop {
+            if cur >= self.queue {
+                return Err(ApiError::queue_full(self.route, self.queue));
+            }
+            match self.queued.compare_exchange_weak(
+                cur,
+                cur + 1,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => cur = now,
+            }
+        }
+        struct Unqueue<'a>(&'a AtomicUsize);
+        impl Drop for Unqueue<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        let _unqueue = Unqueue(&self.queued);
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(wait, self.sem.clone().acquire_owned()).await {
+            Ok(Ok(p)) => Ok(p),
+            Ok(Err(_)) => Err(ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                "the server is shutting down",
+            )),
+            Err(_) => Err(ApiError::deadline(
+                self.route,
+                deadline_secs,
+                "while queued",
+            )),
+        }
+    }
+
+    /// Runs `work` on the blocking pool under a slot, bounded by `deadline`. The slot is released
+    /// when `work` returns, not when the deadline fires.
+    pub async fn run_blocking<T, F>(
+        &self,
+        deadline: Instant,
+        deadline_secs: f64,
+        work: F,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> anyhow::Result<T> + Send + 'static,
+    {
+        let permit = self.acquire(deadline, deadline_secs).await?;
+        let handle = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        });
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(wait, handle).await {
+            Ok(Ok(Ok(v))) => Ok(v),
+            Ok(Ok(Err(e))) => Err(ApiError::internal(&e)),
+            Ok(Err(join)) => Err(join.into()),
+            Err(_) => Err(ApiError::deadline(
+                self.route,
+                deadline_secs,
+                "while running",
+            )),
+        }
+    }
+}
+
+/// A request's deadline, fixed when it arrives.
+pub fn deadline_from(arrival: Instant, secs: u64) -> Instant {
+    arrival + Duration::from_secs(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_allows_burst_then_refuses_with_retry_after() {
+        let rl = RateLimiter::new(0.5, 3);
+        let k = KeyId("k".into());
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            rl.check_at(&k, t0).unwrap();
+        }
+        let e = rl.check_at(&k, t0).unwrap_err();
+        assert_eq!(e.status.as_u16(), 429);
+        assert_eq!(e.retry_after_secs, Some(2));
+        // Another key has its own bucket.
+        rl.check_at(&KeyId("other".into()), t0).unwrap();
+        // Two seconds later one token is back.
+        rl.check_at(&k, t0 + Duration::from_secs(2)).unwrap();
+        assert!(rl.check_at(&k, t0 + Duration::from_secs(2)).is_err());
+    }
+
+    #[test]
+    fn zero_rate_disables() {
+        let rl = RateLimiter::new(0.0, 1);
+        for _ in 0..100 {
+            rl.check(&KeyId("k".into())).unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn gate_queues_then_refuses() {
+        let gate = RouteGate::new("/t", 1, 1);
+        let far = Instant::now() + Duration::from_secs(60);
+        let p = gate.acquire(far, 60.0).await.unwrap();
+        assert_eq!(gate.running(), 1);
+        let gate = Arc::new(gate);
+        let g2 = gate.clone();
+        let waiter = tokio::spawn(async move { g2.acquire(far, 60.0).await.map(|_| ()) });
+        while gate.queued() == 0 {
+            tokio::task::yield_now().await;
+        }
+        let e = gate.acquire(far, 60.0).await.unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (503, "queue_full"));
+        drop(p);
+        waiter.await.unwrap().unwrap();
+        assert_eq!(gate.queued(), 0);
+    }
+
+    #[tokio::test]
+    async fn queued_past_deadline_is_504() {
+        let gate = RouteGate::new("/t", 1, 4);
+        let far = Instant::now() + Duration::from_secs(60);
+        let _p = gate.acquire(far, 60.0).await.unwrap();
+        let e = gate
+            .acquire(Instant::now() + Duration::from_millis(20), 0.02)
+            .await
+            .unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (504, "deadline_exceeded"));
+        assert_eq!(gate.queued(), 0);
+    }
+}
