@@ -128,7 +128,11 @@ impl Sandbox {
         Ok(guest)
     }
 
-    fn load_or_compile(&self, cwasm: &Path, wasm: impl FnOnce() -> Result<Vec<u8>>) -> Result<Module> {
+    fn load_or_compile(
+        &self,
+        cwasm: &Path,
+        wasm: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<Module> {
         if let Ok(bytes) = std::fs::read(cwasm) {
             // SAFETY: our own cache entry, written atomically by `serialize` below with an
             // engine of the same compatibility hash (part of the file name).
@@ -373,7 +377,9 @@ impl Sandbox {
         answer: &str,
     ) -> (Verdict, String) {
         let go = || -> Result<(Verdict, String)> {
-            let dir = tempfile::Builder::new().prefix("vibecheck-chk-").tempdir()?;
+            let dir = tempfile::Builder::new()
+                .prefix("vibecheck-chk-")
+                .tempdir()?;
             std::fs::write(dir.path().join("input.txt"), input)?;
             std::fs::write(dir.path().join("output.txt"), output)?;
             std::fs::write(dir.path().join("answer.txt"), answer)?;
@@ -459,7 +465,9 @@ impl Sandbox {
                 Some(vm) => Some(vm),
                 None => {
                     let (v, m) = match &custom {
-                        Some(c) => self.run_custom_checker(c, &input, &solution_output, &brute_output),
+                        Some(c) => {
+                            self.run_custom_checker(c, &input, &solution_output, &brute_output)
+                        }
                         None => check_builtin(&req.checker, &solution_output, &brute_output),
                     };
                     (v != Verdict::AC).then_some((v, m))
