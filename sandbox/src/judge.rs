@@ -66,7 +66,8 @@ impl Runnable {
 }
 
 /// The sandbox: one wasmtime engine, the compilers and the module caches. `Send + Sync`;
-/// share it behind an `Arc`.
+/// share it behind an `Arc`. Safe to call from async code's blocking sections: every guest runs
+/// on its own plain thread, never on a tokio worker.
 pub struct Sandbox {
     config: SandboxConfig,
     runner: Runner,
@@ -558,3 +559,9 @@ impl Drop for FileLock {
         }
     }
 }
+
+// The contract: a `Sandbox` is shared behind an `Arc` across threads (the server, the agent).
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Sandbox>();
+};
