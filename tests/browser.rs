@@ -158,4 +158,52 @@ fn page_verifies_and_judges_in_headless_chromium() {
         "{dom}"
     );
     assert!(dom.contains("<button id=\"s-run\" disabled=\"\">"), "{dom}");
+
+    drop(srv);
+
+    // --- Solve tab with a model (the tiny random-weight candle fixture): the SSE stream is
+    // read by the page, progress is logged and the final report rendered.
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-qwen2");
+    if !Path::new(model).join("config.json").exists() {
+        eprintln!("note: {model} is missing; skipping the solve tab");
+        return;
+    }
+    let srv = ServerProcess::start(
+        &[
+            "--no-auth",
+            "--workers",
+            "1",
+            "--model",
+            model,
+            "--max-tokens",
+            "16",
+            "--cpu",
+        ],
+        &[],
+    )
+    .unwrap();
+    let url = format!(
+        "http://{}/#tab=solve&problem={}&system={}&reference=391&run=1",
+        srv.addr,
+        enc("What is 17 * 23?"),
+        enc("Answer in one line.")
+    );
+    let dom = run_chromium(&bin, &url, "--dump-dom");
+    std::fs::write(artifacts().join("solve.html"), &dom).unwrap();
+    // Chromium's virtual time does not wait for a streamed body, so the DOM is dumped while the
+    // stream is still open: assert that the page posted the form and parsed the first SSE
+    // progress event (the final `report` event is covered over HTTP in tests/server.rs).
+    assert!(
+        !dom.contains("id=\"error\""),
+        "the page showed an error:\n{dom}"
+    );
+    assert!(
+        dom.contains("{\"attempt\":{\"k\":1,\"n\":2}}"),
+        "no SSE progress event rendered:\n{dom}"
+    );
+    run_chromium(
+        &bin,
+        &url,
+        &format!("--screenshot={}", artifacts().join("solve.png").display()),
+    );
 }

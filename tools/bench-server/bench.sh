@@ -11,9 +11,12 @@ CONC="${2:-32}"
 THREADS=2
 command -v wrk >/dev/null || { echo "bench-server: wrk not found (apt-get install wrk)" >&2; exit 2; }
 
-echo "bench-server: building release binary" >&2
-cargo build --release --bin vibecheck >&2
-BIN=target/release/vibecheck
+# BIN=path overrides the binary (e.g. a debug build); default: build and use the release binary.
+if [ -z "${BIN:-}" ]; then
+  echo "bench-server: building release binary" >&2
+  cargo build --release --bin vibecheck >&2
+  BIN=target/release/vibecheck
+fi
 
 KEY="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 HASH=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
@@ -38,15 +41,17 @@ curl -sf -H "Authorization: Bearer $KEY" -d "$BENCH_BODY" "http://$ADDR/v1/verif
 
 run() { # name conc duration path [script]
   local name=$1 c=$2 d=$3 path=$4
-  local out
+  local out t=$THREADS
+  [ "$c" -lt "$t" ] && t=$c
   if [ "$path" = /healthz ]; then
-    out=$(wrk -t"$THREADS" -c"$c" -d"$d" --latency -s tools/bench-server/get.lua "http://$ADDR$path")
+    out=$(wrk -t"$t" -c"$c" -d"$d" --latency -s tools/bench-server/get.lua "http://$ADDR$path")
   else
-    out=$(wrk -t"$THREADS" -c"$c" -d"$d" --latency -s tools/bench-server/post.lua "http://$ADDR$path")
+    out=$(wrk -t"$t" -c"$c" -d"$d" --latency -s tools/bench-server/post.lua "http://$ADDR$path")
   fi
   echo "$out" >&2
   echo "$name $(echo "$out" | grep '^BENCH' | sed 's/^BENCH //')"
 }
+echo "# binary: $BIN; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%FT%TZ)"
 run healthz_c${CONC} "$CONC" 10s /healthz
 run verify_c1 1 10s /v1/verify
