@@ -413,9 +413,11 @@ fn hostile_judge_requests_get_verdicts_and_do_not_stall_the_server() {
     let spin = hostile(SPIN_C, 10_000);
     let bomb = hostile(MEMBOMB_C, 5_000);
     let flood = hostile(FLOOD_C, 5_000);
-    // Wait until all three are inside the sandbox (holding judge slots).
-    wait_metrics(addr, "3 judge requests in flight", |m| {
-        metric(m, "vibecheck_in_flight{route=\"/v1/judge\"}") == Some(3.0)
+    // Wait until the judge route is busy. The memory bomb and the flood can finish within
+    // milliseconds once their modules are in the compile cache, so only the spin loop (10 s
+    // limit) is sure to still be running; it must not stall what follows.
+    wait_metrics(addr, "a judge request in flight", |m| {
+        metric(m, "vibecheck_in_flight{route=\"/v1/judge\"}").is_some_and(|v| v >= 1.0)
     });
     // Meanwhile: health checks and real verifications are answered.
     for _ in 0..5 {

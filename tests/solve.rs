@@ -586,7 +586,7 @@ fn tiny_fixture_model_is_never_verified() {
     assert_ne!(r["verdict"], "verified");
     assert!(r["attempts"].as_array().unwrap().len() <= 2);
     assert!(r["usage"]["completion_tokens"].as_u64().unwrap() > 0);
-    assert!(r["model"].as_str().unwrap().len() > 0);
+    assert!(!r["model"].as_str().unwrap().is_empty());
 }
 
 /// The offline demo model (SmolLM2-135M GGUF), when `tools/get-demo-model.sh` has installed it.
