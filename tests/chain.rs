@@ -486,3 +486,39 @@ proptest! {
         let _ = equivalent(&s, &s);
     }
 }
+
+/// Pathological inputs that a quadratic scan would turn into hours: each must parse (this test
+/// asserts only that nothing panics and the shapes are sane; a regression shows up as a hang).
+#[test]
+fn pathological_repetitions_parse() {
+    let n = 400_000;
+    let cases = [
+        "\\[".repeat(n),
+        "\\(".repeat(n),
+        "$$ ".repeat(n),
+        "<<".repeat(n),
+        "$1 ".repeat(n),
+        "\\boxed{".repeat(n / 4),
+        "\\begin{x}".repeat(n / 4),
+        "(".repeat(n),
+        "1 = ".repeat(n / 2),
+        "a ".repeat(n),
+        format!("{}{}", " ".repeat(n), "x = 1"),
+    ];
+    for text in &cases {
+        let t = std::time::Instant::now();
+        let c = chain::parse(text);
+        let _ = extract_answer(text);
+        eprintln!(
+            "{:?}…: {} bytes, {} steps, {:.2} s",
+            &text[..12.min(text.len())],
+            text.len(),
+            c.steps.len(),
+            t.elapsed().as_secs_f64()
+        );
+        assert!(c
+            .steps
+            .iter()
+            .all(|s| s.items.len() <= chain::items::MAX_ITEMS_PER_STEP));
+    }
+}

@@ -156,25 +156,39 @@ fn take_fences(text: &str, items: &mut Vec<Item>) -> String {
 
 fn take_annotations(text: &str, items: &mut Vec<Item>) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("<<") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find(">>") {
-            Some(end) if end <= MAX_ANNOTATION_BYTES && !after[..end].contains('\n') => {
-                let inner = &after[..end];
+    let mut pos = 0;
+    // The next `>>` at or after a position, found once and reused (keeps `<<<<…` linear).
+    // `usize::MAX`: no `>>` anywhere after the last search.
+    let mut next_close: Option<usize> = None;
+    while let Some(rel) = text[pos..].find("<<") {
+        let start = pos + rel;
+        out.push_str(&text[pos..start]);
+        let inner_start = start + 2;
+        if next_close.is_none_or(|c| c < inner_start) {
+            next_close = Some(
+                text[inner_start..]
+                    .find(">>")
+                    .map_or(usize::MAX, |k| inner_start + k),
+            );
+        }
+        match next_close.filter(|c| *c != usize::MAX) {
+            Some(end)
+                if end - inner_start <= MAX_ANNOTATION_BYTES
+                    && !text[inner_start..end].contains('\n') =>
+            {
+                let inner = &text[inner_start..end];
                 if let Some(m) = relation_item(inner, inner) {
                     push_math(items, m);
                 }
-                rest = &after[end + 2..];
+                pos = end + 2;
             }
             _ => {
                 out.push_str("<<");
-                rest = after;
+                pos = inner_start;
             }
         }
     }
-    out.push_str(rest);
+    out.push_str(&text[pos..]);
     out
 }
 
@@ -217,20 +231,34 @@ fn take_latex(text: &str, items: &mut Vec<Item>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     let bytes = text.as_bytes();
+    // A closing delimiter not found once is not found later either: remembering that keeps
+    // hostile input (a million unclosed `\[`) linear instead of quadratic.
+    let mut unclosed: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut find_close = |r: &str, close: &str| -> Option<usize> {
+        if unclosed.contains(close) {
+            return None;
+        }
+        let f = r.find(close);
+        if f.is_none() {
+            unclosed.insert(close.to_string());
+        }
+        f
+    };
     while i < text.len() {
         let rest = &text[i..];
         let found: Option<(usize, usize, usize)> = if let Some(r) = rest.strip_prefix("$$") {
-            r.find("$$").map(|e| (2, 2 + e, 2 + e + 2))
+            find_close(r, "$$").map(|e| (2, 2 + e, 2 + e + 2))
         } else if let Some(r) = rest.strip_prefix("\\[") {
-            r.find("\\]").map(|e| (2, 2 + e, 2 + e + 2))
+            find_close(r, "\\]").map(|e| (2, 2 + e, 2 + e + 2))
         } else if let Some(r) = rest.strip_prefix("\\(") {
-            r.find("\\)").map(|e| (2, 2 + e, 2 + e + 2))
+            find_close(r, "\\)").map(|e| (2, 2 + e, 2 + e + 2))
         } else if rest.starts_with("\\begin{") {
-            let name_end = rest.find('}').unwrap_or(rest.len());
-            let name = &rest[7..name_end.max(7)];
-            let end_tag = format!("\\end{{{name}}}");
-            rest.find(&end_tag)
-                .map(|e| (name_end + 1, e, e + end_tag.len()))
+            let name_end = rest[..rest.len().min(64)].find('}');
+            name_end.and_then(|name_end| {
+                let name = &rest[7..name_end];
+                let end_tag = format!("\\end{{{name}}}");
+                find_close(rest, &end_tag).map(|e| (name_end + 1, e, e + end_tag.len()))
+            })
         } else if rest.starts_with('$') && !(i > 0 && bytes[i - 1] == b'\\') {
             inline_dollar(rest).map(|e| (1, e, e + 1))
         } else {
@@ -257,8 +285,11 @@ fn take_latex(text: &str, items: &mut Vec<Item>) -> String {
 /// segment contains LaTeX (`\`, `^`, `{`, `_`) and closes on the same line.
 fn inline_dollar(rest: &str) -> Option<usize> {
     let body = &rest[1..];
-    let line_end = body.find('\n').unwrap_or(body.len());
-    let close = body[..line_end].find('$')? + 1;
+    // The next `$` on the same line (searching stops at the first `$` or newline).
+    let close = match body.find(['$', '\n'])? {
+        k if body.as_bytes()[k] == b'$' => k + 1,
+        _ => return None,
+    };
     let content = &rest[1..close];
     if content.trim().is_empty() {
         return None;
@@ -787,6 +818,9 @@ fn take_prose(text: &str, items: &mut Vec<Item>) {
         // A `!` ending a run is punctuation ("that makes 12!"), not a factorial.
         while t.ends_with('!') {
             t.pop();
+        }
+        if t.len() > super::expr::MAX_MATH_BYTES {
+            continue;
         }
         let t = balance_edges(&t.split_whitespace().collect::<Vec<_>>().join(" "));
         if t.is_empty() {

@@ -248,8 +248,26 @@ fn split_long(p: &str) -> Vec<String> {
     out
 }
 
+/// Longest `\boxed{…}` content accepted, in bytes; a longer box is not an answer.
+pub const BOXED_SCAN_CHARS: usize = 4096;
+
 /// The content of the last `\boxed{…}` (or `\fbox{…}`) in `text`, nested braces included.
 fn last_boxed(text: &str) -> Option<String> {
+    // The matching `}` of every `{`, found in one pass (keeps many unclosed `\boxed{` linear).
+    let bytes = text.as_bytes();
+    let mut closing: Vec<Option<usize>> = vec![None; bytes.len() + 1];
+    let mut stack = Vec::new();
+    for (k, &c) in bytes.iter().enumerate() {
+        match c {
+            b'{' => stack.push(k),
+            b'}' => {
+                if let Some(open) = stack.pop() {
+                    closing[open] = Some(k);
+                }
+            }
+            _ => {}
+        }
+    }
     let mut best = None;
     let mut search = 0;
     while let Some(rel) = text[search..]
@@ -277,21 +295,7 @@ fn last_boxed(text: &str) -> Option<String> {
             }
             continue;
         }
-        let mut depth = 0usize;
-        let mut end = None;
-        for (k, c) in text[offset..].char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = Some(offset + k);
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
+        let end = closing[offset].filter(|e| e - offset <= BOXED_SCAN_CHARS);
         if let Some(e) = end {
             best = Some(text[offset + 1..e].to_string());
         }

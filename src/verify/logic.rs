@@ -1179,9 +1179,13 @@ pub fn check_claim(source: &str, timeout: Duration) -> Check {
         }
     }
 
-    let first = deadline
-        .saturating_duration_since(Instant::now())
-        .mul_f64(FIRST_QUERY_SHARE);
+    // Without a fallback the Int/Real query gets all the time that is left.
+    let left = deadline.saturating_duration_since(Instant::now());
+    let first = if fallback_ok {
+        left.mul_f64(FIRST_QUERY_SHARE)
+    } else {
+        left
+    };
     let z3_outcome = z3_claim(&term, first);
     let z3_note = match z3_outcome {
         Outcome::Proved => {

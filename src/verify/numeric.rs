@@ -419,7 +419,7 @@ fn estimate(e: &Expr) -> Result<Est, Tripped> {
                 let n = n.max(1.0);
                 Est {
                     digits: n * n.log10() + 1.0,
-                    value: Some(gamma_f64(n)),
+                    value: Some(factorial_f64(n)),
                     symbolic: false,
                 }
             }
@@ -467,10 +467,12 @@ fn estimate(e: &Expr) -> Result<Est, Tripped> {
     Ok(est)
 }
 
-fn gamma_f64(n: f64) -> f64 {
-    // n! for the estimate only; saturates to inf.
-    (1..=(n as u64).min(200)).fold(1.0f64, |acc, k| acc * k as f64)
-        * if n > 200.0 { f64::INFINITY } else { 1.0 }
+/// n! as f64 for the estimate only (∞ past 170!, where f64 overflows anyway).
+fn factorial_f64(n: f64) -> f64 {
+    if n > 170.0 {
+        return f64::INFINITY;
+    }
+    (1..=n as u64).fold(1.0f64, |acc, k| acc * k as f64)
 }
 
 fn fmt_big(x: f64) -> String {
@@ -596,17 +598,15 @@ fn render_into(e: &Expr, parent: u8, out: &mut String) {
     if out.len() > MAX_TEXT_CHARS * 4 {
         return;
     }
-    let (prec, text): (u8, Option<String>) = match e {
-        Expr::Int(s) | Expr::Decimal(s) => (9, Some(s.clone())),
-        Expr::Var(v) => (9, Some(v.clone())),
-        Expr::Pi => (9, Some("π".into())),
-        Expr::E => (9, Some("e".into())),
-        Expr::I => (9, Some("i".into())),
-        _ => (0, None),
+    let atom: Option<&str> = match e {
+        Expr::Int(s) | Expr::Decimal(s) | Expr::Var(s) => Some(s),
+        Expr::Pi => Some("π"),
+        Expr::E => Some("e"),
+        Expr::I => Some("i"),
+        _ => None,
     };
-    if let Some(t) = text {
-        let _ = prec;
-        out.push_str(&t);
+    if let Some(t) = atom {
+        out.push_str(t);
         return;
     }
     let bin = |a: &Expr, op: &str, b: &Expr, p: u8, right_assoc: bool, out: &mut String| {
