@@ -31,7 +31,10 @@ fn python_available() -> bool {
                 .join(".local/share/vibecheck/python-3.12.0.wasm")
         });
     if !p.exists() {
-        eprintln!("note: {} absent (run tools/setup.sh); skipping Python cases", p.display());
+        eprintln!(
+            "note: {} absent (run tools/setup.sh); skipping Python cases",
+            p.display()
+        );
     }
     p.exists()
 }
@@ -80,7 +83,11 @@ fn first_message(v: &Value) -> String {
 fn expect(args: &[&str], want: &str) -> Value {
     let (code, v) = judge(args);
     assert_eq!(verdict(&v), want, "judge {args:?}: {v}");
-    assert_eq!(code, if want == "AC" { 0 } else { 1 }, "exit code for {want}");
+    assert_eq!(
+        code,
+        if want == "AC" { 0 } else { 1 },
+        "exit code for {want}"
+    );
     v
 }
 
@@ -118,17 +125,32 @@ fn presentation_error_depends_on_checker() {
 
 #[test]
 fn time_limit_exceeded() {
-    let v = expect(&["sum/tle.cpp", "--tests", OJ, "--time-limit", "1", "-j", "2"], "TLE");
+    let v = expect(
+        &["sum/tle.cpp", "--tests", OJ, "--time-limit", "1", "-j", "2"],
+        "TLE",
+    );
     assert!(first_message(&v).contains("1000 ms"));
     assert!(v["tests"][0]["time_ms"].as_u64().unwrap() > 0);
     if python_available() {
-        expect(&["sum/tle.py", "--problem", "sum/problem.json", "--time-limit", "1"], "TLE");
+        expect(
+            &[
+                "sum/tle.py",
+                "--problem",
+                "sum/problem.json",
+                "--time-limit",
+                "1",
+            ],
+            "TLE",
+        );
     }
 }
 
 #[test]
 fn memory_limit_exceeded() {
-    expect(&["sum/mle.cpp", "--tests", OJ, "--memory-limit", "64"], "MLE");
+    expect(
+        &["sum/mle.cpp", "--tests", OJ, "--memory-limit", "64"],
+        "MLE",
+    );
 }
 
 #[test]
@@ -162,39 +184,111 @@ fn compile_errors_carry_diagnostics() {
     let (code, v) = judge(&["sum/ce.cpp", "--tests", OJ]);
     assert_eq!((code, verdict(&v)), (1, "CE"));
     let d = v["compile_output"].as_str().unwrap();
-    assert!(d.contains("solution.cpp:2") && d.contains("expected ';'"), "{d}");
+    assert!(
+        d.contains("solution.cpp:2") && d.contains("expected ';'"),
+        "{d}"
+    );
     if python_available() {
         let (code, v) = judge(&["sum/ce.py", "--tests", OJ]);
         assert_eq!((code, verdict(&v)), (1, "CE"));
-        assert!(v["compile_output"].as_str().unwrap().contains("SyntaxError"), "{v}");
+        assert!(
+            v["compile_output"]
+                .as_str()
+                .unwrap()
+                .contains("SyntaxError"),
+            "{v}"
+        );
     }
 }
 
 #[test]
 fn float_and_yesno_checkers() {
     if python_available() {
-        expect(&["float/third.py", "--tests", "float", "--checker", "float:1e-6"], "AC");
-        expect(&["float/third.py", "--tests", "float", "--checker", "tokens"], "WA");
-        expect(&["float/third.py", "--tests", "float", "--checker", "float:1e-9"], "WA");
+        expect(
+            &[
+                "float/third.py",
+                "--tests",
+                "float",
+                "--checker",
+                "float:1e-6",
+            ],
+            "AC",
+        );
+        expect(
+            &["float/third.py", "--tests", "float", "--checker", "tokens"],
+            "WA",
+        );
+        expect(
+            &[
+                "float/third.py",
+                "--tests",
+                "float",
+                "--checker",
+                "float:1e-9",
+            ],
+            "WA",
+        );
     }
-    expect(&["yesno/even.c", "--tests", "yesno", "--checker", "yesno"], "AC");
+    expect(
+        &["yesno/even.c", "--tests", "yesno", "--checker", "yesno"],
+        "AC",
+    );
     expect(&["yesno/even.c", "--tests", "yesno"], "WA");
 }
 
 #[test]
 fn custom_checker_in_the_sandbox() {
     let chk = "checker/two_parts.cpp";
-    let v = expect(&["checker/split.cpp", "--tests", "checker/tests", "--checker", chk], "AC");
+    let v = expect(
+        &[
+            "checker/split.cpp",
+            "--tests",
+            "checker/tests",
+            "--checker",
+            chk,
+        ],
+        "AC",
+    );
     assert!(first_message(&v).is_empty());
-    assert!(v["tests"][0]["message"].as_str().unwrap().contains("ok 5 = 4 + 1"), "{v}");
-    expect(&["checker/split_pe.c", "--tests", "checker/tests", "--checker", chk], "PE");
+    assert!(
+        v["tests"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ok 5 = 4 + 1"),
+        "{v}"
+    );
+    expect(
+        &[
+            "checker/split_pe.c",
+            "--tests",
+            "checker/tests",
+            "--checker",
+            chk,
+        ],
+        "PE",
+    );
     if python_available() {
-        let v = expect(&["checker/split_wrong.py", "--tests", "checker/tests", "--checker", chk], "WA");
+        let v = expect(
+            &[
+                "checker/split_wrong.py",
+                "--tests",
+                "checker/tests",
+                "--checker",
+                chk,
+            ],
+            "WA",
+        );
         assert!(first_message(&v).contains("!= 5"), "{v}");
     }
     // The checker sees only input/output/answer.
     expect(
-        &["checker/split.cpp", "--tests", "checker/tests", "--checker", "checker/peek.cpp"],
+        &[
+            "checker/split.cpp",
+            "--tests",
+            "checker/tests",
+            "--checker",
+            "checker/peek.cpp",
+        ],
         "AC",
     );
 }
@@ -253,13 +347,22 @@ fn stress_finds_planted_bug() {
         save.path().to_str().unwrap(),
         "--json",
     ]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verdict"], "WA");
     let c = &v["counterexample"];
     // The bug: the last element is ignored, so it must be the unique maximum.
     let input = c["input"].as_str().unwrap();
-    let nums: Vec<i64> = input.split_whitespace().skip(1).map(|x| x.parse().unwrap()).collect();
+    let nums: Vec<i64> = input
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap())
+        .collect();
     let max = *nums.iter().max().unwrap();
     assert_eq!(*nums.last().unwrap(), max, "{input}");
     assert_eq!(c["brute_output"].as_str().unwrap().trim(), max.to_string());
@@ -317,9 +420,17 @@ fn stress_without_counterexample() {
         "30",
         "--json",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((v["iterations"].as_u64(), v["verdict"].as_str()), (Some(30), Some("AC")));
+    assert_eq!(
+        (v["iterations"].as_u64(), v["verdict"].as_str()),
+        (Some(30), Some("AC"))
+    );
     assert!(v["counterexample"].is_null());
 }
 
@@ -365,9 +476,27 @@ fn hostile_resource_bombs_end_cleanly() {
     assert_eq!((code, verdict(&v)), (1, "CE"), "{v}");
     // A 1 GB vector and a 100 MB static array: over the memory limit.
     expect(&["hostile/vector_1gb.cpp", "--tests", OJ], "MLE");
-    expect(&["hostile/static_array.cpp", "--tests", OJ, "--memory-limit", "64"], "MLE");
+    expect(
+        &[
+            "hostile/static_array.cpp",
+            "--tests",
+            OJ,
+            "--memory-limit",
+            "64",
+        ],
+        "MLE",
+    );
     // Unbounded recursion: a stack overflow is RE, not a host crash.
-    let v = expect(&["hostile/infinite_recursion.c", "--tests", OJ, "--time-limit", "1"], "RE");
+    let v = expect(
+        &[
+            "hostile/infinite_recursion.c",
+            "--tests",
+            OJ,
+            "--time-limit",
+            "1",
+        ],
+        "RE",
+    );
     assert!(first_message(&v).contains("stack overflow"), "{v}");
 }
 
@@ -376,5 +505,12 @@ fn deep_recursion_runs() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("t.in"), "").unwrap();
     std::fs::write(dir.path().join("t.out"), "999999\n").unwrap();
-    expect(&["hostile/deep_recursion.cpp", "--tests", dir.path().to_str().unwrap()], "AC");
+    expect(
+        &[
+            "hostile/deep_recursion.cpp",
+            "--tests",
+            dir.path().to_str().unwrap(),
+        ],
+        "AC",
+    );
 }

@@ -68,7 +68,11 @@ fn tokens(output: &str, answer: &str, eq: impl Fn(&str, &str) -> bool) -> (Verdi
                 if !eq(o, a) {
                     return (
                         Verdict::WA,
-                        format!("token {i}: expected `{}`, found `{}`", shorten(a), shorten(o)),
+                        format!(
+                            "token {i}: expected `{}`, found `{}`",
+                            shorten(a),
+                            shorten(o)
+                        ),
                     );
                 }
             }
@@ -155,7 +159,10 @@ fn exact(output: &str, answer: &str) -> (Verdict, String) {
 
 /// When the tokens agree, a mismatch is only about whitespace: PE.
 fn presentation_or_wrong(output: &str, answer: &str) -> Verdict {
-    if output.split_ascii_whitespace().eq(answer.split_ascii_whitespace()) {
+    if output
+        .split_ascii_whitespace()
+        .eq(answer.split_ascii_whitespace())
+    {
         Verdict::PE
     } else {
         Verdict::WA
@@ -168,18 +175,33 @@ mod tests {
 
     #[test]
     fn tokens_ignore_whitespace() {
-        assert_eq!(check_builtin(&Checker::Tokens, "1  2\n3\n", "1 2 3").0, Verdict::AC);
+        assert_eq!(
+            check_builtin(&Checker::Tokens, "1  2\n3\n", "1 2 3").0,
+            Verdict::AC
+        );
         let (v, m) = check_builtin(&Checker::Tokens, "1 2 4", "1 2 3");
         assert_eq!(v, Verdict::WA);
         assert!(m.contains("token 3"), "{m}");
-        assert_eq!(check_builtin(&Checker::Tokens, "1 2", "1 2 3").0, Verdict::WA);
+        assert_eq!(
+            check_builtin(&Checker::Tokens, "1 2", "1 2 3").0,
+            Verdict::WA
+        );
     }
 
     #[test]
     fn lines_and_exact_give_pe_on_whitespace() {
-        assert_eq!(check_builtin(&Checker::Lines, "a b  \nc\n\n", "a b\nc").0, Verdict::AC);
-        assert_eq!(check_builtin(&Checker::Lines, "a\nb\n", "a b\n").0, Verdict::PE);
-        assert_eq!(check_builtin(&Checker::Lines, "a\nc\n", "a b\n").0, Verdict::WA);
+        assert_eq!(
+            check_builtin(&Checker::Lines, "a b  \nc\n\n", "a b\nc").0,
+            Verdict::AC
+        );
+        assert_eq!(
+            check_builtin(&Checker::Lines, "a\nb\n", "a b\n").0,
+            Verdict::PE
+        );
+        assert_eq!(
+            check_builtin(&Checker::Lines, "a\nc\n", "a b\n").0,
+            Verdict::WA
+        );
         assert_eq!(check_builtin(&Checker::Exact, "1\n", "1\n").0, Verdict::AC);
         assert_eq!(check_builtin(&Checker::Exact, "1 \n", "1\n").0, Verdict::PE);
     }
@@ -195,7 +217,10 @@ mod tests {
 
     #[test]
     fn yesno_case_insensitive() {
-        assert_eq!(check_builtin(&Checker::YesNo, "YES\nno", "yes NO").0, Verdict::AC);
+        assert_eq!(
+            check_builtin(&Checker::YesNo, "YES\nno", "yes NO").0,
+            Verdict::AC
+        );
         assert_eq!(check_builtin(&Checker::YesNo, "YES", "NO").0, Verdict::WA);
     }
 

@@ -55,7 +55,11 @@ const VCRT_IOSTREAM_LINK_FLAGS: &[&str] = &["-Wl,--wrap=_ZNSt3__28ios_base15sync
 /// The result of compiling: a wasm module or the compiler's diagnostics (CE).
 #[derive(Debug, Clone)]
 pub enum CompileOutcome {
-    Ok { wasm: Vec<u8>, key: String, cached: bool },
+    Ok {
+        wasm: Vec<u8>,
+        key: String,
+        cached: bool,
+    },
     Error(String),
 }
 
@@ -154,9 +158,17 @@ impl Compiler {
             )));
         }
         let key = self.cache_key(source, lang, extra_dir);
-        let cached = self.config.cache_dir.join("modules").join(format!("{key}.wasm"));
+        let cached = self
+            .config
+            .cache_dir
+            .join("modules")
+            .join(format!("{key}.wasm"));
         if let Ok(wasm) = std::fs::read(&cached) {
-            return Ok(CompileOutcome::Ok { wasm, key, cached: true });
+            return Ok(CompileOutcome::Ok {
+                wasm,
+                key,
+                cached: true,
+            });
         }
         if let Err(msg) = prescan(source) {
             return Ok(CompileOutcome::Error(msg));
@@ -165,7 +177,11 @@ impl Compiler {
             .prefix("vibecheck-cc-")
             .tempdir()
             .context("creating a compile directory")?;
-        let src_name = if lang == Lang::C { "solution.c" } else { "solution.cpp" };
+        let src_name = if lang == Lang::C {
+            "solution.c"
+        } else {
+            "solution.cpp"
+        };
         let src_path = work.path().join(src_name);
         std::fs::write(&src_path, source)?;
 
@@ -177,7 +193,12 @@ impl Compiler {
             work.path().to_path_buf(),
         ];
         let mut pp = self.clang_cmd(work.path());
-        pp.args(["--target=wasm32-wasi", "-E", "-nostdinc", self.std_flag(lang)]);
+        pp.args([
+            "--target=wasm32-wasi",
+            "-E",
+            "-nostdinc",
+            self.std_flag(lang),
+        ]);
         pp.arg("-isystem").arg(&self.include_dir);
         if lang == Lang::Cpp {
             pp.arg("-isystem")
@@ -216,9 +237,16 @@ impl Compiler {
             )));
         }
         if !out.success {
-            return Ok(CompileOutcome::Error(clean_diagnostics(&out.stderr, work.path())));
+            return Ok(CompileOutcome::Error(clean_diagnostics(
+                &out.stderr,
+                work.path(),
+            )));
         }
-        let pp_name = if lang == Lang::C { "solution.i" } else { "solution.ii" };
+        let pp_name = if lang == Lang::C {
+            "solution.i"
+        } else {
+            "solution.ii"
+        };
         let pp_path = work.path().join(pp_name);
         std::fs::write(&pp_path, &out.stdout)?;
 
@@ -228,17 +256,33 @@ impl Compiler {
         if lang == Lang::Cpp {
             cc.arg("--driver-mode=g++");
         }
-        cc.args(["--target=wasm32-wasi", "-nostdinc", "-O2", self.std_flag(lang)]);
+        cc.args([
+            "--target=wasm32-wasi",
+            "-nostdinc",
+            "-O2",
+            self.std_flag(lang),
+        ]);
         cc.args(["-fno-color-diagnostics", "-ferror-limit=20", "-s"]);
         cc.arg(format!("--sysroot={}", self.config.sysroot.display()));
-        cc.arg(format!("-L{}", self.config.sysroot.join("lib/wasm32-wasi").display()));
+        cc.arg(format!(
+            "-L{}",
+            self.config.sysroot.join("lib/wasm32-wasi").display()
+        ));
         cc.arg(format!("-Wl,-z,stack-size={SHADOW_STACK_BYTES}"));
         cc.arg("-Wl,--stack-first");
         cc.arg(&pp_path);
         if lang == Lang::Cpp {
-            cc.arg(self.runtime_object(&self.runtime_exceptions, "exceptions", VCRT_EXCEPTIONS_CPP)?);
+            cc.arg(self.runtime_object(
+                &self.runtime_exceptions,
+                "exceptions",
+                VCRT_EXCEPTIONS_CPP,
+            )?);
             if self.config.fast_iostreams {
-                cc.arg(self.runtime_object(&self.runtime_iostream, "iostream", VCRT_IOSTREAM_CPP)?);
+                cc.arg(self.runtime_object(
+                    &self.runtime_iostream,
+                    "iostream",
+                    VCRT_IOSTREAM_CPP,
+                )?);
                 cc.args(VCRT_IOSTREAM_LINK_FLAGS);
             }
         } else {
@@ -270,13 +314,24 @@ impl Compiler {
         let wasm = std::fs::read(&wasm_path).context("reading the compiled module")?;
         std::fs::create_dir_all(cached.parent().unwrap())?;
         write_atomic(&cached, &wasm)?;
-        Ok(CompileOutcome::Ok { wasm, key, cached: false })
+        Ok(CompileOutcome::Ok {
+            wasm,
+            key,
+            cached: false,
+        })
     }
 
     fn cache_key(&self, source: &str, lang: Lang, extra_dir: Option<&Path>) -> String {
         let mut h = Sha256::new();
         h.update(self.toolchain_id.as_bytes());
-        h.update(format!("{lang:?} {} {}", self.std_flag(lang), self.config.fast_iostreams).as_bytes());
+        h.update(
+            format!(
+                "{lang:?} {} {}",
+                self.std_flag(lang),
+                self.config.fast_iostreams
+            )
+            .as_bytes(),
+        );
         h.update((source.len() as u64).to_le_bytes());
         h.update(source.as_bytes());
         if let Some(d) = extra_dir {
@@ -327,7 +382,13 @@ impl Compiler {
                 std::fs::write(&src, source)?;
                 let obj = work.path().join("vcrt.o");
                 let mut c = self.clang_cmd(work.path());
-                c.args(["--driver-mode=g++", "--target=wasm32-wasi", "-O2", "-std=c++17", "-c"]);
+                c.args([
+                    "--driver-mode=g++",
+                    "--target=wasm32-wasi",
+                    "-O2",
+                    "-std=c++17",
+                    "-c",
+                ]);
                 c.arg(format!("--sysroot={}", self.config.sysroot.display()));
                 c.arg(&src).arg("-o").arg(&obj);
                 let out = run_bounded(c, COMPILE_TIMEOUT_MS, MAX_DIAGNOSTICS_BYTES)?;
@@ -408,7 +469,10 @@ fn run_bounded(mut cmd: Command, timeout_ms: u64, stdout_cap: usize) -> Result<B
         })
     };
     let out_t = reader(Box::new(child.stdout.take().unwrap()), stdout_cap);
-    let err_t = reader(Box::new(child.stderr.take().unwrap()), MAX_DIAGNOSTICS_BYTES);
+    let err_t = reader(
+        Box::new(child.stderr.take().unwrap()),
+        MAX_DIAGNOSTICS_BYTES,
+    );
     let deadline = Instant::now() + Duration::from_millis(timeout_ms);
     let mut timed_out = false;
     let status = loop {
@@ -473,13 +537,18 @@ pub fn prescan(source: &str) -> std::result::Result<(), String> {
             let arg = rest[name.len()..].trim();
             match name.as_str() {
                 "include" | "include_next" | "import" | "embed" => {
-                    check_header_name(arg).map_err(|e| format!("line {lineno}: #{name} {arg}: {e}"))?;
+                    check_header_name(arg)
+                        .map_err(|e| format!("line {lineno}: #{name} {arg}: {e}"))?;
                 }
                 "line" => {
-                    return Err(format!("line {lineno}: #line is not allowed in the sandbox"));
+                    return Err(format!(
+                        "line {lineno}: #line is not allowed in the sandbox"
+                    ));
                 }
                 n if n.starts_with(|c: char| c.is_ascii_digit()) => {
-                    return Err(format!("line {lineno}: line markers are not allowed in the sandbox"));
+                    return Err(format!(
+                        "line {lineno}: line markers are not allowed in the sandbox"
+                    ));
                 }
                 "pragma" => {
                     let lower = arg.to_ascii_lowercase();
@@ -596,14 +665,17 @@ fn check_preprocessed(text: &[u8], roots: &[PathBuf]) -> std::result::Result<(),
             let rest = rest.trim_start();
             if rest.starts_with(|c: char| c.is_ascii_digit()) || rest.starts_with("line ") {
                 let Some(q1) = rest.find('"') else { continue };
-                let Some(q2) = rest[q1 + 1..].rfind('"') else { continue };
+                let Some(q2) = rest[q1 + 1..].rfind('"') else {
+                    continue;
+                };
                 let file = rest[q1 + 1..q1 + 1 + q2].replace("\\\\", "\\");
                 if file.starts_with('<') && file.ends_with('>') {
                     continue; // <built-in>, <command line>
                 }
                 if seen.insert(file.clone()) {
-                    let p = std::fs::canonicalize(&file)
-                        .map_err(|_| format!("the preprocessor read `{file}`, which the sandbox does not allow"))?;
+                    let p = std::fs::canonicalize(&file).map_err(|_| {
+                        format!("the preprocessor read `{file}`, which the sandbox does not allow")
+                    })?;
                     if !roots.iter().any(|r| p.starts_with(r)) {
                         return Err(format!(
                             "only the standard library and the submission's own files may be included, not `{file}`"

@@ -66,7 +66,8 @@ impl Runnable {
 }
 
 /// The sandbox: one wasmtime engine, the compilers and the module caches. `Send + Sync`;
-/// share it behind an `Arc`.
+/// share it behind an `Arc`. Safe to call from async code's blocking sections: every guest runs
+/// on its own plain thread, never on a tokio worker.
 pub struct Sandbox {
     config: SandboxConfig,
     runner: Runner,
@@ -128,7 +129,11 @@ impl Sandbox {
         Ok(guest)
     }
 
-    fn load_or_compile(&self, cwasm: &Path, wasm: impl FnOnce() -> Result<Vec<u8>>) -> Result<Module> {
+    fn load_or_compile(
+        &self,
+        cwasm: &Path,
+        wasm: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<Module> {
         if let Ok(bytes) = std::fs::read(cwasm) {
             // SAFETY: our own cache entry, written atomically by `serialize` below with an
             // engine of the same compatibility hash (part of the file name).
@@ -373,7 +378,9 @@ impl Sandbox {
         answer: &str,
     ) -> (Verdict, String) {
         let go = || -> Result<(Verdict, String)> {
-            let dir = tempfile::Builder::new().prefix("vibecheck-chk-").tempdir()?;
+            let dir = tempfile::Builder::new()
+                .prefix("vibecheck-chk-")
+                .tempdir()?;
             std::fs::write(dir.path().join("input.txt"), input)?;
             std::fs::write(dir.path().join("output.txt"), output)?;
             std::fs::write(dir.path().join("answer.txt"), answer)?;
@@ -459,7 +466,9 @@ impl Sandbox {
                 Some(vm) => Some(vm),
                 None => {
                     let (v, m) = match &custom {
-                        Some(c) => self.run_custom_checker(c, &input, &solution_output, &brute_output),
+                        Some(c) => {
+                            self.run_custom_checker(c, &input, &solution_output, &brute_output)
+                        }
                         None => check_builtin(&req.checker, &solution_output, &brute_output),
                     };
                     (v != Verdict::AC).then_some((v, m))
@@ -550,3 +559,9 @@ impl Drop for FileLock {
         }
     }
 }
+
+// The contract: a `Sandbox` is shared behind an `Arc` across threads (the server, the agent).
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Sandbox>();
+};

@@ -189,7 +189,9 @@ pub struct SandboxConfig {
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/tmp"));
         let cache_dir = std::env::var_os("VIBECHECK_CACHE_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| {

@@ -260,7 +260,10 @@ impl Runner {
         let wall_start = Instant::now();
         let cpu_limit_ns = limits.time_ms.saturating_mul(1_000_000);
         let wall_limit = Duration::from_millis(
-            limits.time_ms.saturating_mul(WALL_FACTOR).saturating_add(WALL_SLACK_MS),
+            limits
+                .time_ms
+                .saturating_mul(WALL_FACTOR)
+                .saturating_add(WALL_SLACK_MS),
         );
         {
             let stop_reason = stop_reason.clone();
@@ -275,13 +278,10 @@ impl Runner {
             });
         }
         store.set_epoch_deadline(1);
-        let result = guest
-            .pre
-            .instantiate(&mut store)
-            .and_then(|inst| {
-                let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;
-                start.call(&mut store, ())
-            });
+        let result = guest.pre.instantiate(&mut store).and_then(|inst| {
+            let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;
+            start.call(&mut store, ())
+        });
         let cpu_ns = thread_cpu_ns().saturating_sub(cpu_start);
         let wall_ms = wall_start.elapsed().as_millis() as u64;
         let limiter = &store.data().limiter;

@@ -105,7 +105,11 @@ fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<(PathBuf, PathBuf)>
 fn answer_for(input: &Path) -> Option<PathBuf> {
     let name = input.file_name()?.to_str()?;
     let candidates: Vec<String> = match name.strip_suffix(".in") {
-        Some(stem) => vec![format!("{stem}.out"), format!("{stem}.ans"), format!("{stem}.a")],
+        Some(stem) => vec![
+            format!("{stem}.out"),
+            format!("{stem}.ans"),
+            format!("{stem}.a"),
+        ],
         None => vec![format!("{name}.a")],
     };
     candidates
@@ -188,7 +192,10 @@ pub fn load_problem_json(path: &Path) -> Result<Problem> {
         )
     })?;
     if cc.interactive {
-        bail!("interactive problems are not supported yet ({})", path.display());
+        bail!(
+            "interactive problems are not supported yet ({})",
+            path.display()
+        );
     }
     for (what, io) in [("input", &cc.input), ("output", &cc.output)] {
         if let Some(CcIo {

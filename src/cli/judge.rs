@@ -201,7 +201,14 @@ pub fn print_table(out: &mut dyn Write, report: &JudgeReport, colour: bool) -> R
             "TEST", "", "TIME", "MEMORY"
         )?;
         for t in &report.tests {
-            let msg: String = t.message.lines().next().unwrap_or("").chars().take(100).collect();
+            let msg: String = t
+                .message
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(100)
+                .collect();
             writeln!(
                 out,
                 "{:<w$}  {}  {:>5} ms  {:>6} KiB  {}",
@@ -213,7 +220,11 @@ pub fn print_table(out: &mut dyn Write, report: &JudgeReport, colour: bool) -> R
             )?;
         }
     }
-    let passed = report.tests.iter().filter(|t| t.verdict == Verdict::AC).count();
+    let passed = report
+        .tests
+        .iter()
+        .filter(|t| t.verdict == Verdict::AC)
+        .count();
     let max_t = report.tests.iter().map(|t| t.time_ms).max().unwrap_or(0);
     let max_m = report.tests.iter().map(|t| t.memory_kib).max().unwrap_or(0);
     writeln!(

@@ -72,13 +72,15 @@ pub fn run(args: Args) -> Result<i32> {
     };
     let sandbox = Sandbox::new(sandbox_config(&args.cpp_std))?;
     let tty = std::io::stderr().is_terminal();
-    let started = Instant::now();
+    let mut started: Option<Instant> = None;
     let mut last = Instant::now();
     let total = args.iterations;
     let report = sandbox.stress(&req, &mut |done| {
+        // Programs are compiled before the first iteration; rates count from there.
+        let t0 = *started.get_or_insert_with(Instant::now);
         if done == total || last.elapsed().as_millis() >= 500 {
             last = Instant::now();
-            let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            let rate = done as f64 / t0.elapsed().as_secs_f64().max(1e-3);
             if tty {
                 eprint!("\rstress: {done}/{total} ({rate:.1}/s)   ");
             } else if done == total || done % 100 == 0 {
