@@ -34,9 +34,9 @@ if [ -z "$MODEL" ] || [ ! -e "$MODEL" ]; then
 fi
 # Small budgets keep this quick on 2 CPU cores; the real model writes up to 40,960 tokens.
 log "vibecheck solve --file $EX/math.md --model $(basename "$MODEL")"
-run "$VC" solve --file "$EX/math.md" --model "$MODEL" --max-tokens 256 --attempts 2 \
+run "$VC" solve --file "$EX/math.md" --model "$MODEL" --max-tokens 160 --attempts 2 \
   --temperature 0 --reference 26
 log "vibecheck solve --file $EX/code.md --model $(basename "$MODEL")"
-run "$VC" solve --file "$EX/code.md" --model "$MODEL" --max-tokens 256 --attempts 2 \
+run "$VC" solve --file "$EX/code.md" --model "$MODEL" --max-tokens 200 --attempts 1 \
   --temperature 0 --no-stress --tests "$EX/code-tests"
 log "demo done"

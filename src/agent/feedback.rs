@@ -22,10 +22,10 @@ pub const MAX_CODE_QUOTE_CHARS: usize = 6_000;
 /// Added to the math prompt with `--claims`.
 pub const CLAIMS_NOTE: &str = "\n\nWhen a step relies on a general fact (an identity, a divisibility or parity argument, a bound), state it as a claim in a ```claim block, for example:\n```claim\nforall n: Int. n*(n+1) mod 2 = 0\n```";
 
-/// How the stress-test generator gets its seed (the sandbox passes it as the first
-/// command-line argument and on standard input).
+/// How the stress-test generator gets its seed (the sandbox passes it as the program's only
+/// command-line argument; see `StressRequest::generator`).
 pub const GENERATOR_SEED_NOTE: &str =
-    "The random seed is given as the first command-line argument and also as the only line of standard input.";
+    "The random seed is given as the program's only command-line argument (argv[1]); standard input is empty.";
 
 /// The `{{io}}` note of the code prompt for the way the samples are laid out.
 pub fn io_note(style: Option<SampleStyle>) -> &'static str {

@@ -660,7 +660,11 @@ impl Controller<'_> {
             report.answer.equivalent,
             checks.iter().any(|c| c.checker == "answer"),
         ) {
-            let extracted = report.answer.extracted.clone().unwrap_or_default();
+            let extracted = report
+                .answer
+                .extracted
+                .clone()
+                .unwrap_or_else(|| "(no final answer)".into());
             checks.push(Check {
                 checker: "answer".into(),
                 item: extracted.clone(),

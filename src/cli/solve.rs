@@ -165,6 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let mut printer = ProgressPrinter {
         tty,
         open_line: false,
+        last_tokens: None,
     };
     let report = agent::solve(
         gen.as_mut(),
@@ -191,10 +192,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     })
 }
 
+/// When stderr is not a terminal (a log file, CI), token counts are printed at most this often,
+/// so a slow CPU run does not write one line per token.
+const LOG_TOKENS_INTERVAL: Duration = Duration::from_secs(10);
+
 /// Live progress on stderr: token counts rewrite one line on a terminal.
 struct ProgressPrinter {
     tty: bool,
     open_line: bool,
+    last_tokens: Option<std::time::Instant>,
 }
 
 impl ProgressPrinter {
@@ -206,6 +212,15 @@ impl ProgressPrinter {
                 self.open_line = true;
                 return;
             }
+            Progress::Tokens { .. } => {
+                if self
+                    .last_tokens
+                    .is_some_and(|t| t.elapsed() < LOG_TOKENS_INTERVAL)
+                {
+                    return;
+                }
+                self.last_tokens = Some(std::time::Instant::now());
+            }
             _ => {}
         }
         if self.open_line {
@@ -213,7 +228,10 @@ impl ProgressPrinter {
             self.open_line = false;
         }
         let _ = match p {
-            Progress::Attempt { k, n } => writeln!(err, "solve: attempt {k}/{n}"),
+            Progress::Attempt { k, n } => {
+                self.last_tokens = None;
+                writeln!(err, "solve: attempt {k}/{n}")
+            }
             Progress::Tokens { count, per_second } => {
                 writeln!(err, "  {count} tokens, {per_second:.1} tok/s")
             }
@@ -301,7 +319,7 @@ fn write_human(out: &mut impl Write, r: &SolveReport) -> std::io::Result<()> {
             writeln!(out, "      note: {n}")?;
         }
     }
-    if r.votes.len() > 1 || r.attempts.len() > 1 {
+    if !r.votes.is_empty() && (r.votes.len() > 1 || r.attempts.len() > 1) {
         writeln!(out, "Votes:")?;
         for c in &r.votes {
             let ans = match r.kind {
@@ -315,10 +333,16 @@ fn write_human(out: &mut impl Write, r: &SolveReport) -> std::io::Result<()> {
             )?;
         }
     }
+    let stopped = match r.stopped {
+        agent::StopCause::Verified => "an attempt was verified",
+        agent::StopCause::AttemptsExhausted => "attempts used up",
+        agent::StopCause::TokenBudget => "token budget used up",
+        agent::StopCause::Deadline => "time budget used up",
+    };
     writeln!(
         out,
-        "Stopped: {:?}; {} completion tokens in {:.1} s",
-        r.stopped, r.usage.completion_tokens, r.usage.total_seconds
+        "Stopped: {stopped}; {} completion tokens in {:.1} s",
+        r.usage.completion_tokens, r.usage.total_seconds
     )?;
     Ok(())
 }
