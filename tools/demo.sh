@@ -14,8 +14,10 @@ MODEL=""
 if [ -x tools/get-demo-model.sh ] || [ -f tools/get-demo-model.sh ]; then
   MODEL=$(bash tools/get-demo-model.sh | tail -n1)
 fi
-log "cargo build --bin vibecheck"
-cargo build --quiet --bin vibecheck
+# Build every target, like `cargo test` does: the same feature set, so the demo and the test
+# suite share one set of compiled dependencies instead of building wasmtime twice.
+log "cargo build --workspace --all-targets"
+cargo build --quiet --workspace --all-targets
 VC=target/debug/vibecheck
 EX=examples/solve
 

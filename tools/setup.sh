@@ -22,8 +22,13 @@ for p in "${APT_PKGS[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   log "apt-get install ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  aptlog=$(mktemp)
+  # apt/dpkg are chatty even with -qq: keep their output in a log, show it only on failure.
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+           --no-install-recommends "${missing[@]}"; } >"$aptlog" 2>&1; then
+    cat "$aptlog" >&2; log "apt-get failed"; exit 1
+  fi
+  rm -f "$aptlog"
 fi
 
 PY="${PYTHON:-python3}"
