@@ -89,22 +89,30 @@ impl Expr {
         out
     }
 
-    fn collect_vars(&self, out: &mut Vec<String>) {
-        match self {
-            Expr::Var(v) => out.push(v.clone()),
-            Expr::Int(_) | Expr::Decimal(_) | Expr::Pi | Expr::E | Expr::I => {}
-            Expr::Neg(a) | Expr::Percent(a) | Expr::Factorial(a) => a.collect_vars(out),
+    /// The direct sub-expressions, in order (none for literals and variables). Every traversal
+    /// goes through this, so a new variant is handled in one place.
+    pub fn children(&self) -> impl Iterator<Item = &Expr> {
+        let (a, b, rest): (Option<&Expr>, Option<&Expr>, &[Expr]) = match self {
+            Expr::Int(_) | Expr::Decimal(_) | Expr::Var(_) | Expr::Pi | Expr::E | Expr::I => {
+                (None, None, &[])
+            }
+            Expr::Neg(a) | Expr::Percent(a) | Expr::Factorial(a) => (Some(a), None, &[]),
             Expr::Add(a, b)
             | Expr::Sub(a, b)
             | Expr::Mul(a, b)
             | Expr::Div(a, b)
             | Expr::Pow(a, b)
-            | Expr::Mod(a, b) => {
-                a.collect_vars(out);
-                b.collect_vars(out);
-            }
-            Expr::Func(_, args) => args.iter().for_each(|a| a.collect_vars(out)),
+            | Expr::Mod(a, b) => (Some(a), Some(b), &[]),
+            Expr::Func(_, args) => (None, None, args),
+        };
+        a.into_iter().chain(b).chain(rest)
+    }
+
+    fn collect_vars(&self, out: &mut Vec<String>) {
+        if let Expr::Var(v) = self {
+            out.push(v.clone());
         }
+        self.children().for_each(|c| c.collect_vars(out));
     }
 
     /// True for a bare literal (`12`, `3.5`), possibly negated: a term that claims no computation.
@@ -127,18 +135,7 @@ impl Expr {
 
     /// True when the expression contains a `%` value anywhere.
     pub fn has_percent(&self) -> bool {
-        match self {
-            Expr::Percent(_) => true,
-            Expr::Int(_) | Expr::Decimal(_) | Expr::Var(_) | Expr::Pi | Expr::E | Expr::I => false,
-            Expr::Neg(a) | Expr::Factorial(a) => a.has_percent(),
-            Expr::Add(a, b)
-            | Expr::Sub(a, b)
-            | Expr::Mul(a, b)
-            | Expr::Div(a, b)
-            | Expr::Pow(a, b)
-            | Expr::Mod(a, b) => a.has_percent() || b.has_percent(),
-            Expr::Func(_, args) => args.iter().any(Expr::has_percent),
-        }
+        matches!(self, Expr::Percent(_)) || self.children().any(Expr::has_percent)
     }
 }
 

@@ -206,15 +206,7 @@ fn float_rendering_is_approx(m: &mut MathItem) {
             Expr::Decimal(d) => d
                 .split_once('.')
                 .is_some_and(|(_, f)| f.len() >= FLOAT_RENDERING_PLACES),
-            Expr::Int(_) | Expr::Var(_) | Expr::Pi | Expr::E | Expr::I => false,
-            Expr::Neg(a) | Expr::Percent(a) | Expr::Factorial(a) => has_float(a),
-            Expr::Add(a, b)
-            | Expr::Sub(a, b)
-            | Expr::Mul(a, b)
-            | Expr::Div(a, b)
-            | Expr::Pow(a, b)
-            | Expr::Mod(a, b) => has_float(a) || has_float(b),
-            Expr::Func(_, args) => args.iter().any(has_float),
+            _ => e.children().any(has_float),
         }
     }
     if m.terms.iter().any(has_float) {

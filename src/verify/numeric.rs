@@ -199,20 +199,7 @@ fn depth_exceeds(e: &Expr, limit: usize) -> Option<usize> {
         if nodes > MAX_NODES {
             return None; // reported by the node count check
         }
-        match e {
-            Expr::Neg(a) | Expr::Percent(a) | Expr::Factorial(a) => stack.push((a, d + 1)),
-            Expr::Add(a, b)
-            | Expr::Sub(a, b)
-            | Expr::Mul(a, b)
-            | Expr::Div(a, b)
-            | Expr::Pow(a, b)
-            | Expr::Mod(a, b) => {
-                stack.push((a, d + 1));
-                stack.push((b, d + 1));
-            }
-            Expr::Func(_, args) => stack.extend(args.iter().map(|a| (a, d + 1))),
-            _ => {}
-        }
+        stack.extend(e.children().map(|c| (c, d + 1)));
     }
     None
 }
@@ -225,20 +212,7 @@ fn count_nodes(e: &Expr) -> usize {
         if n > MAX_NODES {
             return n;
         }
-        match e {
-            Expr::Neg(a) | Expr::Percent(a) | Expr::Factorial(a) => stack.push(a),
-            Expr::Add(a, b)
-            | Expr::Sub(a, b)
-            | Expr::Mul(a, b)
-            | Expr::Div(a, b)
-            | Expr::Pow(a, b)
-            | Expr::Mod(a, b) => {
-                stack.push(a);
-                stack.push(b);
-            }
-            Expr::Func(_, args) => stack.extend(args.iter()),
-            _ => {}
-        }
+        stack.extend(e.children());
     }
     n
 }
