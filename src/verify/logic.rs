@@ -570,6 +570,24 @@ enum Outcome {
     Error(String),
 }
 
+/// Folds a finished or abandoned [`z3_call`] of an Outcome-producing query into an [`Outcome`]:
+/// past the grace period → `Interrupted`; pool busy → `Unknown`; an `unknown` answer after the
+/// watchdog fired → `Interrupted`; an encoding error → `Error`.
+fn outcome_of(call: Result<(Result<Outcome, String>, bool), Z3Fail>) -> Outcome {
+    let (out, fired) = match call {
+        Ok(x) => x,
+        Err(Z3Fail::Overshot) => return Outcome::Interrupted,
+        Err(Z3Fail::Busy) => {
+            return Outcome::Unknown("too many earlier Z3 queries still running".into())
+        }
+    };
+    match out {
+        Err(e) => Outcome::Error(e),
+        Ok(Outcome::Unknown(_)) if fired => Outcome::Interrupted,
+        Ok(o) => o,
+    }
+}
+
 fn cex_text(m: &BTreeMap<String, String>) -> String {
     m.iter()
         .map(|(k, v)| format!("{k} = {v}"))
@@ -630,20 +648,12 @@ fn z3_claim(term: &Term, timeout: Duration) -> Outcome {
             SatResult::Unknown => Outcome::Unknown(solver.get_reason_unknown().unwrap_or_default()),
         })
     });
-    let (out, fired) = match call {
-        Ok(x) => x,
-        Err(Z3Fail::Overshot) => return Outcome::Interrupted,
-        Err(Z3Fail::Busy) => {
-            return Outcome::Unknown("too many earlier Z3 queries still running".into())
-        }
-    };
-    match out {
-        Err(e) => Outcome::Error(e),
-        Ok(Outcome::Unknown(_)) if fired => Outcome::Interrupted,
-        Ok(Outcome::Unknown(r)) if r.contains("canceled") || r.contains("timeout") => {
+    match outcome_of(call) {
+        // Z3's own timer ran out (it names the reason): the same as our watchdog firing.
+        Outcome::Unknown(r) if r.contains("canceled") || r.contains("timeout") => {
             Outcome::Interrupted
         }
-        Ok(o) => o,
+        o => o,
     }
 }
 
@@ -959,18 +969,7 @@ fn bv_claim(
             SatResult::Unknown => Outcome::Unknown(solver.get_reason_unknown().unwrap_or_default()),
         })
     });
-    let (out, fired) = match call {
-        Ok(x) => x,
-        Err(Z3Fail::Overshot) => return Outcome::Interrupted,
-        Err(Z3Fail::Busy) => {
-            return Outcome::Unknown("too many earlier Z3 queries still running".into())
-        }
-    };
-    match out {
-        Err(e) => Outcome::Error(e),
-        Ok(Outcome::Unknown(_)) if fired => Outcome::Interrupted,
-        Ok(o) => o,
-    }
+    outcome_of(call)
 }
 
 // ───────────────────────────── bounded enumeration ─────────────────────────────
