@@ -49,6 +49,21 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Escapes a label value per the exposition format.
+/// Writes one gauge family with a sample per route.
+fn per_route_gauge<V: std::fmt::Display>(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    gauges: &[RouteGauges],
+    value: impl Fn(&RouteGauges) -> V,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} gauge");
+    for g in gauges {
+        let _ = writeln!(out, "{name}{{route=\"{}\"}} {}", g.route, value(g));
+    }
+}
+
 fn esc(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
@@ -147,35 +162,27 @@ impl Metrics {
                 esc(verdict)
             );
         }
-        out.push_str(
-            "# HELP vibecheck_queue_depth Requests waiting for a worker slot, by route.\n",
+        per_route_gauge(
+            &mut out,
+            "vibecheck_queue_depth",
+            "Requests waiting for a worker slot, by route.",
+            gauges,
+            |g| g.queued,
         );
-        out.push_str("# TYPE vibecheck_queue_depth gauge\n");
-        for g in gauges {
-            let _ = writeln!(
-                out,
-                "vibecheck_queue_depth{{route=\"{}\"}} {}",
-                g.route, g.queued
-            );
-        }
-        out.push_str("# HELP vibecheck_in_flight Requests holding a worker slot, by route.\n");
-        out.push_str("# TYPE vibecheck_in_flight gauge\n");
-        for g in gauges {
-            let _ = writeln!(
-                out,
-                "vibecheck_in_flight{{route=\"{}\"}} {}",
-                g.route, g.running
-            );
-        }
-        out.push_str("# HELP vibecheck_workers Worker slots per route (--workers).\n");
-        out.push_str("# TYPE vibecheck_workers gauge\n");
-        for g in gauges {
-            let _ = writeln!(
-                out,
-                "vibecheck_workers{{route=\"{}\"}} {}",
-                g.route, g.workers
-            );
-        }
+        per_route_gauge(
+            &mut out,
+            "vibecheck_in_flight",
+            "Requests holding a worker slot, by route.",
+            gauges,
+            |g| g.running,
+        );
+        per_route_gauge(
+            &mut out,
+            "vibecheck_workers",
+            "Worker slots per route (--workers).",
+            gauges,
+            |g| g.workers,
+        );
         let _ = writeln!(
             out,
             "# HELP vibecheck_worker_restarts_total Numeric verification worker processes restarted after dying.\n# TYPE vibecheck_worker_restarts_total counter\nvibecheck_worker_restarts_total {worker_restarts}"
