@@ -81,7 +81,7 @@ fn assert_verdict(c: &Check, want: ItemVerdict) {
 fn arithmetic_both_verdicts_with_evidence() {
     let ok = check(&rel(mul(n("3"), n("4")), Rel::Eq, n("12")));
     assert_verdict(&ok, ItemVerdict::Verified);
-    assert_eq!(ok.checker, "numeric");
+    assert_eq!(ok.checker, vibecheck::verify::Checker::Numeric);
     let bad = check(&rel(mul(n("3"), n("4")), Rel::Eq, n("13")));
     assert_verdict(&bad, ItemVerdict::Refuted);
     assert_eq!(bad.evidence.summary, "3 × 4 = 12, not 13");
@@ -558,7 +558,7 @@ fn claims_proved_and_refuted_with_counterexamples() {
     let c = claim("forall x: Int. x*x >= 0");
     assert_verdict(&c, ItemVerdict::Verified);
     assert_eq!(c.evidence.solver_status.as_deref(), Some("unsat"));
-    assert_eq!(c.checker, "logic");
+    assert_eq!(c.checker, vibecheck::verify::Checker::Logic);
 
     let c = claim("forall x: Int. x*x > 0");
     assert_verdict(&c, ItemVerdict::Refuted);

@@ -297,7 +297,7 @@ mod limits {
         let r = v.verify(&c, None).unwrap();
         let checks: Vec<_> = r.steps.iter().flat_map(|s| &s.checks).collect();
         assert_eq!(checks.len(), 3, "{checks:?}");
-        assert_eq!(checks[2].checker, "limits");
+        assert_eq!(checks[2].checker, vibecheck::verify::Checker::Limits);
         assert!(checks[2].evidence.summary.contains("max_items"));
         // The wrong last step was never checked, so nothing is refuted.
         assert_eq!(r.verdict, Overall::Verified);

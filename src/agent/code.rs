@@ -1,7 +1,7 @@
 //! Code problems: pulling the program out of a model's answer, judging it in the sandbox against
 //! the tests, turning judge results and stress counterexamples into [`Check`]s.
 
-use crate::verify::{Check, Evidence, ItemVerdict};
+use crate::verify::{Check, Checker, Evidence, ItemVerdict};
 use serde::{Deserialize, Serialize};
 use vibecheck_sandbox::{Counterexample, JudgeReport, Lang, StressReport, TestCase, Verdict};
 
@@ -117,7 +117,7 @@ pub fn judge_checks(report: &JudgeReport, tests: &[TestCase]) -> Vec<Check> {
     if report.verdict == Verdict::CE {
         let out = report.compile_output.clone().unwrap_or_default();
         return vec![Check {
-            checker: "sandbox".into(),
+            checker: Checker::Sandbox,
             item: "compile".into(),
             verdict: ItemVerdict::Refuted,
             evidence: Evidence {
@@ -148,7 +148,7 @@ pub fn judge_checks(report: &JudgeReport, tests: &[TestCase]) -> Vec<Check> {
                 summary.push_str(&r.message);
             }
             Check {
-                checker: "sandbox".into(),
+                checker: Checker::Sandbox,
                 item: format!("test {}", r.name),
                 verdict,
                 evidence: Evidence {
@@ -166,7 +166,7 @@ pub fn judge_checks(report: &JudgeReport, tests: &[TestCase]) -> Vec<Check> {
 pub fn stress_check(report: &StressReport) -> Check {
     match &report.counterexample {
         Some(c) => Check {
-            checker: "stress".into(),
+            checker: Checker::Stress,
             item: format!("random test (seed {})", c.seed),
             verdict: ItemVerdict::Refuted,
             evidence: Evidence {
@@ -185,7 +185,7 @@ pub fn stress_check(report: &StressReport) -> Check {
             time_ms: 0.0,
         },
         None => Check {
-            checker: "stress".into(),
+            checker: Checker::Stress,
             item: format!("{} random tests", report.iterations),
             verdict: ItemVerdict::CheckedBounded,
             evidence: Evidence {

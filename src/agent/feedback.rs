@@ -7,7 +7,7 @@
 use super::code::{self, lang_names};
 use super::samples::SampleStyle;
 use super::{Attempt, Kind};
-use crate::verify::{Check, ItemVerdict, Overall, StepVerdict};
+use crate::verify::{Check, Checker, ItemVerdict, Overall, StepVerdict};
 use std::fmt::Write;
 use vibecheck_sandbox::{TestCase, Verdict};
 
@@ -68,7 +68,7 @@ pub fn describe_check(c: &Check) -> String {
     if !c.evidence.summary.is_empty() {
         let _ = write!(s, ": {}", clip(&c.evidence.summary, MAX_QUOTE_CHARS));
     }
-    if !c.evidence.computed.is_empty() && c.checker != "sandbox" && c.checker != "stress" {
+    if !c.evidence.computed.is_empty() && !matches!(c.checker, Checker::Sandbox | Checker::Stress) {
         let computed: Vec<String> = c.evidence.computed.iter().map(|v| clip(v, 200)).collect();
         let _ = write!(s, ". Computed values: {}", computed.join(", "));
     }
@@ -143,7 +143,7 @@ pub fn math(a: &Attempt) -> String {
     let answer_wrong = a
         .checks
         .iter()
-        .any(|c| c.checker == "answer" && c.verdict == ItemVerdict::Refuted);
+        .any(|c| c.checker == Checker::Answer && c.verdict == ItemVerdict::Refuted);
     if answer_wrong {
         let _ = writeln!(
             out,
@@ -222,7 +222,7 @@ pub fn code_feedback(a: &Attempt, tests: &[TestCase]) -> String {
     for c in a
         .checks
         .iter()
-        .filter(|c| c.verdict == ItemVerdict::Refuted && c.checker == "sandbox")
+        .filter(|c| c.verdict == ItemVerdict::Refuted && c.checker == Checker::Sandbox)
     {
         if items >= MAX_FEEDBACK_ITEMS || c.item == "compile" {
             break;
@@ -288,7 +288,7 @@ mod tests {
         let mut cx = std::collections::BTreeMap::new();
         cx.insert("n".to_string(), "0".to_string());
         let c = Check {
-            checker: "logic".into(),
+            checker: Checker::Logic,
             item: "forall n: Int. n*n > 0".into(),
             verdict: ItemVerdict::Refuted,
             evidence: Evidence {

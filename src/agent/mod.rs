@@ -658,7 +658,7 @@ impl Controller<'_> {
             .collect();
         if let (Some(eq), false) = (
             report.answer.equivalent,
-            checks.iter().any(|c| c.checker == "answer"),
+            checks.iter().any(|c| c.checker == verify::Checker::Answer),
         ) {
             let extracted = report
                 .answer
@@ -666,7 +666,7 @@ impl Controller<'_> {
                 .clone()
                 .unwrap_or_else(|| "(no final answer)".into());
             checks.push(Check {
-                checker: "answer".into(),
+                checker: verify::Checker::Answer,
                 item: extracted.clone(),
                 verdict: if eq {
                     ItemVerdict::Verified
@@ -876,7 +876,7 @@ mod tests {
 
     fn check(v: ItemVerdict) -> Check {
         Check {
-            checker: "numeric".into(),
+            checker: verify::Checker::Numeric,
             item: "x".into(),
             verdict: v,
             evidence: Evidence::default(),

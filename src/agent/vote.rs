@@ -95,7 +95,7 @@ mod tests {
 
     fn check(v: ItemVerdict) -> Check {
         Check {
-            checker: "numeric".into(),
+            checker: crate::verify::Checker::Numeric,
             item: "1+1=2".into(),
             verdict: v,
             evidence: Evidence::default(),

@@ -6,9 +6,10 @@
 //! the blocking pool under the route's [`RouteGate`](super::limits::RouteGate).
 
 use super::engines::{self, JudgeInput, SolveInput, VerifyInput};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::limits::{self, judge_budget_ms};
 use super::{AppState, RequestCtx};
+use crate::agent::Kind;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::header;
@@ -329,7 +330,7 @@ pub struct SolveRequest {
     pub problem: String,
     /// `math` or `code`; guessed from the problem when omitted.
     #[serde(default)]
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     /// Replaces the built-in system prompt.
     #[serde(default)]
     pub system_prompt: Option<String>,
@@ -359,8 +360,7 @@ pub async fn solve(
 ) -> Result<Response, ApiError> {
     if !st.engines.has_model() {
         return Err(ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "no_model",
+            ErrorCode::NoModel,
             "this server has no model backend configured, so /v1/solve is unavailable; start \
              `vibecheck serve` with --model PATH (a Hugging Face directory or .gguf) or \
              --openai-url URL (a vLLM/SGLang server). /v1/verify and /v1/judge work without one.",
@@ -375,19 +375,9 @@ pub async fn solve(
             "attempts × samples = {gens}, at most {MAX_SOLVE_GENERATIONS}"
         )));
     }
-    let kind = match req.kind.as_deref() {
-        None => None,
-        Some("math") => Some(engines::SolveKind::Math),
-        Some("code") => Some(engines::SolveKind::Code),
-        Some(other) => {
-            return Err(ApiError::invalid_request(format!(
-                "`kind` must be \"math\" or \"code\", not {other:?}"
-            )))
-        }
-    };
     let input = SolveInput {
         problem: req.problem,
-        kind,
+        kind: req.kind,
         system_prompt: req.system_prompt,
         reference: req.reference,
         tests: req
@@ -511,16 +501,14 @@ pub async fn index() -> Response {
 
 pub async fn not_found() -> ApiError {
     ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         "no such route; see GET /openapi.json",
     )
 }
 
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "this route does not accept this method; see GET /openapi.json",
     )
 }
@@ -545,10 +533,10 @@ mod tests {
     #[test]
     fn json_errors_say_where() {
         let e = parse_json::<VerifyRequest>(b"{\"steps\": [1]}").unwrap_err();
-        assert_eq!(e.code, "invalid_request");
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
         assert!(e.message.contains("steps[0]"), "{}", e.message);
         let e = parse_json::<VerifyRequest>(b"{\"steps\": [\"a\"").unwrap_err();
-        assert_eq!((e.status.as_u16(), e.code), (422, "invalid_json"));
+        assert_eq!((e.status().as_u16(), e.code.as_str()), (422, "invalid_json"));
         assert!(e.message.contains("line 1"), "{}", e.message);
         let e = parse_json::<VerifyRequest>(b"{\"stpes\": []}").unwrap_err();
         assert!(e.message.contains("stpes"), "{}", e.message);

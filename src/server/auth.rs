@@ -179,7 +179,7 @@ mod tests {
         assert!(set.authenticate(Some("Bearer secret-a")).is_ok());
         assert!(set.authenticate(Some("Bearer secret-b")).is_ok());
         let e = set.authenticate(Some("Bearer secret-c")).unwrap_err();
-        assert_eq!(e.status.as_u16(), 401);
+        assert_eq!(e.status().as_u16(), 401);
         assert!(set.authenticate(None).is_err());
         assert!(set.authenticate(Some("Basic secret-a")).is_err());
         // Two keys get distinct ids (rate limits are per key).

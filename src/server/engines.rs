@@ -40,18 +40,11 @@ pub struct JudgeInput {
     pub limits: (u64, u64, u64),
 }
 
-/// `math` or `code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SolveKind {
-    Math,
-    Code,
-}
-
 /// A validated `/v1/solve` request.
 #[derive(Debug, Clone)]
 pub struct SolveInput {
     pub problem: String,
-    pub kind: Option<SolveKind>,
+    pub kind: Option<Kind>,
     pub system_prompt: Option<String>,
     pub reference: Option<String>,
     pub tests: Vec<(String, String, Option<String>)>,
@@ -292,10 +285,7 @@ impl Engines {
         };
         let defaults = SolveOptions::default();
         let opts = SolveOptions {
-            kind: input.kind.map(|k| match k {
-                SolveKind::Math => Kind::Math,
-                SolveKind::Code => Kind::Code,
-            }),
+            kind: input.kind,
             attempts: input.attempts.unwrap_or(defaults.attempts),
             samples: input.samples.unwrap_or(defaults.samples),
             reference: input.reference.clone(),

@@ -11,11 +11,114 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-/// An API error: status, stable code, message, and optionally a `Retry-After` (seconds).
+/// Every error code the API emits. Each carries its HTTP status and a one-line description
+/// (listed in the OpenAPI document); its wire name (`not_found`, …) is stable: clients switch
+/// on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    NotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    InvalidJson,
+    InvalidRequest,
+    RateLimited,
+    Internal,
+    QueueFull,
+    NoModel,
+    ShuttingDown,
+    DeadlineExceeded,
+}
+
+impl ErrorCode {
+    /// All codes, in status order (the OpenAPI document lists them in this order).
+    pub const ALL: [ErrorCode; 13] = [
+        ErrorCode::BadRequest,
+        ErrorCode::Unauthorized,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::InvalidJson,
+        ErrorCode::InvalidRequest,
+        ErrorCode::RateLimited,
+        ErrorCode::Internal,
+        ErrorCode::QueueFull,
+        ErrorCode::NoModel,
+        ErrorCode::ShuttingDown,
+        ErrorCode::DeadlineExceeded,
+    ];
+
+    /// The stable wire name, the `error.code` of the JSON body.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Internal => "internal",
+            ErrorCode::QueueFull => "queue_full",
+            ErrorCode::NoModel => "no_model",
+            ErrorCode::ShuttingDown => "shutting_down",
+            ErrorCode::DeadlineExceeded => "deadline_exceeded",
+        }
+    }
+
+    /// The HTTP status every error with this code is sent with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::InvalidJson | ErrorCode::InvalidRequest => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::QueueFull | ErrorCode::NoModel | ErrorCode::ShuttingDown => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ErrorCode::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+
+    /// When a client sees this code (for the OpenAPI document).
+    pub fn description(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "the request is malformed at the HTTP level",
+            ErrorCode::Unauthorized => "missing or unknown API key",
+            ErrorCode::NotFound => "no such route",
+            ErrorCode::MethodNotAllowed => "the route exists but not with this method",
+            ErrorCode::PayloadTooLarge => "the body exceeds --max-body",
+            ErrorCode::InvalidJson => "the body is not valid JSON",
+            ErrorCode::InvalidRequest => "valid JSON, but not a valid request for this route",
+            ErrorCode::RateLimited => "this key exceeded --rate; see Retry-After",
+            ErrorCode::Internal => "our infrastructure failed (a worker died, a task panicked)",
+            ErrorCode::QueueFull => "all workers busy and the route's queue is full; retry later",
+            ErrorCode::NoModel => "POST /v1/solve on a server started without a model backend",
+            ErrorCode::ShuttingDown => "the server is draining for shutdown",
+            ErrorCode::DeadlineExceeded => "the request did not finish within --deadline",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An API error: a code (which fixes the status), a message, and optionally a `Retry-After`
+/// (seconds).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub retry_after_secs: Option<u64>,
 }
@@ -33,79 +136,32 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-/// Every error code the API emits, with its status (listed in the OpenAPI document and README).
-pub const ERROR_CODES: &[(&str, u16, &str)] = &[
-    (
-        "bad_request",
-        400,
-        "the request is malformed at the HTTP level",
-    ),
-    ("unauthorized", 401, "missing or unknown API key"),
-    ("not_found", 404, "no such route"),
-    (
-        "method_not_allowed",
-        405,
-        "the route exists but not with this method",
-    ),
-    ("payload_too_large", 413, "the body exceeds --max-body"),
-    ("invalid_json", 422, "the body is not valid JSON"),
-    (
-        "invalid_request",
-        422,
-        "valid JSON, but not a valid request for this route",
-    ),
-    (
-        "rate_limited",
-        429,
-        "this key exceeded --rate; see Retry-After",
-    ),
-    (
-        "internal",
-        500,
-        "our infrastructure failed (a worker died, a task panicked)",
-    ),
-    (
-        "queue_full",
-        503,
-        "all workers busy and the route's queue is full; retry later",
-    ),
-    (
-        "no_model",
-        503,
-        "POST /v1/solve on a server started without a model backend",
-    ),
-    ("shutting_down", 503, "the server is draining for shutdown"),
-    (
-        "deadline_exceeded",
-        504,
-        "the request did not finish within --deadline",
-    ),
-];
-
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
             code,
             message: message.into(),
             retry_after_secs: None,
         }
     }
+    /// The HTTP status of this error (fixed by its code).
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
+    }
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self::new(ErrorCode::Unauthorized, message)
     }
     pub fn invalid_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
+        Self::new(ErrorCode::InvalidRequest, message)
     }
     pub fn invalid_json(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json", message)
+        Self::new(ErrorCode::InvalidJson, message)
     }
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         Self {
             retry_after_secs: Some(retry_after_secs),
             ..Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!("rate limit exceeded for this API key; retry in {retry_after_secs} s"),
             )
         }
@@ -114,8 +170,7 @@ impl ApiError {
         Self {
             retry_after_secs: Some(1),
             ..Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "queue_full",
+                ErrorCode::QueueFull,
                 format!(
                     "{route}: all workers are busy and the queue ({queue} waiting) is full; retry later"
                 ),
@@ -124,26 +179,21 @@ impl ApiError {
     }
     pub fn deadline(route: &str, secs: f64, stage: &str) -> Self {
         Self::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            "deadline_exceeded",
+            ErrorCode::DeadlineExceeded,
             format!(
                 "{route}: the request did not finish within the {secs:.1} s deadline ({stage})"
             ),
         )
     }
     pub fn internal(err: &anyhow::Error) -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("{err:#}"),
-        )
+        Self::new(ErrorCode::Internal, format!("{err:#}"))
     }
 
     /// The JSON body.
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_string(),
+                code: self.code.as_str().to_string(),
                 message: self.message.clone(),
             },
         }
@@ -155,7 +205,7 @@ impl std::fmt::Display for ApiError {
         write!(
             f,
             "{} {}: {}",
-            self.status.as_u16(),
+            self.status().as_u16(),
             self.code,
             self.message
         )
@@ -166,10 +216,10 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
+        if self.status().is_server_error() {
             eprintln!("serve: error {self}");
         }
-        let mut resp = (self.status, axum::Json(self.body())).into_response();
+        let mut resp = (self.status(), axum::Json(self.body())).into_response();
         if let Some(secs) = self.retry_after_secs {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
@@ -189,12 +239,11 @@ impl From<BytesRejection> for ApiError {
     fn from(rej: BytesRejection) -> Self {
         if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 "the request body is larger than this server's limit (--max-body)",
             )
         } else {
-            Self::new(StatusCode::BAD_REQUEST, "bad_request", rej.body_text())
+            Self::new(ErrorCode::BadRequest, rej.body_text())
         }
     }
 }
@@ -206,6 +255,6 @@ impl From<tokio::task::JoinError> for ApiError {
         } else {
             "the worker task was cancelled"
         };
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", what)
+        Self::new(ErrorCode::Internal, what)
     }
 }

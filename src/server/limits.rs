@@ -179,8 +179,7 @@ impl RouteGate {
         match tokio::time::timeout(wait, self.sem.clone().acquire_owned()).await {
             Ok(Ok(p)) => Ok(p),
             Ok(Err(_)) => Err(ApiError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "shutting_down",
+                super::error::ErrorCode::ShuttingDown,
                 "the server is shutting down",
             )),
             Err(_) => Err(ApiError::deadline(
@@ -240,7 +239,7 @@ mod tests {
             rl.check_at(&k, t0).unwrap();
         }
         let e = rl.check_at(&k, t0).unwrap_err();
-        assert_eq!(e.status.as_u16(), 429);
+        assert_eq!(e.status().as_u16(), 429);
         assert_eq!(e.retry_after_secs, Some(2));
         // Another key has its own bucket.
         rl.check_at(&KeyId("other".into()), t0).unwrap();
@@ -270,7 +269,7 @@ mod tests {
             tokio::task::yield_now().await;
         }
         let e = gate.acquire(far, 60.0).await.unwrap_err();
-        assert_eq!((e.status.as_u16(), e.code), (503, "queue_full"));
+        assert_eq!((e.status().as_u16(), e.code.as_str()), (503, "queue_full"));
         drop(p);
         waiter.await.unwrap().unwrap();
         assert_eq!(gate.queued(), 0);
@@ -285,7 +284,7 @@ mod tests {
             .acquire(Instant::now() + Duration::from_millis(20), 0.02)
             .await
             .unwrap_err();
-        assert_eq!((e.status.as_u16(), e.code), (504, "deadline_exceeded"));
+        assert_eq!((e.status().as_u16(), e.code.as_str()), (504, "deadline_exceeded"));
         assert_eq!(gate.queued(), 0);
     }
 }

@@ -5,7 +5,7 @@
 //! Schema checker used by the integration tests on real responses: every field a response
 //! carries must be declared here with the right type, and every required one must be present.
 
-use super::error::ERROR_CODES;
+use super::error::ErrorCode;
 use serde_json::{json, Map, Value};
 
 fn nullable(t: &str) -> Value {
@@ -24,7 +24,7 @@ pub fn schemas() -> Value {
             "properties": { "error": {
                 "type": "object", "additionalProperties": false, "required": ["code", "message"],
                 "properties": {
-                    "code": { "type": "string", "enum": ERROR_CODES.iter().map(|c| c.0).collect::<Vec<_>>() },
+                    "code": { "type": "string", "enum": ErrorCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>() },
                     "message": { "type": "string" }
                 }
             }}
@@ -186,10 +186,10 @@ fn json_body(schema: &str) -> Value {
 fn errors(codes: &[u16]) -> Map<String, Value> {
     let mut m = Map::new();
     for c in codes {
-        let which: Vec<&str> = ERROR_CODES
+        let which: Vec<&str> = ErrorCode::ALL
             .iter()
-            .filter(|e| e.1 == *c)
-            .map(|e| e.0)
+            .filter(|e| e.status().as_u16() == *c)
+            .map(|e| e.as_str())
             .collect();
         let mut resp = json_body("Error");
         resp["description"] = json!(format!("error: {}", which.join(", ")));

@@ -68,11 +68,53 @@ pub struct Evidence {
     pub solver_status: Option<String>,
 }
 
+/// Which checker produced a [`Check`]. Serialised in lowercase (`"numeric"`, …): the wire
+/// strings of the JSON reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Checker {
+    /// Arithmetic and algebra, checked by sympy in the numeric workers.
+    Numeric,
+    /// A natural-language or ```` ```claim ```` claim, checked by Z3.
+    Logic,
+    /// An SMT-LIB block, run by Z3.
+    Smt2,
+    /// The final answer compared with the reference.
+    Answer,
+    /// A program run on a test in the wasm sandbox.
+    Sandbox,
+    /// A stress test against a brute force.
+    Stress,
+    /// A note that a verification limit (steps, items) was reached; not a check of an item.
+    Limits,
+}
+
+impl Checker {
+    /// The wire name (`numeric`, `logic`, …), as in the JSON reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Checker::Numeric => "numeric",
+            Checker::Logic => "logic",
+            Checker::Smt2 => "smt2",
+            Checker::Answer => "answer",
+            Checker::Sandbox => "sandbox",
+            Checker::Stress => "stress",
+            Checker::Limits => "limits",
+        }
+    }
+}
+
+impl std::fmt::Display for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One checked item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
-    /// Which checker produced this: `numeric`, `logic`, `smt2`, `answer`, `sandbox`.
-    pub checker: String,
+    /// Which checker produced this.
+    pub checker: Checker,
     /// The item as written.
     pub item: String,
     pub verdict: ItemVerdict,
@@ -353,14 +395,14 @@ impl Verifier {
             }
         };
         let checker = match item {
-            Item::Math(_) => "numeric",
-            Item::Claim { .. } => "logic",
-            Item::Smt2 { .. } => "smt2",
-            Item::Code { .. } => "sandbox",
+            Item::Math(_) => Checker::Numeric,
+            Item::Claim { .. } => Checker::Logic,
+            Item::Smt2 { .. } => Checker::Smt2,
+            Item::Code { .. } => Checker::Sandbox,
         };
         if left.is_zero() {
             return Ok(Check {
-                checker: checker.into(),
+                checker,
                 item: source,
                 verdict: ItemVerdict::Timeout,
                 evidence: Evidence {
@@ -469,7 +511,7 @@ impl Verifier {
 
 fn limit_note(summary: String) -> Check {
     Check {
-        checker: "limits".into(),
+        checker: Checker::Limits,
         item: String::new(),
         verdict: ItemVerdict::Unknown,
         evidence: Evidence {

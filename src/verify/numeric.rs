@@ -1105,7 +1105,7 @@ impl NumericPool {
 
 fn make_check(item: &MathItem, verdict: ItemVerdict, evidence: Evidence, start: Instant) -> Check {
     Check {
-        checker: "numeric".into(),
+        checker: super::Checker::Numeric,
         item: item.source.clone(),
         verdict,
         evidence,
