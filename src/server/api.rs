@@ -9,7 +9,7 @@ use super::engines::{self, JudgeInput, SolveInput, VerifyInput};
 use super::error::{ApiError, ErrorCode};
 use super::limits::{self, judge_budget_ms};
 use super::{AppState, RequestCtx};
-use crate::agent::Kind;
+use crate::agent::{Kind, Progress};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::header;
@@ -408,8 +408,8 @@ pub async fn solve(
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let progress_tx = tx.clone();
-        let result = eng.solve(&input, &mut |p: serde_json::Value| {
-            if let Ok(ev) = Event::default().event("progress").json_data(&p) {
+        let result = eng.solve(&input, &mut |p: &Progress| {
+            if let Ok(ev) = Event::default().event("progress").json_data(p) {
                 // Full buffer: drop this progress event rather than block the solver.
                 let _ = progress_tx.try_send(ev);
             }
@@ -417,9 +417,7 @@ pub async fn solve(
         });
         let final_event = match result {
             Ok(report) => {
-                if let Some(v) = report.get("verdict").and_then(|v| v.as_str()) {
-                    metrics.observe_verdict("/v1/solve", v);
-                }
+                metrics.observe_verdict("/v1/solve", &engines::label(&report.verdict));
                 Event::default().event("report").json_data(&report)
             }
             Err(e) => {

@@ -6,7 +6,7 @@
 
 use super::api::{ApiChecker, ApiLang};
 use super::error::ApiError;
-use crate::agent::{self, Kind, Progress, SolveOptions};
+use crate::agent::{self, Kind, Progress, SolveOptions, SolveReport};
 use crate::chain::{self, Chain};
 use crate::model::{ChatMessage, GenEvent, Generation, Generator, SamplingParams, Usage};
 use crate::sandbox::{
@@ -260,13 +260,13 @@ impl Engines {
         self.sandbox.judge(&req)
     }
 
-    /// Runs the agent on one generator from the pool. `progress` gets each progress event as
-    /// JSON and returns `false` when the client has gone away (generation is then cancelled).
+    /// Runs the agent on one generator from the pool. `progress` gets each progress event and
+    /// returns `false` when the client has gone away (generation is then cancelled).
     pub fn solve(
         &self,
         input: &SolveInput,
-        progress: &mut dyn FnMut(serde_json::Value) -> bool,
-    ) -> anyhow::Result<serde_json::Value> {
+        progress: &mut dyn FnMut(&Progress) -> bool,
+    ) -> anyhow::Result<SolveReport> {
         let pool = self
             .generators
             .as_ref()
@@ -302,20 +302,18 @@ impl Engines {
             sampling: pool.sampling.clone(),
             ..defaults
         };
-        let report = agent::solve(
+        agent::solve(
             &mut gen,
             &self.verifier,
             &self.sandbox,
             &input.problem,
             &opts,
             &mut |p: Progress| {
-                let v = serde_json::to_value(&p).unwrap_or(serde_json::Value::Null);
-                if !progress(v) {
+                if !progress(&p) {
                     cancel.store(true, Ordering::Relaxed);
                 }
             },
-        )?;
-        Ok(serde_json::to_value(&report)?)
+        )
     }
 }
 
