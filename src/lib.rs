@@ -8,7 +8,6 @@
 
 pub mod agent;
 pub mod chain;
-pub mod cli;
 pub mod model;
 pub mod report;
 pub mod server;

@@ -1,9 +1,16 @@
-//! The `vibecheck` command line: parses arguments and dispatches to `vibecheck::cli::*`.
+//! The `vibecheck` command line: parses arguments and dispatches to [`cli`]`::*`.
 //! Data goes to stdout, progress and logs to stderr. Exit codes: see `vibecheck::exit`.
+//!
+//! The `cli` module belongs to this binary, not to the library's public API. The library's
+//! modules are imported at the crate root so `cli`'s `crate::agent`, `crate::server`, …
+//! paths name them.
+
+mod cli;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
-use vibecheck::cli;
+#[allow(unused_imports)]
+use vibecheck::{agent, chain, exit, model, sandbox, server, verify};
 
 #[derive(Parser)]
 #[command(

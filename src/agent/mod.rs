@@ -63,7 +63,7 @@ pub const MAX_JUDGE_JOBS: usize = 4;
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(500);
 
 /// What kind of problem this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A question with a final answer (checked step by step, answer in `\boxed{}`).

@@ -1,7 +1,7 @@
 //! Model flags shared by `generate`, `solve` and `serve`, and turning them into a
 //! [`Generator`](crate::model::Generator).
 
-use crate::model::SamplingParams;
+use crate::model::{BackendSpec, SamplingParams};
 use std::path::PathBuf;
 
 /// Model selection and sampling flags.
@@ -68,22 +68,29 @@ impl ModelArgs {
         self.model.is_some() || self.openai_url.is_some()
     }
 
-    /// The device local weights run on: CUDA 0 when built with `--features cuda` and a GPU is
-    /// present (unless `--cpu`), else the CPU.
-    pub fn device(&self) -> anyhow::Result<crate::model::Device> {
-        if self.cpu {
-            return Ok(crate::model::Device::Cpu);
+    /// The backend these flags name (`--model` wins over `--openai-url`), if any.
+    pub fn backend(&self) -> Option<BackendSpec> {
+        if let Some(path) = &self.model {
+            return Some(BackendSpec::Local {
+                path: path.clone(),
+                cpu: self.cpu,
+            });
         }
-        Ok(crate::model::Device::cuda_if_available(0)?)
+        self.openai_url.as_ref().map(|url| BackendSpec::OpenAi {
+            url: url.clone(),
+            model: self.openai_model.clone(),
+        })
     }
 
-    /// Builds the generator these flags describe. `--model` wins over `--openai-url`.
+    /// Builds the generator these flags describe, with progress lines for loading local weights.
     pub fn build(&self) -> anyhow::Result<Box<dyn crate::model::Generator>> {
-        if let Some(path) = &self.model {
-            let device = self.device()?;
-            eprintln!("model: loading {} on {device:?}", path.display());
+        let Some(spec) = self.backend() else {
+            anyhow::bail!("{NO_MODEL_HELP}")
+        };
+        if let BackendSpec::Local { path, .. } = &spec {
+            eprintln!("model: loading {} on {:?}", path.display(), spec.device()?);
             let t = std::time::Instant::now();
-            let g = crate::model::load(path, device)?;
+            let g = spec.open()?;
             eprintln!(
                 "model: {} loaded in {:.1}s",
                 g.name(),
@@ -91,14 +98,6 @@ impl ModelArgs {
             );
             return Ok(g);
         }
-        if let Some(url) = &self.openai_url {
-            let g = crate::model::openai::OpenAiGenerator::new(
-                url,
-                &self.openai_model,
-                crate::model::openai::api_key_from_env(),
-            )?;
-            return Ok(Box::new(g));
-        }
-        anyhow::bail!("{NO_MODEL_HELP}")
+        spec.open()
     }
 }

@@ -92,17 +92,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         deadline_secs: args.deadline,
         solve_deadline_secs: args.solve_deadline,
     };
-    let generators = if engines::model_configured(&args.model) {
+    let generators = if let Some(spec) = args.model.backend() {
         // A local model is loaded once (one solve at a time); an OpenAI-compatible backend is a
         // cheap HTTP client, one per worker.
-        let n = if args.model.openai_url.is_some() {
-            workers
-        } else {
-            1
-        };
+        let n = if spec.is_remote() { workers } else { 1 };
         let mut gens = Vec::with_capacity(n);
         for _ in 0..n {
-            gens.push(engines::build_generator(&args.model).context("starting the model backend")?);
+            gens.push(args.model.build().context("starting the model backend")?);
         }
         Some(engines::GeneratorPool::new(gens, args.model.sampling())?)
     } else {

@@ -19,6 +19,22 @@ pub enum LangArg {
     C,
 }
 
+/// Problem kind as a flag value; mirrors [`Kind`] so the agent's type carries no clap derive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    Math,
+    Code,
+}
+
+impl From<KindArg> for Kind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Math => Kind::Math,
+            KindArg::Code => Kind::Code,
+        }
+    }
+}
+
 /// Arguments of `vibecheck solve`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,7 +46,7 @@ pub struct Args {
     pub file: Option<PathBuf>,
     /// Problem kind; detected from the statement when absent.
     #[arg(long, value_enum)]
-    pub kind: Option<Kind>,
+    pub kind: Option<KindArg>,
     #[command(flatten)]
     pub model: ModelArgs,
     /// Attempts: the first try plus retries with the verifiers' evidence.
@@ -115,7 +131,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         bail!("the problem statement is empty");
     }
     let mut opts = SolveOptions {
-        kind: args.kind,
+        kind: args.kind.map(Kind::from),
         attempts: args.attempts,
         samples: args.samples,
         reference: args.reference.clone(),

@@ -9,11 +9,13 @@ pub mod gemv;
 pub mod openai;
 pub mod qwen2;
 pub mod sampler;
+pub mod spec;
 pub mod stop;
 
 pub use candle_core::Device;
 pub use engine::CandleGenerator;
 pub use openai::OpenAiGenerator;
+pub use spec::BackendSpec;
 
 use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;

@@ -5,11 +5,13 @@
 //! Handlers validate input up front (422 with the JSON path of the problem), then run the work on
 //! the blocking pool under the route's [`RouteGate`](super::limits::RouteGate).
 
-use super::engines::{self, JudgeInput, SolveInput, VerifyInput};
+use super::engines::{CheckerSpec, JudgeInput, SolveInput};
 use super::error::{ApiError, ErrorCode};
 use super::limits::{self, judge_budget_ms};
 use super::{AppState, RequestCtx};
 use crate::agent::{Kind, Progress};
+use crate::chain::{self, Chain};
+use crate::sandbox::{Checker, Lang, Limits, TestCase};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::header;
@@ -109,7 +111,9 @@ pub struct VerifyRequest {
 }
 
 impl VerifyRequest {
-    fn validate(self) -> Result<VerifyInput, ApiError> {
+    /// Checks the request's shape and turns it into a [`Chain`] with the same parsers as
+    /// `vibecheck verify`.
+    fn into_chain(self) -> Result<Chain, ApiError> {
         match (&self.steps, &self.solution) {
             (Some(_), Some(_)) => {
                 return Err(ApiError::invalid_request(
@@ -129,13 +133,28 @@ impl VerifyRequest {
             }
             _ => {}
         }
-        Ok(VerifyInput {
-            problem: self.problem,
-            steps: self.steps,
-            solution: self.solution,
-            answer: self.answer,
-            reference: self.reference,
-        })
+        if let Some(steps) = &self.steps {
+            // The CLI's JSON input form; one parser for both.
+            let json = serde_json::json!({
+                "problem": self.problem,
+                "steps": steps,
+                "answer": self.answer,
+                "reference": self.reference,
+            });
+            return chain::parse_input(&json.to_string())
+                .map_err(|e| ApiError::invalid_request(format!("{e:#}")));
+        }
+        let mut chain = chain::parse(self.solution.as_deref().unwrap_or_default());
+        if self.problem.is_some() {
+            chain.problem = self.problem;
+        }
+        if self.answer.is_some() {
+            chain.answer = self.answer;
+        }
+        if self.reference.is_some() {
+            chain.reference = self.reference;
+        }
+        Ok(chain)
     }
 }
 
@@ -145,15 +164,14 @@ pub async fn verify(
     Extension(ctx): Extension<RequestCtx>,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<Response, ApiError> {
-    let input = req.validate()?;
-    let chain = engines::build_chain(&input)?;
+    let chain = req.into_chain()?;
     if chain.steps.len() > MAX_VERIFY_STEPS {
         return Err(ApiError::invalid_request(format!(
             "the solution has {} steps, at most {MAX_VERIFY_STEPS}; split it",
             chain.steps.len()
         )));
     }
-    let reference = input.reference.clone().or_else(|| chain.reference.clone());
+    let reference = chain.reference.clone();
     let eng = st.engines.clone();
     let report = st
         .gates
@@ -163,7 +181,7 @@ pub async fn verify(
         })
         .await?;
     st.metrics
-        .observe_verdict("/v1/verify", &engines::label(&report.verdict));
+        .observe_verdict("/v1/verify", &label(&report.verdict));
     Ok(Json(report).into_response())
 }
 
@@ -204,6 +222,51 @@ pub enum ApiChecker {
     YesNo,
     Float(f64),
     Custom(String),
+}
+
+impl From<ApiLang> for Lang {
+    fn from(l: ApiLang) -> Self {
+        match l {
+            ApiLang::C => Lang::C,
+            ApiLang::Cpp => Lang::Cpp,
+            ApiLang::Python => Lang::Python,
+        }
+    }
+}
+
+impl From<ApiChecker> for CheckerSpec {
+    fn from(c: ApiChecker) -> Self {
+        match c {
+            ApiChecker::Tokens => CheckerSpec::Builtin(Checker::Tokens),
+            ApiChecker::Lines => CheckerSpec::Builtin(Checker::Lines),
+            ApiChecker::Exact => CheckerSpec::Builtin(Checker::Exact),
+            ApiChecker::YesNo => CheckerSpec::Builtin(Checker::YesNo),
+            ApiChecker::Float(eps) => CheckerSpec::Builtin(Checker::Float(eps)),
+            ApiChecker::Custom(src) => CheckerSpec::CustomSource(src),
+        }
+    }
+}
+
+/// The sandbox's test cases; a test without a name is named by its 1-based position.
+fn test_cases(tests: Vec<ApiTest>) -> Vec<TestCase> {
+    tests
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| TestCase {
+            name: t.name.unwrap_or_else(|| (i + 1).to_string()),
+            input: t.input,
+            answer: t.answer,
+        })
+        .collect()
+}
+
+/// A serde enum's wire name (`verified`, `AC`, …) for metrics labels.
+fn label<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "unknown".into(),
+    }
 }
 
 /// Per-test limits; omitted fields take the sandbox defaults (`Limits::DEFAULT`).
@@ -247,11 +310,11 @@ impl JudgeRequestBody {
         if self.source.trim().is_empty() {
             return Err(ApiError::invalid_request("`source` is empty"));
         }
-        let defaults = engines::default_limits();
+        let defaults = Limits::DEFAULT;
         let l = self.limits.unwrap_or_default();
-        let time_ms = l.time_ms.unwrap_or(defaults.0);
-        let memory_mb = l.memory_mb.unwrap_or(defaults.1);
-        let output_bytes = l.output_bytes.unwrap_or(defaults.2);
+        let time_ms = l.time_ms.unwrap_or(defaults.time_ms);
+        let memory_mb = l.memory_mb.unwrap_or(defaults.memory_mb);
+        let output_bytes = l.output_bytes.unwrap_or(defaults.output_bytes);
         for (name, v, max) in [
             ("limits.time_ms", time_ms, MAX_TIME_MS),
             ("limits.memory_mb", memory_mb, MAX_MEMORY_MB),
@@ -279,24 +342,16 @@ impl JudgeRequestBody {
                 ));
             }
         }
-        let tests = self
-            .tests
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| {
-                (
-                    t.name.unwrap_or_else(|| (i + 1).to_string()),
-                    t.input,
-                    t.answer,
-                )
-            })
-            .collect();
         Ok(JudgeInput {
             source: self.source,
-            language: self.language,
-            tests,
-            checker: self.checker.unwrap_or(ApiChecker::Tokens),
-            limits: (time_ms, memory_mb, output_bytes),
+            lang: self.language.into(),
+            tests: test_cases(self.tests),
+            checker: self.checker.unwrap_or(ApiChecker::Tokens).into(),
+            limits: Limits {
+                time_ms,
+                memory_mb,
+                output_bytes,
+            },
         })
     }
 }
@@ -317,7 +372,7 @@ pub async fn judge(
         })
         .await?;
     st.metrics
-        .observe_verdict("/v1/judge", &engines::label(&report.verdict));
+        .observe_verdict("/v1/judge", &label(&report.verdict));
     Ok(Json(report).into_response())
 }
 
@@ -380,18 +435,7 @@ pub async fn solve(
         kind: req.kind,
         system_prompt: req.system_prompt,
         reference: req.reference,
-        tests: req
-            .tests
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| {
-                (
-                    t.name.unwrap_or_else(|| (i + 1).to_string()),
-                    t.input,
-                    t.answer,
-                )
-            })
-            .collect(),
+        tests: test_cases(req.tests),
         attempts: req.attempts,
         samples: req.samples,
         deadline: limits::deadline_from(ctx.arrival, st.config.solve_deadline_secs),
@@ -417,7 +461,7 @@ pub async fn solve(
         });
         let final_event = match result {
             Ok(report) => {
-                metrics.observe_verdict("/v1/solve", &engines::label(&report.verdict));
+                metrics.observe_verdict("/v1/solve", &label(&report.verdict));
                 Event::default().event("report").json_data(&report)
             }
             Err(e) => {
@@ -582,12 +626,12 @@ mod tests {
 
     #[test]
     fn verify_needs_exactly_one_form() {
-        assert!(VerifyRequest::default().validate().is_err());
+        assert!(VerifyRequest::default().into_chain().is_err());
         let both = VerifyRequest {
             steps: Some(vec![]),
             solution: Some(String::new()),
             ..Default::default()
         };
-        assert!(both.validate().is_err());
+        assert!(both.into_chain().is_err());
     }
 }

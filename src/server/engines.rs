@@ -4,40 +4,34 @@
 //!
 //! All methods here are blocking and run on tokio's blocking pool (see `limits::RouteGate`).
 
-use super::api::{ApiChecker, ApiLang};
-use super::error::ApiError;
 use crate::agent::{self, Kind, Progress, SolveOptions, SolveReport};
-use crate::chain::{self, Chain};
+use crate::chain::Chain;
 use crate::model::{ChatMessage, GenEvent, Generation, Generator, SamplingParams, Usage};
 use crate::sandbox::{
     Checker, JudgeReport, JudgeRequest, Lang, Limits, Sandbox, SandboxConfig, TestCase,
 };
 use crate::verify::{Verifier, VerifyConfig, VerifyReport};
-use serde::Serialize;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-/// A validated `/v1/verify` request.
-#[derive(Debug, Clone)]
-pub struct VerifyInput {
-    pub problem: Option<String>,
-    pub steps: Option<Vec<String>>,
-    pub solution: Option<String>,
-    pub answer: Option<String>,
-    pub reference: Option<String>,
+/// How a judge request compares outputs: a built-in checker, or the source of a testlib-style
+/// C++ checker (compiled and run inside the sandbox like any other untrusted code).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckerSpec {
+    Builtin(Checker),
+    CustomSource(String),
 }
 
-/// A validated `/v1/judge` request: tests are (name, input, answer); limits are
-/// (time_ms, memory_mb, output_bytes).
+/// A validated `/v1/judge` request, in the sandbox's types.
 #[derive(Debug, Clone)]
 pub struct JudgeInput {
     pub source: String,
-    pub language: ApiLang,
-    pub tests: Vec<(String, String, Option<String>)>,
-    pub checker: ApiChecker,
-    pub limits: (u64, u64, u64),
+    pub lang: Lang,
+    pub tests: Vec<TestCase>,
+    pub checker: CheckerSpec,
+    pub limits: Limits,
 }
 
 /// A validated `/v1/solve` request.
@@ -47,7 +41,7 @@ pub struct SolveInput {
     pub kind: Option<Kind>,
     pub system_prompt: Option<String>,
     pub reference: Option<String>,
-    pub tests: Vec<(String, String, Option<String>)>,
+    pub tests: Vec<TestCase>,
     pub attempts: Option<usize>,
     pub samples: Option<usize>,
     pub deadline: Instant,
@@ -123,60 +117,6 @@ pub struct Engines {
     pub generators: Option<GeneratorPool>,
 }
 
-/// The sandbox's default per-test limits as (time_ms, memory_mb, output_bytes).
-pub fn default_limits() -> (u64, u64, u64) {
-    let l = Limits::DEFAULT;
-    (l.time_ms, l.memory_mb, l.output_bytes)
-}
-
-/// Whether the model flags name a backend.
-pub fn model_configured(args: &crate::cli::model_args::ModelArgs) -> bool {
-    args.is_configured()
-}
-
-/// Starts one generator from the model flags.
-pub fn build_generator(
-    args: &crate::cli::model_args::ModelArgs,
-) -> anyhow::Result<Box<dyn Generator>> {
-    args.build()
-}
-
-/// A serde enum's wire name (`verified`, `AC`, …) for metrics labels.
-pub fn label<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => "unknown".into(),
-    }
-}
-
-/// Turns a verify request into a [`Chain`] with the same parser as `vibecheck verify`.
-pub fn build_chain(input: &VerifyInput) -> Result<Chain, ApiError> {
-    if let Some(steps) = &input.steps {
-        // The CLI's JSON input form; one parser for both.
-        let json = serde_json::json!({
-            "problem": input.problem,
-            "steps": steps,
-            "answer": input.answer,
-            "reference": input.reference,
-        });
-        return chain::parse_input(&json.to_string())
-            .map_err(|e| ApiError::invalid_request(format!("{e:#}")));
-    }
-    let text = input.solution.as_deref().unwrap_or_default();
-    let mut chain = chain::parse(text);
-    if input.problem.is_some() {
-        chain.problem = input.problem.clone();
-    }
-    if input.answer.is_some() {
-        chain.answer = input.answer.clone();
-    }
-    if input.reference.is_some() {
-        chain.reference = input.reference.clone();
-    }
-    Ok(chain)
-}
-
 impl Engines {
     /// Starts the verifier (with `workers` numeric workers) and the sandbox.
     pub fn start(workers: usize, generators: Option<GeneratorPool>) -> anyhow::Result<Self> {
@@ -215,45 +155,23 @@ impl Engines {
     }
 
     pub fn judge(&self, input: &JudgeInput) -> anyhow::Result<JudgeReport> {
-        let lang = match input.language {
-            ApiLang::C => Lang::C,
-            ApiLang::Cpp => Lang::Cpp,
-            ApiLang::Python => Lang::Python,
-        };
         // A custom checker's source is written to a private temp dir that lives until judging
         // ends; it is compiled and run inside the sandbox like any other untrusted code.
         let tmp = tempfile::tempdir()?;
         let checker = match &input.checker {
-            ApiChecker::Tokens => Checker::Tokens,
-            ApiChecker::Lines => Checker::Lines,
-            ApiChecker::Exact => Checker::Exact,
-            ApiChecker::YesNo => Checker::YesNo,
-            ApiChecker::Float(eps) => Checker::Float(*eps),
-            ApiChecker::Custom(src) => {
+            CheckerSpec::Builtin(c) => c.clone(),
+            CheckerSpec::CustomSource(src) => {
                 let path = tmp.path().join("checker.cpp");
                 std::fs::write(&path, src)?;
                 Checker::Custom(path)
             }
         };
-        let (time_ms, memory_mb, output_bytes) = input.limits;
         let req = JudgeRequest {
             source: input.source.clone(),
-            lang,
-            tests: input
-                .tests
-                .iter()
-                .map(|(name, input, answer)| TestCase {
-                    name: name.clone(),
-                    input: input.clone(),
-                    answer: answer.clone(),
-                })
-                .collect(),
+            lang: input.lang,
+            tests: input.tests.clone(),
             checker,
-            limits: Limits {
-                time_ms,
-                memory_mb,
-                output_bytes,
-            },
+            limits: input.limits,
             // Concurrency comes from the server's worker slots, not from inside one request.
             jobs: 1,
         };
@@ -289,15 +207,7 @@ impl Engines {
             attempts: input.attempts.unwrap_or(defaults.attempts),
             samples: input.samples.unwrap_or(defaults.samples),
             reference: input.reference.clone(),
-            tests: input
-                .tests
-                .iter()
-                .map(|(name, inp, ans)| TestCase {
-                    name: name.clone(),
-                    input: inp.clone(),
-                    answer: ans.clone(),
-                })
-                .collect(),
+            tests: input.tests.clone(),
             deadline: input.deadline.saturating_duration_since(Instant::now()),
             sampling: pool.sampling.clone(),
             ..defaults
