@@ -148,16 +148,29 @@ fn json_input_file_and_human_output() {
     let out = run_with(&[&f], None);
     assert_eq!(out.status.code(), Some(1));
     let s = String::from_utf8(out.stdout).unwrap();
-    assert!(s.contains("✓ step 0"), "{s}");
-    assert!(s.contains("✗ step 1"), "{s}");
+    // People count from 1; the JSON `index` stays 0-based.
+    assert!(s.contains("✓ step 1: 3 + 4 = 7"), "{s}");
+    assert!(s.contains("✗ step 2: 7 * 2 = 15"), "{s}");
     assert!(s.contains("does not match reference 14"), "{s}");
     assert!(
-        s.contains("verdict: flagged (first error at step 1)"),
+        s.contains("verdict: flagged (first error at step 2)"),
         "{s}"
     );
     // Evidence is printed under the refuted item.
-    let after = s.split("✗ step 1").nth(1).unwrap();
+    let after = s.split("✗ step 2").nth(1).unwrap();
     assert!(after.contains("numeric"), "{s}");
+}
+
+/// Human output numbers steps from 1 and shows the solution's own label next to the number.
+#[test]
+fn human_output_shows_the_solutions_step_labels() {
+    let text = "Step 1: 3 + 4 = 7\nStep 2: so 7 * 2 = 15\nStep 3: 15 - 1 = 14\nThe answer is 14.";
+    let out = run_with(&["-"], Some(text.as_bytes()));
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("✓ step 1 (Step 1): 3 + 4 = 7"), "{s}");
+    assert!(s.contains("✗ step 2 (Step 2): so 7 * 2 = 15"), "{s}");
+    assert!(s.contains("(first error at step 2 (Step 2))"), "{s}");
 }
 
 #[test]

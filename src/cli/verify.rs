@@ -114,7 +114,39 @@ fn one_line(s: &str, max: usize) -> String {
     }
 }
 
-/// The human rendering: one line per step with its mark (✓ verified, ✗ refuted, ? unknown,
+/// A step's label as the solution wrote it ("Step 2", "**Step 2.**" → `Step 2`) and the text
+/// after it, when the step starts with one.
+pub fn split_label(text: &str) -> Option<(&str, &str)> {
+    let t = text.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '*' | '#' | '_'));
+    if !t.get(..4)?.eq_ignore_ascii_case("step") {
+        return None;
+    }
+    let after = &t[4..];
+    let spaces = after.len() - after.trim_start().len();
+    let digits = after[spaces..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    if spaces == 0 || digits == 0 {
+        return None;
+    }
+    let (label, rest) = t.split_at(4 + spaces + digits);
+    let rest = rest.trim_start_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ':' | '.' | ')' | '*' | '_' | '-' | '—')
+    });
+    Some((label, rest))
+}
+
+/// How people see a step: numbered from 1 (JSON indices stay 0-based), with the solution's own
+/// label when it has one — `step 3 (Step 2)` — and the step's text after that label.
+pub fn step_heading(index: usize, text: &str) -> (String, &str) {
+    match split_label(text) {
+        Some((label, rest)) => (format!("step {} ({label})", index + 1), rest),
+        None => (format!("step {}", index + 1), text),
+    }
+}
+
+/// The human rendering: one line per step (numbered from 1) with its mark (✓ verified, ✗ refuted, ? unknown,
 /// · unchecked), the evidence under each refuted item, then the answer and the verdict.
 pub fn render_human(r: &VerifyReport, problem: Option<&str>) -> String {
     let mut out = String::new();
@@ -128,10 +160,10 @@ pub fn render_human(r: &VerifyReport, problem: Option<&str>) -> String {
             StepVerdict::Unknown => '?',
             StepVerdict::Unchecked => '·',
         };
+        let (heading, text) = step_heading(s.index, &s.text);
         out.push_str(&format!(
-            "{mark} step {}: {}\n",
-            s.index,
-            one_line(&s.text, SHOWN_STEP_CHARS)
+            "{mark} {heading}: {}\n",
+            one_line(text, SHOWN_STEP_CHARS)
         ));
         for c in &s.checks {
             let m = match c.verdict {
@@ -173,8 +205,37 @@ pub fn render_human(r: &VerifyReport, problem: Option<&str>) -> String {
         Overall::Unverified => "unverified",
     };
     match r.first_error {
-        Some(k) => out.push_str(&format!("verdict: {verdict} (first error at step {k})\n")),
+        Some(k) => {
+            let text = r.steps.get(k).map_or("", |s| s.text.as_str());
+            let (heading, _) = step_heading(k, text);
+            out.push_str(&format!("verdict: {verdict} (first error at {heading})\n"))
+        }
         None => out.push_str(&format!("verdict: {verdict}\n")),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_numbered_from_one_with_the_solutions_label() {
+        assert_eq!(
+            step_heading(1, "Step 2: 7 * 2 = 15"),
+            ("step 2 (Step 2)".to_string(), "7 * 2 = 15")
+        );
+        assert_eq!(
+            step_heading(2, "**Step 1.** so $x = 3$"),
+            ("step 3 (Step 1)".to_string(), "so $x = 3$")
+        );
+        assert_eq!(
+            step_heading(0, "3 + 4 = 7"),
+            ("step 1".to_string(), "3 + 4 = 7")
+        );
+        // Not a label: no number, or a word that merely starts with "step".
+        assert_eq!(split_label("Step by step: 2 + 2 = 4"), None);
+        assert_eq!(split_label("Steps 3"), None);
+        assert_eq!(split_label("é"), None);
+    }
 }
