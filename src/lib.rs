@@ -4,12 +4,13 @@
 //! problem → [`model`] (a [`model::Generator`]) → chain text → [`chain::parse`] →
 //! [`chain::Chain`] → [`verify`] (sympy workers, Z3, answer equivalence) and the
 //! `vibecheck-sandbox` crate (code) → [`verify::Check`]s → [`agent`] (retry / vote / stop) →
-//! [`report`] → CLI text or JSON, HTTP JSON ([`server`]).
+//! the typed reports ([`verify::VerifyReport`], [`sandbox::JudgeReport`],
+//! [`agent::SolveReport`]) → CLI text or JSON (the `vibecheck` binary's `cli` module), HTTP JSON
+//! ([`server`]). The same report types are the `--json` and HTTP schemas.
 
 pub mod agent;
 pub mod chain;
 pub mod model;
-pub mod report;
 pub mod server;
 pub mod verify;
 
