@@ -42,8 +42,23 @@ enum Command {
     Worker(cli::worker::Args),
 }
 
+/// Logs (`tracing`) go to stderr, filtered by `RUST_LOG` (default `warn`); data goes to stdout.
+/// User-facing progress lines of the subcommands are printed directly, not logged.
+fn init_logging() {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let result = match cli.command {
         Command::Judge(a) => cli::judge::run(a),
         Command::Stress(a) => cli::stress::run(a),

@@ -141,7 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 let _ = rx.await;
                 tokio::time::sleep(grace).await;
             } => {
-                eprintln!("serve: in-flight requests still running after {} s; exiting", grace.as_secs());
+                tracing::warn!("serve: in-flight requests still running after {} s; exiting", grace.as_secs());
             }
         }
         eprintln!("serve: stopped");

@@ -466,7 +466,7 @@ pub async fn solve(
             }
             Err(e) => {
                 let err = ApiError::internal(&e);
-                eprintln!("serve: /v1/solve failed: {e:#}");
+                tracing::error!("serve: /v1/solve failed: {e:#}");
                 Event::default().event("error").json_data(err.body())
             }
         };

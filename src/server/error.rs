@@ -4,7 +4,7 @@
 //! and a human message, serialised as `{"error": {"code": "...", "message": "..."}}`. Handlers
 //! return `Result<_, ApiError>`; extractor rejections, infrastructure errors (`anyhow`), panics in
 //! blocking work and deadline overruns are converted here, so no route invents its own error
-//! shape. Server-side failures (5xx) are logged to stderr with the full cause chain.
+//! shape. Server-side failures (5xx) are logged with `tracing` (stderr) with the full cause chain.
 
 use axum::extract::rejection::BytesRejection;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -217,7 +217,7 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status().is_server_error() {
-            eprintln!("serve: error {self}");
+            tracing::error!("serve: error {self}");
         }
         let mut resp = (self.status(), axum::Json(self.body())).into_response();
         if let Some(secs) = self.retry_after_secs {

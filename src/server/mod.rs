@@ -228,7 +228,7 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! {
-        _ = ctrl_c => eprintln!("serve: ctrl-c received; finishing in-flight requests"),
-        _ = term => eprintln!("serve: SIGTERM received; finishing in-flight requests"),
+        _ = ctrl_c => tracing::warn!("serve: ctrl-c received; finishing in-flight requests"),
+        _ = term => tracing::warn!("serve: SIGTERM received; finishing in-flight requests"),
     }
 }
