@@ -258,3 +258,35 @@ impl From<tokio::task::JoinError> for ApiError {
         Self::new(ErrorCode::Internal, what)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_keep_their_wire_names_and_statuses() {
+        let names: std::collections::BTreeSet<&str> =
+            ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), ErrorCode::ALL.len(), "wire names are unique");
+        let e = ApiError::new(ErrorCode::NotFound, "no such route");
+        assert_eq!(e.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            e.body(),
+            ErrorBody {
+                error: ErrorDetail {
+                    code: "not_found".into(),
+                    message: "no such route".into()
+                }
+            }
+        );
+        assert_eq!(ApiError::rate_limited(3).status().as_u16(), 429);
+        assert_eq!(ErrorCode::NoModel.status().as_u16(), 503);
+    }
+
+    #[test]
+    fn checker_wire_names_are_the_serde_names() {
+        for c in crate::verify::Checker::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+    }
+}

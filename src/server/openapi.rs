@@ -53,7 +53,7 @@ pub fn schemas() -> Value {
             "type": "object", "additionalProperties": false,
             "required": ["checker", "item", "verdict", "evidence", "time_ms"],
             "properties": {
-                "checker": { "type": "string", "description": "numeric, logic, smt2, answer or sandbox" },
+                "checker": { "type": "string", "enum": crate::verify::Checker::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>() },
                 "item": { "type": "string" },
                 "verdict": { "type": "string", "enum": ["verified", "refuted", "unknown", "timeout", "checked_bounded"] },
                 "evidence": r("Evidence"),

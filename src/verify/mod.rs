@@ -90,6 +90,17 @@ pub enum Checker {
 }
 
 impl Checker {
+    /// Every checker (the OpenAPI document lists them).
+    pub const ALL: [Checker; 7] = [
+        Checker::Numeric,
+        Checker::Logic,
+        Checker::Smt2,
+        Checker::Answer,
+        Checker::Sandbox,
+        Checker::Stress,
+        Checker::Limits,
+    ];
+
     /// The wire name (`numeric`, `logic`, …), as in the JSON reports.
     pub fn as_str(self) -> &'static str {
         match self {
