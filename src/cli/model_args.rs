@@ -63,11 +63,6 @@ with --openai-model NAME; API key from VIBECHECK_OPENAI_API_KEY or OPENAI_API_KE
 (or set VIBECHECK_MODEL / VIBECHECK_OPENAI_URL)";
 
 impl ModelArgs {
-    /// Whether a model (local weights or a server) was given.
-    pub fn is_configured(&self) -> bool {
-        self.model.is_some() || self.openai_url.is_some()
-    }
-
     /// The backend these flags name (`--model` wins over `--openai-url`), if any.
     pub fn backend(&self) -> Option<BackendSpec> {
         if let Some(path) = &self.model {
