@@ -5,8 +5,8 @@ use super::code::{self, CodeOutcome};
 use super::prompts::{render, Prompts};
 use super::report::{failed_checks, passed_checks, settle_verdict};
 use super::{
-    feedback, vote, Attempt, Kind, Progress, SolveOptions, SolveUsage, StopCause,
-    MAX_JUDGE_JOBS, MIN_TOKENS_PER_SAMPLE, PROGRESS_INTERVAL, STRESS_MIN_REMAINING,
+    feedback, vote, Attempt, Kind, Progress, SolveOptions, SolveUsage, StopCause, MAX_JUDGE_JOBS,
+    MIN_TOKENS_PER_SAMPLE, PROGRESS_INTERVAL, STRESS_MIN_REMAINING,
 };
 use crate::chain;
 use crate::model::{ChatMessage, GenEvent, Generation, Generator, SamplingParams, StopReason};
@@ -59,7 +59,11 @@ impl Controller<'_> {
                 Some(f) => render(&self.prompts.retry, &[("feedback", f), ("task", task)]),
             };
             let first = attempts.len();
-            for (sample, g) in self.generate(&prompt, opts.samples)?.into_iter().enumerate() {
+            for (sample, g) in self
+                .generate(&prompt, opts.samples)?
+                .into_iter()
+                .enumerate()
+            {
                 let mut a = match kind {
                     Kind::Math => self.check_math(g)?,
                     Kind::Code => self.check_code(g, tests)?,

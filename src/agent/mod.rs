@@ -27,6 +27,7 @@ pub use report::{
 };
 
 use crate::model::Generator;
+use crate::model::SamplingParams;
 use crate::verify::Verifier;
 use anyhow::bail;
 use controller::Controller;
@@ -35,7 +36,6 @@ use samples::SampleStyle;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use vibecheck_sandbox::{Checker, Lang, Limits, Sandbox, TestCase};
-use crate::model::SamplingParams;
 
 /// Default number of attempts (the first try plus retries with feedback).
 pub const DEFAULT_ATTEMPTS: usize = 3;

@@ -542,10 +542,7 @@ pub async fn index() -> Response {
 }
 
 pub async fn not_found() -> ApiError {
-    ApiError::new(
-        ErrorCode::NotFound,
-        "no such route; see GET /openapi.json",
-    )
+    ApiError::new(ErrorCode::NotFound, "no such route; see GET /openapi.json")
 }
 
 pub async fn method_not_allowed() -> ApiError {
@@ -578,7 +575,10 @@ mod tests {
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         assert!(e.message.contains("steps[0]"), "{}", e.message);
         let e = parse_json::<VerifyRequest>(b"{\"steps\": [\"a\"").unwrap_err();
-        assert_eq!((e.status().as_u16(), e.code.as_str()), (422, "invalid_json"));
+        assert_eq!(
+            (e.status().as_u16(), e.code.as_str()),
+            (422, "invalid_json")
+        );
         assert!(e.message.contains("line 1"), "{}", e.message);
         let e = parse_json::<VerifyRequest>(b"{\"stpes\": []}").unwrap_err();
         assert!(e.message.contains("stpes"), "{}", e.message);

@@ -76,9 +76,7 @@ impl ErrorCode {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::InvalidJson | ErrorCode::InvalidRequest => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ErrorCode::InvalidJson | ErrorCode::InvalidRequest => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::QueueFull | ErrorCode::NoModel | ErrorCode::ShuttingDown => {

@@ -284,7 +284,10 @@ mod tests {
             .acquire(Instant::now() + Duration::from_millis(20), 0.02)
             .await
             .unwrap_err();
-        assert_eq!((e.status().as_u16(), e.code.as_str()), (504, "deadline_exceeded"));
+        assert_eq!(
+            (e.status().as_u16(), e.code.as_str()),
+            (504, "deadline_exceeded")
+        );
         assert_eq!(gate.queued(), 0);
     }
 }

@@ -1128,7 +1128,8 @@ fn enumerate(
 pub fn check_claim(source: &str, timeout: Duration) -> Check {
     let start = Instant::now();
     let deadline = start + timeout;
-    let done = |verdict, evidence| check_value(super::Checker::Logic, source, verdict, evidence, start);
+    let done =
+        |verdict, evidence| check_value(super::Checker::Logic, source, verdict, evidence, start);
     let term = match claim::parse(source) {
         Ok(t) => t,
         Err(e) => {
@@ -1437,7 +1438,8 @@ fn top_level_forms(src: &str) -> Result<Vec<(String, &str)>, String> {
 /// Checks an SMT-LIB 2 block within `timeout` (conventions in the module docs).
 pub fn check_smt2(source: &str, timeout: Duration) -> Check {
     let start = Instant::now();
-    let done = |verdict, evidence| check_value(super::Checker::Smt2, source, verdict, evidence, start);
+    let done =
+        |verdict, evidence| check_value(super::Checker::Smt2, source, verdict, evidence, start);
     if source.len() > MAX_SMT2_BYTES {
         return done(
             ItemVerdict::Unknown,
