@@ -1,7 +1,7 @@
 //! The web page in headless Chromium (Debian's `chromium`), against the real `vibecheck serve`
 //! binary: the page runs a verification and a judge run through its own JavaScript, and we
 //! assert on the rendered DOM. Screenshots are kept under `target/browser-artifacts/`.
-//! Skipped with a note when Chromium is not installed (tools/setup.sh installs it).
+//! Fails, naming tools/setup.sh, when Chromium is not installed (`common::require::chromium`).
 
 mod common;
 
@@ -12,20 +12,6 @@ use std::process::Command;
 /// Virtual time Chromium gives the page; network fetches pause virtual time, so this bounds
 /// only the page's own timers, not the verification itself.
 const VIRTUAL_TIME_BUDGET_MS: u64 = 60_000;
-
-fn chromium() -> Option<PathBuf> {
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        if let Ok(out) = Command::new("which").arg(name).output() {
-            if out.status.success() {
-                let p = String::from_utf8_lossy(&out.stdout).trim().to_string();
-                if !p.is_empty() {
-                    return Some(PathBuf::from(p));
-                }
-            }
-        }
-    }
-    None
-}
 
 fn artifacts() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
@@ -81,12 +67,7 @@ fn count(dom: &str, needle: &str) -> usize {
 
 #[test]
 fn page_verifies_and_judges_in_headless_chromium() {
-    let Some(bin) = chromium() else {
-        eprintln!(
-            "note: chromium not installed (tools/setup.sh installs it); skipping the browser test"
-        );
-        return;
-    };
+    let bin = require::chromium();
     let srv = ServerProcess::start(&["--no-auth", "--workers", "2"], &[]).unwrap();
     let base = format!("http://{}/", srv.addr);
 
@@ -164,10 +145,7 @@ fn page_verifies_and_judges_in_headless_chromium() {
     // --- Solve tab with a model (the tiny random-weight candle fixture): the SSE stream is
     // read by the page, progress is logged and the final report rendered.
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-qwen2");
-    if !Path::new(model).join("config.json").exists() {
-        eprintln!("note: {model} is missing; skipping the solve tab");
-        return;
-    }
+    require::fixture("tests/fixtures/tiny-qwen2/config.json");
     let srv = ServerProcess::start(
         &[
             "--no-auth",

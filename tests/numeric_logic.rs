@@ -2,6 +2,9 @@
 //! exercised for real: both verdicts of each item kind, counterexamples, the rounding rule,
 //! congruences, identities, guard rails, hostile input, deadlines and worker crashes.
 
+mod common;
+use common::procs;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -490,12 +493,19 @@ fn a_worker_killed_mid_request_fails_only_its_request() {
     p.warm_up().unwrap();
     let pids = p.worker_pids();
     assert_eq!(pids.len(), 1);
+    // Kill only once the worker has read the request: idle, it reads nothing else.
+    procs::wait_for("the worker to wait for a request", || {
+        procs::blocked_reading_stdin(pids[0])
+    });
+    let before = procs::bytes_read(pids[0]);
     let p2 = p.clone();
     let slow = std::thread::spawn(move || {
         p2.check(&slow_identity(), Duration::from_secs(120))
             .unwrap()
     });
-    std::thread::sleep(Duration::from_millis(700));
+    procs::wait_for("the worker to read the slow item", || {
+        procs::bytes_read(pids[0]) > before
+    });
     let status = Command::new("kill")
         .arg("-9")
         .arg(pids[0].to_string())

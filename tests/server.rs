@@ -605,44 +605,6 @@ fn binary_sigterm_finishes_in_flight_requests() {
     );
 }
 
-/// Child processes of `pid` with their CPU ticks (utime + stime), from /proc.
-fn children_cpu(pid: u32) -> Vec<(u32, u64)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
-            continue;
-        };
-        // Fields after the parenthesised command name: state ppid … utime(14) stime(15).
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-            continue;
-        };
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        if f.len() > 13 && f[1].parse::<u32>().ok() == Some(pid) {
-            let ticks = f[11].parse::<u64>().unwrap_or(0) + f[12].parse::<u64>().unwrap_or(0);
-            out.push((child, ticks));
-        }
-    }
-    out.sort();
-    out
-}
-
-/// CPU ticks each child used over a short window.
-fn busy_children(pid: u32) -> Vec<(u32, u64)> {
-    let a = children_cpu(pid);
-    std::thread::sleep(std::time::Duration::from_millis(150));
-    let b = children_cpu(pid);
-    b.iter()
-        .filter_map(|(p, t)| {
-            a.iter()
-                .find(|(q, _)| q == p)
-                .map(|(_, t0)| (*p, t.saturating_sub(*t0)))
-        })
-        .collect()
-}
-
 /// A numeric worker killed mid-check fails only its own item: that request still gets a report
 /// (the item `unknown`, with the crash as evidence), a concurrent request is verified normally,
 /// the pool restarts the worker, and `/metrics` counts the restart.
@@ -651,20 +613,13 @@ fn binary_killed_numeric_worker_fails_only_its_own_request() {
     let srv = ServerProcess::start(&["--no-auth", "--workers", "2"], &[]).unwrap();
     let addr = srv.addr;
     let pid = srv.child.id();
-    // Both workers started and finished importing sympy (no CPU use for a while).
-    let mut settled = false;
-    for _ in 0..600 {
-        let kids = busy_children(pid);
-        if kids.len() == 2 && kids.iter().all(|(_, d)| *d == 0) {
-            settled = true;
-            break;
-        }
-    }
-    assert!(
-        settled,
-        "the two numeric workers never settled: {:?}",
-        children_cpu(pid)
-    );
+    // Both workers started, imported sympy and wait for a request (blocked reading stdin).
+    let mut workers = Vec::new();
+    procs::wait_for("two idle numeric workers", || {
+        workers = procs::children_with_arg(pid, "worker");
+        workers.len() == 2 && workers.iter().all(|&w| procs::blocked_reading_stdin(w))
+    });
+    let before: Vec<u64> = workers.iter().map(|&w| procs::bytes_read(w)).collect();
     // sin(10^99999) needs π to ~100k digits: seconds of sympy work in one worker.
     let slow = std::thread::spawn(move || {
         post_json(
@@ -674,19 +629,18 @@ fn binary_killed_numeric_worker_fails_only_its_own_request() {
             &json!({"steps": ["sin(10^99999) = 2"]}),
         )
     });
-    let mut victim = None;
-    for _ in 0..400 {
-        let busy: Vec<u32> = busy_children(pid)
-            .into_iter()
-            .filter(|(_, d)| *d > 0)
-            .map(|(p, _)| p)
+    // The victim is the worker that read the slow request (nothing else reads while idle).
+    let mut victim = 0;
+    procs::wait_for("a worker to take the slow item", || {
+        let took: Vec<u32> = workers
+            .iter()
+            .zip(&before)
+            .filter(|(&w, &b)| procs::bytes_read(w) > b)
+            .map(|(&w, _)| w)
             .collect();
-        if busy.len() == 1 {
-            victim = Some(busy[0]);
-            break;
-        }
-    }
-    let victim = victim.expect("no worker became busy with the slow item");
+        victim = took.first().copied().unwrap_or(0);
+        took.len() == 1
+    });
     let st = std::process::Command::new("kill")
         .args(["-KILL", &victim.to_string()])
         .status()
@@ -744,10 +698,7 @@ fn sse_events(body: &str) -> Vec<(String, String)> {
 #[test]
 fn binary_solve_streams_progress_then_the_report() {
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-qwen2");
-    if !std::path::Path::new(model).join("config.json").exists() {
-        eprintln!("note: {model} is missing; skipping the solve stream test");
-        return;
-    }
+    require::fixture("tests/fixtures/tiny-qwen2/config.json");
     let srv = ServerProcess::start(
         &[
             "--no-auth",

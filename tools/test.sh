@@ -1,11 +1,29 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: setup (idempotent), format check, clippy, tests.
+# The whole test suite, as CI runs it (.ci/run): setup and the demo model (both idempotent),
+# format check, clippy, unused dependencies, then every test including the `#[ignore]`d ones
+# (those need the demo model; a plain `cargo test` leaves them out). A test whose tool or file
+# is missing fails, naming the script that installs it: nothing passes by being skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+log() { printf '== %s\n' "$*" >&2; }
+
 bash tools/setup.sh
-echo "== cargo fmt --check" >&2
+log "tools/get-demo-model.sh"
+bash tools/get-demo-model.sh >/dev/null
+
+log "cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy --all-targets -- -D warnings" >&2
+
+log "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
-echo "== cargo test" >&2
-cargo test --workspace
+
+# Unused dependencies. cargo-machete reads the sources (no build); installed once, pinned.
+if ! cargo machete --version >/dev/null 2>&1; then
+  log "cargo install cargo-machete"
+  cargo install --quiet --locked cargo-machete
+fi
+log "cargo machete"
+cargo machete
+
+log "cargo test --workspace -- --include-ignored"
+cargo test --workspace -- --include-ignored

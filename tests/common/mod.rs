@@ -1,7 +1,11 @@
-//! Shared helpers for the HTTP tests: a tiny blocking HTTP/1.1 client over `std::net` (no client
+//! Shared test helpers. Here: a tiny blocking HTTP/1.1 client over `std::net` (no client
 //! library needed; it also lets tests send deliberately broken requests), and starting the real
-//! `vibecheck serve` binary on a free loopback port.
+//! `vibecheck serve` binary on a free loopback port. [`require`]: the missing-tool policy (fail,
+//! never skip). [`procs`]: waiting on a child process's state instead of sleeping.
 #![allow(dead_code)]
+
+pub mod procs;
+pub mod require;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

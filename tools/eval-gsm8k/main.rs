@@ -29,6 +29,11 @@ struct Tally {
     unverified_noref: usize,
     items: usize,
     refuted_items: usize,
+    /// Reference solutions only: `<<…>>` calculator annotations, parsed items, and how many
+    /// solutions' `#### N` answer was extracted and equals itself (parser coverage).
+    annotations: usize,
+    parsed_items: usize,
+    answer_found: usize,
 }
 
 fn pct(a: usize, b: usize) -> String {
@@ -80,7 +85,17 @@ fn main() -> anyhow::Result<()> {
             .unwrap_or_default();
         // The human reference solution itself: every one is correct.
         if let Some(gt) = v["ground_truth"].as_str() {
-            let rep = verifier.verify(&chain::parse(gt), None)?;
+            let parsed = chain::parse(gt);
+            human.annotations += gt.matches("<<").count();
+            human.parsed_items += parsed.steps.iter().map(|s| s.items.len()).sum::<usize>();
+            if parsed
+                .answer
+                .as_deref()
+                .is_some_and(|a| !reference.is_empty() && answer::equivalent(a, &reference))
+            {
+                human.answer_found += 1;
+            }
+            let rep = verifier.verify(&parsed, None)?;
             human.n += 1;
             human.items += rep.steps.iter().map(|s| s.checks.len()).sum::<usize>();
             if rep.verdict == Overall::Flagged {
@@ -202,6 +217,15 @@ fn main() -> anyhow::Result<()> {
         pct(human.flagged_noref, human.n)
     );
     println!();
+    println!(
+        "reference solutions: final answer extracted and equal to `#### N` in {}/{}; \
+         {} parsed items for {} calculator annotations ({})",
+        human.answer_found,
+        human.n,
+        human.parsed_items,
+        human.annotations,
+        pct(human.parsed_items, human.annotations)
+    );
     println!(
         "problems: {done}; items checked: {} (refuted {}) in correct, {} (refuted {}) in incorrect; \
          verified/unverified without reference: correct {}/{}, incorrect {}/{}; {:.0} s ({:.1} solutions/s)",
