@@ -9,6 +9,7 @@ pub mod answer;
 pub mod claim;
 pub mod logic;
 pub mod numeric;
+pub mod rational;
 pub mod worker;
 
 use serde::{Deserialize, Serialize};
