@@ -8,6 +8,8 @@ use crate::verify::numeric::DEFAULT_WORKER_MEMORY_MB;
 pub enum Kind {
     /// Embedded CPython + sympy for math items ([`crate::verify::worker`]).
     Numeric,
+    /// Z3 for claims and SMT-LIB blocks, confined ([`crate::verify::z3pool`]).
+    Z3,
 }
 
 /// Arguments of `vibecheck worker`.
@@ -26,5 +28,6 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<i32> {
     match args.kind {
         Kind::Numeric => crate::verify::worker::run(args.memory_mb),
+        Kind::Z3 => crate::verify::z3pool::run_worker(args.memory_mb),
     }
 }

@@ -27,8 +27,6 @@ pub const MAX_FACTORIAL_ARG: f64 = 10_000.0;
 pub const MAX_RESULT_DIGITS: f64 = 250_000.0;
 /// Longest variable name passed to sympy's `Symbol`.
 pub const MAX_NAME_LEN: usize = 32;
-/// Default address-space cap of one worker process (setrlimit RLIMIT_AS), in MiB. The embedded
-
 /// Why an item was not evaluated: which guard rail tripped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tripped(pub String);

@@ -1,0 +1,114 @@
+//! Confinement of a worker process that handles untrusted input (the Z3 worker): resource
+//! limits and, where the kernel offers it, a Landlock ruleset that denies every file-system
+//! access.
+//!
+//! Owns: [`confine`], called once by the worker after start-up and before the first request.
+//! What it guarantees, in order:
+//! 1. `RLIMIT_AS` caps the address space: a memory-hungry query fails inside this process.
+//! 2. `RLIMIT_CORE = 0`: a crash writes no core file. `RLIMIT_FSIZE = 0`: no byte can be
+//!    written to any regular file (pipes to the pool are not files and are unaffected).
+//! 3. Landlock (Linux ≥ 5.13) with every file-system right handled and none granted: the
+//!    process can no longer open, create, truncate, remove or execute anything. When the
+//!    kernel has no Landlock, [`Confinement::landlock`] is `false` and the limits of (2), the
+//!    empty working directory the pool gives each worker and the SMT-LIB allowlist remain.
+
+use std::io;
+
+/// What [`confine`] put in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confinement {
+    /// A Landlock ruleset denying all file-system access is in force.
+    pub landlock: bool,
+}
+
+fn set_limit(resource: libc::__rlimit_resource_t, bytes: u64) -> io::Result<()> {
+    let lim = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: setrlimit reads the struct we pass; no memory is retained.
+    if unsafe { libc::setrlimit(resource, &lim) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Landlock's ABI (uapi/linux/landlock.h).
+mod landlock {
+    pub const CREATE_RULESET_VERSION: u32 = 1 << 0;
+    /// The 13 file-system rights of ABI 1 (execute … make_sym).
+    pub const ACCESS_FS_V1: u64 = (1 << 13) - 1;
+    /// `LANDLOCK_ACCESS_FS_REFER` (ABI 2).
+    pub const ACCESS_FS_REFER: u64 = 1 << 13;
+    /// `LANDLOCK_ACCESS_FS_TRUNCATE` (ABI 3).
+    pub const ACCESS_FS_TRUNCATE: u64 = 1 << 14;
+
+    #[repr(C)]
+    pub struct RulesetAttr {
+        pub handled_access_fs: u64,
+    }
+}
+
+/// Denies every file-system access to this process from now on. `Ok(false)` when the kernel
+/// has no Landlock (nothing changed).
+fn deny_all_files() -> io::Result<bool> {
+    // SAFETY: the version query passes no attribute (NULL, 0) as the ABI documents.
+    let abi = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<landlock::RulesetAttr>(),
+            0usize,
+            landlock::CREATE_RULESET_VERSION,
+        )
+    };
+    if abi < 1 {
+        return Ok(false);
+    }
+    let mut handled = landlock::ACCESS_FS_V1;
+    if abi >= 2 {
+        handled |= landlock::ACCESS_FS_REFER;
+    }
+    if abi >= 3 {
+        handled |= landlock::ACCESS_FS_TRUNCATE;
+    }
+    let attr = landlock::RulesetAttr {
+        handled_access_fs: handled,
+    };
+    // SAFETY: attr is a valid RulesetAttr of the size we pass.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            &attr as *const landlock::RulesetAttr,
+            std::mem::size_of::<landlock::RulesetAttr>(),
+            0u32,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let fd = fd as libc::c_int;
+    // SAFETY: plain prctl/syscall calls on our own process and the ruleset fd we own.
+    let restricted = unsafe {
+        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+            && libc::syscall(libc::SYS_landlock_restrict_self, fd, 0u32) == 0
+    };
+    let err = io::Error::last_os_error();
+    // SAFETY: we own fd and close it once.
+    unsafe { libc::close(fd) };
+    if restricted {
+        Ok(true)
+    } else {
+        Err(err)
+    }
+}
+
+/// Applies the limits of the module docs: address space `memory_mb` MiB, no core file, no file
+/// writes, and Landlock where available. `Err` when a limit cannot be set (the worker then
+/// refuses to serve: fail closed).
+pub fn confine(memory_mb: u64) -> io::Result<Confinement> {
+    set_limit(libc::RLIMIT_AS, memory_mb.saturating_mul(1 << 20))?;
+    set_limit(libc::RLIMIT_CORE, 0)?;
+    set_limit(libc::RLIMIT_FSIZE, 0)?;
+    let landlock = deny_all_files()?;
+    Ok(Confinement { landlock })
+}
