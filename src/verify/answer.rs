@@ -545,126 +545,126 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
         }
         Func(f, args) => {
             let vs: Vec<Val> = args.iter().map(|a| eval(a, vars)).collect::<Option<_>>()?;
-            let x = vs.first()?;
-            match f {
-                Fun::Sqrt => {
-                    let exact = x
-                        .exact
-                        .and_then(|r| Rat::new(exact_sqrt(r.num)?, exact_sqrt(r.den)?));
-                    if x.approx < 0.0 {
-                        return None;
-                    }
-                    Val {
-                        exact,
-                        approx: x.approx.sqrt(),
-                    }
-                }
-                Fun::Root => {
-                    let y = vs.get(1)?;
-                    if x.approx == 0.0 {
-                        return None;
-                    }
-                    let v = y.approx.powf(1.0 / x.approx);
-                    let exact = (v.round() - v).abs() < 1e-9 && y.exact.is_some_and(|r| r.is_int());
-                    Val {
-                        exact: exact.then(|| Rat::int(v.round() as i128)).filter(|r| {
-                            x.exact
-                                .is_some_and(|n| n.is_int() && n.num > 0 && n.num < 64)
-                                && r.num
-                                    .checked_pow(x.exact.map(|n| n.num as u32).unwrap_or(1))
-                                    == y.exact.map(|q| q.num)
-                        }),
-                        approx: v,
-                    }
-                }
-                Fun::Abs => Val {
-                    exact: x.exact.and_then(Rat::checked_abs),
-                    approx: x.approx.abs(),
-                },
-                Fun::Floor | Fun::Ceil => {
-                    let v = if *f == Fun::Floor {
-                        x.approx.floor()
-                    } else {
-                        x.approx.ceil()
-                    };
-                    let exact = x.exact.and_then(|r| {
-                        let q = r.num.checked_div_euclid(r.den)?;
-                        if *f == Fun::Floor || r.num.checked_rem_euclid(r.den)? == 0 {
-                            Some(Rat::int(q))
-                        } else {
-                            Some(Rat::int(q.checked_add(1)?))
-                        }
-                    });
-                    Val { exact, approx: v }
-                }
-                Fun::Binom => {
-                    let n = x.exact?;
-                    let k = vs.get(1)?.exact?;
-                    if !n.is_int()
-                        || !k.is_int()
-                        || k.num < 0
-                        || n.num < 0
-                        || k.num > n.num
-                        || n.num > 1000
-                    {
-                        return None;
-                    }
-                    let k = k.num.min(n.num - k.num);
-                    let mut r: Option<i128> = Some(1);
-                    let mut fl = 1f64;
-                    for i in 0..k {
-                        r = r
-                            .and_then(|r| r.checked_mul(n.num - i))
-                            .map(|r| r / (i + 1));
-                        fl = fl * (n.num - i) as f64 / (i + 1) as f64;
-                    }
-                    Val {
-                        exact: r.map(Rat::int),
-                        approx: fl,
-                    }
-                }
-                Fun::Gcd | Fun::Lcm => {
-                    let mut acc = x.exact.filter(|r| r.is_int())?.num;
-                    for v in &vs[1..] {
-                        let n = v.exact.filter(|r| r.is_int())?.num;
-                        let g = gcd_i128(acc, n)?;
-                        acc = if *f == Fun::Gcd {
-                            g
-                        } else if g == 0 {
-                            0
-                        } else {
-                            (acc / g).checked_mul(n)?.checked_abs()?
-                        };
-                    }
-                    return val_r(Rat::int(acc));
-                }
-                Fun::Min | Fun::Max => {
-                    let mut best = *x;
-                    for v in &vs[1..] {
-                        let better = if *f == Fun::Min {
-                            v.approx < best.approx
-                        } else {
-                            v.approx > best.approx
-                        };
-                        if better {
-                            best = *v;
-                        }
-                    }
-                    best
-                }
-                Fun::Ln => return val_f(x.approx.ln()),
-                Fun::Log => {
-                    let y = vs.get(1)?;
-                    return val_f(y.approx.ln() / x.approx.ln());
-                }
-                Fun::Exp => return val_f(x.approx.exp()),
-                Fun::Sin => return val_f(x.approx.sin()),
-                Fun::Cos => return val_f(x.approx.cos()),
-                Fun::Tan => return val_f(x.approx.tan()),
-            }
+            eval_func(*f, &vs)?
         }
     })
     .filter(|v| v.approx.is_finite() || v.exact.is_some())
+}
+
+/// A function applied to evaluated arguments (`√`, `|x|`, floor, binomials, gcd, logs, …).
+fn eval_func(f: Fun, vs: &[Val]) -> Option<Val> {
+    let x = vs.first()?;
+    Some(match f {
+        Fun::Sqrt => {
+            let exact = x
+                .exact
+                .and_then(|r| Rat::new(exact_sqrt(r.num)?, exact_sqrt(r.den)?));
+            if x.approx < 0.0 {
+                return None;
+            }
+            Val {
+                exact,
+                approx: x.approx.sqrt(),
+            }
+        }
+        Fun::Root => {
+            let y = vs.get(1)?;
+            if x.approx == 0.0 {
+                return None;
+            }
+            let v = y.approx.powf(1.0 / x.approx);
+            let exact = (v.round() - v).abs() < 1e-9 && y.exact.is_some_and(|r| r.is_int());
+            Val {
+                exact: exact.then(|| Rat::int(v.round() as i128)).filter(|r| {
+                    x.exact
+                        .is_some_and(|n| n.is_int() && n.num > 0 && n.num < 64)
+                        && r.num
+                            .checked_pow(x.exact.map(|n| n.num as u32).unwrap_or(1))
+                            == y.exact.map(|q| q.num)
+                }),
+                approx: v,
+            }
+        }
+        Fun::Abs => Val {
+            exact: x.exact.and_then(Rat::checked_abs),
+            approx: x.approx.abs(),
+        },
+        Fun::Floor | Fun::Ceil => {
+            let v = if f == Fun::Floor {
+                x.approx.floor()
+            } else {
+                x.approx.ceil()
+            };
+            let exact = x.exact.and_then(|r| {
+                let q = r.num.checked_div_euclid(r.den)?;
+                if f == Fun::Floor || r.num.checked_rem_euclid(r.den)? == 0 {
+                    Some(Rat::int(q))
+                } else {
+                    Some(Rat::int(q.checked_add(1)?))
+                }
+            });
+            Val { exact, approx: v }
+        }
+        Fun::Binom => {
+            let n = x.exact?;
+            let k = vs.get(1)?.exact?;
+            if !n.is_int() || !k.is_int() || k.num < 0 || n.num < 0 || k.num > n.num || n.num > 1000
+            {
+                return None;
+            }
+            let k = k.num.min(n.num - k.num);
+            let mut r: Option<i128> = Some(1);
+            let mut fl = 1f64;
+            for i in 0..k {
+                r = r
+                    .and_then(|r| r.checked_mul(n.num - i))
+                    .map(|r| r / (i + 1));
+                fl = fl * (n.num - i) as f64 / (i + 1) as f64;
+            }
+            Val {
+                exact: r.map(Rat::int),
+                approx: fl,
+            }
+        }
+        Fun::Gcd | Fun::Lcm => {
+            let mut acc = x.exact.filter(|r| r.is_int())?.num;
+            for v in &vs[1..] {
+                let n = v.exact.filter(|r| r.is_int())?.num;
+                let g = gcd_i128(acc, n)?;
+                acc = if f == Fun::Gcd {
+                    g
+                } else if g == 0 {
+                    0
+                } else {
+                    (acc / g).checked_mul(n)?.checked_abs()?
+                };
+            }
+            return val_r(Rat::int(acc));
+        }
+        Fun::Min | Fun::Max => {
+            let mut best = *x;
+            for v in &vs[1..] {
+                let better = if f == Fun::Min {
+                    v.approx < best.approx
+                } else {
+                    v.approx > best.approx
+                };
+                if better {
+                    best = *v;
+                }
+            }
+            best
+        }
+        Fun::Ln => return val_f(x.approx.ln()),
+        Fun::Log => {
+            let y = vs.get(1)?;
+            return val_f(y.approx.ln() / x.approx.ln());
+        }
+        Fun::Exp => return val_f(x.approx.exp()),
+        Fun::Sin => return val_f(x.approx.sin()),
+        Fun::Cos => return val_f(x.approx.cos()),
+        Fun::Tan => return val_f(x.approx.tan()),
+    })
 }
 
 /// Digits after the decimal point when `e` is a plain decimal literal (possibly negated).

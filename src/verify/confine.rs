@@ -21,7 +21,12 @@ pub struct Confinement {
     pub landlock: bool,
 }
 
-fn set_limit(resource: libc::__rlimit_resource_t, bytes: u64) -> io::Result<()> {
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+type Resource = libc::__rlimit_resource_t;
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+type Resource = libc::c_int;
+
+fn set_limit(resource: Resource, bytes: u64) -> io::Result<()> {
     let lim = libc::rlimit {
         rlim_cur: bytes as libc::rlim_t,
         rlim_max: bytes as libc::rlim_t,
@@ -34,6 +39,7 @@ fn set_limit(resource: libc::__rlimit_resource_t, bytes: u64) -> io::Result<()> 
 }
 
 /// Landlock's ABI (uapi/linux/landlock.h).
+#[cfg(target_os = "linux")]
 mod landlock {
     pub const CREATE_RULESET_VERSION: u32 = 1 << 0;
     /// The 13 file-system rights of ABI 1 (execute … make_sym).
@@ -49,8 +55,15 @@ mod landlock {
     }
 }
 
+/// Landlock exists only on Linux.
+#[cfg(not(target_os = "linux"))]
+fn deny_all_files() -> io::Result<bool> {
+    Ok(false)
+}
+
 /// Denies every file-system access to this process from now on. `Ok(false)` when the kernel
 /// has no Landlock (nothing changed).
+#[cfg(target_os = "linux")]
 fn deny_all_files() -> io::Result<bool> {
     // SAFETY: the version query passes no attribute (NULL, 0) as the ABI documents.
     let abi = unsafe {

@@ -70,58 +70,15 @@ pub(super) fn enumerate(
     loop {
         let dom: Vec<(i128, i128)> = domains.iter().map(|d| d.unwrap_or((-r, r))).collect();
         let mut point: Vec<i128> = dom.iter().map(|d| d.0).collect();
-        'points: loop {
+        loop {
             let fresh = !has_free
                 || point
                     .iter()
                     .zip(domains)
                     .any(|(v, d)| d.is_none() && v.abs() > prev);
             if fresh {
-                for (b, v) in binders.iter().zip(&point) {
-                    let val = match b.sort {
-                        Sort::Bool => Val::Bool(*v != 0),
-                        _ => Val::Num(Rat::int(*v)),
-                    };
-                    if let Some(slot) = env.get_mut(&b.name) {
-                        *slot = val;
-                    }
-                }
-                let in_range = range_checks
-                    .iter()
-                    .all(|t| claim::eval(t, &env) == Ok(Val::Bool(true)));
-                if in_range {
-                    match claim::eval(body, &env) {
-                        Ok(Val::Bool(true)) => {}
-                        Ok(Val::Bool(false)) => {
-                            return Bounded::Counterexample(
-                                binders
-                                    .iter()
-                                    .map(|b| {
-                                        let s = match env[&b.name] {
-                                            Val::Bool(x) => x.to_string(),
-                                            Val::Num(q) => q.to_string(),
-                                        };
-                                        (b.name.clone(), s)
-                                    })
-                                    .collect(),
-                            )
-                        }
-                        Ok(Val::Num(_)) => {
-                            return Bounded::GaveUp("the claim is not a Bool".into())
-                        }
-                        Err(EvalError::Overflow) => {
-                            return Bounded::GaveUp("values overflow 128-bit integers".into())
-                        }
-                        Err(EvalError::DivByZero) => {
-                            return Bounded::GaveUp(
-                                "division by zero inside the checked range".into(),
-                            )
-                        }
-                        Err(EvalError::Type(t)) => return Bounded::GaveUp(t),
-                        Err(EvalError::Quantifier) => {
-                            return Bounded::GaveUp("nested quantifiers".into())
-                        }
-                    }
+                if let Some(end) = check_point(binders, body, &range_checks, &mut env, &point) {
+                    return end;
                 }
                 cases += 1;
                 if cases.is_multiple_of(256) && Instant::now() >= deadline {
@@ -136,18 +93,8 @@ pub(super) fn enumerate(
                     };
                 }
             }
-            // Next point (odometer).
-            let mut i = 0;
-            loop {
-                if i == point.len() {
-                    break 'points;
-                }
-                if point[i] < dom[i].1 {
-                    point[i] += 1;
-                    break;
-                }
-                point[i] = dom[i].0;
-                i += 1;
+            if !next_point(&mut point, &dom) {
+                break;
             }
         }
         done_radius = r;
@@ -161,4 +108,64 @@ pub(super) fn enumerate(
         prev = r;
         r = (r * 2).min(radius);
     }
+}
+
+/// Advances `point` through `dom` like an odometer; `false` after the last point.
+fn next_point(point: &mut [i128], dom: &[(i128, i128)]) -> bool {
+    for (p, (lo, hi)) in point.iter_mut().zip(dom) {
+        if *p < *hi {
+            *p += 1;
+            return true;
+        }
+        *p = *lo;
+    }
+    false
+}
+
+/// Evaluates the claim at `point` (skipped when a dependent range excludes it). `Some` ends
+/// the enumeration: a counterexample, or why it gave up.
+fn check_point(
+    binders: &[Binder],
+    body: &Term,
+    range_checks: &[Term],
+    env: &mut BTreeMap<String, Val>,
+    point: &[i128],
+) -> Option<Bounded> {
+    for (b, v) in binders.iter().zip(point) {
+        let val = match b.sort {
+            Sort::Bool => Val::Bool(*v != 0),
+            _ => Val::Num(Rat::int(*v)),
+        };
+        if let Some(slot) = env.get_mut(&b.name) {
+            *slot = val;
+        }
+    }
+    let in_range = range_checks
+        .iter()
+        .all(|t| claim::eval(t, env) == Ok(Val::Bool(true)));
+    if !in_range {
+        return None;
+    }
+    let why = match claim::eval(body, env) {
+        Ok(Val::Bool(true)) => return None,
+        Ok(Val::Bool(false)) => {
+            let cex = binders
+                .iter()
+                .map(|b| {
+                    let s = match env[&b.name] {
+                        Val::Bool(x) => x.to_string(),
+                        Val::Num(q) => q.to_string(),
+                    };
+                    (b.name.clone(), s)
+                })
+                .collect();
+            return Some(Bounded::Counterexample(cex));
+        }
+        Ok(Val::Num(_)) => "the claim is not a Bool".to_string(),
+        Err(EvalError::Overflow) => "values overflow 128-bit integers".to_string(),
+        Err(EvalError::DivByZero) => "division by zero inside the checked range".to_string(),
+        Err(EvalError::Type(t)) => t,
+        Err(EvalError::Quantifier) => "nested quantifiers".to_string(),
+    };
+    Some(Bounded::GaveUp(why))
 }
