@@ -113,6 +113,15 @@ fn numeric_spec(exe: PathBuf, opts: &NumericOptions) -> WorkerSpec {
     }
 }
 
+/// One worker request's items: `slots[k]` is the index in `items` of the request's k-th item.
+struct Batch<'a> {
+    items: &'a [MathItem],
+    slots: &'a [usize],
+    deadline: Duration,
+    retry_alone: bool,
+    start: Instant,
+}
+
 /// A pool of warm numeric `vibecheck worker` processes. `Send + Sync`: share it behind an `Arc`.
 pub struct NumericPool {
     opts: NumericOptions,
@@ -212,15 +221,14 @@ impl NumericPool {
                 identities: self.opts.identities,
             };
             let outcome = self.pool.round_trip(&req, id, deadline)?;
-            self.settle(
-                outcome,
+            let batch = Batch {
                 items,
-                &slots,
-                &mut checks,
+                slots: &slots,
                 deadline,
                 retry_alone,
                 start,
-            )?;
+            };
+            self.settle(outcome, &batch, &mut checks)?;
         }
         Ok(checks
             .into_iter()
@@ -230,17 +238,19 @@ impl NumericPool {
 
     /// Fills `checks[slot]` for every evaluated slot from the round trip's outcome; a timed-out
     /// or crashed batch is re-checked one item at a time when `retry_alone`.
-    #[allow(clippy::too_many_arguments)]
     fn settle(
         &self,
         outcome: Outcome<WorkerResponse>,
-        items: &[MathItem],
-        slots: &[usize],
+        batch: &Batch,
         checks: &mut [Option<Check>],
-        deadline: Duration,
-        retry_alone: bool,
-        start: Instant,
     ) -> Result<(), PoolError> {
+        let Batch {
+            items,
+            slots,
+            deadline,
+            retry_alone,
+            start,
+        } = *batch;
         let (verdict, summary) = match outcome {
             Outcome::Done(resp) if resp.error.is_none() && resp.results.len() == slots.len() => {
                 let n = slots.len() as f64;
