@@ -125,3 +125,58 @@ pub fn confine(memory_mb: u64) -> io::Result<Confinement> {
     let landlock = deny_all_files()?;
     Ok(Confinement { landlock })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names the directory the confined child tries to write into.
+    const CHILD_ENV: &str = "VIBECHECK_CONFINE_TEST_DIR";
+
+    /// Run only as a child of [`a_confined_process_writes_no_file`]: confines itself, then tries
+    /// to create and write a file and to read one, printing what happened.
+    #[test]
+    #[ignore = "helper: run in a child process by a_confined_process_writes_no_file"]
+    fn confined_child() {
+        let dir = std::path::PathBuf::from(std::env::var_os(CHILD_ENV).expect(CHILD_ENV));
+        let c = confine(1024).expect("confine");
+        println!("landlock={}", c.landlock);
+        // SIGXFSZ would end the process at the first byte; ignore it to see the error instead.
+        // SAFETY: setting a signal disposition to SIG_IGN has no handler to race with.
+        unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
+        let created = std::fs::write(dir.join("written.txt"), b"pwned");
+        println!("write={}", created.is_ok());
+        let read = std::fs::read(dir.join("existing.txt"));
+        println!("read={}", read.is_ok());
+    }
+
+    #[test]
+    fn a_confined_process_writes_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("existing.txt"), b"host data").unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "verify::confine::tests::confined_child",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ENV, dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("write=false"), "{text}");
+        let written = dir.path().join("written.txt");
+        // With Landlock nothing can be created or read; without it RLIMIT_FSIZE still stops
+        // every byte.
+        assert!(
+            std::fs::metadata(&written).map_or(true, |m| m.len() == 0),
+            "{text}"
+        );
+        if text.contains("landlock=true") {
+            assert!(!written.exists(), "{text}");
+            assert!(text.contains("read=false"), "{text}");
+        }
+    }
+}
