@@ -83,7 +83,8 @@ pub struct Z3Pool {
 }
 
 impl Z3Pool {
-    /// Starts `workers` Z3 workers of the `vibecheck` binary `exe`, each capped at `memory_mb`.
+    /// A pool of up to `workers` Z3 workers of the `vibecheck` binary `exe`, each capped at
+    /// `memory_mb`; each is started when a request first needs it.
     pub fn new(workers: usize, exe: PathBuf, memory_mb: u64) -> Result<Z3Pool, PoolError> {
         let spec = WorkerSpec {
             name: "z3",
@@ -99,7 +100,7 @@ impl Z3Pool {
             empty_cwd: true,
         };
         Ok(Z3Pool {
-            pool: ProcessPool::new(workers, spec)?,
+            pool: ProcessPool::lazy(workers, spec)?,
         })
     }
 

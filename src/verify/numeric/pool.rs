@@ -245,7 +245,8 @@ impl Drop for Worker {
 
 struct PoolState {
     idle: Vec<Worker>,
-    /// Slots whose worker died and could not be replaced yet; the next checkout respawns.
+    /// Slots with no process (not started yet, or died and not replaced); the next checkout
+    /// that finds no idle worker starts one.
     missing: usize,
 }
 
@@ -265,6 +266,16 @@ impl ProcessPool {
     /// round trip on each waits for its ready line (up to [`WORKER_START_TIMEOUT`], not charged
     /// to the item).
     pub fn new(workers: usize, spec: WorkerSpec) -> Result<ProcessPool, PoolError> {
+        Self::build(workers, spec, true)
+    }
+
+    /// Like [`ProcessPool::new`], but each of the `workers` processes is started only when a
+    /// request first needs it (a server that never sees a claim holds no Z3 process).
+    pub fn lazy(workers: usize, spec: WorkerSpec) -> Result<ProcessPool, PoolError> {
+        Self::build(workers, spec, false)
+    }
+
+    fn build(workers: usize, spec: WorkerSpec, eager: bool) -> Result<ProcessPool, PoolError> {
         if workers == 0 {
             return Err(PoolError::NoWorkers(spec.name));
         }
@@ -281,13 +292,16 @@ impl ProcessPool {
             None
         };
         let mut idle = Vec::with_capacity(workers);
-        for _ in 0..workers {
-            idle.push(Worker::spawn(&spec, cwd.as_ref().map(|d| d.path()))?);
+        if eager {
+            for _ in 0..workers {
+                idle.push(Worker::spawn(&spec, cwd.as_ref().map(|d| d.path()))?);
+            }
         }
+        let missing = workers - idle.len();
         Ok(ProcessPool {
             spec,
             cwd,
-            state: Mutex::new(PoolState { idle, missing: 0 }),
+            state: Mutex::new(PoolState { idle, missing }),
             available: Condvar::new(),
             restarts: AtomicU64::new(0),
             next_id: AtomicU64::new(1),
