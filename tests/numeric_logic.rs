@@ -888,3 +888,315 @@ fn claims_beyond_z3_time_out_near_the_limit() {
     assert_verdict(&c, ItemVerdict::Refuted);
     assert!(c.evidence.counterexample.unwrap().contains_key("x"));
 }
+
+// ───────────────────────────── hostile SMT-LIB and claims (issue 10) ─────────────────────────────
+
+use vibecheck::verify::logic::smtlex;
+use vibecheck::verify::z3pool::Z3Pool;
+
+fn z3_pool() -> &'static Z3Pool {
+    static POOL: OnceLock<Z3Pool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        Z3Pool::new(
+            2,
+            exe(),
+            vibecheck::verify::z3pool::DEFAULT_Z3_WORKER_MEMORY_MB,
+        )
+        .expect("start the Z3 pool")
+    })
+}
+
+/// The attack of issue 10 #1: a pre-scan that ends `|x\|` at its second bar sees one harmless
+/// `assert` holding two quoted symbols, while Z3 (for which `\|` is an escaped bar) sees
+/// `set-option :regular-output-channel` and `echo` at the top level and writes the file.
+fn smuggling_block(path: &std::path::Path) -> String {
+    format!(
+        "(assert (= |x\\| | 1)) (set-option :regular-output-channel \"{}\") (echo \"pwned\") (assert (= |z\\| | 1))",
+        path.display()
+    )
+}
+
+#[test]
+fn escaped_bar_smuggling_writes_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pwned.txt");
+    let block = smuggling_block(&path);
+    // In process, and through the confined worker pool (the path the CLI and server take).
+    let c = check_smt2(&block, Z3_TIMEOUT);
+    assert_verdict(&c, ItemVerdict::Unknown);
+    assert!(
+        c.evidence.summary.contains("backslash"),
+        "{}",
+        c.evidence.summary
+    );
+    let c = z3_pool().check_smt2(&block, Z3_TIMEOUT).unwrap();
+    assert_verdict(&c, ItemVerdict::Unknown);
+    assert!(!path.exists(), "Z3 wrote {}", path.display());
+    // The same commands written plainly are refused by the allowlist.
+    for cmd in [
+        format!(
+            "(set-option :regular-output-channel \"{}\")",
+            path.display()
+        ),
+        format!("(echo \"pwned\") (include \"{}\")", path.display()),
+        "(push 100000000)".to_string(),
+        "(set-info :status sat) (assert true) (eval 1)".to_string(),
+    ] {
+        let block = format!("(declare-const x Int) {cmd} (assert (> x 0))");
+        let c = z3_pool().check_smt2(&block, Z3_TIMEOUT).unwrap();
+        assert_verdict(&c, ItemVerdict::Unknown);
+        assert!(
+            c.evidence.summary.contains("not allowed"),
+            "{}",
+            c.evidence.summary
+        );
+    }
+    assert!(!path.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn z3_pool_gives_the_same_verdicts_as_in_process() {
+    let c = z3_pool()
+        .check_claim("forall x: Int. x*x >= 0", Z3_TIMEOUT)
+        .unwrap();
+    assert_verdict(&c, ItemVerdict::Verified);
+    assert_eq!(c.checker, vibecheck::verify::Checker::Logic);
+    let c = z3_pool()
+        .check_smt2("(declare-const x Int)\n(assert (> x 3))", Z3_TIMEOUT)
+        .unwrap();
+    assert_verdict(&c, ItemVerdict::Refuted);
+    assert_eq!(c.checker, vibecheck::verify::Checker::Smt2);
+}
+
+#[test]
+fn a_memory_hungry_query_costs_one_worker_not_the_process() {
+    // Bit-blasting two products of 20,000-bit vectors needs gigabytes: inside a worker capped
+    // at 1 GiB, Z3 runs out of memory (or time) there — an `unknown`/`timeout`, not an abort.
+    let p = Z3Pool::new(1, exe(), 1024).unwrap();
+    let hungry = "(declare-const a (_ BitVec 20000)) (declare-const b (_ BitVec 20000))\n\
+        (declare-const c (_ BitVec 20000)) (assert (= (bvmul a b) (bvnot (bvmul b c))))";
+    let c = p.check_smt2(hungry, Duration::from_secs(5)).unwrap();
+    eprintln!(
+        "memory-hungry block: {:?} in {:.0} ms: {}",
+        c.verdict, c.time_ms, c.evidence.summary
+    );
+    assert!(
+        matches!(c.verdict, ItemVerdict::Unknown | ItemVerdict::Timeout),
+        "{:?}",
+        c
+    );
+    // The pool (and this process) keep working.
+    let c = p
+        .check_claim("forall x: Int in [0, 3]. x*x < 10", Z3_TIMEOUT)
+        .unwrap();
+    assert_verdict(&c, ItemVerdict::Verified);
+}
+
+#[test]
+fn a_z3_worker_that_dies_fails_only_its_item() {
+    // Stands in for Z3's exit(101) at its memory cap: the worker process vanishes mid-query.
+    let p = std::sync::Arc::new(Z3Pool::new(1, exe(), 1024).unwrap());
+    let c = p
+        .check_claim("forall x: Int. x + 0 = x", Z3_TIMEOUT)
+        .unwrap();
+    assert_verdict(&c, ItemVerdict::Verified);
+    let pids = p.worker_pids();
+    assert_eq!(pids.len(), 1);
+    let looping = "(declare-fun f (Int) Int)\n\
+        (assert (forall ((x Int)) (! (> (f (+ x 1)) (f x)) :pattern ((f x)))))\n\
+        (assert (forall ((x Int)) (! (< (f x) 0) :pattern ((f x)))))\n\
+        (assert (< (f 0) 0))";
+    let p2 = p.clone();
+    let slow = std::thread::spawn(move || p2.check_smt2(looping, Duration::from_secs(60)).unwrap());
+    // Kill it once it has taken the request (its pid is no longer idle).
+    while p.worker_pids().contains(&pids[0]) {
+        std::thread::yield_now();
+    }
+    let status = Command::new("kill")
+        .arg("-9")
+        .arg(pids[0].to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let c = slow.join().unwrap();
+    assert_verdict(&c, ItemVerdict::Unknown);
+    assert!(
+        c.evidence.summary.contains("died"),
+        "{}",
+        c.evidence.summary
+    );
+    assert_eq!(p.restarts(), 1);
+    let c = p
+        .check_claim("forall x: Int. x - x = 0", Z3_TIMEOUT)
+        .unwrap();
+    assert_verdict(&c, ItemVerdict::Verified);
+}
+
+#[test]
+fn bit_vector_ranges_never_wrap() {
+    // Issue 10 #5: every range must fit the width, including variables absent from the body.
+    let c = claim("forall k: Int in [0, 3]. k*k < 5");
+    assert_verdict(&c, ItemVerdict::Refuted);
+    assert_eq!(c.evidence.counterexample.unwrap()["k"], "3");
+    let c = claim("forall n: Int in [0, 1000], k: Int in [0, 3]. k*k < 5");
+    assert_verdict(&c, ItemVerdict::Refuted);
+    let c = claim("forall n: Int in [0, 100000]. false");
+    assert_verdict(&c, ItemVerdict::Refuted);
+    // Ranges beyond i64 (and at i128's ends) go to the Int encoding: a verdict, no panic.
+    let c = claim("forall x: Int in [0, 100000000000000000000000]. x >= 0");
+    assert_verdict(&c, ItemVerdict::Verified);
+    let min = "(-(2^126) - 2^126)";
+    let c = claim(&format!("forall x: Int in [{min}, {min}]. abs(x) > 0"));
+    assert!(
+        matches!(
+            c.verdict,
+            ItemVerdict::Verified | ItemVerdict::Unknown | ItemVerdict::Timeout
+        ),
+        "{c:?}"
+    );
+    let c = claim(&format!("forall x: Int in [{min}, 2^126]. x mod 2 >= 0"));
+    assert_ne!(c.verdict, ItemVerdict::Refuted, "{c:?}");
+}
+
+#[test]
+fn extreme_integers_in_answers_are_compared_without_panicking() {
+    use vibecheck::verify::answer::equivalent;
+    let min = "-170141183460469231731687303715884105728";
+    let max = "170141183460469231731687303715884105727";
+    for (a, b) in [
+        (min, min),
+        (min, max),
+        (&*format!("|{min}|"), max),
+        (&*format!("{min} \\bmod -1"), "0"),
+        (&*format!("\\gcd({min}, 0)"), "0"),
+        (&*format!("\\gcd({min}, {min})"), "1"),
+        (&*format!("\\operatorname{{lcm}}({min}, 3)"), "1"),
+        (&*format!("\\lfloor {min}/3 \\rfloor"), "1"),
+        (&*format!("({min})^{{-1}}"), "0"),
+        (&*format!("{max} + 1"), min),
+    ] {
+        let _ = equivalent(a, b);
+        let _ = equivalent(b, a);
+    }
+    assert!(equivalent(max, max));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 64, ..Default::default() })]
+
+    /// Bit-vector (and every other) verdicts on small fully ranged integer claims agree with
+    /// brute-force enumeration: `verified` only when every point holds, and a refutation's
+    /// counterexample really falsifies the body. A variable absent from the body has a range
+    /// wider than the body's values, which is where a width taken from the body alone wraps.
+    #[test]
+    fn ranged_claim_verdicts_match_enumeration(
+        (lo1, w1) in (-8i128..8, 0i128..6),
+        (lo2, w2) in (-8i128..8, 0i128..6),
+        spare in proptest::sample::select(vec![3i128, 200, 1000, 70000]),
+        lhs in arb_claim_expr(),
+        rhs in arb_claim_expr(),
+        op in proptest::sample::select(vec!["<", "<=", "=", "!=", ">", ">="]),
+    ) {
+        use vibecheck::verify::claim::{eval, parse, Rat, Val};
+        let (hi1, hi2) = (lo1 + w1, lo2 + w2);
+        let src = format!(
+            "forall x: Int in [{lo1}, {hi1}], y: Int in [{lo2}, {hi2}], n: Int in [0, {spare}]. {lhs} {op} {rhs}"
+        );
+        let body = parse(&format!("{lhs} {op} {rhs}")).unwrap();
+        let at = |x: i128, y: i128| {
+            let env = [("x", x), ("y", y), ("n", 0)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), Val::Num(Rat::int(v))))
+                .collect();
+            eval(&body, &env)
+        };
+        let mut all_hold = true;
+        let mut undefined = false;
+        for x in lo1..=hi1 {
+            for y in lo2..=hi2 {
+                match at(x, y) {
+                    Ok(Val::Bool(b)) => all_hold &= b,
+                    _ => undefined = true,
+                }
+            }
+        }
+        let c = check_claim(&src, Z3_TIMEOUT);
+        match c.verdict {
+            // SMT-LIB's div/mod are total, so a point with a zero divisor may go either way.
+            ItemVerdict::Verified => proptest::prop_assert!(all_hold, "{src}: {:?}", c.evidence),
+            ItemVerdict::Refuted => {
+                let m = c.evidence.counterexample.clone().unwrap_or_default();
+                let get = |k: &str| m.get(k).and_then(|v| v.parse::<i128>().ok());
+                if let (Some(x), Some(y)) = (get("x"), get("y")) {
+                    let r = at(x, y);
+                    proptest::prop_assert!(matches!(r, Ok(Val::Bool(false))) || r.is_err(), "{src}: {m:?}");
+                }
+                proptest::prop_assert!(!all_hold || undefined, "{src}: {:?}", c.evidence);
+            }
+            _ => {}
+        }
+    }
+
+    /// The SMT-LIB lexer never panics; what it accepts re-emits to text that lexes back to the
+    /// same commands (so Z3 parses exactly what the allowlist saw).
+    #[test]
+    fn smt_lexer_never_panics_and_round_trips(toks in proptest::collection::vec(proptest::sample::select(vec![
+        "(", ")", "assert", "declare-const", "x", "Int", "|a b|", "|a\\|", "\\", "|", "\"", "\"\"",
+        "\"s\"", ";c\n", "#x1F", "#b1", "#|", "-3", "1.5", ":status", "set-option", "echo", "push",
+        "é", "\0", ",", "{", "set-info", "sat", "check-sat", "exit",
+    ]), 0..32)) {
+        let src = toks.concat();
+        if let Ok(acc) = smtlex::accept(&src) {
+            let again = smtlex::accept(&acc.text).expect("re-emitted text is accepted");
+            proptest::prop_assert_eq!(again.text, acc.text);
+        }
+        let _ = smtlex::lex(&src);
+    }
+
+    /// Answer equivalence never panics on extreme or malformed numbers.
+    #[test]
+    fn answer_equivalence_never_panics(a in proptest::collection::vec(proptest::sample::select(vec![
+        "-170141183460469231731687303715884105728", "170141183460469231731687303715884105727",
+        "0", "-1", "3", "\\gcd(", "\\operatorname{lcm}(", ",", ")", "\\bmod", "|", "^", "{", "}",
+        "\\frac", "\\sqrt", "/", "*", "+", "-", ".5", "!", "\\binom",
+    ]), 0..12), b in "[-0-9./^(){}]{0,12}") {
+        let a = a.concat();
+        let _ = vibecheck::verify::answer::equivalent(&a, &b);
+        let _ = vibecheck::verify::answer::equivalent(&b, &a);
+    }
+
+    /// The claim parser and evaluator never panic on extreme literals.
+    #[test]
+    fn claims_with_extreme_literals_never_panic(toks in proptest::collection::vec(proptest::sample::select(vec![
+        "forall", "x", ":", "Int", "in", "[", "]", ",", ".", "(", ")", "-", "+", "*", "^", "mod",
+        "div", "abs", "=", ">", "2", "126", "127", "170141183460469231731687303715884105727",
+        "9223372036854775807", "divides", "min", "max",
+    ]), 0..20)) {
+        let src = toks.join(" ");
+        let c = check_claim(&src, Duration::from_millis(300));
+        proptest::prop_assert_eq!(c.checker.as_str(), "logic");
+    }
+}
+
+/// Small integer expressions over `x`, `y`, `n` in the claim language.
+fn arb_claim_expr() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just("x".to_string()),
+        Just("y".to_string()),
+        (-9i32..10).prop_map(|k| if k < 0 {
+            format!("({k})")
+        } else {
+            k.to_string()
+        }),
+    ];
+    leaf.prop_recursive(3, 12, 2, |inner| {
+        (
+            inner.clone(),
+            inner,
+            proptest::sample::select(vec!["+", "-", "*", "mod", "div"]),
+        )
+            .prop_map(|(a, b, op)| format!("({a} {op} {b})"))
+    })
+}

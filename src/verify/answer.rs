@@ -17,6 +17,7 @@
 //!   a bare comma list is a set; `\cup` unions compare as sets of intervals.
 
 use crate::chain::expr::{parse_math, Expr, Func as Fun};
+use crate::verify::rational::{gcd_i128, Rat};
 
 /// Relative tolerance for values that are not exact rationals (π, radicals, logs).
 pub const REL_TOLERANCE: f64 = 1e-9;
@@ -399,71 +400,6 @@ struct Val {
     approx: f64,
 }
 
-/// A rational `n/d` in lowest terms with `d > 0`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Rat {
-    n: i128,
-    d: i128,
-}
-
-fn gcd(mut a: i128, mut b: i128) -> i128 {
-    a = a.abs();
-    b = b.abs();
-    while b != 0 {
-        let t = a % b;
-        a = b;
-        b = t;
-    }
-    a
-}
-
-impl Rat {
-    fn new(n: i128, d: i128) -> Option<Rat> {
-        if d == 0 {
-            return None;
-        }
-        let g = gcd(n, d).max(1);
-        let (mut n, mut d) = (n / g, d / g);
-        if d < 0 {
-            n = n.checked_neg()?;
-            d = d.checked_neg()?;
-        }
-        Some(Rat { n, d })
-    }
-    fn int(n: i128) -> Rat {
-        Rat { n, d: 1 }
-    }
-    fn f(self) -> f64 {
-        self.n as f64 / self.d as f64
-    }
-    fn add(self, o: Rat) -> Option<Rat> {
-        Rat::new(
-            self.n
-                .checked_mul(o.d)?
-                .checked_add(o.n.checked_mul(self.d)?)?,
-            self.d.checked_mul(o.d)?,
-        )
-    }
-    fn neg(self) -> Option<Rat> {
-        Some(Rat {
-            n: self.n.checked_neg()?,
-            d: self.d,
-        })
-    }
-    fn mul(self, o: Rat) -> Option<Rat> {
-        Rat::new(self.n.checked_mul(o.n)?, self.d.checked_mul(o.d)?)
-    }
-    fn div(self, o: Rat) -> Option<Rat> {
-        if o.n == 0 {
-            return None;
-        }
-        Rat::new(self.n.checked_mul(o.d)?, self.d.checked_mul(o.n)?)
-    }
-    fn is_int(self) -> bool {
-        self.d == 1
-    }
-}
-
 fn val_f(x: f64) -> Option<Val> {
     x.is_finite().then_some(Val {
         exact: None,
@@ -474,7 +410,7 @@ fn val_f(x: f64) -> Option<Val> {
 fn val_r(r: Rat) -> Option<Val> {
     Some(Val {
         exact: Some(r),
-        approx: r.f(),
+        approx: r.to_f64(),
     })
 }
 
@@ -514,7 +450,7 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
         Neg(a) => {
             let a = eval(a, vars)?;
             Val {
-                exact: a.exact.and_then(Rat::neg),
+                exact: a.exact.and_then(Rat::checked_neg),
                 approx: -a.approx,
             }
         }
@@ -523,12 +459,12 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
             let mut b = eval(b, vars)?;
             if matches!(e, Sub(..)) {
                 b = Val {
-                    exact: b.exact.and_then(Rat::neg),
+                    exact: b.exact.and_then(Rat::checked_neg),
                     approx: -b.approx,
                 };
             }
             Val {
-                exact: a.exact.zip(b.exact).and_then(|(x, y)| x.add(y)),
+                exact: a.exact.zip(b.exact).and_then(|(x, y)| x.checked_add(y)),
                 approx: a.approx + b.approx,
             }
         }
@@ -536,18 +472,18 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
             let a = eval(a, vars)?;
             let b = eval(b, vars)?;
             Val {
-                exact: a.exact.zip(b.exact).and_then(|(x, y)| x.mul(y)),
+                exact: a.exact.zip(b.exact).and_then(|(x, y)| x.checked_mul(y)),
                 approx: a.approx * b.approx,
             }
         }
         Div(a, b) => {
             let a = eval(a, vars)?;
             let b = eval(b, vars)?;
-            if b.approx == 0.0 && b.exact.is_none_or(|r| r.n == 0) {
+            if b.approx == 0.0 && b.exact.is_none_or(|r| r.num == 0) {
                 return None;
             }
             Val {
-                exact: a.exact.zip(b.exact).and_then(|(x, y)| x.div(y)),
+                exact: a.exact.zip(b.exact).and_then(|(x, y)| x.checked_div(y)),
                 approx: a.approx / b.approx,
             }
         }
@@ -558,13 +494,13 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
                 return None;
             }
             let exact = match (a.exact, b.exact) {
-                (Some(x), Some(y)) if y.is_int() && y.n.abs() <= 128 => {
+                (Some(x), Some(y)) if y.is_int() && y.num.unsigned_abs() <= 128 => {
                     let mut r = Some(Rat::int(1));
-                    for _ in 0..y.n.abs() {
-                        r = r.and_then(|r| r.mul(x));
+                    for _ in 0..y.num.unsigned_abs() {
+                        r = r.and_then(|r| r.checked_mul(x));
                     }
-                    if y.n < 0 {
-                        r.and_then(|r| Rat::int(1).div(r))
+                    if y.num < 0 {
+                        r.and_then(|r| Rat::int(1).checked_div(r))
                     } else {
                         r
                     }
@@ -579,26 +515,26 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
         Mod(a, b) => {
             let a = eval(a, vars)?.exact?;
             let b = eval(b, vars)?.exact?;
-            if !a.is_int() || !b.is_int() || b.n == 0 {
+            if !a.is_int() || !b.is_int() || b.num == 0 {
                 return None;
             }
-            return val_r(Rat::int(a.n.rem_euclid(b.n)));
+            return val_r(Rat::int(a.num.checked_rem_euclid(b.num)?));
         }
         Percent(a) => {
             let a = eval(a, vars)?;
             Val {
-                exact: a.exact.and_then(|r| r.div(Rat::int(100))),
+                exact: a.exact.and_then(|r| r.checked_div(Rat::int(100))),
                 approx: a.approx / 100.0,
             }
         }
         Factorial(a) => {
             let a = eval(a, vars)?.exact?;
-            if !a.is_int() || a.n < 0 || a.n > 170 {
+            if !a.is_int() || a.num < 0 || a.num > 170 {
                 return None;
             }
             let mut r: Option<i128> = Some(1);
             let mut f = 1f64;
-            for k in 1..=a.n {
+            for k in 1..=a.num {
                 r = r.and_then(|r| r.checked_mul(k));
                 f *= k as f64;
             }
@@ -609,121 +545,126 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
         }
         Func(f, args) => {
             let vs: Vec<Val> = args.iter().map(|a| eval(a, vars)).collect::<Option<_>>()?;
-            let x = vs.first()?;
-            match f {
-                Fun::Sqrt => {
-                    let exact = x
-                        .exact
-                        .and_then(|r| Rat::new(exact_sqrt(r.n)?, exact_sqrt(r.d)?));
-                    if x.approx < 0.0 {
-                        return None;
-                    }
-                    Val {
-                        exact,
-                        approx: x.approx.sqrt(),
-                    }
-                }
-                Fun::Root => {
-                    let y = vs.get(1)?;
-                    if x.approx == 0.0 {
-                        return None;
-                    }
-                    let v = y.approx.powf(1.0 / x.approx);
-                    let exact = (v.round() - v).abs() < 1e-9 && y.exact.is_some_and(|r| r.is_int());
-                    Val {
-                        exact: exact.then(|| Rat::int(v.round() as i128)).filter(|r| {
-                            x.exact.is_some_and(|n| n.is_int() && n.n > 0 && n.n < 64)
-                                && r.n.checked_pow(x.exact.map(|n| n.n as u32).unwrap_or(1))
-                                    == y.exact.map(|q| q.n)
-                        }),
-                        approx: v,
-                    }
-                }
-                Fun::Abs => Val {
-                    exact: x.exact.map(|r| Rat {
-                        n: r.n.abs(),
-                        d: r.d,
-                    }),
-                    approx: x.approx.abs(),
-                },
-                Fun::Floor | Fun::Ceil => {
-                    let v = if *f == Fun::Floor {
-                        x.approx.floor()
-                    } else {
-                        x.approx.ceil()
-                    };
-                    let exact = x.exact.map(|r| {
-                        let q = r.n.div_euclid(r.d);
-                        if *f == Fun::Floor || r.n.rem_euclid(r.d) == 0 {
-                            Rat::int(q)
-                        } else {
-                            Rat::int(q + 1)
-                        }
-                    });
-                    Val { exact, approx: v }
-                }
-                Fun::Binom => {
-                    let n = x.exact?;
-                    let k = vs.get(1)?.exact?;
-                    if !n.is_int() || !k.is_int() || k.n < 0 || n.n < 0 || k.n > n.n || n.n > 1000 {
-                        return None;
-                    }
-                    let k = k.n.min(n.n - k.n);
-                    let mut r: Option<i128> = Some(1);
-                    let mut fl = 1f64;
-                    for i in 0..k {
-                        r = r.and_then(|r| r.checked_mul(n.n - i)).map(|r| r / (i + 1));
-                        fl = fl * (n.n - i) as f64 / (i + 1) as f64;
-                    }
-                    Val {
-                        exact: r.map(Rat::int),
-                        approx: fl,
-                    }
-                }
-                Fun::Gcd | Fun::Lcm => {
-                    let mut acc = x.exact.filter(|r| r.is_int())?.n;
-                    for v in &vs[1..] {
-                        let n = v.exact.filter(|r| r.is_int())?.n;
-                        acc = if *f == Fun::Gcd {
-                            gcd(acc, n)
-                        } else {
-                            let g = gcd(acc, n);
-                            if g == 0 {
-                                0
-                            } else {
-                                (acc / g).checked_mul(n)?.abs()
-                            }
-                        };
-                    }
-                    return val_r(Rat::int(acc));
-                }
-                Fun::Min | Fun::Max => {
-                    let mut best = *x;
-                    for v in &vs[1..] {
-                        let better = if *f == Fun::Min {
-                            v.approx < best.approx
-                        } else {
-                            v.approx > best.approx
-                        };
-                        if better {
-                            best = *v;
-                        }
-                    }
-                    best
-                }
-                Fun::Ln => return val_f(x.approx.ln()),
-                Fun::Log => {
-                    let y = vs.get(1)?;
-                    return val_f(y.approx.ln() / x.approx.ln());
-                }
-                Fun::Exp => return val_f(x.approx.exp()),
-                Fun::Sin => return val_f(x.approx.sin()),
-                Fun::Cos => return val_f(x.approx.cos()),
-                Fun::Tan => return val_f(x.approx.tan()),
-            }
+            eval_func(*f, &vs)?
         }
     })
     .filter(|v| v.approx.is_finite() || v.exact.is_some())
+}
+
+/// A function applied to evaluated arguments (`√`, `|x|`, floor, binomials, gcd, logs, …).
+fn eval_func(f: Fun, vs: &[Val]) -> Option<Val> {
+    let x = vs.first()?;
+    Some(match f {
+        Fun::Sqrt => {
+            let exact = x
+                .exact
+                .and_then(|r| Rat::new(exact_sqrt(r.num)?, exact_sqrt(r.den)?));
+            if x.approx < 0.0 {
+                return None;
+            }
+            Val {
+                exact,
+                approx: x.approx.sqrt(),
+            }
+        }
+        Fun::Root => {
+            let y = vs.get(1)?;
+            if x.approx == 0.0 {
+                return None;
+            }
+            let v = y.approx.powf(1.0 / x.approx);
+            let exact = (v.round() - v).abs() < 1e-9 && y.exact.is_some_and(|r| r.is_int());
+            Val {
+                exact: exact.then(|| Rat::int(v.round() as i128)).filter(|r| {
+                    x.exact
+                        .is_some_and(|n| n.is_int() && n.num > 0 && n.num < 64)
+                        && r.num
+                            .checked_pow(x.exact.map(|n| n.num as u32).unwrap_or(1))
+                            == y.exact.map(|q| q.num)
+                }),
+                approx: v,
+            }
+        }
+        Fun::Abs => Val {
+            exact: x.exact.and_then(Rat::checked_abs),
+            approx: x.approx.abs(),
+        },
+        Fun::Floor | Fun::Ceil => {
+            let v = if f == Fun::Floor {
+                x.approx.floor()
+            } else {
+                x.approx.ceil()
+            };
+            let exact = x.exact.and_then(|r| {
+                let q = r.num.checked_div_euclid(r.den)?;
+                if f == Fun::Floor || r.num.checked_rem_euclid(r.den)? == 0 {
+                    Some(Rat::int(q))
+                } else {
+                    Some(Rat::int(q.checked_add(1)?))
+                }
+            });
+            Val { exact, approx: v }
+        }
+        Fun::Binom => {
+            let n = x.exact?;
+            let k = vs.get(1)?.exact?;
+            if !n.is_int() || !k.is_int() || k.num < 0 || n.num < 0 || k.num > n.num || n.num > 1000
+            {
+                return None;
+            }
+            let k = k.num.min(n.num - k.num);
+            let mut r: Option<i128> = Some(1);
+            let mut fl = 1f64;
+            for i in 0..k {
+                r = r
+                    .and_then(|r| r.checked_mul(n.num - i))
+                    .map(|r| r / (i + 1));
+                fl = fl * (n.num - i) as f64 / (i + 1) as f64;
+            }
+            Val {
+                exact: r.map(Rat::int),
+                approx: fl,
+            }
+        }
+        Fun::Gcd | Fun::Lcm => {
+            let mut acc = x.exact.filter(|r| r.is_int())?.num;
+            for v in &vs[1..] {
+                let n = v.exact.filter(|r| r.is_int())?.num;
+                let g = gcd_i128(acc, n)?;
+                acc = if f == Fun::Gcd {
+                    g
+                } else if g == 0 {
+                    0
+                } else {
+                    (acc / g).checked_mul(n)?.checked_abs()?
+                };
+            }
+            return val_r(Rat::int(acc));
+        }
+        Fun::Min | Fun::Max => {
+            let mut best = *x;
+            for v in &vs[1..] {
+                let better = if f == Fun::Min {
+                    v.approx < best.approx
+                } else {
+                    v.approx > best.approx
+                };
+                if better {
+                    best = *v;
+                }
+            }
+            best
+        }
+        Fun::Ln => return val_f(x.approx.ln()),
+        Fun::Log => {
+            let y = vs.get(1)?;
+            return val_f(y.approx.ln() / x.approx.ln());
+        }
+        Fun::Exp => return val_f(x.approx.exp()),
+        Fun::Sin => return val_f(x.approx.sin()),
+        Fun::Cos => return val_f(x.approx.cos()),
+        Fun::Tan => return val_f(x.approx.tan()),
+    })
 }
 
 /// Digits after the decimal point when `e` is a plain decimal literal (possibly negated).

@@ -7,9 +7,12 @@
 
 pub mod answer;
 pub mod claim;
+pub mod confine;
 pub mod logic;
 pub mod numeric;
+pub mod rational;
 pub mod worker;
+pub mod z3pool;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -267,6 +270,8 @@ impl VerifyConfig {
 pub struct Verifier {
     config: VerifyConfig,
     pool: numeric::NumericPool,
+    /// Claims and SMT-LIB blocks run in confined Z3 worker processes.
+    z3: z3pool::Z3Pool,
 }
 
 /// One unit of work: (step index, item).
@@ -285,8 +290,13 @@ impl Verifier {
             identities: config.identities,
             ..Default::default()
         };
-        let pool = numeric::NumericPool::with_options(config.workers.max(1), exe, opts)?;
-        Ok(Verifier { config, pool })
+        let pool = numeric::NumericPool::with_options(config.workers.max(1), exe.clone(), opts)?;
+        let z3 = z3pool::Z3Pool::new(
+            config.workers.max(1),
+            exe,
+            z3pool::DEFAULT_Z3_WORKER_MEMORY_MB,
+        )?;
+        Ok(Verifier { config, pool, z3 })
     }
 
     /// The configuration in use.
@@ -297,6 +307,11 @@ impl Verifier {
     /// The numeric worker pool (restart counts and worker pids, for `/metrics` and tests).
     pub fn pool(&self) -> &numeric::NumericPool {
         &self.pool
+    }
+
+    /// The Z3 worker pool (restart counts, for `/metrics` and tests).
+    pub fn z3_pool(&self) -> &z3pool::Z3Pool {
+        &self.z3
     }
 
     /// Checks every item of `chain` and compares its answer with `reference` (or the chain's own
@@ -429,8 +444,8 @@ impl Verifier {
         let timeout = self.config.item_timeout.min(left);
         match item {
             Item::Math(m) => self.check_math(m, timeout),
-            Item::Claim { source } => Ok(logic::check_claim(source, timeout)),
-            Item::Smt2 { source } => Ok(logic::check_smt2(source, timeout)),
+            Item::Claim { source } => Ok(self.z3.check_claim(source, timeout)?),
+            Item::Smt2 { source } => Ok(self.z3.check_smt2(source, timeout)?),
             Item::Code { .. } => unreachable!("code items are not queued"),
         }
     }
