@@ -10,7 +10,7 @@
 use crate::chain::expr::Func;
 use crate::chain::Rel;
 use crate::verify::numeric::{
-    FlatItem, ItemResult, Node, WorkerRequest, WorkerResponse, READY_LINE,
+    FlatItem, ItemResult, Node, WireVerdict, WorkerRequest, WorkerResponse, READY_LINE,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyModule};
@@ -207,12 +207,12 @@ fn check_one(
     };
     match run() {
         Ok(json) => serde_json::from_str(&json).unwrap_or_else(|e| ItemResult {
-            verdict: "unknown".into(),
+            verdict: WireVerdict::Unknown,
             summary: format!("internal: glue returned bad JSON: {e}"),
             ..Default::default()
         }),
         Err(e) => ItemResult {
-            verdict: "unknown".into(),
+            verdict: WireVerdict::Unknown,
             summary: format!("could not evaluate: {}", truncate(&e.to_string(), 200)),
             ..Default::default()
         },
