@@ -643,3 +643,21 @@ fn regression_dotted_capital_i_lowercasing() {
     let _ = extract_answer(t);
     let _ = chain::parse("İstanbul: Answer: 7 İ");
 }
+
+#[test]
+fn boxed_results_quotients_and_disclaimed_steps() {
+    // A boxed result is still the end of its calculation.
+    assert_eq!(
+        sources("Total = 5000 + 10000 + 30000 = \\boxed{43000}."),
+        vec!["5000 + 10000 + 30000 = (43000)"]
+    );
+    // In a step about remainders, a quotient of whole numbers is the whole quotient.
+    let ms = math_items("There are \\(49 \\div 9 = 5\\) complete cycles and a remainder of 4.");
+    assert!(format!("{:?}", ms[0].terms[0]).contains("Floor"), "{ms:?}");
+    // "10% of $\$1.50 = 0.10 \times \$1.50$": the first term is only part of "10% of".
+    let ms = math_items("$10\\%$ of $\\$1.50 = 0.10 \\times \\$1.50 = \\$0.15$");
+    assert_eq!(ms.len(), 1, "{ms:?}");
+    assert_eq!(ms[0].terms.len(), 2, "{ms:?}");
+    // Equations shown false on purpose are not claims.
+    assert!(math_items("\\[ 2 + \\sqrt{1} = 1 \\]\n(False)").is_empty());
+}

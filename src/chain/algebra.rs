@@ -62,14 +62,17 @@ pub fn variable_items(
     source: &str,
     identity_context: bool,
 ) -> Vec<MathItem> {
+    if letters_are_names(source) {
+        // `f(m+n) \neq f(m)+f(n)`: letters that are names make no claim we can read.
+        return Vec::new();
+    }
     let var_sets: Vec<Vec<String>> = terms.iter().map(Expr::vars).collect();
-    let names = letters_are_names(source);
     let all_eq = rels.iter().all(|r| *r == Rel::Eq);
     let same = var_sets.iter().all(|v| *v == var_sets[0]);
     if same && !var_sets[0].is_empty() && !terms.iter().any(Expr::is_lone_var) {
         let cue =
             identity_context && terms.len() == 2 && factored(&terms[0]) != factored(&terms[1]);
-        let identity = !names && all_eq && (terms.len() >= 3 || cue);
+        let identity = all_eq && (terms.len() >= 3 || cue);
         let rels = if identity {
             vec![Rel::Identical; rels.len()]
         } else {
@@ -82,7 +85,7 @@ pub fn variable_items(
             modulus: None,
         }];
     }
-    if names || !all_eq || terms.len() < 3 {
+    if !all_eq || terms.len() < 3 {
         return Vec::new();
     }
     let mut out = Vec::new();

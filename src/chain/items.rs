@@ -20,9 +20,9 @@
 //! its outer term, since that term is probably only part of what the author meant.
 
 use super::algebra::{identity_cue, variable_items, Rewrites};
-use super::expr::{parse_relation, Expr, Relation};
+use super::expr::{parse_relation, Expr, Func, Relation};
 use super::remainder::remainder_items;
-use super::text::{is_cjk, normalize_width};
+use super::text::{is_cjk, normalize_width, unbox};
 use super::{Item, MathItem, Rel};
 
 /// Most items extracted from one step; later ones are not extracted. A hand-written step has a
@@ -104,17 +104,39 @@ const PROSE_FUNCS: &[&str] = &[
 /// Extracts the items of one step.
 pub fn extract_items(text: &str) -> Vec<Item> {
     let mut items = Vec::new();
-    let text = normalize_width(text);
+    let text = unbox(&normalize_width(text));
+    let lower = text.to_lowercase();
     let mut ctx = Ctx {
         identity: identity_cue(&text),
         rewrites: Rewrites::default(),
+        remainder: REMAINDER_CUES.iter().any(|w| lower.contains(w)),
+        cut_next: false,
     };
     let rest = take_fences(&text, &mut items);
     let rest = take_annotations(&rest, &mut items, &mut ctx);
     let rest = take_latex(&rest, &mut items, &mut ctx);
     take_prose(&rest, &mut items, &ctx);
+    // "2 + 1 = 1 (False)", "check whether …": the step shows equations that do not hold.
+    if DISCLAIM_CUES.iter().any(|w| lower.contains(w)) {
+        items.retain(|i| !matches!(i, Item::Math(m) if m.rels.iter().all(|r| *r == Rel::Eq)));
+    }
     items
 }
+
+/// Words in a step that say its quotients are whole-number quotients (`49 \div 9 = 5` complete
+/// cycles and a remainder of 4): there `a ÷ b = q` claims `floor(a/b) = q`.
+const REMAINDER_CUES: &[&str] = &["remainder", "left over", "leftover", "complete", "whole"];
+
+/// Words in a step that say the equalities it shows are false on purpose ("2 + 1 = 1 (False)",
+/// an extraneous root substituted back): its `=` items are not claims and are not checked
+/// (its `≠`, `<`, … items still are).
+const DISCLAIM_CUES: &[&str] = &[
+    "(false)",
+    "is false",
+    "not true",
+    "contradiction",
+    "extraneous",
+];
 
 /// What one step's text says about its math (see [`super::algebra`]).
 struct Ctx {
@@ -122,6 +144,11 @@ struct Ctx {
     identity: bool,
     /// The step's equations so far, to check each rewrite of one into the next.
     rewrites: Rewrites,
+    /// The step speaks of remainders or whole quotients (see [`REMAINDER_CUES`]).
+    remainder: bool,
+    /// The next relation's first term is only part of what the prose before it says
+    /// ("10% of $\$1.50 = 0.10 \times \$1.50$"): drop it.
+    cut_next: bool,
 }
 
 /// Separator that links two pieces of math: the second rewrites the first (an arrow, a line
@@ -356,6 +383,11 @@ fn take_latex(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
         match found {
             Some((cs, ce, total)) if cs <= ce => {
                 let linked = last_end.is_some_and(|e| links(&text[e..i]));
+                let before = &text[last_end.unwrap_or(0)..i];
+                ctx.cut_next = before
+                    .split(|c: char| !c.is_alphanumeric())
+                    .rfind(|w| !w.is_empty())
+                    .is_some_and(|w| WORDS_BEFORE.contains(&w.to_lowercase().as_str()));
                 latex_items(&rest[cs..ce], items, ctx, linked);
                 out.push_str(" ; ");
                 i += total;
@@ -410,6 +442,10 @@ fn latex_items(seg: &str, items: &mut Vec<Item>, ctx: &mut Ctx, linked_first: bo
         .any(|a| seg.contains(a));
     // `\;` is a space, not the `;` that separates pieces.
     let mut s = seg.replace('&', " ").replace("\\;", " ");
+    // `21 \div 14 = 1 \quad \text{remainder} \quad 7`: the spacing belongs to the remainder.
+    if s.contains("remainder") || s.contains("\\mathrm{R}") {
+        s = s.replace("\\qquad", " ").replace("\\quad", " ");
+    }
     // Separators after which the next piece rewrites the one before.
     for cmd in [
         "\\\\",
@@ -555,10 +591,21 @@ fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<
         ctx.rewrites.reset();
         return items;
     }
-    let Some(r) = parse_relation(text) else {
+    let cut_first = std::mem::take(&mut ctx.cut_next);
+    let Some(mut r) = parse_relation(text) else {
         ctx.rewrites.reset();
         return Vec::new();
     };
+    if cut_first {
+        r.terms.remove(0);
+        r.rels.remove(0);
+        if r.rels.is_empty() {
+            return Vec::new();
+        }
+    }
+    if ctx.remainder {
+        whole_quotient(&mut r);
+    }
     let mut out: Vec<MathItem> = ctx
         .rewrites
         .offer(&r.terms, &r.rels, source.trim(), linked)
@@ -566,6 +613,19 @@ fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<
         .collect();
     out.extend(checkable(r, source.trim(), true, ctx.identity));
     out
+}
+
+/// `a ÷ b = q` between whole numbers, in a step about remainders: `floor(a / b) = q`.
+fn whole_quotient(r: &mut Relation) {
+    let whole = |e: &Expr| matches!(e, Expr::Int(_));
+    if r.rels != [Rel::Eq] || !whole(&r.terms[1]) {
+        return;
+    }
+    if let Expr::Div(a, b) = &r.terms[0] {
+        if whole(a) && whole(b) {
+            r.terms[0] = Expr::Func(Func::Floor, vec![r.terms[0].clone()]);
+        }
+    }
 }
 
 /// Applies the checkable rule (see the module docs) to a parsed relation.

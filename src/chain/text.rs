@@ -44,6 +44,57 @@ pub fn is_cjk(c: char) -> bool {
         | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20) // full-width punctuation (：，！？)
 }
 
+/// Replaces `\boxed{…}` / `\fbox{…}` by `(…)`: a boxed result is still part of the calculation
+/// that produced it (`5000 + 10000 + 30000 = \boxed{43000}`). One pass over the braces, so many
+/// unclosed boxes stay linear.
+pub fn unbox(text: &str) -> String {
+    if !text.contains("\\boxed") && !text.contains("\\fbox") {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut closing: Vec<Option<usize>> = vec![None; bytes.len()];
+    let mut stack = Vec::new();
+    for (k, &c) in bytes.iter().enumerate() {
+        match c {
+            b'{' => stack.push(k),
+            b'}' => {
+                if let Some(open) = stack.pop() {
+                    closing[open] = Some(k);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut close_at: Vec<usize> = Vec::new();
+    let mut k = 0;
+    while k < text.len() {
+        let rest = &text[k..];
+        let cmd = ["\\boxed{", "\\fbox{"]
+            .into_iter()
+            .find(|c| rest.starts_with(c));
+        if let Some(cmd) = cmd {
+            let open = k + cmd.len() - 1;
+            if let Some(end) = closing[open] {
+                out.push('(');
+                close_at.push(end);
+                k = open + 1;
+                continue;
+            }
+        }
+        if close_at.last() == Some(&k) {
+            close_at.pop();
+            out.push(')');
+            k += 1;
+            continue;
+        }
+        let c = rest.chars().next().expect("non-empty");
+        out.push(c);
+        k += c.len_utf8();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +104,7 @@ mod tests {
         assert_eq!(normalize_width("３＋４＝７个"), "3+4=7个");
         assert_eq!(normalize_width("12－5：（1）"), "12-5：(1)");
         assert!(is_cjk('个') && is_cjk('。') && !is_cjk('a') && !is_cjk('3'));
+        assert_eq!(unbox("= \\boxed{4{,}300}."), "= (4{,}300).");
+        assert_eq!(unbox("\\boxed{1"), "\\boxed{1");
     }
 }
