@@ -290,26 +290,24 @@ def check_symbolic(a, b, rel, ta, tb, identities, free):
 REWRITE_MAX_DEGREE = 8   # solution sets are compared for polynomials up to this degree
 
 
-def real_solutions(e, x):
-    """The real zeros of the rational function e in x as a finite list, or None when that is not
-    decided exactly (degree over REWRITE_MAX_DEGREE, roots sympy cannot list)."""
-    num, den = sp.fraction(sp.together(e))
+def solutions(e, x, real):
+    """The zeros of the rational function e in x (real ones only when `real`) as a finite list,
+    or None when that is not decided exactly (degree over REWRITE_MAX_DEGREE, roots sympy
+    cannot list)."""
+    num, den = sp.fraction(sp.cancel(sp.together(e)))
     pn = sp.Poly(num, x)
-    if pn.degree() > REWRITE_MAX_DEGREE or pn.degree() < 0:
+    if pn.degree() > REWRITE_MAX_DEGREE or pn.degree() < 0 or pn.is_zero:
         return None
-    if pn.is_zero:
-        return None
-    rs = sp.roots(pn, filter="R")
+    rs = sp.roots(pn)
     if sum(rs.values()) != pn.degree():
-        # Some roots are complex or not found: count the real ones exactly.
-        if pn.count_roots() != len([r for r in rs if r.is_real]):
-            return None
+        return None
     out = []
     for r in rs:
-        if not r.is_real:
+        if real and r.is_real is not True:
+            if r.is_real is None:
+                return None
             continue
-        d = den.subs(x, r)
-        z, _ = is_zero(d)
+        z, _ = is_zero(den.subs(x, r))
         if z is None:
             return None
         if not z:
@@ -317,35 +315,54 @@ def real_solutions(e, x):
     return out
 
 
+def proportional(a, b, x):
+    """Whether a = c·b for a nonzero constant c after clearing denominators (moving terms,
+    expanding, multiplying both sides by a number or a common denominator): the same equation."""
+    na, _ = sp.fraction(sp.cancel(sp.together(a)))
+    nb, _ = sp.fraction(sp.cancel(sp.together(b)))
+    if nb == 0:
+        return None
+    q = sp.cancel(na / nb)
+    return q if (not q.free_symbols and q != 0) else None
+
+
 def check_rewrite(a, b, ta, tb):
-    """`ta = 0` rewritten as `tb = 0` (one variable): verified when the real solution sets are
-    equal, or one contains the other (squaring adds solutions, context may drop some);
-    refuted with a value solving one and not the other when neither contains the other."""
+    """`ta = 0` rewritten as `tb = 0` (one variable): verified when both have the same solutions
+    (the numerators are proportional, or the complex solution sets are equal), or one set
+    contains the other and the smaller is not empty (squaring adds solutions, context may drop
+    some); refuted with a value solving the new equation and not the old one otherwise."""
     free = a.free_symbols | b.free_symbols
     if len(free) != 1 or not (a.is_rational_function() and b.is_rational_function()):
         return ("unknown", "only rewrites of one-variable polynomial or rational equations are checked", None)
     x = next(iter(free))
-    sa, sb = real_solutions(a, x), real_solutions(b, x)
+    c = proportional(a, b, x)
+    if c is not None:
+        return ("verified", f"{ta} = 0 and {tb} = 0 are the same equation (numerators differ by the factor {show(c)})", None)
+    sa, sb = solutions(a, x, False), solutions(b, x, False)
+    real = False
     if sa is None or sb is None:
-        return ("unknown", "could not list the real solutions of both equations", None)
+        sa, sb, real = solutions(a, x, True), solutions(b, x, True), True
+    if sa is None or sb is None:
+        return ("unknown", "could not list the solutions of both equations", None)
 
     def has(xs, r):
         return any(is_zero(r - y)[0] is True for y in xs)
 
     only_a = [r for r in sa if not has(sb, r)]
     only_b = [r for r in sb if not has(sa, r)]
-    shown = lambda xs: "{" + ", ".join(show(r) for r in xs) + "}" if xs else "no real solution"
+    where = "real solutions" if real else "solutions"
+    shown = lambda xs: "{" + ", ".join(show(r) for r in xs) + "}" if xs else "none"
     if not only_a and not only_b:
-        return ("verified", f"{ta} = 0 and {tb} = 0 have the same real solutions: {x} ∈ {shown(sa)}", None)
-    if not only_a:
+        return ("verified", f"{ta} = 0 and {tb} = 0 have the same {where}: {x} ∈ {shown(sa)}", None)
+    if not only_a and sa:
         return ("verified", f"every solution of {ta} = 0 ({shown(sa)}) solves {tb} = 0 (which adds {shown(only_b)})", None)
-    if not only_b:
+    if not only_b and sb:
         return ("verified", f"the solutions of {tb} = 0 ({shown(sb)}) are among those of {ta} = 0 ({shown(sa)})", None)
-    r = only_b[0]
-    va = a.subs(x, r)
-    cex = {str(x): str(r)}
-    return ("refuted", f"{x} = {show(r)} solves {tb} = 0 but not {ta} = 0 (it gives {show(va)}); "
-            f"solutions before: {shown(sa)}, after: {shown(sb)}", cex)
+    pick = sorted(only_b or only_a, key=lambda r: 0 if r.is_real else 1)[0]
+    new, old, tn, to = (b, a, tb, ta) if only_b else (a, b, ta, tb)
+    cex = {str(x): str(pick)}
+    return ("refuted", f"{x} = {show(pick)} solves {tn} = 0 but not {to} = 0 (it gives {show(old.subs(x, pick))}); "
+            f"{where} before: {shown(sa)}, after: {shown(sb)}", cex)
 
 
 RANK = {"refuted": 0, "unknown": 1, "verified": 2}
