@@ -661,3 +661,22 @@ fn boxed_results_quotients_and_disclaimed_steps() {
     // Equations shown false on purpose are not claims.
     assert!(math_items("\\[ 2 + \\sqrt{1} = 1 \\]\n(False)").is_empty());
 }
+
+#[test]
+fn answers_tuples_and_matrices() {
+    assert!(equivalent("(b,c)=(2,3)", "(2,3)"));
+    assert!(equivalent("(b, c) = (-1, 4)", "(-1,4)"));
+    assert!(!equivalent("(b,c)=(2,3)", "(3,2)"));
+    assert!(equivalent(
+        "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}"
+    ));
+    assert!(equivalent(
+        "\\begin{pmatrix} \\frac{1}{2} & 0 \\\\ 0 & 1 \\end{pmatrix}",
+        "\\begin{bmatrix} 0.5 & 0 \\\\ 0 & 1 \\end{bmatrix}"
+    ));
+    assert!(!equivalent(
+        "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}",
+        "\\begin{pmatrix} 1 & 2 \\\\ 4 & 3 \\end{pmatrix}"
+    ));
+}
