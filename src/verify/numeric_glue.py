@@ -287,7 +287,7 @@ def check_symbolic(a, b, rel, ta, tb, identities, free):
     return ("unknown", "could not decide whether this is an identity", None)
 
 
-REWRITE_MAX_DEGREE = 8   # solution sets are compared for polynomials up to this degree
+REWRITE_MAX_DEGREE = 4   # solution sets are listed (closed forms) for polynomials up to this degree
 
 
 def solutions(e, x, real):

@@ -197,12 +197,19 @@ fn main() -> anyhow::Result<()> {
                         serde_json::json!({"step": i, "item": c.item, "summary": c.evidence.summary})
                     })
                     .collect();
+                let slowest = rep
+                    .steps
+                    .iter()
+                    .flat_map(|s| &s.checks)
+                    .max_by(|a, b| a.time_ms.total_cmp(&b.time_ms))
+                    .map(|c| serde_json::json!({"item": c.item, "ms": c.time_ms}));
                 writeln!(
                     f,
                     "{}",
                     serde_json::json!({"subset": name, "id": row["id"], "label": label,
                         "first_error": rep.first_error, "verdict": rep.verdict,
-                        "false_flag": interesting, "refuted": refuted})
+                        "false_flag": interesting, "refuted": refuted,
+                        "ms": t.times_ms.last(), "slowest": slowest})
                 )?;
             }
             if (k + 1) % 100 == 0 {
