@@ -680,3 +680,12 @@ fn answers_tuples_and_matrices() {
         "\\begin{pmatrix} 1 & 2 \\\\ 4 & 3 \\end{pmatrix}"
     ));
 }
+
+#[test]
+fn escaped_dollars_inside_inline_math() {
+    let text = "- Increase: $10\\%$ of $\\$1.50 = 0.10 \\times \\$1.50 = \\$0.15$\n\
+                - New price: $\\$1.50 + \\$0.15 = \\$1.65$";
+    let ms = math_items(text);
+    assert_eq!(ms.len(), 2, "{ms:#?}");
+    assert!(ms.iter().all(|m| m.terms.len() == 2), "{ms:#?}");
+}

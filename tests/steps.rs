@@ -161,3 +161,11 @@ fn chinese_language_solutions() {
     let why = refuted("因此3×5＝16个");
     assert!(why.contains("15"), "{why}");
 }
+
+#[test]
+fn degree_mark_after_a_power() {
+    // `2^4^\circ` (a double superscript) is (2^4)° = 16°: sin 16° = 2 sin 8° cos 8°.
+    assert_verified(
+        "$\\frac{1}{\\sin 2^4^\\circ} = \\frac{1}{2 \\sin 2^3^\\circ \\cos 2^3^\\circ}$",
+    );
+}

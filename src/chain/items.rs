@@ -408,11 +408,14 @@ fn take_latex(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
 /// segment contains LaTeX (`\`, `^`, `{`, `_`) and closes on the same line.
 fn inline_dollar(rest: &str) -> Option<usize> {
     let body = &rest[1..];
-    // The next `$` on the same line (searching stops at the first `$` or newline).
-    let close = match body.find(['$', '\n'])? {
-        k if body.as_bytes()[k] == b'$' => k + 1,
-        _ => return None,
-    };
+    // The next `$` on the same line that is not an escaped `\$` (searching stops at the first
+    // such `$` or a newline).
+    let bytes = body.as_bytes();
+    let close = body
+        .bytes()
+        .enumerate()
+        .find(|&(k, c)| c == b'\n' || (c == b'$' && (k == 0 || bytes[k - 1] != b'\\')))
+        .and_then(|(k, c)| (c == b'$').then_some(k + 1))?;
     let content = &rest[1..close];
     if content.trim().is_empty() {
         return None;

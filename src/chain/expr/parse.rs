@@ -531,10 +531,28 @@ impl Parser {
             }
             e
         } else {
-            self.unary()?
+            // `2^4^\circ` is (2^4)°: a degree mark after an unbraced exponent is the power's.
+            let save = self.i;
+            match self.unary()? {
+                Expr::Mul(x, _) if self.deg_mark_at_end(save) => {
+                    let e = Expr::Pow(b(base), x);
+                    let e = self.degrees(e);
+                    return self.postfix_ops(e);
+                }
+                e => e,
+            }
         };
         let e = Expr::Pow(b(base), b(exp));
         self.postfix_ops(e)
+    }
+
+    /// Whether the text parsed since `from` ends in a degree mark that [`Parser::degrees`] read
+    /// as π/180 (so the exponent just parsed is `x·π/180` only because of it).
+    fn deg_mark_at_end(&self, from: usize) -> bool {
+        let t: String = self.s[from..self.i].iter().collect();
+        let t = t.trim_end();
+        (t.ends_with("^\\circ") || t.ends_with("^{\\circ}") || t.ends_with('°'))
+            && (self.trig > 0 || self.deg_radians)
     }
 
     /// Right after `^`: consumes `\circ` or `{\circ}` (a degree mark written as an exponent).
