@@ -689,3 +689,11 @@ fn escaped_dollars_inside_inline_math() {
     assert_eq!(ms.len(), 2, "{ms:#?}");
     assert!(ms.iter().all(|m| m.terms.len() == 2), "{ms:#?}");
 }
+
+#[test]
+fn named_left_side_in_latex() {
+    let ms = math_items("\\[ \\text{Total earnings} = 52,500 + 11,250 + 67,500 = 129,250 \\]");
+    assert_eq!(ms.len(), 1, "{ms:#?}");
+    assert_eq!(ms[0].terms.len(), 2, "{ms:#?}");
+    assert_eq!(ms[0].terms[1], int("129250"));
+}

@@ -595,7 +595,7 @@ fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<
         return items;
     }
     let cut_first = std::mem::take(&mut ctx.cut_next);
-    let Some(mut r) = parse_relation(text) else {
+    let Some(mut r) = parse_relation(text).or_else(|| named_left_side(text)) else {
         ctx.rewrites.reset();
         return Vec::new();
     };
@@ -616,6 +616,17 @@ fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<
         .collect();
     out.extend(checkable(r, source.trim(), true, ctx.identity));
     out
+}
+
+/// `\text{Total earnings} = 52,500 + 11,250 = 63,750`, `\text{Area of } ABC = 6 \cdot 4 = 24`: a
+/// left side in words (no digit) that does not parse is a name; the relation after its `=` is
+/// read when it still has a relation of its own.
+fn named_left_side(text: &str) -> Option<Relation> {
+    let (name, rest) = text.split_once('=')?;
+    if name.chars().any(|c| c.is_ascii_digit()) || !name.chars().any(char::is_alphabetic) {
+        return None;
+    }
+    parse_relation(rest)
 }
 
 /// `a ÷ b = q` between whole numbers, in a step about remainders: `floor(a / b) = q`.
