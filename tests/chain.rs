@@ -697,3 +697,10 @@ fn named_left_side_in_latex() {
     assert_eq!(ms[0].terms.len(), 2, "{ms:#?}");
     assert_eq!(ms[0].terms[1], int("129250"));
 }
+
+#[test]
+fn a_unit_before_equals_is_not_a_name() {
+    // "… * 364 yards = 364 / 4 = 273": the left side is a calculation in words, not a name.
+    assert!(sources("3/4 of a skein * 364 yards = 364 / 4 = 273 yards.").is_empty());
+    assert_eq!(sources("LCM = 2^3 * 3^3 = 216"), vec!["2^3 * 3^3 = 216"]);
+}

@@ -757,6 +757,9 @@ struct Run {
     text: String,
     /// The word just before the run on the same line, lower-cased, if any.
     word_before: Option<String>,
+    /// That word follows a number or an operator (`* 364 yards = …`): it ends a quantity, it
+    /// is not the name of what the run computes.
+    word_before_is_unit: bool,
     /// The word just after the run, lower-cased, if any.
     word_after: Option<String>,
     /// The run starts glued to a non-space prose character (`3:30`, `a-3`).
@@ -776,6 +779,9 @@ fn runs(text: &str) -> Vec<Run> {
     let mut cur = String::new();
     let mut cur_start_glued = false;
     let mut last_word: Option<String> = None;
+    // Whether `last_word` follows a number or an operator; copied into the next run.
+    let last_word_is_unit = std::cell::Cell::new(false);
+    let cur_word_is_unit = std::cell::Cell::new(false);
     let mut cur_word_before: Option<String> = None;
     let mut i = 0;
     let prev_nonspace = |k: usize| -> Option<char> {
@@ -811,6 +817,7 @@ fn runs(text: &str) -> Vec<Run> {
             out.push(Run {
                 text: std::mem::take(cur),
                 word_before: word_before.clone(),
+                word_before_is_unit: cur_word_is_unit.get(),
                 word_after,
                 glued_start,
                 glued_end,
@@ -841,6 +848,7 @@ fn runs(text: &str) -> Vec<Run> {
                     && !cs[i - 1].is_whitespace()
                     && !is_cjk(cs[i - 1])
                     && !matches!(cs[i - 1], '(' | '"' | '\'' | '[' | ';' | ',');
+                cur_word_is_unit.set(last_word_is_unit.get());
                 cur_word_before = if i > 0
                     && (cs[i - 1] == ' ' || cs[i - 1] == '\t' || cs[i - 1].is_alphabetic())
                 {
@@ -899,6 +907,7 @@ fn runs(text: &str) -> Vec<Run> {
                         && !cs[s - 1].is_ascii_digit()
                         && !matches!(cs[s - 1], '(' | '"' | '\'' | '[' | ';' | ',');
                     cur_word_before = last_word.clone();
+                    cur_word_is_unit.set(last_word_is_unit.get());
                 }
                 cur.push_str(&word);
                 continue;
@@ -938,6 +947,8 @@ fn runs(text: &str) -> Vec<Run> {
                 glued_end,
                 compound_quantity(&cs, i, &lower),
             );
+            last_word_is_unit
+                .set(prev_nonspace(s).is_some_and(|p| p.is_ascii_digit() || is_op_char(p)));
             last_word = Some(lower);
             continue;
         }
@@ -1043,7 +1054,9 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &Ctx) {
         // `LCM = 2^3 * 3^3 = 216`, `Total = 5 + 3 = 8`: a name in words before `=` is the left
         // side; the calculation after it is complete.
         let (t, named) = match t.strip_prefix('=') {
-            Some(r) if !r.starts_with('=') && run.word_before.is_some() => {
+            Some(r)
+                if !r.starts_with('=') && run.word_before.is_some() && !run.word_before_is_unit =>
+            {
                 (r.trim().to_string(), true)
             }
             _ => (t, false),
