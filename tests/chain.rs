@@ -555,3 +555,185 @@ fn pathological_repetitions_parse() {
         }
     }
 }
+
+// ───────────── issue 9 §2 (wider step checks) and issue 10 #7 (panics on text) ─────────────
+
+#[test]
+fn degrees_parse_as_radians_only_where_needed() {
+    // Inside a trigonometric argument a degree is π/180.
+    let e = parse_relation("\\sin 30^\\circ = \\frac{1}{2}").unwrap();
+    assert!(format!("{:?}", e.terms[0]).contains("Pi"), "{e:?}");
+    // Between degree measures alone it is a unit and is dropped.
+    let e = parse_relation("180^\\circ - 50^\\circ = 130^\\circ").unwrap();
+    assert!(!format!("{e:?}").contains("Pi"), "{e:?}");
+    // Mixed with radians, every degree is π/180.
+    let e = parse_relation("90^{\\circ} = \\frac{\\pi}{2}").unwrap();
+    assert!(format!("{:?}", e.terms[0]).contains("Pi"), "{e:?}");
+    assert_eq!(
+        sources("So 2 \\cdot 14^\\circ = 28^\\circ."),
+        vec!["2 · 14° = 28°"]
+    );
+}
+
+#[test]
+fn choose_and_named_left_sides_are_items() {
+    assert_eq!(
+        sources("There are 9 choose 3 = 84 ways."),
+        vec!["9 choose 3 = 84"]
+    );
+    assert_eq!(
+        parse_math("{9 \\choose 3}"),
+        Some(Expr::Func(
+            vibecheck::chain::expr::Func::Binom,
+            vec![int("9"), int("3")]
+        ))
+    );
+    assert_eq!(
+        sources("LCM = 2^3 * 3^3 * 5^2 = 5400"),
+        vec!["2^3 * 3^3 * 5^2 = 5400"]
+    );
+}
+
+#[test]
+fn remainders_become_two_items() {
+    let ms = math_items("So 9 ÷ 7 = 1 remainder 2.");
+    assert_eq!(ms.len(), 2, "{ms:#?}");
+    assert_eq!(ms[0].rels, vec![Rel::Eq]);
+    assert_eq!(ms[1].rels, vec![Rel::Le, Rel::Lt]);
+    assert_eq!(math_items("$355\\div 6=58\\;\\mathrm{R}\\;5$").len(), 2);
+}
+
+#[test]
+fn rewrites_identities_and_chain_links() {
+    let ms = math_items("$-2+4a+8=0 \\Rightarrow 4a=-10$");
+    assert!(ms.iter().any(|m| m.rels == vec![Rel::Rewrite]), "{ms:#?}");
+    // "and" separates statements: no rewrite between them.
+    let ms = math_items("$x^2 = 4$ and $x = 2$");
+    assert!(!ms.iter().any(|m| m.rels == vec![Rel::Rewrite]), "{ms:#?}");
+    let ms = math_items("Expanding, $(x+1)^2 = x^2+x+1$.");
+    assert_eq!(ms[0].rels, vec![Rel::Identical]);
+    let ms = math_items("We solve $91n+98=92(n+1)$.");
+    assert_eq!(ms[0].rels, vec![Rel::Eq]);
+    let ms = math_items("$2a+b-c = 38k+8+19m+2-19n-18 = 38k+19m-19n+2$");
+    assert_eq!(ms.len(), 1, "{ms:#?}");
+    assert_eq!(ms[0].terms.len(), 2);
+    assert_eq!(ms[0].rels, vec![Rel::Identical]);
+    // Names, not variables.
+    assert!(math_items("$f(3) = 2f(0) + 3 = 15$")
+        .iter()
+        .all(|m| !m.rels.contains(&Rel::Identical)));
+}
+
+#[test]
+fn answers_without_boxed() {
+    assert_eq!(
+        extract_answer("We add them.\nSo the total is **6**.").as_deref(),
+        Some("6")
+    );
+    assert_eq!(
+        extract_answer("Cube both sides.\nTherefore, $x^3 = 12$.").as_deref(),
+        Some("12")
+    );
+    assert_eq!(
+        extract_answer("So the number of apples is 42.").as_deref(),
+        Some("42")
+    );
+    // A currency pair is not a math segment; a sentence is not an answer.
+    assert_eq!(extract_answer("It costs $5 and $6 at most"), None);
+}
+
+#[test]
+fn chinese_steps_markers_and_answers() {
+    let c = chain::parse("解：设苹果x个。\n第一步：3×5＝15\n第二步：15－4＝11\n答：11个");
+    // Three markers; the answer line joins the last step.
+    assert_eq!(c.steps.len(), 3, "{:#?}", c.steps);
+    assert_eq!(c.answer.as_deref(), Some("11"));
+    assert!(chain::steps::is_step_marker("步骤2：计算"));
+    assert!(chain::steps::is_step_marker("第十二步"));
+    assert!(chain::steps::is_step_marker("3、再算"));
+    assert!(!chain::steps::is_step_marker("第三个苹果"));
+    assert_eq!(extract_answer("所以答案是 42。").as_deref(), Some("42"));
+    assert_eq!(extract_answer("最终答案：7元").as_deref(), Some("7"));
+    // Full-width digits and operators, a unit glued after the number, a connective before.
+    assert_eq!(sources("所以３×５＝１５个"), vec!["3×5=15"]);
+}
+
+#[test]
+fn regression_begin_at_a_non_char_boundary() {
+    // `\begin{` whose 64-byte name window ends inside a multi-byte character.
+    let text = format!("$x$ \\begin{{{}é}} 1+1=2", "a".repeat(55));
+    let _ = chain::parse(&text);
+    let text = format!("\\begin{{{}中文}}", "a".repeat(56));
+    let _ = chain::parse(&text);
+}
+
+#[test]
+fn regression_dotted_capital_i_lowercasing() {
+    // `İ` lower-cases to two characters: offsets from the lower-cased text must not be used.
+    let t = "İİİİ the answer is 5";
+    assert_eq!(extract_answer(t).as_deref(), Some("5"));
+    let t = "İ\nFinal Answer: İ 3";
+    let _ = extract_answer(t);
+    let _ = chain::parse("İstanbul: Answer: 7 İ");
+}
+
+#[test]
+fn boxed_results_quotients_and_disclaimed_steps() {
+    // A boxed result is still the end of its calculation.
+    assert_eq!(
+        sources("Total = 5000 + 10000 + 30000 = \\boxed{43000}."),
+        vec!["5000 + 10000 + 30000 = (43000)"]
+    );
+    // In a step about remainders, a quotient of whole numbers is the whole quotient.
+    let ms = math_items("There are \\(49 \\div 9 = 5\\) complete cycles and a remainder of 4.");
+    assert!(format!("{:?}", ms[0].terms[0]).contains("Floor"), "{ms:?}");
+    // "10% of $\$1.50 = 0.10 \times \$1.50$": the first term is only part of "10% of".
+    let ms = math_items("$10\\%$ of $\\$1.50 = 0.10 \\times \\$1.50 = \\$0.15$");
+    assert_eq!(ms.len(), 1, "{ms:?}");
+    assert_eq!(ms[0].terms.len(), 2, "{ms:?}");
+    // Equations shown false on purpose are not claims.
+    assert!(math_items("\\[ 2 + \\sqrt{1} = 1 \\]\n(False)").is_empty());
+}
+
+#[test]
+fn answers_tuples_and_matrices() {
+    assert!(equivalent("(b,c)=(2,3)", "(2,3)"));
+    assert!(equivalent("(b, c) = (-1, 4)", "(-1,4)"));
+    assert!(!equivalent("(b,c)=(2,3)", "(3,2)"));
+    assert!(equivalent(
+        "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}"
+    ));
+    assert!(equivalent(
+        "\\begin{pmatrix} \\frac{1}{2} & 0 \\\\ 0 & 1 \\end{pmatrix}",
+        "\\begin{bmatrix} 0.5 & 0 \\\\ 0 & 1 \\end{bmatrix}"
+    ));
+    assert!(!equivalent(
+        "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}",
+        "\\begin{pmatrix} 1 & 2 \\\\ 4 & 3 \\end{pmatrix}"
+    ));
+}
+
+#[test]
+fn escaped_dollars_inside_inline_math() {
+    let text = "- Increase: $10\\%$ of $\\$1.50 = 0.10 \\times \\$1.50 = \\$0.15$\n\
+                - New price: $\\$1.50 + \\$0.15 = \\$1.65$";
+    let ms = math_items(text);
+    assert_eq!(ms.len(), 2, "{ms:#?}");
+    assert!(ms.iter().all(|m| m.terms.len() == 2), "{ms:#?}");
+}
+
+#[test]
+fn named_left_side_in_latex() {
+    let ms = math_items("\\[ \\text{Total earnings} = 52,500 + 11,250 + 67,500 = 129,250 \\]");
+    assert_eq!(ms.len(), 1, "{ms:#?}");
+    assert_eq!(ms[0].terms.len(), 2, "{ms:#?}");
+    assert_eq!(ms[0].terms[1], int("129250"));
+}
+
+#[test]
+fn a_unit_before_equals_is_not_a_name() {
+    // "… * 364 yards = 364 / 4 = 273": the left side is a calculation in words, not a name.
+    assert!(sources("3/4 of a skein * 364 yards = 364 / 4 = 273 yards.").is_empty());
+    assert_eq!(sources("LCM = 2^3 * 3^3 = 216"), vec!["2^3 * 3^3 = 216"]);
+}

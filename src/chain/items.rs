@@ -19,7 +19,10 @@
 //! run next to an operator word ("twice", "half of", "times", …) or glued to prose (`3:30`) loses
 //! its outer term, since that term is probably only part of what the author meant.
 
-use super::expr::{parse_relation, Expr, Relation};
+use super::algebra::{identity_cue, variable_items, Rewrites};
+use super::expr::{parse_relation, Expr, Func, Relation};
+use super::remainder::remainder_items;
+use super::text::{is_cjk, normalize_width, unbox};
 use super::{Item, MathItem, Rel};
 
 /// Most items extracted from one step; later ones are not extracted. A hand-written step has a
@@ -101,11 +104,129 @@ const PROSE_FUNCS: &[&str] = &[
 /// Extracts the items of one step.
 pub fn extract_items(text: &str) -> Vec<Item> {
     let mut items = Vec::new();
-    let rest = take_fences(text, &mut items);
-    let rest = take_annotations(&rest, &mut items);
-    let rest = take_latex(&rest, &mut items);
-    take_prose(&rest, &mut items);
+    let text = unbox(&normalize_width(text));
+    let lower = text.to_lowercase();
+    let mut ctx = Ctx {
+        identity: identity_cue(&text),
+        rewrites: Rewrites::default(),
+        remainder: REMAINDER_CUES.iter().any(|w| lower.contains(w)),
+        cut_next: false,
+    };
+    let rest = take_fences(&text, &mut items);
+    let rest = take_annotations(&rest, &mut items, &mut ctx);
+    let rest = take_latex(&rest, &mut items, &mut ctx);
+    take_prose(&rest, &mut items, &ctx);
+    // "2 + 1 = 1 (False)", "check whether …": the step shows equations that do not hold.
+    if DISCLAIM_CUES.iter().any(|w| lower.contains(w)) {
+        items.retain(|i| !matches!(i, Item::Math(m) if m.rels.iter().all(|r| *r == Rel::Eq)));
+    }
     items
+}
+
+/// Words in a step that say its quotients are whole-number quotients (`49 \div 9 = 5` complete
+/// cycles and a remainder of 4): there `a ÷ b = q` claims `floor(a/b) = q`.
+const REMAINDER_CUES: &[&str] = &["remainder", "left over", "leftover", "complete", "whole"];
+
+/// Words in a step that say the equalities it shows are false on purpose ("2 + 1 = 1 (False)",
+/// an extraneous root substituted back): its `=` items are not claims and are not checked
+/// (its `≠`, `<`, … items still are).
+const DISCLAIM_CUES: &[&str] = &[
+    "(false)",
+    "is false",
+    "not true",
+    "contradiction",
+    "extraneous",
+];
+
+/// What one step's text says about its math (see [`super::algebra`]).
+struct Ctx {
+    /// The step's words make `=` between expressions identities.
+    identity: bool,
+    /// The step's equations so far, to check each rewrite of one into the next.
+    rewrites: Rewrites,
+    /// The step speaks of remainders or whole quotients (see [`REMAINDER_CUES`]).
+    remainder: bool,
+    /// The next relation's first term is only part of what the prose before it says
+    /// ("10% of $\$1.50 = 0.10 \times \$1.50$"): drop it.
+    cut_next: bool,
+}
+
+/// Separator that links two pieces of math: the second rewrites the first (an arrow, a line
+/// break in a display, "so").
+const LINK: char = '\u{1}';
+
+/// Words (or word stems) between two math segments of a step that link them: the second
+/// rewrites the first (`\[2x+3=7\] so \[2x=4\]`, "subtracting 3 gives").
+const LINK_WORDS: &[&str] = &[
+    "so",
+    "thus",
+    "then",
+    "gives",
+    "giving",
+    "simplif",
+    "therefore",
+    "hence",
+    "get",
+    "becomes",
+    "rearrang",
+    "subtract",
+    "add",
+    "divid",
+    "multipl",
+    "which",
+    "means",
+    "implies",
+    "obtain",
+];
+
+/// Words between two segments that make them separate statements, not a rewrite.
+const UNLINK_WORDS: &[&str] = &[
+    "and",
+    "or",
+    "where",
+    "if",
+    "let",
+    "when",
+    "also",
+    "other",
+    "second",
+    "another",
+    "root",
+    "roots",
+    "solutions",
+    "check",
+    "substitut",
+    "plug",
+];
+
+/// Longest prose (in characters) between two math segments that can still link them.
+const MAX_LINK_CHARS: usize = 80;
+
+/// Whether the prose between two math segments links them (see [`LINK_WORDS`]): nothing but
+/// space and punctuation, or a short phrase with a link word and no [`UNLINK_WORDS`]; in Chinese
+/// 所以 / 因此 / 即.
+fn links(between: &str) -> bool {
+    let b = between.trim().to_lowercase();
+    if b.chars().all(|c| !c.is_alphanumeric()) {
+        return true;
+    }
+    if b.chars().count() > MAX_LINK_CHARS {
+        return false;
+    }
+    if ["所以", "因此", "即", "→", "⇒"]
+        .iter()
+        .any(|w| b.contains(w))
+    {
+        return true;
+    }
+    let words: Vec<&str> = b.split(|c: char| !c.is_alphabetic()).collect();
+    let has = |list: &[&str]| {
+        words.iter().any(|w| {
+            list.iter()
+                .any(|l| w == l || (l.len() >= 5 && w.starts_with(l)))
+        })
+    };
+    has(LINK_WORDS) && !has(UNLINK_WORDS)
 }
 
 fn push_math(items: &mut Vec<Item>, m: MathItem) {
@@ -154,7 +275,7 @@ fn take_fences(text: &str, items: &mut Vec<Item>) -> String {
     out
 }
 
-fn take_annotations(text: &str, items: &mut Vec<Item>) -> String {
+fn take_annotations(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     // The next `>>` at or after a position, found once and reused (keeps `<<<<…` linear).
@@ -177,7 +298,7 @@ fn take_annotations(text: &str, items: &mut Vec<Item>) -> String {
                     && !text[inner_start..end].contains('\n') =>
             {
                 let inner = &text[inner_start..end];
-                if let Some(m) = relation_item(inner, inner) {
+                for m in relation_items(inner, inner, ctx, false) {
                     push_math(items, m);
                 }
                 pos = end + 2;
@@ -219,9 +340,11 @@ fn float_rendering_is_approx(m: &mut MathItem) {
 }
 
 /// Finds LaTeX math segments, extracts their items and replaces them by a separator.
-fn take_latex(text: &str, items: &mut Vec<Item>) -> String {
+fn take_latex(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
+    // Where the previous math segment ended (the prose since then may link the next one).
+    let mut last_end: Option<usize> = None;
     let bytes = text.as_bytes();
     // A closing delimiter not found once is not found later either: remembering that keeps
     // hostile input (a million unclosed `\[`) linear instead of quadratic.
@@ -245,7 +368,8 @@ fn take_latex(text: &str, items: &mut Vec<Item>) -> String {
         } else if let Some(r) = rest.strip_prefix("\\(") {
             find_close(r, "\\)").map(|e| (2, 2 + e, 2 + e + 2))
         } else if rest.starts_with("\\begin{") {
-            let name_end = rest[..rest.len().min(64)].find('}');
+            // Byte search: a multi-byte character straddling byte 64 must not be sliced.
+            let name_end = rest.bytes().take(64).position(|c| c == b'}');
             name_end.and_then(|name_end| {
                 let name = &rest[7..name_end];
                 let end_tag = format!("\\end{{{name}}}");
@@ -258,9 +382,16 @@ fn take_latex(text: &str, items: &mut Vec<Item>) -> String {
         };
         match found {
             Some((cs, ce, total)) if cs <= ce => {
-                latex_items(&rest[cs..ce], items);
+                let linked = last_end.is_some_and(|e| links(&text[e..i]));
+                let before = &text[last_end.unwrap_or(0)..i];
+                ctx.cut_next = before
+                    .split(|c: char| !c.is_alphanumeric())
+                    .rfind(|w| !w.is_empty())
+                    .is_some_and(|w| WORDS_BEFORE.contains(&w.to_lowercase().as_str()));
+                latex_items(&rest[cs..ce], items, ctx, linked);
                 out.push_str(" ; ");
                 i += total;
+                last_end = Some(i);
             }
             _ => {
                 let c = rest.chars().next().expect("non-empty");
@@ -277,11 +408,14 @@ fn take_latex(text: &str, items: &mut Vec<Item>) -> String {
 /// segment contains LaTeX (`\`, `^`, `{`, `_`) and closes on the same line.
 fn inline_dollar(rest: &str) -> Option<usize> {
     let body = &rest[1..];
-    // The next `$` on the same line (searching stops at the first `$` or newline).
-    let close = match body.find(['$', '\n'])? {
-        k if body.as_bytes()[k] == b'$' => k + 1,
-        _ => return None,
-    };
+    // The next `$` on the same line that is not an escaped `\$` (searching stops at the first
+    // such `$` or a newline).
+    let bytes = body.as_bytes();
+    let close = body
+        .bytes()
+        .enumerate()
+        .find(|&(k, c)| c == b'\n' || (c == b'$' && (k == 0 || bytes[k - 1] != b'\\')))
+        .and_then(|(k, c)| (c == b'$').then_some(k + 1))?;
     let content = &rest[1..close];
     if content.trim().is_empty() {
         return None;
@@ -304,24 +438,38 @@ fn inline_dollar(rest: &str) -> Option<usize> {
 
 /// Splits a LaTeX math segment into pieces at `\\`, `&`, `\quad`, arrows, `,`/`;` followed by a
 /// space, and connective `\text{…}`; each piece that parses is an item.
-fn latex_items(seg: &str, items: &mut Vec<Item>) {
-    let mut s = seg.replace('&', " ");
+fn latex_items(seg: &str, items: &mut Vec<Item>, ctx: &mut Ctx, linked_first: bool) {
+    // Alternatives (`x = 2 \text{ or } x = 3`, `\pm`) are cases, not rewrites of each other.
+    let alternatives = ["\\text{ or }", "\\text{or}", "\\pm", "\\mp", " or "]
+        .iter()
+        .any(|a| seg.contains(a));
+    // `\;` is a space, not the `;` that separates pieces.
+    let mut s = seg.replace('&', " ").replace("\\;", " ");
+    // `21 \div 14 = 1 \quad \text{remainder} \quad 7`: the spacing belongs to the remainder.
+    if s.contains("remainder") || s.contains("\\mathrm{R}") {
+        s = s.replace("\\qquad", " ").replace("\\quad", " ");
+    }
+    // Separators after which the next piece rewrites the one before.
     for cmd in [
         "\\\\",
-        "\\qquad",
-        "\\quad",
         "\\implies",
         "\\Longrightarrow",
         "\\Rightarrow",
         "\\rightarrow",
         "\\Leftrightarrow",
         "\\iff",
-        "\\to",
         "\\therefore",
+        "\\text{ so }",
+    ] {
+        s = s.replace(cmd, &format!(" {LINK} "));
+    }
+    for cmd in [
+        "\\qquad",
+        "\\quad",
+        "\\to",
         "\\because",
         "\\text{ and }",
         "\\text{and}",
-        "\\text{ so }",
         "\\text{ or }",
         "\\nonumber",
         "\\notag",
@@ -332,8 +480,9 @@ fn latex_items(seg: &str, items: &mut Vec<Item>) {
     // Remaining `\text{…}` holding words other than a unit: separators.
     let s = split_connective_text(&s);
     // `x &= 2 + 3 \\ &= 5`: a piece that starts with a relation continues the one before.
-    let mut pieces: Vec<String> = Vec::new();
-    for piece in split_top_level(&s) {
+    let mut pieces: Vec<(String, bool)> = Vec::new();
+    for (k, (piece, linked)) in split_top_level(&s).into_iter().enumerate() {
+        let linked = if k == 0 { linked_first } else { linked };
         let piece = piece.trim().trim_end_matches(['.', ',']).trim();
         if piece.is_empty() {
             continue;
@@ -345,15 +494,15 @@ fn latex_items(seg: &str, items: &mut Vec<Item>) {
             .iter()
             .any(|c| piece.starts_with(c));
         match pieces.last_mut() {
-            Some(prev) if continues => {
+            Some((prev, _)) if continues => {
                 prev.push(' ');
                 prev.push_str(piece);
             }
-            _ => pieces.push(piece.to_string()),
+            _ => pieces.push((piece.to_string(), linked)),
         }
     }
-    for piece in &pieces {
-        if let Some(m) = relation_item(piece, piece) {
+    for (piece, linked) in &pieces {
+        for m in relation_items(piece, piece, ctx, *linked && !alternatives) {
             push_math(items, m);
         }
     }
@@ -407,10 +556,12 @@ fn split_connective_text(s: &str) -> String {
     out
 }
 
-/// Splits at `;`, and at `,` followed by whitespace, outside brackets.
-fn split_top_level(s: &str) -> Vec<String> {
+/// Splits at `;`, [`LINK`], and at `,` followed by whitespace, outside brackets. Each piece
+/// says whether a [`LINK`] came right before it.
+fn split_top_level(s: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     let mut cur = String::new();
+    let mut linked = false;
     let mut depth = 0i32;
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -420,27 +571,86 @@ fn split_top_level(s: &str) -> Vec<String> {
             _ => {}
         }
         let split = depth <= 0
-            && (c == ';' || (c == ',' && chars.peek().is_some_and(|n| n.is_whitespace())));
+            && (c == ';'
+                || c == LINK
+                || (c == ',' && chars.peek().is_some_and(|n| n.is_whitespace())));
         if split {
-            out.push(std::mem::take(&mut cur));
+            out.push((std::mem::take(&mut cur), linked));
+            linked = c == LINK;
         } else {
             cur.push(c);
         }
     }
-    out.push(cur);
+    out.push((cur, linked));
     out
 }
 
 /// Parses a relation and applies the checkable rule. `source` is what the report shows.
 /// In explicit math (LaTeX, annotations) a comparison of bare literals (`1 < 2`) is a claim.
-fn relation_item(text: &str, source: &str) -> Option<MathItem> {
-    let r = parse_relation(text)?;
-    checkable(r, source.trim(), true)
+/// A division with remainder (`355 \div 6 = 58\;\mathrm{R}\;5`) gives its two items instead.
+/// `linked`: the text before this piece rewrites the previous equation into it.
+fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<MathItem> {
+    if let Some(items) = remainder_items(text) {
+        ctx.rewrites.reset();
+        return items;
+    }
+    let cut_first = std::mem::take(&mut ctx.cut_next);
+    let Some(mut r) = parse_relation(text).or_else(|| named_left_side(text)) else {
+        ctx.rewrites.reset();
+        return Vec::new();
+    };
+    if cut_first {
+        r.terms.remove(0);
+        r.rels.remove(0);
+        if r.rels.is_empty() {
+            return Vec::new();
+        }
+    }
+    if ctx.remainder {
+        whole_quotient(&mut r);
+    }
+    let mut out: Vec<MathItem> = ctx
+        .rewrites
+        .offer(&r.terms, &r.rels, source.trim(), linked)
+        .into_iter()
+        .collect();
+    out.extend(checkable(r, source.trim(), true, ctx.identity));
+    out
+}
+
+/// `\text{Total earnings} = 52,500 + 11,250 = 63,750`, `\text{Area of } ABC = 6 \cdot 4 = 24`: a
+/// left side in words (no digit) that does not parse is a name; the relation after its `=` is
+/// read when it still has a relation of its own.
+fn named_left_side(text: &str) -> Option<Relation> {
+    let (name, rest) = text.split_once('=')?;
+    if name.chars().any(|c| c.is_ascii_digit()) || !name.chars().any(char::is_alphabetic) {
+        return None;
+    }
+    parse_relation(rest)
+}
+
+/// `a ÷ b = q` between whole numbers, in a step about remainders: `floor(a / b) = q`.
+fn whole_quotient(r: &mut Relation) {
+    let whole = |e: &Expr| matches!(e, Expr::Int(_));
+    if r.rels != [Rel::Eq] || !whole(&r.terms[1]) {
+        return;
+    }
+    if let Expr::Div(a, b) = &r.terms[0] {
+        if whole(a) && whole(b) {
+            r.terms[0] = Expr::Func(Func::Floor, vec![r.terms[0].clone()]);
+        }
+    }
 }
 
 /// Applies the checkable rule (see the module docs) to a parsed relation.
 /// `literal_comparisons`: keep an all-literal item when it has a relation other than `=`.
-fn checkable(r: Relation, source: &str, literal_comparisons: bool) -> Option<MathItem> {
+/// `identity`: the step's words make `=` between expressions identities.
+fn checkable(
+    r: Relation,
+    source: &str,
+    literal_comparisons: bool,
+    identity: bool,
+) -> Vec<MathItem> {
     let Relation {
         mut terms,
         mut rels,
@@ -448,7 +658,7 @@ fn checkable(r: Relation, source: &str, literal_comparisons: bool) -> Option<Mat
     } = r;
     if let Some(m) = &modulus {
         if !m.vars().is_empty() {
-            return None;
+            return Vec::new();
         }
     }
     // `x = 3 + 4 = 7`, `A = \pi r^2 = \pi (3)^2 = 9\pi`: a chain of equalities that starts
@@ -469,17 +679,12 @@ fn checkable(r: Relation, source: &str, literal_comparisons: bool) -> Option<Mat
     if numeric {
         let comparison = literal_comparisons && rels.iter().any(|r| *r != Rel::Eq);
         if terms.iter().all(Expr::is_literal) && modulus.is_none() && !comparison {
-            return None;
+            return Vec::new();
         }
+    } else if modulus.is_some() {
+        return Vec::new();
     } else {
-        let first = &var_sets[0];
-        if first.is_empty()
-            || var_sets.iter().any(|v| v != first)
-            || terms.iter().any(Expr::is_lone_var)
-            || modulus.is_some()
-        {
-            return None;
-        }
+        return variable_items(terms, rels, source, identity);
     }
     let mut m = MathItem {
         source: source.to_string(),
@@ -488,7 +693,7 @@ fn checkable(r: Relation, source: &str, literal_comparisons: bool) -> Option<Mat
         modulus,
     };
     float_rendering_is_approx(&mut m);
-    Some(m)
+    vec![m]
 }
 
 fn is_rel_char(c: char) -> bool {
@@ -528,7 +733,9 @@ fn clean_prose(text: &str) -> String {
         .replace('`', " ")
         .replace("\\times", "×")
         .replace("\\cdot", "·")
-        .replace("\\div", "÷");
+        .replace("\\div", "÷")
+        .replace("^{\\circ}", "°")
+        .replace("^\\circ", "°");
     s = s.replace(" percent", "%");
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
@@ -550,6 +757,9 @@ struct Run {
     text: String,
     /// The word just before the run on the same line, lower-cased, if any.
     word_before: Option<String>,
+    /// That word follows a number or an operator (`* 364 yards = …`): it ends a quantity, it
+    /// is not the name of what the run computes.
+    word_before_is_unit: bool,
     /// The word just after the run, lower-cased, if any.
     word_after: Option<String>,
     /// The run starts glued to a non-space prose character (`3:30`, `a-3`).
@@ -569,6 +779,9 @@ fn runs(text: &str) -> Vec<Run> {
     let mut cur = String::new();
     let mut cur_start_glued = false;
     let mut last_word: Option<String> = None;
+    // Whether `last_word` follows a number or an operator; copied into the next run.
+    let last_word_is_unit = std::cell::Cell::new(false);
+    let cur_word_is_unit = std::cell::Cell::new(false);
     let mut cur_word_before: Option<String> = None;
     let mut i = 0;
     let prev_nonspace = |k: usize| -> Option<char> {
@@ -604,6 +817,7 @@ fn runs(text: &str) -> Vec<Run> {
             out.push(Run {
                 text: std::mem::take(cur),
                 word_before: word_before.clone(),
+                word_before_is_unit: cur_word_is_unit.get(),
                 word_after,
                 glued_start,
                 glued_end,
@@ -619,6 +833,7 @@ fn runs(text: &str) -> Vec<Run> {
             || c == '\t'
             || is_op_char(c)
             || c == 'π'
+            || c == '°'
             || (c == '.' && i + 1 < n && cs[i + 1].is_ascii_digit())
             || (c == ','
                 && i + 1 < n
@@ -631,7 +846,9 @@ fn runs(text: &str) -> Vec<Run> {
             if cur.trim().is_empty() && c != ' ' && c != '\t' {
                 cur_start_glued = i > 0
                     && !cs[i - 1].is_whitespace()
+                    && !is_cjk(cs[i - 1])
                     && !matches!(cs[i - 1], '(' | '"' | '\'' | '[' | ';' | ',');
+                cur_word_is_unit.set(last_word_is_unit.get());
                 cur_word_before = if i > 0
                     && (cs[i - 1] == ' ' || cs[i - 1] == '\t' || cs[i - 1].is_alphabetic())
                 {
@@ -653,6 +870,10 @@ fn runs(text: &str) -> Vec<Run> {
             let lower = word.to_lowercase();
             let single = word.chars().count() == 1 && word.is_ascii();
             let func = PROSE_FUNCS.contains(&lower.as_str()) && i < n && cs[i] == '(';
+            // `9 choose 3`: an infix word between numbers.
+            let choose = lower == "choose"
+                && prev_nonspace(s).is_some_and(|p| p.is_ascii_digit() || p == ')')
+                && next_nonspace(i).is_some_and(|p| p.is_ascii_digit() || p == '(');
             let modw = lower == "mod"
                 && prev_nonspace(s).is_some_and(|p| p.is_ascii_digit() || p == ')')
                 && next_nonspace(i).is_some_and(|p| p.is_ascii_digit() || p == '(');
@@ -669,13 +890,24 @@ fn runs(text: &str) -> Vec<Run> {
                 (touching_digit || near_op || times_x)
                     && (near_op || !matches!(word.as_str(), "a" | "A" | "I"))
             };
-            if func || modw || math_letter {
+            // `9 ÷ 7 = 1 remainder 2`, `17 / 5 = 3 R 2`: read by `remainder_items`.
+            let remainder = (lower == "remainder" || word == "R")
+                && prev_nonspace(s).is_some_and(|p| p.is_ascii_digit())
+                && next_nonspace(i).is_some_and(|p| p.is_ascii_digit())
+                && cur.contains('=');
+            if remainder {
+                cur.push_str(&word);
+                continue;
+            }
+            if func || modw || choose || math_letter {
                 if cur.trim().is_empty() {
                     cur_start_glued = s > 0
                         && !cs[s - 1].is_whitespace()
+                        && !is_cjk(cs[s - 1])
                         && !cs[s - 1].is_ascii_digit()
                         && !matches!(cs[s - 1], '(' | '"' | '\'' | '[' | ';' | ',');
                     cur_word_before = last_word.clone();
+                    cur_word_is_unit.set(last_word_is_unit.get());
                 }
                 cur.push_str(&word);
                 continue;
@@ -704,7 +936,8 @@ fn runs(text: &str) -> Vec<Run> {
                 continue;
             }
             // A prose word ends the run.
-            let glued_end = s > 0 && !cs[s - 1].is_whitespace();
+            // Chinese puts no space before a word (`7个`, `所以3+4=7`): not glued.
+            let glued_end = s > 0 && !cs[s - 1].is_whitespace() && !is_cjk(cs[s]);
             flush(
                 &mut cur,
                 &mut out,
@@ -714,11 +947,14 @@ fn runs(text: &str) -> Vec<Run> {
                 glued_end,
                 compound_quantity(&cs, i, &lower),
             );
+            last_word_is_unit
+                .set(prev_nonspace(s).is_some_and(|p| p.is_ascii_digit() || is_op_char(p)));
             last_word = Some(lower);
             continue;
         }
         // Any other character (newline, colon, quote, comma+space, …) ends the run.
-        let glued_end = !c.is_whitespace() && !matches!(c, ',' | '.' | ';' | '?' | ')' | '"');
+        let glued_end =
+            !c.is_whitespace() && !is_cjk(c) && !matches!(c, ',' | '.' | ';' | '?' | ')' | '"');
         flush(
             &mut cur,
             &mut out,
@@ -803,7 +1039,7 @@ fn same_unit_follows(cs: &[char], mut i: usize, unit: &str) -> bool {
     !w.is_empty() && stem(&w) == stem(unit)
 }
 
-fn take_prose(text: &str, items: &mut Vec<Item>) {
+fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &Ctx) {
     let cleaned = clean_prose(text);
     for run in runs(&cleaned) {
         let mut t = run.text.trim().to_string();
@@ -815,7 +1051,21 @@ fn take_prose(text: &str, items: &mut Vec<Item>) {
             continue;
         }
         let t = balance_edges(&t.split_whitespace().collect::<Vec<_>>().join(" "));
+        // `LCM = 2^3 * 3^3 = 216`, `Total = 5 + 3 = 8`: a name in words before `=` is the left
+        // side; the calculation after it is complete.
+        let (t, named) = match t.strip_prefix('=') {
+            Some(r)
+                if !r.starts_with('=') && run.word_before.is_some() && !run.word_before_is_unit =>
+            {
+                (r.trim().to_string(), true)
+            }
+            _ => (t, false),
+        };
         if t.is_empty() {
+            continue;
+        }
+        if let Some(rem) = remainder_items(&t) {
+            rem.into_iter().for_each(|m| push_math(items, m));
             continue;
         }
         let Some(mut r) = parse_relation(&t).or_else(|| retry_without_leading_letter(&t)) else {
@@ -825,12 +1075,13 @@ fn take_prose(text: &str, items: &mut Vec<Item>) {
         // ("4 pillow cases + 8 towels …"): its first term is incomplete.
         let op_start = t.starts_with(['+', '*', '/', '×', '÷', '^', '·'])
             || (t.starts_with(['-', '−', '–']) && (run.word_before.is_some() || run.glued_start));
-        let cut_first = op_start
-            || run.glued_start
-            || run
-                .word_before
-                .as_deref()
-                .is_some_and(|w| WORDS_BEFORE.contains(&w));
+        let cut_first = !named
+            && (op_start
+                || run.glued_start
+                || run
+                    .word_before
+                    .as_deref()
+                    .is_some_and(|w| WORDS_BEFORE.contains(&w)));
         let cut_last = run.glued_end
             || run.compound_after
             || run
@@ -860,7 +1111,7 @@ fn take_prose(text: &str, items: &mut Vec<Item>) {
         if r.rels.contains(&Rel::Congruent) != r.modulus.is_some() {
             continue;
         }
-        if let Some(m) = checkable(r, &t, false) {
+        for m in checkable(r, &t, false, ctx.identity) {
             push_math(items, m);
         }
     }

@@ -4,9 +4,12 @@
 //! [`Step`]s, extracting [`Item`]s from each step, and finding the final answer. Never evaluates
 //! anything: items carry parsed ASTs ([`expr::Expr`]) or verbatim blocks for the verifiers.
 
+pub mod algebra;
 pub mod expr;
 pub mod items;
+pub mod remainder;
 pub mod steps;
+pub mod text;
 
 use serde::{Deserialize, Serialize};
 
@@ -183,4 +186,10 @@ pub enum Rel {
     Approx,
     /// `a ≡ b (mod m)`; the modulus is [`MathItem::modulus`].
     Congruent,
+    /// `=` read as an identity (context: an `=`-chain, "expand", "simplify", …): both sides
+    /// agree for every value of their variables. See [`algebra`].
+    Identical,
+    /// `terms[0] = 0` rewritten as `terms[1] = 0`, one variable: the two have the same real
+    /// solutions (or one set contains the other). See [`algebra::Rewrites`].
+    Rewrite,
 }

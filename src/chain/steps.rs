@@ -99,9 +99,24 @@ fn split_fences(text: &str) -> Vec<Block> {
     blocks
 }
 
-/// Whether a line starts a step: `Step 3:`, `3.`, `3)`, `### Step 3`, `**Step 3:**`.
+/// Chinese numerals used in step markers (`第一步`, `步骤二`).
+const CJK_NUMERALS: &str = "零〇一二两三四五六七八九十百";
+
+/// Whether a line starts a step: `Step 3:`, `3.`, `3)`, `3、`, `### Step 3`, `**Step 3:**`,
+/// and in Chinese `第一步`, `第3步`, `步骤1`, `解：` (the solution starts).
 pub fn is_step_marker(line: &str) -> bool {
     let t = line.trim_start().trim_start_matches(['#', '*', ' ', '-']);
+    let numeral = |c: char| c.is_ascii_digit() || CJK_NUMERALS.contains(c);
+    if let Some(rest) = t.strip_prefix('第') {
+        let rest = rest.trim_start_matches(numeral);
+        return rest.len() < t.len() - '第'.len_utf8() && rest.starts_with('步');
+    }
+    if let Some(rest) = t.strip_prefix("步骤") {
+        return rest.trim_start().starts_with(numeral);
+    }
+    if t.starts_with("解：") || t.starts_with("解:") {
+        return true;
+    }
     let lower: String = t.chars().take(8).collect::<String>().to_ascii_lowercase();
     if let Some(rest) = lower.strip_prefix("step") {
         let rest = rest.trim_start();
@@ -112,7 +127,11 @@ pub fn is_step_marker(line: &str) -> bool {
         return false;
     }
     let mut after = t[digits..].chars();
-    matches!(after.next(), Some('.' | ')')) && matches!(after.next(), Some(' ' | '\t'))
+    match after.next() {
+        Some('、') => true,
+        Some('.' | ')') => matches!(after.next(), Some(' ' | '\t')),
+        _ => false,
+    }
 }
 
 fn split_text(text: &str) -> Vec<String> {
@@ -315,7 +334,9 @@ pub fn extract_answer(text: &str) -> Option<String> {
     if let Some(b) = last_boxed(text) {
         return Some(b);
     }
-    let lower = text.to_lowercase();
+    // ASCII lower-casing keeps every byte offset (full Unicode lower-casing does not: `İ` becomes
+    // two characters), and the markers are ASCII.
+    let lower = text.to_ascii_lowercase();
     // The marker found latest in the text wins.
     let markers = [
         "####",
@@ -323,6 +344,11 @@ pub fn extract_answer(text: &str) -> Option<String> {
         "final answer is",
         "the answer is",
         "answer:",
+        "答：",
+        "答:",
+        "答案是",
+        "答案为",
+        "最终答案",
     ];
     let mut best: Option<(usize, usize)> = None;
     for m in markers {
@@ -343,20 +369,74 @@ pub fn extract_answer(text: &str) -> Option<String> {
             break;
         }
     }
-    let (p, len) = best?;
-    // `lower` may differ in byte length from `text` for non-ASCII; map through char counts.
-    let start = if lower.len() == text.len() {
-        p + len
-    } else {
-        let chars_before = lower[..p + len].chars().count();
-        text.char_indices()
-            .nth(chars_before)
-            .map(|(i, _)| i)
-            .unwrap_or(text.len())
+    let Some((p, len)) = best else {
+        return last_stated_value(text);
     };
-    let rest = &text[start..];
+    let rest = &text[p + len..];
     let line = rest.trim_start().lines().next().unwrap_or("");
     clean_answer(line)
+}
+
+/// Longest answer (in characters) taken from prose without a marker ("… is 6."): a longer tail
+/// is a sentence, not a value.
+pub const MAX_PROSE_ANSWER_CHARS: usize = 40;
+
+/// The fallback when nothing marks the answer: the value stated last, in the last non-empty
+/// line only — its last bold `**…**` holding a digit, else the right side of its last math
+/// segment (`Therefore, $x^3 = 12$.` → `12`), else what follows its last " is " when that
+/// starts with a number ("so the total is 6 apples." → `6 apples`).
+fn last_stated_value(text: &str) -> Option<String> {
+    let line = text.lines().rev().map(str::trim).find(|l| !l.is_empty())?;
+    let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
+    // Last bold span with a digit.
+    let bolds: Vec<&str> = line.split("**").collect();
+    if bolds.len() >= 3 {
+        let last_closed = if bolds.len() % 2 == 1 {
+            bolds.len() - 2
+        } else {
+            bolds.len() - 3
+        };
+        let b = bolds[last_closed];
+        if has_digit(b) {
+            return clean_answer(b.rsplit('=').next().unwrap_or(b));
+        }
+    }
+    // Last math segment: `$…$` or `\(…\)`.
+    let seg = last_math_segment(line);
+    // A currency pair (`$5 and $6`) is not math: only LaTeX, a relation or a bare number.
+    let mathy = |s: &str| {
+        s.contains(['\\', '=', '^', '{'])
+            || s.trim()
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-'))
+    };
+    if let Some(seg) = seg.filter(|s| mathy(s)) {
+        let value = seg.rsplit('=').next().unwrap_or(seg);
+        if has_digit(value) || value.contains('\\') {
+            return clean_answer(value);
+        }
+    }
+    let lower = line.to_ascii_lowercase();
+    let p = lower.rfind(" is ")?;
+    let tail = line[p + 4..].trim();
+    let starts_number = tail.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '$');
+    if starts_number && tail.chars().count() <= MAX_PROSE_ANSWER_CHARS {
+        return clean_answer(tail);
+    }
+    None
+}
+
+/// The content of the last `$…$` or `\(…\)` segment of a line.
+fn last_math_segment(line: &str) -> Option<&str> {
+    if let Some(end) = line.rfind("\\)") {
+        if let Some(start) = line[..end].rfind("\\(") {
+            return Some(&line[start + 2..end]);
+        }
+    }
+    let end = line.rfind('$')?;
+    let start = line[..end].rfind('$')?;
+    let seg = line[start + 1..end].trim_matches('$');
+    (!seg.trim().is_empty()).then_some(seg)
 }
 
 fn line_offset(text: &str, k: usize) -> usize {
@@ -366,10 +446,22 @@ fn line_offset(text: &str, k: usize) -> usize {
 /// Trims decoration around an answer found after a marker: `**`, `$`, `:`, a trailing period
 /// (not a decimal point), and a sentence continuing after it.
 fn clean_answer(s: &str) -> Option<String> {
-    let mut t = s.trim().trim_start_matches(':').trim().to_string();
-    // Cut at the end of the sentence: ". " or a final "." not between digits.
-    if let Some(idx) = t.find(". ") {
-        t.truncate(idx);
+    let s = crate::chain::text::normalize_width(s);
+    let mut t = s
+        .trim()
+        .trim_start_matches([':', '：', '是', '为'])
+        .trim()
+        .to_string();
+    // Cut at the end of the sentence: ". ", "。", or a final "." not between digits.
+    for end in [". ", "。"] {
+        if let Some(idx) = t.find(end) {
+            t.truncate(idx);
+        }
+    }
+    // `5个`, `12元`, `还剩11元`: words in Chinese around a number.
+    let core = t.trim_matches(crate::chain::text::is_cjk).trim();
+    if core.starts_with(|c: char| c.is_ascii_digit() || c == '-') && core.len() < t.len() {
+        t = core.to_string();
     }
     let t = t
         .trim()

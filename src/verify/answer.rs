@@ -88,7 +88,7 @@ fn normalize(s: &str) -> String {
             break;
         }
     }
-    let mut out = t;
+    let mut out = matrix_as_tuples(&t).unwrap_or(t);
     for (from, to) in [
         ("\\left", ""),
         ("\\right", ""),
@@ -126,6 +126,29 @@ fn normalize(s: &str) -> String {
         o
     };
     number_separators(&out)
+}
+
+/// `\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}` (also `bmatrix`, `matrix`) → `((1,2),(3,4))`,
+/// so matrices compare entry by entry as tuples of rows.
+fn matrix_as_tuples(s: &str) -> Option<String> {
+    let t = s.trim();
+    let env = ["pmatrix", "bmatrix", "matrix"]
+        .into_iter()
+        .find(|e| t.starts_with(&format!("\\begin{{{e}}}")))?;
+    let (open, close) = (format!("\\begin{{{env}}}"), format!("\\end{{{env}}}"));
+    let inner = t.strip_prefix(&open)?.strip_suffix(&close)?;
+    let rows: Vec<String> = inner
+        .split("\\\\")
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            format!(
+                "({})",
+                r.split('&').map(str::trim).collect::<Vec<_>>().join(",")
+            )
+        })
+        .collect();
+    (!rows.is_empty()).then(|| format!("({})", rows.join(",")))
 }
 
 /// `1 000` → `1000` (space-grouped thousands); `1000,99`, `1,22`, `0,111` → decimal comma (a
@@ -198,7 +221,14 @@ fn strip_lhs_and_units(s: &str) -> String {
             && lhs
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '_' || c == '\\' || c == '{' || c == '}');
-        if name_like && !t[p + 1..].contains('=') {
+        // `(b, c) = (2, 3)`: a tuple of names.
+        let names_tuple = lhs.starts_with('(')
+            && lhs.ends_with(')')
+            && lhs[1..lhs.len() - 1].split(',').all(|n| {
+                let n = n.trim();
+                !n.is_empty() && n.len() <= 12 && n.chars().all(|c| c.is_alphanumeric() || c == '_')
+            });
+        if (name_like || names_tuple) && !t[p + 1..].contains('=') {
             t = t[p + 1..].trim().to_string();
         }
     }

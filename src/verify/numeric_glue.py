@@ -5,6 +5,7 @@ each relation of a math item. Never evaluates text: no eval/exec/sympify/parse_e
 The rounding rule is documented in src/verify/numeric.rs.
 """
 import json
+import re
 import sys
 
 import sympy as sp
@@ -149,12 +150,50 @@ def rounding_ok(a, b, lit_a, lit_b, ta, tb, is_approx):
     return None
 
 
+ROUNDED_INPUT_PLACES = 3  # decimals with this many places or more may be rounded intermediates
+DECIMAL_IN_RENDERING = re.compile(r"(\d+)\.(\d+)")
+EXPONENT_IN_RENDERING = re.compile(r"\^(\d+)")
+
+
+def rounded_inputs_ok(a, b, ta, tb):
+    """`(2.8284)^2 = 8`: a side computed from decimals written to 3 or more places (rounded
+    intermediates) equals the other within what that rounding can change (first order: the
+    relative half-units of the decimals, times the largest exponent applied, with 10% slack).
+    Reads decimals from the renderings Rust made of the parsed terms (never untrusted text)."""
+    for val, other, text in ((a, b, ta), (b, a, tb)):
+        decs = DECIMAL_IN_RENDERING.findall(text)
+        if not decs or not val.is_number or other.free_symbols:
+            continue
+        if max(len(f) for _, f in decs) < ROUNDED_INPUT_PLACES:
+            continue
+        power = max([1] + [int(e) for e in EXPONENT_IN_RENDERING.findall(text)[:10] if len(e) <= 3])
+        bound = S.Zero
+        for w, f in decs:
+            x = Rational(int(w + f), 10 ** len(f))
+            if x == 0:
+                return None
+            bound += Rational(1, 2 * 10 ** len(f)) / x
+        bound = bound * power * Rational(11, 10)
+        if truth(Abs(val - other) <= Abs(val) * bound):
+            places = max(len(f) for _, f in decs)
+            return (f"{text} = {show(val)}, which is {show(other)} within the rounding of its "
+                    f"inputs written to {places} decimal places")
+    return None
+
+
 def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities):
     """Returns (verdict, summary, counterexample)."""
     for v, t in ((a, ta), (b, tb)):
         if v.has(*UNDEFINED):
             return ("unknown", f"{t} is undefined ({show(v)})", None)
+    if rel == "rewrite":
+        return check_rewrite(a, b, ta, tb)
     free = a.free_symbols | b.free_symbols
+    if rel == "identical":
+        # Context says this `=` is an identity (expand/factor, an `=`-chain link).
+        if not free:
+            return check_pair(a, b, "eq", lit_a, lit_b, ta, tb, tol, modulus, True)
+        return check_symbolic(a, b, "eq", ta, tb, same_monomials(a, b, free), free)
     if rel == "congruent":
         m = modulus
         if free or not (a.is_Integer and b.is_Integer and m is not None and m.is_Integer and m > 0):
@@ -172,7 +211,7 @@ def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities):
             return ("verified", f"{ta} = {show(a)}{extra}", None)
         if z is None:
             return ("unknown", f"could not decide whether {show(a)} equals {show(b)}", None)
-        why = rounding_ok(a, b, lit_a, lit_b, ta, tb, rel == "approx")
+        why = rounding_ok(a, b, lit_a, lit_b, ta, tb, rel == "approx") or rounded_inputs_ok(a, b, ta, tb)
         if why:
             return ("verified", why, None)
         if rel == "approx" and tol > 0:
@@ -201,6 +240,23 @@ def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities):
     return ("refuted", f"{ta} = {show(a)} is not {sym} {show(b)}", None)
 
 
+def same_monomials(a, b, free):
+    """Whether a and b are polynomials in `free` whose expansions use the same monomials: one
+    expression rewritten (a slip in the coefficients is an error), not a substitution or an
+    equation (`a^2+b^2 = (a+b)^2 - 4` uses ab = 2 from the context)."""
+    gens = sorted(free, key=str)
+    try:
+        if not (a.is_polynomial(*gens) and b.is_polynomial(*gens)):
+            return False
+        ma = set(sp.Poly(a, *gens).monoms())
+        mb = set(sp.Poly(b, *gens).monoms())
+    except (sp.PolynomialError, sp.GeneratorsNeeded):
+        return False
+    # The constant term may vanish on one side (`x^2 + 2x + 1 - 1 = x^2 + 2x`).
+    zero = (0,) * len(gens)
+    return ma - {zero} == mb - {zero}
+
+
 def check_symbolic(a, b, rel, ta, tb, identities, free):
     d = sp.expand(a - b)
     if rel not in ("eq", "approx"):
@@ -219,6 +275,8 @@ def check_symbolic(a, b, rel, ta, tb, identities, free):
         va, vb = a.subs(sub), b.subs(sub)
         if va.has(*UNDEFINED) or vb.has(*UNDEFINED) or not (va.is_number and vb.is_number):
             continue
+        if va.is_real is not True or vb.is_real is not True:
+            continue  # outside the real domain of a log or root: no counterexample
         z, _ = is_zero(va - vb)
         if z is False:
             cex = {str(s): str(v) for s, v in sub.items()}
@@ -227,6 +285,84 @@ def check_symbolic(a, b, rel, ta, tb, identities, free):
                 return ("refuted", f"not an identity: at {at}, {ta} = {show(va)} but {tb} = {show(vb)}", cex)
             return ("unknown", f"not an identity (at {at}: {show(va)} vs {show(vb)}); as an equation to solve it is not checked", cex)
     return ("unknown", "could not decide whether this is an identity", None)
+
+
+REWRITE_MAX_DEGREE = 4   # solution sets are listed (closed forms) for polynomials up to this degree
+
+
+def solutions(e, x, real):
+    """The zeros of the rational function e in x (real ones only when `real`) as a finite list,
+    or None when that is not decided exactly (degree over REWRITE_MAX_DEGREE, roots sympy
+    cannot list)."""
+    num, den = sp.fraction(sp.cancel(sp.together(e)))
+    pn = sp.Poly(num, x)
+    if pn.degree() > REWRITE_MAX_DEGREE or pn.degree() < 0 or pn.is_zero:
+        return None
+    rs = sp.roots(pn)
+    if sum(rs.values()) != pn.degree():
+        return None
+    out = []
+    for r in rs:
+        if real and r.is_real is not True:
+            if r.is_real is None:
+                return None
+            continue
+        z, _ = is_zero(den.subs(x, r))
+        if z is None:
+            return None
+        if not z:
+            out.append(r)
+    return out
+
+
+def proportional(a, b, x):
+    """Whether a = c·b for a nonzero constant c after clearing denominators (moving terms,
+    expanding, multiplying both sides by a number or a common denominator): the same equation."""
+    na, _ = sp.fraction(sp.cancel(sp.together(a)))
+    nb, _ = sp.fraction(sp.cancel(sp.together(b)))
+    if nb == 0:
+        return None
+    q = sp.cancel(na / nb)
+    return q if (not q.free_symbols and q != 0) else None
+
+
+def check_rewrite(a, b, ta, tb):
+    """`ta = 0` rewritten as `tb = 0` (one variable): verified when both have the same solutions
+    (the numerators are proportional, or the complex solution sets are equal), or one set
+    contains the other and the smaller is not empty (squaring adds solutions, context may drop
+    some); refuted with a value solving the new equation and not the old one otherwise."""
+    free = a.free_symbols | b.free_symbols
+    if len(free) != 1 or not (a.is_rational_function() and b.is_rational_function()):
+        return ("unknown", "only rewrites of one-variable polynomial or rational equations are checked", None)
+    x = next(iter(free))
+    c = proportional(a, b, x)
+    if c is not None:
+        return ("verified", f"{ta} = 0 and {tb} = 0 are the same equation (numerators differ by the factor {show(c)})", None)
+    sa, sb = solutions(a, x, False), solutions(b, x, False)
+    real = False
+    if sa is None or sb is None:
+        sa, sb, real = solutions(a, x, True), solutions(b, x, True), True
+    if sa is None or sb is None:
+        return ("unknown", "could not list the solutions of both equations", None)
+
+    def has(xs, r):
+        return any(is_zero(r - y)[0] is True for y in xs)
+
+    only_a = [r for r in sa if not has(sb, r)]
+    only_b = [r for r in sb if not has(sa, r)]
+    where = "real solutions" if real else "solutions"
+    shown = lambda xs: "{" + ", ".join(show(r) for r in xs) + "}" if xs else "none"
+    if not only_a and not only_b:
+        return ("verified", f"{ta} = 0 and {tb} = 0 have the same {where}: {x} ∈ {shown(sa)}", None)
+    if not only_a and sa:
+        return ("verified", f"every solution of {ta} = 0 ({shown(sa)}) solves {tb} = 0 (which adds {shown(only_b)})", None)
+    if not only_b and sb:
+        return ("verified", f"the solutions of {tb} = 0 ({shown(sb)}) are among those of {ta} = 0 ({shown(sa)})", None)
+    pick = sorted(only_b or only_a, key=lambda r: 0 if r.is_real else 1)[0]
+    new, old, tn, to = (b, a, tb, ta) if only_b else (a, b, ta, tb)
+    cex = {str(x): str(pick)}
+    return ("refuted", f"{x} = {show(pick)} solves {tn} = 0 but not {to} = 0 (it gives {show(old.subs(x, pick))}); "
+            f"{where} before: {shown(sa)}, after: {shown(sb)}", cex)
 
 
 RANK = {"refuted": 0, "unknown": 1, "verified": 2}

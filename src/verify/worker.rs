@@ -46,6 +46,8 @@ fn rel_name(r: Rel) -> &'static str {
         Rel::Ge => "ge",
         Rel::Approx => "approx",
         Rel::Congruent => "congruent",
+        Rel::Identical => "identical",
+        Rel::Rewrite => "rewrite",
     }
 }
 

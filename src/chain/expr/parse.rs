@@ -1,143 +1,14 @@
-//! The math expression AST shared by the parser (which builds it from plain text or LaTeX) and
-//! the numeric verifier (which builds sympy objects from it through an allowlist).
+//! The recursive-descent parser core: the cursor over the text, operator precedence (additive,
+//! multiplicative with implicit products, unary, powers, postfix `!` `%` `²` `°`), numbers with
+//! thousands separators, and primaries. LaTeX commands, function arguments and relation symbols
+//! are in [`super::latex`].
 //!
-//! Numbers are kept as decimal strings so no precision is lost before sympy sees them.
-//!
-//! [`parse_math`] parses one expression (plain math or LaTeX); [`parse_relation`] parses a chain
-//! of expressions joined by relations (`=`, `<`, `\le`, `≈`, `\equiv … \pmod{m}`, …). Both are
-//! conservative: anything ambiguous (an unknown word, two numbers side by side, an unbalanced
-//! bracket) makes the whole parse fail with `None`, so prose never leaks into an item.
+//! Conservative by design: anything ambiguous (an unknown word, two numbers side by side, an
+//! unbalanced bracket) makes the whole parse fail with `None`, so prose never leaks into an item.
 
-use serde::{Deserialize, Serialize};
-
-use super::Rel;
-
-/// A math expression.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "t", content = "v", rename_all = "snake_case")]
-pub enum Expr {
-    /// A non-negative integer literal, digits only (separators removed).
-    Int(String),
-    /// A non-negative decimal literal as written, e.g. `"3.14"`; the number of digits shown
-    /// matters to the rounding rule.
-    Decimal(String),
-    /// A variable name (`x`, `a_1`, `\alpha` → `alpha`).
-    Var(String),
-    /// π.
-    Pi,
-    /// Euler's number.
-    E,
-    /// The imaginary unit.
-    I,
-    Neg(Box<Expr>),
-    Add(Box<Expr>, Box<Expr>),
-    Sub(Box<Expr>, Box<Expr>),
-    Mul(Box<Expr>, Box<Expr>),
-    Div(Box<Expr>, Box<Expr>),
-    Pow(Box<Expr>, Box<Expr>),
-    /// `a mod b` / `a % b` between operands.
-    Mod(Box<Expr>, Box<Expr>),
-    /// `x%` as a value: x/100.
-    Percent(Box<Expr>),
-    /// `n!`.
-    Factorial(Box<Expr>),
-    /// An allowlisted function applied to arguments.
-    Func(Func, Vec<Expr>),
-}
-
-/// The functions a math item may use. Anything else is not parsed (the item is unchecked).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Func {
-    Sqrt,
-    /// `\sqrt[n]{x}`: args `[n, x]`.
-    Root,
-    Abs,
-    Floor,
-    Ceil,
-    /// `\binom{n}{k}`.
-    Binom,
-    Gcd,
-    Lcm,
-    Min,
-    Max,
-    Ln,
-    /// `\log_b(x)`: args `[b, x]`; plain `\log x` is base 10 in contest usage: args `[10, x]`.
-    Log,
-    Exp,
-    Sin,
-    Cos,
-    Tan,
-}
-
-/// Longest text [`parse_math`] / [`parse_relation`] accept, in bytes. One written calculation
-/// is far shorter; the bound keeps a hostile multi-megabyte "expression" from being walked.
-pub const MAX_MATH_BYTES: usize = 4096;
-
-/// Deepest recursion the parser follows before giving up (`None`); each bracket level costs
-/// about four. The parser is recursive; this keeps 10,000 nested parentheses from overflowing
-/// the stack while allowing any nesting a person writes (about 60 bracket levels).
-pub const MAX_DEPTH: usize = 256;
-
-impl Expr {
-    /// The free variables of the expression, sorted and deduplicated.
-    pub fn vars(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        self.collect_vars(&mut out);
-        out.sort();
-        out.dedup();
-        out
-    }
-
-    /// The direct sub-expressions, in order (none for literals and variables). Every traversal
-    /// goes through this, so a new variant is handled in one place.
-    pub fn children(&self) -> impl Iterator<Item = &Expr> {
-        let (a, b, rest): (Option<&Expr>, Option<&Expr>, &[Expr]) = match self {
-            Expr::Int(_) | Expr::Decimal(_) | Expr::Var(_) | Expr::Pi | Expr::E | Expr::I => {
-                (None, None, &[])
-            }
-            Expr::Neg(a) | Expr::Percent(a) | Expr::Factorial(a) => (Some(a), None, &[]),
-            Expr::Add(a, b)
-            | Expr::Sub(a, b)
-            | Expr::Mul(a, b)
-            | Expr::Div(a, b)
-            | Expr::Pow(a, b)
-            | Expr::Mod(a, b) => (Some(a), Some(b), &[]),
-            Expr::Func(_, args) => (None, None, args),
-        };
-        a.into_iter().chain(b).chain(rest)
-    }
-
-    fn collect_vars(&self, out: &mut Vec<String>) {
-        if let Expr::Var(v) = self {
-            out.push(v.clone());
-        }
-        self.children().for_each(|c| c.collect_vars(out));
-    }
-
-    /// True for a bare literal (`12`, `3.5`), possibly negated: a term that claims no computation.
-    pub fn is_literal(&self) -> bool {
-        match self {
-            Expr::Int(_) | Expr::Decimal(_) => true,
-            Expr::Neg(a) => a.is_literal(),
-            _ => false,
-        }
-    }
-
-    /// True for a lone variable, possibly negated (`x`, `-y`).
-    pub fn is_lone_var(&self) -> bool {
-        match self {
-            Expr::Var(_) => true,
-            Expr::Neg(a) => a.is_lone_var(),
-            _ => false,
-        }
-    }
-
-    /// True when the expression contains a `%` value anywhere.
-    pub fn has_percent(&self) -> bool {
-        matches!(self, Expr::Percent(_)) || self.children().any(Expr::has_percent)
-    }
-}
+use super::ast::{Expr, Func, Relation, MAX_DEPTH, MAX_MATH_BYTES};
+use super::latex::{func_by_name, GREEK, SKIP_COMMANDS};
+use crate::chain::Rel;
 
 /// Parses one plain-math or LaTeX expression (`3 \times 4`, `\frac{3}{4}+\frac14`, `2(3+4)`,
 /// `\sqrt[3]{27}`, `5!`, `1,000`). Returns `None` when the text is not exactly one expression.
@@ -145,22 +16,14 @@ pub fn parse_math(text: &str) -> Option<Expr> {
     if text.len() > MAX_MATH_BYTES {
         return None;
     }
-    let mut p = P::new(text);
+    let mut p = Parser::new(text);
     let e = p.expr()?;
     p.ws();
-    if p.at_end() {
+    if p.at_end() && !e.depth_exceeds(MAX_DEPTH) {
         Some(e)
     } else {
         None
     }
-}
-
-/// A parsed relation chain: `terms[0] rels[0] terms[1] …`, and the modulus of a congruence.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Relation {
-    pub terms: Vec<Expr>,
-    pub rels: Vec<Rel>,
-    pub modulus: Option<Expr>,
 }
 
 /// Parses `a = b`, `a = b = c`, `a < b \le c`, `49 \equiv 1 \pmod{8}`, `49 ≡ 1 (mod 8)`.
@@ -169,7 +32,24 @@ pub fn parse_relation(text: &str) -> Option<Relation> {
     if text.len() > MAX_MATH_BYTES {
         return None;
     }
-    let mut p = P::new(text);
+    let (r, deg_outside) = relation_with(text, false)?;
+    // Degrees outside trigonometric arguments are a unit (`180^\circ - 50^\circ = 130^\circ`,
+    // also when written on one side only), unless the relation mixes them with radians
+    // (`90^\circ = \frac{\pi}{2}`, `\sin 30^\circ = \cos 60^\circ`): then every degree is π/180.
+    let radians = |t: &Expr| {
+        t.has_pi() || t.has_func(Func::Sin) || t.has_func(Func::Cos) || t.has_func(Func::Tan)
+    };
+    if deg_outside && r.terms.iter().any(radians) {
+        return relation_with(text, true).map(|(r, _)| r);
+    }
+    Some(r)
+}
+
+/// [`parse_relation`] with the degree reading fixed; also says whether a degree mark was seen
+/// outside a trigonometric argument.
+fn relation_with(text: &str, deg_radians: bool) -> Option<(Relation, bool)> {
+    let mut p = Parser::new(text);
+    p.deg_radians = deg_radians;
     let mut terms = vec![p.expr()?];
     let mut rels = Vec::new();
     let mut modulus = None;
@@ -193,6 +73,13 @@ pub fn parse_relation(text: &str) -> Option<Relation> {
     if rels.is_empty() {
         return None;
     }
+    if terms
+        .iter()
+        .chain(&modulus)
+        .any(|t| t.depth_exceeds(MAX_DEPTH))
+    {
+        return None;
+    }
     let congruent = rels.contains(&Rel::Congruent);
     // `49 \equiv 1 \mod 8` parsed `1 \mod 8` as an operation: the modulus is its right side.
     if congruent && modulus.is_none() {
@@ -201,120 +88,85 @@ pub fn parse_relation(text: &str) -> Option<Relation> {
             modulus = Some(*m);
         }
     }
+    // `(x+1)^2 \equiv x^2+2x+1` without a modulus: an identity.
+    if congruent && modulus.is_none() && terms.iter().any(|t| !t.vars().is_empty()) {
+        for r in rels.iter_mut() {
+            if *r == Rel::Congruent {
+                *r = Rel::Identical;
+            }
+        }
+        return Some((
+            Relation {
+                terms,
+                rels,
+                modulus,
+            },
+            p.deg_outside,
+        ));
+    }
     if congruent != modulus.is_some() {
         return None;
     }
     if congruent && rels.iter().any(|r| *r != Rel::Congruent && *r != Rel::Eq) {
         return None;
     }
-    Some(Relation {
-        terms,
-        rels,
-        modulus,
-    })
+    Some((
+        Relation {
+            terms,
+            rels,
+            modulus,
+        },
+        p.deg_outside,
+    ))
 }
 
 /// The character-level recursive-descent parser.
-struct P {
-    s: Vec<char>,
-    i: usize,
-    depth: usize,
+pub(super) struct Parser {
+    pub(super) s: Vec<char>,
+    pub(super) i: usize,
+    pub(super) depth: usize,
     /// Inside function arguments a comma separates arguments, never thousands.
-    no_thousands: usize,
+    pub(super) no_thousands: usize,
+    /// Inside the argument of `sin`/`cos`/`tan`: a degree mark there is always π/180.
+    pub(super) trig: usize,
+    /// Read every degree mark as π/180 (else outside trigonometric arguments it is a unit and
+    /// dropped); see [`parse_relation`].
+    pub(super) deg_radians: bool,
+    /// A degree mark was seen outside a trigonometric argument.
+    pub(super) deg_outside: bool,
 }
 
-fn b(e: Expr) -> Box<Expr> {
+pub(super) fn b(e: Expr) -> Box<Expr> {
     Box::new(e)
 }
 
-/// LaTeX commands that only affect spacing or sizing: skipped.
-const SKIP_COMMANDS: &[&str] = &[
-    "left",
-    "right",
-    "big",
-    "Big",
-    "bigg",
-    "Bigg",
-    "bigl",
-    "bigr",
-    "Bigl",
-    "Bigr",
-    "displaystyle",
-    "textstyle",
-    "quad",
-    "qquad",
-    "limits",
-    "$",
-];
-
-const GREEK: &[&str] = &[
-    "alpha",
-    "beta",
-    "gamma",
-    "delta",
-    "epsilon",
-    "varepsilon",
-    "zeta",
-    "eta",
-    "theta",
-    "lambda",
-    "mu",
-    "nu",
-    "xi",
-    "rho",
-    "sigma",
-    "tau",
-    "phi",
-    "varphi",
-    "chi",
-    "psi",
-    "omega",
-];
-
-fn func_by_name(name: &str) -> Option<Func> {
-    Some(match name {
-        "sqrt" => Func::Sqrt,
-        "abs" => Func::Abs,
-        "floor" => Func::Floor,
-        "ceil" => Func::Ceil,
-        "gcd" => Func::Gcd,
-        "lcm" => Func::Lcm,
-        "min" => Func::Min,
-        "max" => Func::Max,
-        "ln" => Func::Ln,
-        "log" => Func::Log,
-        "exp" => Func::Exp,
-        "sin" => Func::Sin,
-        "cos" => Func::Cos,
-        "tan" => Func::Tan,
-        _ => return None,
-    })
-}
-
-impl P {
-    fn new(text: &str) -> P {
-        P {
+impl Parser {
+    pub(super) fn new(text: &str) -> Parser {
+        Parser {
             s: text.chars().collect(),
             i: 0,
             depth: 0,
             no_thousands: 0,
+            trig: 0,
+            deg_radians: false,
+            deg_outside: false,
         }
     }
 
-    fn at_end(&self) -> bool {
+    pub(super) fn at_end(&self) -> bool {
         self.i >= self.s.len()
     }
 
-    fn peek(&self) -> Option<char> {
+    pub(super) fn peek(&self) -> Option<char> {
         self.s.get(self.i).copied()
     }
 
-    fn peek_at(&self, k: usize) -> Option<char> {
+    pub(super) fn peek_at(&self, k: usize) -> Option<char> {
         self.s.get(self.i + k).copied()
     }
 
     /// Skips whitespace and LaTeX spacing (`\,`, `\;`, `\!`, `\:`, `~`, `\quad`, `\left` …).
-    fn ws(&mut self) {
+    pub(super) fn ws(&mut self) {
         loop {
             match self.peek() {
                 Some(c) if c.is_whitespace() || c == '~' => self.i += 1,
@@ -336,7 +188,7 @@ impl P {
     }
 
     /// The LaTeX command name starting at `at` (which holds `\`) and its length with the `\`.
-    fn command_at(&self, at: usize) -> (String, usize) {
+    pub(super) fn command_at(&self, at: usize) -> (String, usize) {
         let mut j = at + 1;
         let mut name = String::new();
         while let Some(&c) = self.s.get(j) {
@@ -356,7 +208,7 @@ impl P {
         (name, j - at)
     }
 
-    fn eat(&mut self, c: char) -> bool {
+    pub(super) fn eat(&mut self, c: char) -> bool {
         self.ws();
         if self.peek() == Some(c) {
             self.i += 1;
@@ -367,7 +219,7 @@ impl P {
     }
 
     /// Consumes the command `\name` (not a prefix of a longer name) if it comes next.
-    fn eat_cmd(&mut self, name: &str) -> bool {
+    pub(super) fn eat_cmd(&mut self, name: &str) -> bool {
         self.ws();
         if self.peek() == Some('\\') {
             let (n, len) = self.command_at(self.i);
@@ -380,7 +232,7 @@ impl P {
     }
 
     /// Consumes the bare word `w` (letters not followed by another letter) if it comes next.
-    fn eat_word(&mut self, w: &str) -> bool {
+    pub(super) fn eat_word(&mut self, w: &str) -> bool {
         self.ws();
         let cs: Vec<char> = w.chars().collect();
         if self.s.len() >= self.i + cs.len()
@@ -401,7 +253,7 @@ impl P {
         }
     }
 
-    fn enter(&mut self) -> Option<()> {
+    pub(super) fn enter(&mut self) -> Option<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.depth -= 1;
@@ -411,18 +263,18 @@ impl P {
         }
     }
 
-    fn leave(&mut self) {
+    pub(super) fn leave(&mut self) {
         self.depth -= 1;
     }
 
-    fn expr(&mut self) -> Option<Expr> {
+    pub(super) fn expr(&mut self) -> Option<Expr> {
         self.enter()?;
         let r = self.additive();
         self.leave();
         r
     }
 
-    fn additive(&mut self) -> Option<Expr> {
+    pub(super) fn additive(&mut self) -> Option<Expr> {
         let mut lhs = self.term()?;
         loop {
             self.ws();
@@ -447,7 +299,7 @@ impl P {
     }
 
     /// A multiplicative operator, if one comes next.
-    fn mulop(&mut self) -> Option<char> {
+    pub(super) fn mulop(&mut self) -> Option<char> {
         self.ws();
         match self.peek() {
             Some('*') if self.peek_at(1) != Some('*') => {
@@ -467,6 +319,7 @@ impl P {
                 let op = match n.as_str() {
                     "times" | "cdot" | "ast" => '*',
                     "div" => '/',
+                    "choose" => 'c',
                     "bmod" => 'm',
                     "mod" => {
                         // `\mod m` at the very end of a congruence is a modulus, handled by
@@ -477,6 +330,16 @@ impl P {
                 };
                 self.i += len;
                 Some(op)
+            }
+            Some('c' | 'C') => {
+                // `9 choose 3`: the binomial coefficient, as an infix word.
+                let save = self.i;
+                if self.eat_word("choose") {
+                    Some('c')
+                } else {
+                    self.i = save;
+                    None
+                }
             }
             Some('m' | 'M') => {
                 let save = self.i;
@@ -517,14 +380,14 @@ impl P {
         }
     }
 
-    fn term(&mut self) -> Option<Expr> {
+    pub(super) fn term(&mut self) -> Option<Expr> {
         self.enter()?;
         let r = self.term_inner();
         self.leave();
         r
     }
 
-    fn term_inner(&mut self) -> Option<Expr> {
+    pub(super) fn term_inner(&mut self) -> Option<Expr> {
         let mut lhs = self.unary()?;
         loop {
             let save = self.i;
@@ -533,6 +396,7 @@ impl P {
                 lhs = match op {
                     '*' => Expr::Mul(b(lhs), b(rhs)),
                     '/' => Expr::Div(b(lhs), b(rhs)),
+                    'c' => Expr::Func(Func::Binom, vec![lhs, rhs]),
                     _ => Expr::Mod(b(lhs), b(rhs)),
                 };
                 continue;
@@ -553,7 +417,7 @@ impl P {
 
     /// Whether what comes next may be an implicitly multiplied factor. A number never is (two
     /// numbers side by side are ambiguous prose: `2 3`), nor a sign.
-    fn starts_implicit_factor(&mut self, lhs: &Expr) -> bool {
+    pub(super) fn starts_implicit_factor(&mut self, lhs: &Expr) -> bool {
         let save = self.i;
         self.ws();
         let had_space = self.i > save;
@@ -613,14 +477,14 @@ impl P {
         r
     }
 
-    fn unary(&mut self) -> Option<Expr> {
+    pub(super) fn unary(&mut self) -> Option<Expr> {
         self.enter()?;
         let r = self.unary_inner();
         self.leave();
         r
     }
 
-    fn unary_inner(&mut self) -> Option<Expr> {
+    pub(super) fn unary_inner(&mut self) -> Option<Expr> {
         self.ws();
         match self.peek() {
             Some('-' | '−' | '–') => {
@@ -636,7 +500,7 @@ impl P {
         }
     }
 
-    fn power_level(&mut self) -> Option<Expr> {
+    pub(super) fn power_level(&mut self) -> Option<Expr> {
         let base = self.postfix()?;
         self.ws();
         let is_pow = match self.peek() {
@@ -654,9 +518,10 @@ impl P {
             return Some(base);
         }
         self.ws();
-        // `^\circ`: degrees, a unit.
-        if self.eat_cmd("circ") {
-            return Some(base);
+        // `^\circ`, `^{\circ}`: degrees.
+        if self.circ_exponent() {
+            let e = self.degrees(base);
+            return self.postfix_ops(e);
         }
         let exp = if self.peek() == Some('{') {
             self.i += 1;
@@ -666,18 +531,63 @@ impl P {
             }
             e
         } else {
-            self.unary()?
+            // `2^4^\circ` is (2^4)°: a degree mark after an unbraced exponent is the power's.
+            let save = self.i;
+            match self.unary()? {
+                Expr::Mul(x, _) if self.deg_mark_at_end(save) => {
+                    let e = Expr::Pow(b(base), x);
+                    let e = self.degrees(e);
+                    return self.postfix_ops(e);
+                }
+                e => e,
+            }
         };
         let e = Expr::Pow(b(base), b(exp));
         self.postfix_ops(e)
     }
 
-    fn postfix(&mut self) -> Option<Expr> {
+    /// Whether the text parsed since `from` ends in a degree mark that [`Parser::degrees`] read
+    /// as π/180 (so the exponent just parsed is `x·π/180` only because of it).
+    fn deg_mark_at_end(&self, from: usize) -> bool {
+        let t: String = self.s[from..self.i].iter().collect();
+        let t = t.trim_end();
+        (t.ends_with("^\\circ") || t.ends_with("^{\\circ}") || t.ends_with('°'))
+            && (self.trig > 0 || self.deg_radians)
+    }
+
+    /// Right after `^`: consumes `\circ` or `{\circ}` (a degree mark written as an exponent).
+    pub(super) fn circ_exponent(&mut self) -> bool {
+        let save = self.i;
+        if self.eat_cmd("circ") {
+            return true;
+        }
+        if self.eat('{') && self.eat_cmd("circ") && self.eat('}') {
+            return true;
+        }
+        self.i = save;
+        false
+    }
+
+    /// `e` with a degree mark: `e·π/180` inside a trigonometric argument or when the relation
+    /// mixes degrees with radians; else `e` (the degree is a unit, like `cm`).
+    pub(super) fn degrees(&mut self, e: Expr) -> Expr {
+        if self.trig == 0 {
+            self.deg_outside = true;
+        }
+        if self.trig > 0 || self.deg_radians {
+            let per_degree = Expr::Div(b(Expr::Pi), b(Expr::Int("180".into())));
+            Expr::Mul(b(e), b(per_degree))
+        } else {
+            e
+        }
+    }
+
+    pub(super) fn postfix(&mut self) -> Option<Expr> {
         let e = self.primary()?;
         self.postfix_ops(e)
     }
 
-    fn postfix_ops(&mut self, mut e: Expr) -> Option<Expr> {
+    pub(super) fn postfix_ops(&mut self, mut e: Expr) -> Option<Expr> {
         loop {
             // Postfix operators must touch their operand (`5!`, `50%`), except `\%`.
             match self.peek() {
@@ -699,6 +609,7 @@ impl P {
                 }
                 Some('°') => {
                     self.i += 1;
+                    e = self.degrees(e);
                 }
                 Some('\\') if self.peek_at(1) == Some('%') => {
                     self.i += 2;
@@ -736,7 +647,8 @@ impl P {
                         }
                         continue;
                     }
-                    if self.eat_cmd("circ") {
+                    if self.eat_cmd("circ") || self.eat_cmd("degree") {
+                        e = self.degrees(e);
                         continue;
                     }
                     self.i = save;
@@ -747,81 +659,7 @@ impl P {
         }
     }
 
-    /// After `\text`: skips a `{unit}` group (and a `^2` after it). Returns false when the
-    /// group is not a unit (`\text{mod}`, connective words): the caller backs off.
-    fn skip_unit_group(&mut self) -> Option<bool> {
-        self.ws();
-        if self.peek() != Some('{') {
-            return Some(false);
-        }
-        let start = self.i + 1;
-        let mut j = start;
-        while j < self.s.len() && self.s[j] != '}' {
-            if self.s[j] == '{' || self.s[j] == '\\' {
-                return Some(false);
-            }
-            j += 1;
-        }
-        if j >= self.s.len() {
-            return None;
-        }
-        let content: String = self.s[start..j].iter().collect();
-        let t = content.trim().to_ascii_lowercase();
-        if !t
-            .chars()
-            .all(|c| c.is_alphabetic() || c == ' ' || c == '.' || c == '/')
-            || matches!(
-                t.as_str(),
-                "mod" | "and" | "or" | "if" | "so" | "then" | "for" | "where" | "thus" | "since"
-            )
-        {
-            return Some(false);
-        }
-        self.i = j + 1;
-        // `\text{ cm}^2`: the exponent belongs to the unit.
-        if self.peek() == Some('^') {
-            self.i += 1;
-            if self.peek() == Some('{') {
-                while self.peek().is_some_and(|c| c != '}') {
-                    self.i += 1;
-                }
-                self.i += 1;
-            } else {
-                self.i += 1;
-            }
-        }
-        Some(true)
-    }
-
-    /// A LaTeX argument: `{expr}` or a single digit / letter / command.
-    fn latex_arg(&mut self) -> Option<Expr> {
-        self.ws();
-        match self.peek()? {
-            '{' => {
-                self.i += 1;
-                self.no_thousands += 1;
-                let e = self.expr();
-                self.no_thousands -= 1;
-                let e = e?;
-                if !self.eat('}') {
-                    return None;
-                }
-                Some(e)
-            }
-            c if c.is_ascii_digit() => {
-                self.i += 1;
-                Some(Expr::Int(c.to_string()))
-            }
-            c if c.is_ascii_alphabetic() => {
-                self.i += 1;
-                Some(Expr::Var(c.to_string()))
-            }
-            '\\' => self.primary(),
-            _ => None,
-        }
-    }
-
-    fn number(&mut self) -> Option<Expr> {
+    pub(super) fn number(&mut self) -> Option<Expr> {
         let start = self.i;
         let mut digits = String::new();
         while let Some(c) = self.peek() {
@@ -863,7 +701,7 @@ impl P {
 
     /// At a thousands separator (`,`, `{,}`, `\,`) followed by exactly three digits after a
     /// group of 1–3 digits: skips the separator and returns true.
-    fn thousands_sep_here(&mut self, digits: &str, start: usize) -> bool {
+    pub(super) fn thousands_sep_here(&mut self, digits: &str, start: usize) -> bool {
         let sep_len = match self.peek() {
             Some(',') => 1,
             Some('{') if self.peek_at(1) == Some(',') && self.peek_at(2) == Some('}') => 3,
@@ -901,14 +739,14 @@ impl P {
         }
     }
 
-    fn primary(&mut self) -> Option<Expr> {
+    pub(super) fn primary(&mut self) -> Option<Expr> {
         self.enter()?;
         let r = self.primary_inner();
         self.leave();
         r
     }
 
-    fn group(&mut self, close: char) -> Option<Expr> {
+    pub(super) fn group(&mut self, close: char) -> Option<Expr> {
         let e = self.expr()?;
         if !self.eat(close) {
             return None;
@@ -916,7 +754,7 @@ impl P {
         Some(e)
     }
 
-    fn primary_inner(&mut self) -> Option<Expr> {
+    pub(super) fn primary_inner(&mut self) -> Option<Expr> {
         self.ws();
         let c = self.peek()?;
         match c {
@@ -974,7 +812,7 @@ impl P {
     }
 
     /// A word: a single-letter variable (with optional subscript), `pi`, or a function call.
-    fn word(&mut self) -> Option<Expr> {
+    pub(super) fn word(&mut self) -> Option<Expr> {
         let start = self.i;
         while self.peek().is_some_and(|c| c.is_alphabetic()) {
             self.i += 1;
@@ -1017,241 +855,6 @@ impl P {
         }
         let f = func_by_name(&lower)?;
         self.func_args(f)
-    }
-
-    /// Arguments after a function name: `(a, b)` or, for one-argument functions, `{a}` / a
-    /// single factor (`\sin x`, `\ln 2`).
-    fn func_args(&mut self, f: Func) -> Option<Expr> {
-        self.ws();
-        let mut args = Vec::new();
-        if self.peek() == Some('(') || self.peek() == Some('{') {
-            let close = if self.peek() == Some('(') { ')' } else { '}' };
-            self.i += 1;
-            self.no_thousands += 1;
-            let r = (|| {
-                loop {
-                    args.push(self.expr()?);
-                    self.ws();
-                    if self.peek() == Some(',') {
-                        self.i += 1;
-                        continue;
-                    }
-                    break;
-                }
-                if self.eat(close) {
-                    Some(())
-                } else {
-                    None
-                }
-            })();
-            self.no_thousands -= 1;
-            r?;
-        } else {
-            if matches!(f, Func::Gcd | Func::Lcm | Func::Min | Func::Max) {
-                return None;
-            }
-            args.push(self.postfix()?);
-        }
-        let arity_ok = match f {
-            Func::Gcd | Func::Lcm | Func::Min | Func::Max => args.len() >= 2,
-            Func::Log => args.len() == 1 || args.len() == 2,
-            Func::Binom | Func::Root => args.len() == 2,
-            _ => args.len() == 1,
-        };
-        if !arity_ok {
-            return None;
-        }
-        if f == Func::Log && args.len() == 1 {
-            args.insert(0, Expr::Int("10".into()));
-        }
-        Some(Expr::Func(f, args))
-    }
-
-    fn command(&mut self) -> Option<Expr> {
-        let (name, len) = self.command_at(self.i);
-        self.i += len;
-        match name.as_str() {
-            "frac" | "dfrac" | "tfrac" | "cfrac" => {
-                let n = self.latex_arg()?;
-                let d = self.latex_arg()?;
-                Some(Expr::Div(b(n), b(d)))
-            }
-            "sqrt" => {
-                self.ws();
-                if self.peek() == Some('[') {
-                    self.i += 1;
-                    let n = self.group(']')?;
-                    let x = self.latex_arg()?;
-                    Some(Expr::Func(Func::Root, vec![n, x]))
-                } else {
-                    let x = self.latex_arg()?;
-                    Some(Expr::Func(Func::Sqrt, vec![x]))
-                }
-            }
-            "binom" | "dbinom" | "tbinom" | "choose" => {
-                let n = self.latex_arg()?;
-                let k = self.latex_arg()?;
-                Some(Expr::Func(Func::Binom, vec![n, k]))
-            }
-            "pi" => Some(Expr::Pi),
-            "infty" => None,
-            "{" => self.group_cmd("}"),
-            "lfloor" => {
-                let e = self.expr()?;
-                if !self.eat_cmd("rfloor") {
-                    return None;
-                }
-                Some(Expr::Func(Func::Floor, vec![e]))
-            }
-            "lceil" => {
-                let e = self.expr()?;
-                if !self.eat_cmd("rceil") {
-                    return None;
-                }
-                Some(Expr::Func(Func::Ceil, vec![e]))
-            }
-            "lvert" | "vert" => {
-                let e = self.expr()?;
-                if !(self.eat_cmd("rvert") || self.eat_cmd("vert") || self.eat('|')) {
-                    return None;
-                }
-                Some(Expr::Func(Func::Abs, vec![e]))
-            }
-            "log" => {
-                self.ws();
-                if self.peek() == Some('_') {
-                    self.i += 1;
-                    let base = self.latex_arg()?;
-                    let x = self.func_args(Func::Ln)?;
-                    let Expr::Func(_, mut a) = x else { return None };
-                    let x = a.pop()?;
-                    return Some(Expr::Func(Func::Log, vec![base, x]));
-                }
-                self.func_args(Func::Log)
-            }
-            "operatorname" | "mathrm" | "text" | "textrm" => {
-                self.ws();
-                if self.peek() != Some('{') {
-                    return None;
-                }
-                self.i += 1;
-                let s = self.i;
-                while self.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
-                    self.i += 1;
-                }
-                let w: String = self.s[s..self.i].iter().collect();
-                if self.peek() != Some('}') {
-                    return None;
-                }
-                self.i += 1;
-                if w == "e" {
-                    return Some(Expr::E);
-                }
-                let f = func_by_name(&w)?;
-                self.func_args(f)
-            }
-            n if GREEK.contains(&n) => Some(Expr::Var(n.to_string())),
-            n => {
-                let f = func_by_name(n)?;
-                self.func_args(f)
-            }
-        }
-    }
-
-    /// `\{ … \}` as grouping.
-    fn group_cmd(&mut self, close: &str) -> Option<Expr> {
-        let e = self.expr()?;
-        self.ws();
-        if self.peek() == Some('\\') {
-            let (n, len) = self.command_at(self.i);
-            if n == close {
-                self.i += len;
-                return Some(e);
-            }
-        }
-        None
-    }
-
-    /// A relation operator, if one comes next.
-    fn relation(&mut self) -> Option<Rel> {
-        self.ws();
-        let c = self.peek()?;
-        let two = (c, self.peek_at(1));
-        let (rel, len) = match two {
-            ('=', Some('=')) => (Rel::Eq, 2),
-            ('=', Some('>')) => return None,
-            ('=', _) => (Rel::Eq, 1),
-            ('<', Some('=')) => (Rel::Le, 2),
-            ('>', Some('=')) => (Rel::Ge, 2),
-            ('!', Some('=')) => (Rel::Ne, 2),
-            ('<', Some('<' | '-')) | ('>', Some('>')) => return None,
-            ('<', _) => (Rel::Lt, 1),
-            ('>', _) => (Rel::Gt, 1),
-            ('≤' | '⩽', _) => (Rel::Le, 1),
-            ('≥' | '⩾', _) => (Rel::Ge, 1),
-            ('≠', _) => (Rel::Ne, 1),
-            ('≈' | '≃', _) => (Rel::Approx, 1),
-            ('≡', _) => (Rel::Congruent, 1),
-            ('\\', _) => {
-                let (n, len) = self.command_at(self.i);
-                let r = match n.as_str() {
-                    "le" | "leq" | "leqslant" => Rel::Le,
-                    "ge" | "geq" | "geqslant" => Rel::Ge,
-                    "lt" => Rel::Lt,
-                    "gt" => Rel::Gt,
-                    "ne" | "neq" => Rel::Ne,
-                    "approx" | "simeq" => Rel::Approx,
-                    "equiv" => Rel::Congruent,
-                    _ => return None,
-                };
-                (r, len)
-            }
-            _ => return None,
-        };
-        self.i += len;
-        Some(rel)
-    }
-
-    /// A trailing `\pmod{m}`, `\pmod m`, `(mod m)`, `\mod m`, `(\bmod m)` or `mod m`.
-    fn modulus_suffix(&mut self) -> Option<Expr> {
-        let save = self.i;
-        self.ws();
-        if self.eat_cmd("pmod") {
-            if let Some(m) = self.latex_arg_or_number() {
-                return Some(m);
-            }
-            self.i = save;
-            return None;
-        }
-        if self.eat('(') {
-            if self.eat_cmd("mod") || self.eat_cmd("bmod") || self.eat_word("mod") {
-                if let Some(m) = self.expr() {
-                    if self.eat(')') {
-                        return Some(m);
-                    }
-                }
-            }
-            self.i = save;
-            return None;
-        }
-        if self.eat_cmd("mod") || self.eat_word("mod") {
-            if let Some(m) = self.expr() {
-                self.ws();
-                if self.at_end() {
-                    return Some(m);
-                }
-            }
-        }
-        self.i = save;
-        None
-    }
-
-    fn latex_arg_or_number(&mut self) -> Option<Expr> {
-        self.ws();
-        if self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            return self.number();
-        }
-        self.latex_arg()
     }
 }
 

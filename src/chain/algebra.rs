@@ -1,0 +1,216 @@
+//! Which relations with variables are claims, decided by context (issue 9, 2c–2e):
+//! - an `=` is read as an identity ([`Rel::Identical`]) between the terms of an `=`-chain of
+//!   three or more terms, and when the step says "expand" or "factor" and one side is a product
+//!   or power of a sum while the other is not (`(x+1)^2 = x^2+x+1`); an equation posed to be
+//!   solved (`91n+98 = 92(n+1)`, "simplifying, 3a^2+6a+5 = 2a^2+14a+25") stays an `=`. The
+//!   numeric checker refutes an `Identical` link only when both sides are polynomials with the
+//!   same monomials (the same expression rewritten, with a slip); other differences are read as
+//!   substitutions or equations and stay unknown;
+//! - an `=`-chain whose terms change variables (`2a+b-c = 38k+8+19m+2-19n-18 = 38k+19m-19n+2`)
+//!   keeps its adjacent links between terms in the same variables;
+//! - one equation rewritten into the next (`-2+4a+8=0 \Rightarrow 4a=-10`, consecutive display
+//!   lines) is a [`Rel::Rewrite`] item: both must have the same real solutions.
+//!
+//! Text where letters are not variables is never read this way: function calls `f(3)`, point
+//! and segment names `AB`, the imaginary unit `i` and Euler's `e`.
+
+use super::expr::Expr;
+use super::{MathItem, Rel};
+
+/// Words in a step that say its `=` between a factored and an expanded expression is an
+/// identity. ("Simplify" and "combine" are said of equations as often as of expressions.)
+const IDENTITY_CUES: &[&str] = &["expand", "factor", "identity"];
+
+/// Words in a step that say an equation is posed to be solved (overrides the cues above).
+const SOLVE_CUES: &[&str] = &["solve", "solving", "root", "equation"];
+
+/// Whether the step's words make its `=` between expressions identities.
+pub fn identity_cue(step: &str) -> bool {
+    let lower = step.to_lowercase();
+    IDENTITY_CUES.iter().any(|w| lower.contains(w)) && !SOLVE_CUES.iter().any(|w| lower.contains(w))
+}
+
+/// Whether letters in `source` may be names rather than variables: a single letter directly
+/// followed by `(` (`f(3)`, `P(A)`), or two capital letters side by side (`AB`, `\angle ABC`).
+pub fn letters_are_names(source: &str) -> bool {
+    let cs: Vec<char> = source.chars().collect();
+    // `i` and `e` written as variables are usually the imaginary unit and Euler's number.
+    let lone = |k: usize| {
+        (k == 0 || !cs[k - 1].is_ascii_alphabetic() && cs[k - 1] != '\\')
+            && cs.get(k + 1).is_none_or(|c| !c.is_ascii_alphabetic())
+    };
+    if cs
+        .iter()
+        .enumerate()
+        .any(|(k, c)| matches!(c, 'i' | 'e') && lone(k))
+    {
+        return true;
+    }
+    cs.windows(2).enumerate().any(|(k, w)| {
+        let single = k == 0 || !(cs[k - 1].is_ascii_alphabetic() || cs[k - 1] == '\\');
+        (w[0].is_ascii_alphabetic() && w[1] == '(' && single)
+            || (w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
+    })
+}
+
+/// The items of a relation with variables: the whole relation when every term has the same
+/// variables (its `=` links [`Rel::Identical`] in a chain or an identity context); else, for an
+/// `=`-chain, each maximal run of adjacent terms in the same variables, as identities.
+pub fn variable_items(
+    terms: Vec<Expr>,
+    rels: Vec<Rel>,
+    source: &str,
+    identity_context: bool,
+) -> Vec<MathItem> {
+    if letters_are_names(source) {
+        // `f(m+n) \neq f(m)+f(n)`: letters that are names make no claim we can read.
+        return Vec::new();
+    }
+    let var_sets: Vec<Vec<String>> = terms.iter().map(Expr::vars).collect();
+    let all_eq = rels.iter().all(|r| *r == Rel::Eq);
+    let same = var_sets.iter().all(|v| *v == var_sets[0]);
+    if same && !var_sets[0].is_empty() && !terms.iter().any(Expr::is_lone_var) {
+        let cue =
+            identity_context && terms.len() == 2 && factored(&terms[0]) != factored(&terms[1]);
+        let identity = all_eq && (terms.len() >= 3 || cue);
+        let rels = if identity {
+            vec![Rel::Identical; rels.len()]
+        } else {
+            rels
+        };
+        return vec![MathItem {
+            source: source.to_string(),
+            terms,
+            rels,
+            modulus: None,
+        }];
+    }
+    if !all_eq || terms.len() < 3 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in 1..=terms.len() {
+        let breaks = end == terms.len() || var_sets[end] != var_sets[start];
+        if !breaks {
+            continue;
+        }
+        let run = &terms[start..end];
+        if run.len() >= 2 && !var_sets[start].is_empty() && !run.iter().any(Expr::is_lone_var) {
+            out.push(MathItem {
+                source: source.to_string(),
+                terms: run.to_vec(),
+                rels: vec![Rel::Identical; run.len() - 1],
+                modulus: None,
+            });
+        }
+        start = end;
+    }
+    out
+}
+
+/// Whether `e` has a product or power of a sum with variables (`(x-1)(x+2)`, `(a+b)^2`): the
+/// factored side of an expand/factor identity.
+fn factored(e: &Expr) -> bool {
+    fn sum_with_vars(e: &Expr) -> bool {
+        matches!(e, Expr::Add(..) | Expr::Sub(..)) && !e.vars().is_empty()
+    }
+    match e {
+        Expr::Mul(a, b) => sum_with_vars(a) || sum_with_vars(b) || factored(a) || factored(b),
+        Expr::Pow(a, _) => sum_with_vars(a) || factored(a),
+        _ => e.children().any(factored),
+    }
+}
+
+/// An equation `lhs = rhs` in one variable, kept to compare with the next.
+#[derive(Debug, Clone)]
+struct Equation {
+    /// `lhs − rhs` (or `lhs` when `rhs` is 0).
+    zero_form: Expr,
+    var: String,
+    source: String,
+    /// `x = 3`: a lone variable on one side, a number on the other.
+    solved: bool,
+}
+
+/// Follows one step's equations in order and pairs each with the one before it when the text
+/// between them rewrites the first into the second.
+#[derive(Debug, Default)]
+pub struct Rewrites {
+    last: Option<Equation>,
+}
+
+impl Rewrites {
+    /// Offers the next relation; `linked` says whether the text before it continues the previous
+    /// one (an arrow, a line break in a display, "so", "simplifies to"). Returns the rewrite item
+    /// when this equation follows a previous one in the same single variable.
+    pub fn offer(
+        &mut self,
+        terms: &[Expr],
+        rels: &[Rel],
+        source: &str,
+        linked: bool,
+    ) -> Option<MathItem> {
+        let cur = equation(terms, rels, source);
+        let prev = std::mem::replace(&mut self.last, cur.clone());
+        let (prev, cur) = (prev?, cur?);
+        // `x = 3 ⇒ x = -1`, `x = 9 ⇒ x + 2 = 0`: after a solved form the text lists solutions
+        // or cases, it does not rewrite.
+        if !linked || prev.solved || prev.var != cur.var || prev.zero_form == cur.zero_form {
+            return None;
+        }
+        Some(MathItem {
+            source: format!("{} ⇒ {}", prev.source, cur.source),
+            terms: vec![prev.zero_form, cur.zero_form],
+            rels: vec![Rel::Rewrite],
+            modulus: None,
+        })
+    }
+
+    /// Forgets the previous equation (a piece that is not an equation came between).
+    pub fn reset(&mut self) {
+        self.last = None;
+    }
+}
+
+fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
+    if rels != [Rel::Eq] || terms.len() != 2 || letters_are_names(source) {
+        return None;
+    }
+    let mut vars = terms[0].vars();
+    vars.extend(terms[1].vars());
+    vars.sort();
+    vars.dedup();
+    let [var] = vars.as_slice() else {
+        return None;
+    };
+    let zero_form = match &terms[1] {
+        Expr::Int(z) if z.trim_start_matches('0').is_empty() => terms[0].clone(),
+        rhs => Expr::Sub(Box::new(terms[0].clone()), Box::new(rhs.clone())),
+    };
+    let solved = (terms[0].is_lone_var() && terms[1].vars().is_empty())
+        || (terms[1].is_lone_var() && terms[0].vars().is_empty());
+    Some(Equation {
+        zero_form,
+        var: var.clone(),
+        source: source.trim().to_string(),
+        solved,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_not_variables() {
+        assert!(letters_are_names("f(3) = 2f(0) + 3"));
+        assert!(letters_are_names("AB + BC = AC"));
+        assert!(!letters_are_names("2(x+1) = 2x + 2"));
+        assert!(!letters_are_names("\\sqrt(x) = 3"));
+        assert!(letters_are_names("i^3 = -i"));
+        assert!(!letters_are_names("\\pi x = \\sin x"));
+        assert!(identity_cue("Expanding, we get"));
+        assert!(!identity_cue("Expand and solve the equation"));
+    }
+}

@@ -1,0 +1,13 @@
+//! Math expressions: the AST ([`ast`]) and the parser that builds it from plain text or LaTeX
+//! ([`parse`], with LaTeX commands in [`latex`]).
+//!
+//! [`parse_math`] parses one expression (plain math or LaTeX); [`parse_relation`] parses a chain
+//! of expressions joined by relations (`=`, `<`, `\le`, `≈`, `\equiv … \pmod{m}`, …). Both are
+//! conservative: anything ambiguous makes the whole parse fail with `None`.
+
+pub mod ast;
+mod latex;
+pub mod parse;
+
+pub use ast::{Expr, Func, Relation, MAX_DEPTH, MAX_MATH_BYTES};
+pub use parse::{parse_math, parse_relation};

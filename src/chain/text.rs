@@ -1,0 +1,110 @@
+//! Text normalization shared by item and answer extraction: full-width forms (Chinese-language
+//! solutions write `３＋４＝７`, `（１）`, `－`), so that the ASCII rules see ASCII. Step texts
+//! themselves are kept as written.
+
+/// Maps full-width digits, letters and math operators (`０-９`, `Ａ-ｚ`, `＋－＊／＝＜＞％（）．`)
+/// to ASCII and the ideographic space to a space; full-width punctuation that separates words
+/// (`：，；！？`) stays, and [`is_cjk`] treats it like a space. Never changes the number of
+/// characters.
+pub fn normalize_width(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            '０'..='９'
+            | 'Ａ'..='Ｚ'
+            | 'ａ'..='ｚ'
+            | '＋'
+            | '－'
+            | '＊'
+            | '／'
+            | '＝'
+            | '＜'
+            | '＞'
+            | '％'
+            | '（'
+            | '）'
+            | '．'
+            | '＾' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// Whether `c` is a CJK ideograph or CJK punctuation: Chinese text puts no spaces between words
+/// and numbers, so such a character next to a number separates like a space does.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3000..=0x303F   // CJK punctuation (。、「」)
+        | 0x3400..=0x4DBF // extension A
+        | 0x4E00..=0x9FFF // unified ideographs
+        | 0xF900..=0xFAFF // compatibility ideographs
+        | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20) // full-width punctuation (：，！？)
+}
+
+/// Replaces `\boxed{…}` / `\fbox{…}` by `(…)`: a boxed result is still part of the calculation
+/// that produced it (`5000 + 10000 + 30000 = \boxed{43000}`). One pass over the braces, so many
+/// unclosed boxes stay linear.
+pub fn unbox(text: &str) -> String {
+    if !text.contains("\\boxed") && !text.contains("\\fbox") {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut closing: Vec<Option<usize>> = vec![None; bytes.len()];
+    let mut stack = Vec::new();
+    for (k, &c) in bytes.iter().enumerate() {
+        match c {
+            b'{' => stack.push(k),
+            b'}' => {
+                if let Some(open) = stack.pop() {
+                    closing[open] = Some(k);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut close_at: Vec<usize> = Vec::new();
+    let mut k = 0;
+    while k < text.len() {
+        let rest = &text[k..];
+        let cmd = ["\\boxed{", "\\fbox{"]
+            .into_iter()
+            .find(|c| rest.starts_with(c));
+        if let Some(cmd) = cmd {
+            let open = k + cmd.len() - 1;
+            if let Some(end) = closing[open] {
+                out.push('(');
+                close_at.push(end);
+                k = open + 1;
+                continue;
+            }
+        }
+        if close_at.last() == Some(&k) {
+            close_at.pop();
+            out.push(')');
+            k += 1;
+            continue;
+        }
+        let c = rest.chars().next().expect("non-empty");
+        out.push(c);
+        k += c.len_utf8();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths() {
+        assert_eq!(normalize_width("３＋４＝７个"), "3+4=7个");
+        assert_eq!(normalize_width("12－5：（1）"), "12-5：(1)");
+        assert!(is_cjk('个') && is_cjk('。') && !is_cjk('a') && !is_cjk('3'));
+        assert_eq!(unbox("= \\boxed{4{,}300}."), "= (4{,}300).");
+        assert_eq!(unbox("\\boxed{1"), "\\boxed{1");
+    }
+}

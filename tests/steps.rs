@@ -1,0 +1,171 @@
+//! The wider step checks of issue 9 (section 2), end to end: step text → items → the real
+//! numeric workers (embedded CPython + sympy) → verdict with evidence. Each kind has an example
+//! that must hold and one that must be refuted with the computed value or counterexample.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use vibecheck::chain;
+use vibecheck::verify::{Check, ItemVerdict, Verifier, VerifyConfig};
+
+fn verifier() -> &'static Verifier {
+    static V: OnceLock<Verifier> = OnceLock::new();
+    V.get_or_init(|| {
+        Verifier::new(VerifyConfig {
+            workers: 2,
+            worker_exe: Some(PathBuf::from(env!("CARGO_BIN_EXE_vibecheck"))),
+            ..VerifyConfig::default()
+        })
+        .expect("start the numeric pool")
+    })
+}
+
+/// Every check of a one-step text.
+fn checks(step: &str) -> Vec<Check> {
+    let c = chain::parse_input(&serde_json::json!({ "steps": [step] }).to_string()).unwrap();
+    let rep = verifier().verify(&c, None).expect("verify");
+    rep.steps.into_iter().flat_map(|s| s.checks).collect()
+}
+
+fn verdicts(step: &str) -> Vec<ItemVerdict> {
+    checks(step).iter().map(|c| c.verdict).collect()
+}
+
+/// The step has at least one check and all of them verified.
+fn assert_verified(step: &str) {
+    let cs = checks(step);
+    assert!(!cs.is_empty(), "nothing checked in {step:?}");
+    for c in &cs {
+        assert_eq!(c.verdict, ItemVerdict::Verified, "{step:?}: {c:#?}");
+    }
+}
+
+/// Some check of the step is refuted; returns its evidence summary.
+fn refuted(step: &str) -> String {
+    let cs = checks(step);
+    cs.iter()
+        .find(|c| c.verdict == ItemVerdict::Refuted)
+        .unwrap_or_else(|| panic!("{step:?} not refuted: {cs:#?}"))
+        .evidence
+        .summary
+        .clone()
+}
+
+#[test]
+fn degrees_are_degrees() {
+    assert_verified("So $\\sin 30^\\circ = \\frac{1}{2}$.");
+    assert_verified("Then $\\cos(60^{\\circ}) = 0.5$ and $\\tan 45^\\circ = 1$.");
+    assert_verified("We have $90^\\circ = \\frac{\\pi}{2}$.");
+    assert_verified("The third angle is $180^\\circ - 50^\\circ - 60^\\circ = 70^\\circ$.");
+    assert_verified("So 2 \\cdot 14^\\circ = 28^\\circ.");
+    let why = refuted("Hence $\\sin 30^\\circ = \\frac{\\sqrt{3}}{2}$.");
+    assert!(why.contains("1/2") || why.contains("0.5"), "{why}");
+}
+
+#[test]
+fn division_with_remainder() {
+    assert_verified("9 ÷ 7 = 1 remainder 2, so one full box.");
+    assert_verified("$355\\div 6=59\\;\\mathrm{R}\\;1$");
+    // 6 × 58 + 5 is 353: the quotient and remainder are wrong.
+    assert!(refuted("$355\\div 6=58\\;\\mathrm{R}\\;5$").contains("353"));
+    let why = refuted("So 17 / 5 = 3 R 3 left over.");
+    assert!(why.contains("17") && why.contains("18"), "{why}");
+    // The remainder must be smaller than the divisor.
+    assert!(verdicts("$20 \\div 6 = 2 \\text{ R } 8$").contains(&ItemVerdict::Refuted));
+}
+
+#[test]
+fn rewriting_one_equation_into_the_next() {
+    assert_verified("$-2+4a+8=0 \\Rightarrow 4a=-6 \\Rightarrow a = -\\frac{3}{2}$");
+    let why = refuted("$-2+4a+8=0 \\Rightarrow 4a=-10$");
+    assert!(why.contains("a = -2.5") || why.contains("-5/2"), "{why}");
+    // Consecutive display lines of one step, squaring both sides (adds a solution).
+    assert_verified("\\[ \\frac{x}{2} + 3 = 7 \\]\n\\[ x + 6 = 14 \\]\n\\[ x = 8 \\]");
+    let why = refuted("\\[ 3x - 5 = 10 \\]\nso\n\\[ 3x = 5 \\]");
+    assert!(why.contains("x ="), "{why}");
+    // Separate statements are not rewrites: the roots of one equation listed with "and".
+    assert!(
+        !verdicts("The roots of $x^2-5x+6=0$ are $x = 2$ and $x = 3$.")
+            .contains(&ItemVerdict::Refuted)
+    );
+    // Solutions or cases listed after a solved form are not rewrites.
+    assert!(!verdicts("$x = 3 \\Rightarrow x = -1$").contains(&ItemVerdict::Refuted));
+    assert!(
+        !verdicts("$x - 2 = 0 \\text{ or } x + 1 = 0 \\Rightarrow x = 2$")
+            .contains(&ItemVerdict::Refuted)
+    );
+}
+
+#[test]
+fn identities_decided_by_context() {
+    let why = refuted("Factoring, $x^3-4x^2-7x+6=(x-1)(x^2-3x-6)$.");
+    assert!(why.contains("not an identity"), "{why}");
+    let why = refuted("Expanding gives $(x+1)^2 = x^2+x+1$.");
+    assert!(why.contains("x = "), "{why}");
+    assert_verified("Expanding gives $(x+1)^2 = x^2+2x+1$.");
+    // An equation posed to be solved is not an identity.
+    assert!(
+        !verdicts("We need $91n+98=92(n+1)$, so we solve for n.").contains(&ItemVerdict::Refuted)
+    );
+    // An `=`-chain claims each link for every value: a slip in a coefficient is refuted.
+    let why = refuted("$(x+1)^2 = x^2+2x+1 = x^2+x+1$");
+    assert!(why.contains("not an identity"), "{why}");
+    // A link that substitutes from context (ab = 2) is not an identity claim.
+    assert!(
+        !verdicts("$a^2 + b^2 = (a+b)^2 - 2 \\cdot 2 = (a+b)^2 - 4$")
+            .contains(&ItemVerdict::Refuted)
+    );
+    // Simplifying an equation is not an identity.
+    assert!(!verdicts("Simplifying, $3a^2 + 6a + 5 = 2a^2 + 14a + 25$.")
+        .contains(&ItemVerdict::Refuted));
+    // Function values and point names are not products of variables.
+    assert!(!verdicts("$f(6) = f(2 \\cdot 3) = 2f(3)$").contains(&ItemVerdict::Refuted));
+    assert!(!verdicts("$AB = BC = CA$").contains(&ItemVerdict::Refuted));
+}
+
+#[test]
+fn adjacent_links_of_mixed_chains() {
+    // 8 + 2 − 18 is −8, not +2: the link in k, m, n is refuted; the substitution link is not
+    // an identity claim and is not checked.
+    let cs = checks("$2a+b-c = 38k+8+19m+2-19n-18 = 38k+19m-19n+2$");
+    assert_eq!(cs.len(), 1, "{cs:#?}");
+    assert_eq!(cs[0].verdict, ItemVerdict::Refuted);
+    assert!(cs[0].evidence.summary.contains("-10"), "{cs:#?}");
+    assert_verified("$2a+b-c = 38k+8+19m+2-19n-18 = 38k+19m-19n-8$");
+}
+
+#[test]
+fn parser_drops_are_read() {
+    assert_verified("LCM = 2^3 * 3^3 * 5^2 = 5400");
+    let why = refuted("LCM = 2^3 * 3^3 * 5^2 = 10800");
+    assert!(why.contains("5400"), "{why}");
+    assert_verified("There are 9 choose 3 = 84 ways.");
+    assert_verified("$12 \\text{ miles} + 3\\,\\text{miles} = 15 \\text{ miles}$");
+    assert_verified("$(2.8284)^2 = 8$");
+    assert!(refuted("$(2.8284)^2 = 9$").contains("7.9998"));
+}
+
+#[test]
+fn chinese_language_solutions() {
+    let text =
+        "解：第一步，每个苹果3元，5个苹果是3×5＝15元。\n第二步，所以15－4＝11元。\n答：还剩11元。";
+    let c = chain::parse(text);
+    assert_eq!(c.steps.len(), 2, "{:#?}", c.steps);
+    assert_eq!(c.answer.as_deref(), Some("11"));
+    let rep = verifier().verify(&c, None).unwrap();
+    let all: Vec<_> = rep.steps.iter().flat_map(|s| &s.checks).collect();
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert!(
+        all.iter().all(|c| c.verdict == ItemVerdict::Verified),
+        "{all:#?}"
+    );
+    let why = refuted("因此3×5＝16个");
+    assert!(why.contains("15"), "{why}");
+}
+
+#[test]
+fn degree_mark_after_a_power() {
+    // `2^4^\circ` (a double superscript) is (2^4)° = 16°: sin 16° = 2 sin 8° cos 8°.
+    assert_verified(
+        "$\\frac{1}{\\sin 2^4^\\circ} = \\frac{1}{2 \\sin 2^3^\\circ \\cos 2^3^\\circ}$",
+    );
+}
