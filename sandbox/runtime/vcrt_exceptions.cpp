@@ -1,8 +1,8 @@
 // vibecheck runtime support, linked into every C++ program the sandbox compiles: exception stubs.
 //
 // Debian's wasm32 libc++abi is built without exception support, so code that `throw`s would
-// not link. A throw here prints what was thrown to stderr and aborts: the host turns that into
-// RE with this message.
+// not link. A throw here prints what was thrown (type and what()) to stderr and aborts: the host
+// turns that into RE (IE for a checker) with this message.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -54,8 +54,12 @@ extern "C" [[noreturn]] void __cxa_throw(void* obj, std::type_info* t, void* (*)
   int status = 0;
   char* name = __cxa_demangle(t->name(), nullptr, nullptr, &status);
   std::fflush(stdout);
-  std::fprintf(stderr, "uncaught exception of type %s%s%s (exceptions end the program in the sandbox)\n",
-               status == 0 && name ? name : t->name(), what ? ": " : "", what ? what : "");
+  // The same words as g++'s terminate handler, plus why a `catch` did not help.
+  std::fprintf(stderr,
+               "terminate called after throwing an instance of '%s'\n%s%s%s"
+               "(the sandbox cannot catch C++ exceptions yet: every throw ends the program)\n",
+               status == 0 && name ? name : t->name(), what ? "  what():  " : "",
+               what ? what : "", what ? "\n" : "");
   std::abort();
 }
 
