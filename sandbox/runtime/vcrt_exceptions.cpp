@@ -54,12 +54,11 @@ extern "C" [[noreturn]] void __cxa_throw(void* obj, std::type_info* t, void* (*)
   int status = 0;
   char* name = __cxa_demangle(t->name(), nullptr, nullptr, &status);
   std::fflush(stdout);
-  // The same words as g++'s terminate handler, plus why a `catch` did not help.
+  // One line: what was thrown and why a `catch` did not help.
   std::fprintf(stderr,
-               "terminate called after throwing an instance of '%s'\n%s%s%s"
-               "(the sandbox cannot catch C++ exceptions yet: every throw ends the program)\n",
-               status == 0 && name ? name : t->name(), what ? "  what():  " : "",
-               what ? what : "", what ? "\n" : "");
+               "terminate called after throwing %s%s%s (the sandbox cannot catch C++ "
+               "exceptions yet: every throw ends the program)\n",
+               status == 0 && name ? name : t->name(), what ? ": " : "", what ? what : "");
   std::abort();
 }
 
