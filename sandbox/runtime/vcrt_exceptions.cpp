@@ -1,8 +1,8 @@
 // vibecheck runtime support, linked into every C++ program the sandbox compiles: exception stubs.
 //
 // Debian's wasm32 libc++abi is built without exception support, so code that `throw`s would
-// not link. A throw here prints what was thrown to stderr and aborts: the host turns that into
-// RE with this message.
+// not link. A throw here prints what was thrown (type and what()) to stderr and aborts: the host
+// turns that into RE (IE for a checker) with this message.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -54,7 +54,10 @@ extern "C" [[noreturn]] void __cxa_throw(void* obj, std::type_info* t, void* (*)
   int status = 0;
   char* name = __cxa_demangle(t->name(), nullptr, nullptr, &status);
   std::fflush(stdout);
-  std::fprintf(stderr, "uncaught exception of type %s%s%s (exceptions end the program in the sandbox)\n",
+  // One line: what was thrown and why a `catch` did not help.
+  std::fprintf(stderr,
+               "terminate called after throwing %s%s%s (the sandbox cannot catch C++ "
+               "exceptions yet: every throw ends the program)\n",
                status == 0 && name ? name : t->name(), what ? ": " : "", what ? what : "");
   std::abort();
 }

@@ -3,6 +3,9 @@
 //! and stress-tests a solution against a brute force.
 
 use crate::check::check_builtin;
+use crate::compile::cache::{
+    DiskCache, LruMap, MODULE_DISK_CACHE_BYTES, MODULE_MEMORY_CACHE_BYTES,
+};
 use crate::compile::{CompileOutcome, Compiler};
 use crate::run::{Guest, RunOutcome, RunSpec, Runner, Status};
 use crate::{
@@ -11,7 +14,6 @@ use crate::{
 };
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -73,8 +75,8 @@ pub struct Sandbox {
     runner: Runner,
     compiler: OnceLock<std::result::Result<Compiler, String>>,
     python: OnceLock<std::result::Result<Guest, String>>,
-    /// Compiled modules by cache key (this process).
-    modules: Mutex<HashMap<String, Guest>>,
+    /// Compiled modules by cache key (this process), LRU by native code size.
+    modules: Mutex<LruMap<Guest>>,
     engine_id: String,
 }
 
@@ -93,7 +95,7 @@ impl Sandbox {
             runner,
             compiler: OnceLock::new(),
             python: OnceLock::new(),
-            modules: Mutex::new(HashMap::new()),
+            modules: Mutex::new(LruMap::new(MODULE_MEMORY_CACHE_BYTES)),
             engine_id,
         })
     }
@@ -113,19 +115,35 @@ impl Sandbox {
     /// precompiled native code.
     fn guest_for(&self, key: &str, wasm: &[u8]) -> Result<Guest> {
         if let Some(g) = self.modules.lock().unwrap().get(key) {
-            return Ok(g.clone());
+            return Ok(g);
         }
-        let path = self
-            .config
-            .cache_dir
-            .join("modules")
-            .join(format!("{key}-{}.cwasm", self.engine_id));
-        let module = self.load_or_compile(&path, || Ok(wasm.to_vec()))?;
+        let disk = DiskCache::new(
+            self.config.cache_dir.join("modules"),
+            MODULE_DISK_CACHE_BYTES,
+        );
+        let name = format!("{key}-{}.cwasm", self.engine_id);
+        // SAFETY: our own cache entry, written atomically below from `serialize` with an engine
+        // of the same compatibility hash (part of the file name).
+        let module = match disk
+            .get(&name)
+            .and_then(|bytes| unsafe { self.runner.deserialize(&bytes) }.ok())
+        {
+            Some(m) => m,
+            None => {
+                let m = self.runner.compile_module(wasm)?;
+                if let Ok(bytes) = self.runner.serialize(&m) {
+                    let _ = disk.put(&name, &bytes);
+                }
+                m
+            }
+        };
+        let range = module.image_range();
+        let bytes = (range.end as usize).saturating_sub(range.start as usize) as u64;
         let guest = self.runner.prepare(&module)?;
         self.modules
             .lock()
             .unwrap()
-            .insert(key.to_string(), guest.clone());
+            .insert(key, guest.clone(), bytes.max(wasm.len() as u64));
         Ok(guest)
     }
 

@@ -1,5 +1,7 @@
 // vibecheck's <bits/stdc++.h> for libc++ on wasm32-wasi: every standard header a contest
 // solution may reach for, so `#include <bits/stdc++.h>` works as it does with libstdc++.
+// Also defined here, as libstdc++ has them: `std::__gcd` and `std::__lg` (GNU helpers that contest
+// code calls unqualified after `using namespace std`).
 // Left out: <csetjmp> (no setjmp without extra flags), <csignal> (needs emulated signals),
 // <cstdalign> (removed in libc++ 19). Thread headers parse, but threads cannot be created.
 #ifndef VIBECHECK_BITS_STDCXX_H
@@ -112,5 +114,37 @@
 #include <syncstream>
 #include <version>
 #endif
+
+// GNU helpers from libstdc++ (same results as libstdc++'s for every argument it accepts).
+// Non-template overloads, so they win over libc++'s internal unsigned-only `std::__gcd`.
+namespace std {
+#define VIBECHECK_GCD(T)                        \
+  inline constexpr T __gcd(T __m, T __n) {      \
+    while (__n != 0) {                          \
+      T __t = __m % __n;                        \
+      __m = __n;                                \
+      __n = __t;                                \
+    }                                           \
+    return __m;                                 \
+  }
+VIBECHECK_GCD(int)
+VIBECHECK_GCD(long)
+VIBECHECK_GCD(long long)
+VIBECHECK_GCD(unsigned)
+VIBECHECK_GCD(unsigned long)
+VIBECHECK_GCD(unsigned long long)
+VIBECHECK_GCD(__int128)
+VIBECHECK_GCD(unsigned __int128)
+#undef VIBECHECK_GCD
+// floor(log2(n)) for n > 0 (libstdc++ leaves n == 0 undefined; here it is -1).
+inline constexpr int __lg(int __n) { return __n > 0 ? 31 - __builtin_clz((unsigned)__n) : -1; }
+inline constexpr int __lg(unsigned __n) { return __n ? 31 - __builtin_clz(__n) : -1; }
+inline constexpr int __lg(long __n) { return __lg((int)__n); }
+inline constexpr int __lg(unsigned long __n) { return __lg((unsigned)__n); }
+inline constexpr int __lg(long long __n) {
+  return __n > 0 ? 63 - __builtin_clzll((unsigned long long)__n) : -1;
+}
+inline constexpr int __lg(unsigned long long __n) { return __n ? 63 - __builtin_clzll(__n) : -1; }
+}  // namespace std
 
 #endif

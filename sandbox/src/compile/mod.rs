@@ -1,0 +1,702 @@
+//! Compiling C and C++ to wasm32-wasi with clang, safely.
+//!
+//! The compiler is a host process fed hostile source. Each layer holds on its own:
+//! - [`scan::prescan`] rejects, before clang runs, `#include` of absolute paths, `..`, `/dev/*`
+//!   and computed (macro) names, `#embed`, `#include_next`, `#import`, `#line`, line markers and
+//!   file-reading pragmas — in the source and in every header it brings along
+//!   ([`includes`]: testlib.h and friends are copied into the compile directory, so clang never
+//!   reads the user's folders);
+//! - clang runs with `-nostdinc`, trigraphs and digraphs off, and only the sysroot, our bundled
+//!   headers (`include/`: `<bits/stdc++.h>`, a `<fstream>` that works) and the compile
+//!   directory on its include path, with an empty environment, a wall-clock limit
+//!   ([`COMPILE_TIMEOUT_MS`]), an address-space limit ([`COMPILE_MEMORY_BYTES`]) and capped
+//!   output;
+//! - preprocessing is a separate step whose output [`scan::check_preprocessed`] lexes before
+//!   anything is compiled or shown: every line marker names a file under an allowed root, no
+//!   directive is left but markers and harmless pragmas, no inline assembly. With trigraphs and
+//!   digraphs off, no macro can build a directive that the second clang run would execute;
+//! - [`confine`]: the kernel (Landlock) lets clang and wasm-ld read only the toolchain, the
+//!   sysroot and our headers and write only their own temporary directory — whatever the text
+//!   checks miss, `/etc/passwd` stays unreadable.
+//!
+//! Compiled modules are cached on disk under `SandboxConfig::cache_dir/modules` ([`cache`]:
+//! LRU by bytes), keyed by a SHA-256 of (toolchain identity, language, flags, source, headers
+//! taken along).
+
+pub mod cache;
+mod confine;
+pub mod includes;
+mod scan;
+
+pub use confine::{abi_version as landlock_abi, UNCONFINED_ENV};
+use scan::check_preprocessed;
+pub use scan::prescan;
+
+use crate::{CppStd, Lang, SandboxConfig};
+use anyhow::{bail, Context, Result};
+use cache::{DiskCache, MODULE_DISK_CACHE_BYTES};
+use includes::Companion;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Wall-clock limit for one compiler invocation: a real contest solution including
+/// `<bits/stdc++.h>` compiles in 2–3 s on this hardware; template-recursion bombs are cut off here.
+pub const COMPILE_TIMEOUT_MS: u64 = 20_000;
+/// Address-space limit (RLIMIT_AS) of the compiler process: ample for clang on contest code,
+/// and stops a compile bomb from exhausting host memory.
+pub const COMPILE_MEMORY_BYTES: u64 = 3 << 30;
+/// Largest file the compiler may write (RLIMIT_FSIZE); object files hold static arrays in full.
+pub const COMPILE_FILE_BYTES: u64 = 512 << 20;
+/// Largest accepted source file (Codeforces allows 64 KiB; generated code may be larger).
+pub const MAX_SOURCE_BYTES: usize = 1 << 20;
+/// Cap on preprocessed output (a macro explosion is a compile error, not a host OOM).
+pub const MAX_PREPROCESSED_BYTES: usize = 64 << 20;
+/// Cap on compiler diagnostics kept for the CE report.
+pub const MAX_DIAGNOSTICS_BYTES: usize = 32 << 10;
+/// Shadow stack (in linear memory) of compiled programs: deep recursion with address-taken
+/// locals needs more than clang's 64 KiB default; counts toward the memory limit.
+pub const SHADOW_STACK_BYTES: u64 = 32 << 20;
+/// Bumped whenever the compile policy changes what a source may produce, so modules cached
+/// under an older policy (perhaps built from a since-closed hole) are never served again.
+const COMPILE_POLICY_VERSION: u32 = 2;
+
+/// Headers we ship (installed under the cache dir, first on the system include path):
+/// `<bits/stdc++.h>` (libc++ has none; with libstdc++'s GNU helpers `__gcd`, `__lg`) and
+/// `<fstream>` (Debian builds wasm32 libc++ without its filesystem part, which hides
+/// `std::fstream`; the wrapper turns the header-only file streams back on).
+const BUNDLED_HEADERS: &[(&str, &str)] = &[
+    ("bits/stdc++.h", include_str!("../../include/bits/stdc++.h")),
+    ("fstream", include_str!("../../include/fstream")),
+];
+
+/// A runtime support source linked into programs (compiled once per toolchain).
+struct RuntimeSource {
+    name: &'static str,
+    lang: Lang,
+    text: &'static str,
+}
+
+/// Runtime support for every C and C++ program: the stack-protector symbols that Debian's
+/// compiler-rt builtins reference (`__int128` division).
+const VCRT_C: RuntimeSource = RuntimeSource {
+    name: "c",
+    lang: Lang::C,
+    text: include_str!("../../runtime/vcrt_c.c"),
+};
+/// Runtime support for every C++ program: exception stubs.
+const VCRT_EXCEPTIONS: RuntimeSource = RuntimeSource {
+    name: "exceptions",
+    lang: Lang::Cpp,
+    text: include_str!("../../runtime/vcrt_exceptions.cpp"),
+};
+/// Runtime support linked into C++ programs when `fast_iostreams` is on: fast `cin`/`cout`.
+const VCRT_IOSTREAM: RuntimeSource = RuntimeSource {
+    name: "iostream",
+    lang: Lang::Cpp,
+    text: include_str!("../../runtime/vcrt_iostream.cpp"),
+};
+/// Flags for both clang runs: no trigraphs and no digraphs, so a `#` spelled `??=` or `%:` (which
+/// a macro can produce) never starts a directive, and only a literal `#` does (see
+/// [`scan::check_preprocessed`]). Contest code does not use either spelling.
+const NO_ALTERNATIVE_SPELLINGS: &[&str] = &["-fno-trigraphs", "-fno-digraphs"];
+/// Libraries linked into every program: wasi-libc's `printf`/`scanf` with `long double`
+/// (`%Lf`; without it wasi-libc prints nothing for it) and libm.
+const LINK_LIBS: &[&str] = &["-lc-printscan-long-double", "-lm"];
+/// Linker flags that route `std::ios_base::sync_with_stdio` through the fast iostreams.
+const VCRT_IOSTREAM_LINK_FLAGS: &[&str] = &["-Wl,--wrap=_ZNSt3__28ios_base15sync_with_stdioEb"];
+
+/// The result of compiling: a wasm module or the compiler's diagnostics (CE).
+#[derive(Debug, Clone)]
+pub enum CompileOutcome {
+    Ok {
+        wasm: Vec<u8>,
+        key: String,
+        cached: bool,
+    },
+    Error(String),
+}
+
+/// Compiles C and C++ sources to wasm with the host's clang.
+pub struct Compiler {
+    config: SandboxConfig,
+    /// Hash of clang's version, sysroot, our headers and runtime: part of every cache key.
+    toolchain_id: String,
+    resource_include: PathBuf,
+    include_dir: PathBuf,
+    runtime_c: RuntimeObject,
+    runtime_exceptions: RuntimeObject,
+    runtime_iostream: RuntimeObject,
+    /// What the clang and wasm-ld processes may read and write (Landlock).
+    policy: confine::Policy,
+    /// Compiled `.wasm` modules on disk.
+    disk: DiskCache,
+}
+
+type RuntimeObject = std::sync::OnceLock<std::result::Result<PathBuf, String>>;
+
+impl Compiler {
+    /// Checks the toolchain, installs our headers under the cache directory and fixes the
+    /// Landlock policy (an error when the kernel cannot confine clang; see [`confine`]).
+    pub fn new(config: &SandboxConfig) -> Result<Compiler> {
+        let version = Command::new(&config.clang)
+            .arg("--version")
+            .env_clear()
+            .output()
+            .with_context(|| {
+                format!(
+                    "cannot run {} (install the wasm toolchain with tools/setup.sh)",
+                    config.clang.display()
+                )
+            })?;
+        let version = String::from_utf8_lossy(&version.stdout).into_owned();
+        let resource = Command::new(&config.clang)
+            .arg("-print-resource-dir")
+            .env_clear()
+            .output()
+            .context("clang -print-resource-dir")?;
+        let resource_dir = PathBuf::from(String::from_utf8_lossy(&resource.stdout).trim());
+        let libcxx = config.sysroot.join("include/wasm32-wasi/c++/v1/iostream");
+        if !libcxx.exists() {
+            bail!(
+                "libc++ for wasm32-wasi not found at {} (run tools/setup.sh)",
+                libcxx.display()
+            );
+        }
+        let mut h = Sha256::new();
+        h.update(version.as_bytes());
+        h.update(config.sysroot.as_os_str().as_encoded_bytes());
+        for (name, text) in BUNDLED_HEADERS {
+            h.update(name.as_bytes());
+            h.update(text.as_bytes());
+        }
+        for rt in [&VCRT_C, &VCRT_EXCEPTIONS, &VCRT_IOSTREAM] {
+            h.update(rt.text.as_bytes());
+        }
+        h.update(VCRT_IOSTREAM_LINK_FLAGS.join(" ").as_bytes());
+        h.update(NO_ALTERNATIVE_SPELLINGS.join(" ").as_bytes());
+        h.update(LINK_LIBS.join(" ").as_bytes());
+        h.update(SHADOW_STACK_BYTES.to_le_bytes());
+        h.update(COMPILE_POLICY_VERSION.to_le_bytes());
+        let toolchain_id = hex(&h.finalize())[..16].to_string();
+        let include_dir = config.cache_dir.join(format!("include-{toolchain_id}"));
+        for (name, text) in BUNDLED_HEADERS {
+            let path = include_dir.join(name);
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
+                write_atomic(&path, text.as_bytes())
+                    .with_context(|| format!("installing {}", path.display()))?;
+            }
+        }
+        let policy =
+            confine::Policy::new(&config.clang, &config.sysroot, vec![include_dir.clone()])?;
+        Ok(Compiler {
+            config: config.clone(),
+            toolchain_id,
+            resource_include: resource_dir.join("include"),
+            include_dir,
+            runtime_c: RuntimeObject::new(),
+            runtime_exceptions: RuntimeObject::new(),
+            runtime_iostream: RuntimeObject::new(),
+            policy,
+            disk: DiskCache::new(config.cache_dir.join("modules"), MODULE_DISK_CACHE_BYTES),
+        })
+    }
+
+    /// Identity of the toolchain (goes into cache keys).
+    pub fn toolchain_id(&self) -> &str {
+        &self.toolchain_id
+    }
+
+    /// Whether the kernel confines the compiler processes (Landlock); `false` only when the
+    /// operator opted out with [`UNCONFINED_ENV`] on a kernel without Landlock.
+    pub fn confined(&self) -> bool {
+        self.policy.enforced()
+    }
+
+    fn std_flag(&self, lang: Lang) -> &'static str {
+        match (lang, self.config.cpp_std) {
+            (Lang::C, _) => "-std=c17",
+            (_, CppStd::Cpp17) => "-std=c++17",
+            (_, CppStd::Cpp20) => "-std=c++20",
+        }
+    }
+
+    /// Compiles `source`. `source_dir`: the folder a checker, generator or interactor came
+    /// from; its headers (and `testlib.h` one folder up) are copied in beside it (see
+    /// [`includes`]). `Err` only for infrastructure failures; the program's faults are
+    /// [`CompileOutcome::Error`].
+    pub fn compile(
+        &self,
+        source: &str,
+        lang: Lang,
+        source_dir: Option<&Path>,
+    ) -> Result<CompileOutcome> {
+        assert!(lang != Lang::Python, "Python is not compiled");
+        if source.len() > MAX_SOURCE_BYTES {
+            return Ok(CompileOutcome::Error(format!(
+                "source is {} bytes; the sandbox accepts at most {MAX_SOURCE_BYTES}",
+                source.len()
+            )));
+        }
+        let companions = match source_dir.map(includes::gather).transpose() {
+            Ok(c) => c.unwrap_or_default(),
+            Err(msg) => return Ok(CompileOutcome::Error(msg)),
+        };
+        let key = self.cache_key(source, lang, &companions);
+        let file = format!("{key}.wasm");
+        if let Some(wasm) = self.disk.get(&file) {
+            return Ok(CompileOutcome::Ok {
+                wasm,
+                key,
+                cached: true,
+            });
+        }
+        if let Err(msg) = prescan(source) {
+            return Ok(CompileOutcome::Error(msg));
+        }
+        let work = tempfile::Builder::new()
+            .prefix("vibecheck-cc-")
+            .tempdir()
+            .context("creating a compile directory")?;
+        let src_name = if lang == Lang::C {
+            "solution.c"
+        } else {
+            "solution.cpp"
+        };
+        std::fs::write(work.path().join(src_name), source)?;
+        for c in &companions {
+            std::fs::write(work.path().join(&c.name), &c.text)?;
+        }
+        let preprocessed = match self.preprocess(work.path(), src_name, lang)? {
+            Ok(p) => p,
+            Err(msg) => return Ok(CompileOutcome::Error(msg)),
+        };
+        let wasm = match self.compile_and_link(work.path(), &preprocessed, lang)? {
+            Ok(w) => w,
+            Err(msg) => return Ok(CompileOutcome::Error(msg)),
+        };
+        self.disk.put(&file, &wasm)?;
+        Ok(CompileOutcome::Ok {
+            wasm,
+            key,
+            cached: false,
+        })
+    }
+
+    /// Step 1: preprocess with a locked-down include path and check the output. Returns the
+    /// path of the checked preprocessed file, or a CE message.
+    fn preprocess(
+        &self,
+        work: &Path,
+        src_name: &str,
+        lang: Lang,
+    ) -> Result<std::result::Result<PathBuf, String>> {
+        let sysroot_include = self.config.sysroot.join("include/wasm32-wasi");
+        let mut roots: Vec<PathBuf> = vec![
+            self.include_dir.clone(),
+            self.resource_include.clone(),
+            sysroot_include.clone(),
+            work.to_path_buf(),
+        ];
+        let mut pp = self.clang_cmd(work);
+        pp.args([
+            "--target=wasm32-wasi",
+            "-E",
+            "-nostdinc",
+            self.std_flag(lang),
+        ]);
+        pp.args(NO_ALTERNATIVE_SPELLINGS);
+        pp.arg("-isystem").arg(&self.include_dir);
+        if lang == Lang::Cpp {
+            let libcxx = sysroot_include.join("c++/v1");
+            pp.arg("-isystem").arg(&libcxx);
+            roots.push(libcxx);
+        }
+        pp.arg("-isystem").arg(&self.resource_include);
+        pp.arg("-isystem").arg(&sysroot_include);
+        pp.arg("-iquote").arg(work);
+        pp.args(["-DONLINE_JUDGE", "-D__VIBECHECK__"]);
+        pp.arg(work.join(src_name));
+        let out = run_bounded(
+            pp,
+            self.policy.ruleset(work, &[])?,
+            self.config.compile_timeout_ms,
+            MAX_PREPROCESSED_BYTES,
+        )?;
+        let roots: Vec<PathBuf> = roots
+            .iter()
+            .filter_map(|r| std::fs::canonicalize(r).ok())
+            .collect();
+        // Check what was read before showing anything (even diagnostics) to the user.
+        if let Err(msg) = check_preprocessed(&out.stdout, &roots) {
+            return Ok(Err(msg));
+        }
+        if out.timed_out {
+            return Ok(Err(format!(
+                "preprocessing exceeded the compile time limit of {} ms",
+                self.config.compile_timeout_ms
+            )));
+        }
+        if out.truncated {
+            return Ok(Err(format!(
+                "preprocessed source exceeds {} MiB",
+                MAX_PREPROCESSED_BYTES >> 20
+            )));
+        }
+        if !out.success {
+            return Ok(Err(clean_diagnostics(&out.stderr, work)));
+        }
+        let pp_path = work.join(if lang == Lang::C {
+            "solution.i"
+        } else {
+            "solution.ii"
+        });
+        std::fs::write(&pp_path, &out.stdout)?;
+        Ok(Ok(pp_path))
+    }
+
+    /// Step 2: compile the checked preprocessed text and link. Returns the module's bytes or
+    /// a CE message.
+    fn compile_and_link(
+        &self,
+        work: &Path,
+        preprocessed: &Path,
+        lang: Lang,
+    ) -> Result<std::result::Result<Vec<u8>, String>> {
+        let wasm_path = work.join("solution.wasm");
+        let mut cc = self.clang_cmd(work);
+        if lang == Lang::Cpp {
+            cc.arg("--driver-mode=g++");
+        }
+        cc.args([
+            "--target=wasm32-wasi",
+            "-nostdinc",
+            "-O2",
+            self.std_flag(lang),
+        ]);
+        cc.args(NO_ALTERNATIVE_SPELLINGS);
+        cc.args(["-fno-color-diagnostics", "-ferror-limit=20", "-s"]);
+        cc.arg(format!("--sysroot={}", self.config.sysroot.display()));
+        cc.arg(format!(
+            "-L{}",
+            self.config.sysroot.join("lib/wasm32-wasi").display()
+        ));
+        cc.arg(format!("-Wl,-z,stack-size={SHADOW_STACK_BYTES}"));
+        cc.arg("-Wl,--stack-first");
+        cc.arg(preprocessed);
+        let mut runtime_objects = vec![self.runtime_object(&self.runtime_c, &VCRT_C)?];
+        if lang == Lang::Cpp {
+            runtime_objects.push(self.runtime_object(&self.runtime_exceptions, &VCRT_EXCEPTIONS)?);
+            if self.config.fast_iostreams {
+                runtime_objects.push(self.runtime_object(&self.runtime_iostream, &VCRT_IOSTREAM)?);
+                cc.args(VCRT_IOSTREAM_LINK_FLAGS);
+            }
+        }
+        cc.args(&runtime_objects);
+        cc.args(LINK_LIBS);
+        cc.arg("-o").arg(&wasm_path);
+        let out = run_bounded(
+            cc,
+            self.policy.ruleset(work, &runtime_objects)?,
+            self.config.compile_timeout_ms,
+            MAX_DIAGNOSTICS_BYTES,
+        )?;
+        if out.timed_out {
+            return Ok(Err(format!(
+                "compilation exceeded the time limit of {} ms",
+                self.config.compile_timeout_ms
+            )));
+        }
+        if !out.success {
+            let d = clean_diagnostics(&out.stderr, work);
+            let crashed = d.contains("Stack dump") || out.status.contains("signal");
+            if crashed || d.trim().is_empty() {
+                // Resource limits hit (clang writes static arrays out in full for wasm).
+                return Ok(Err(format!(
+                    "the compiler exceeded its limits ({} MiB of address space, {} MiB per output \
+                     file; {}); very large static arrays are written out in full for wasm",
+                    COMPILE_MEMORY_BYTES >> 20,
+                    COMPILE_FILE_BYTES >> 20,
+                    out.status
+                )));
+            }
+            return Ok(Err(d));
+        }
+        Ok(Ok(
+            std::fs::read(&wasm_path).context("reading the compiled module")?
+        ))
+    }
+
+    fn cache_key(&self, source: &str, lang: Lang, companions: &[Companion]) -> String {
+        let mut h = Sha256::new();
+        h.update(self.toolchain_id.as_bytes());
+        h.update(
+            format!(
+                "{lang:?} {} {}",
+                self.std_flag(lang),
+                self.config.fast_iostreams
+            )
+            .as_bytes(),
+        );
+        h.update((source.len() as u64).to_le_bytes());
+        h.update(source.as_bytes());
+        // Headers taken along (testlib.h) change the result too.
+        for c in companions {
+            h.update((c.name.len() as u64).to_le_bytes());
+            h.update(c.name.as_bytes());
+            h.update((c.text.len() as u64).to_le_bytes());
+            h.update(c.text.as_bytes());
+        }
+        hex(&h.finalize())[..32].to_string()
+    }
+
+    fn clang_cmd(&self, cwd: &Path) -> Command {
+        let mut c = Command::new(&self.config.clang);
+        c.current_dir(cwd)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("TMPDIR", cwd)
+            .env("LC_ALL", "C");
+        c
+    }
+
+    /// A compiled runtime support object (built once per toolchain, cached on disk beside the
+    /// module cache, not in it, so eviction never removes it).
+    fn runtime_object(&self, slot: &RuntimeObject, rt: &RuntimeSource) -> Result<PathBuf> {
+        let r = slot.get_or_init(|| {
+            let path = self
+                .config
+                .cache_dir
+                .join(format!("vcrt-{}-{}.o", rt.name, self.toolchain_id));
+            if path.exists() {
+                return Ok(path);
+            }
+            let build = || -> Result<PathBuf> {
+                let work = tempfile::Builder::new().prefix("vibecheck-rt-").tempdir()?;
+                let (src_name, std) = match rt.lang {
+                    Lang::C => ("vcrt.c", "-std=c17"),
+                    _ => ("vcrt.cpp", "-std=c++17"),
+                };
+                let src = work.path().join(src_name);
+                std::fs::write(&src, rt.text)?;
+                let obj = work.path().join("vcrt.o");
+                let mut c = self.clang_cmd(work.path());
+                if rt.lang == Lang::Cpp {
+                    c.arg("--driver-mode=g++");
+                }
+                c.args(["--target=wasm32-wasi", "-O2", std, "-c"]);
+                c.arg(format!("--sysroot={}", self.config.sysroot.display()));
+                if rt.lang == Lang::Cpp {
+                    c.arg("-isystem").arg(&self.include_dir);
+                }
+                c.arg(&src).arg("-o").arg(&obj);
+                let ruleset = self.policy.ruleset(work.path(), &[])?;
+                let out = run_bounded(c, ruleset, COMPILE_TIMEOUT_MS, MAX_DIAGNOSTICS_BYTES)?;
+                if !out.success {
+                    bail!(
+                        "building the sandbox runtime failed: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+                write_atomic(&path, &std::fs::read(&obj)?)?;
+                Ok(path.clone())
+            };
+            build().map_err(|e| format!("{e:#}"))
+        });
+        r.clone().map_err(|e| anyhow::anyhow!(e))
+    }
+}
+
+/// Output of a bounded child process.
+struct Bounded {
+    success: bool,
+    status: String,
+    timed_out: bool,
+    truncated: bool,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Runs `cmd` in its own process group with resource limits, a wall-clock deadline and capped
+/// stdout (stderr is capped at [`MAX_DIAGNOSTICS_BYTES`]).
+/// With a Landlock `ruleset`, the child enters it before exec (see [`confine`]).
+fn run_bounded(
+    mut cmd: Command,
+    ruleset: Option<OwnedFd>,
+    timeout_ms: u64,
+    stdout_cap: usize,
+) -> Result<Bounded> {
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let cpu_secs = timeout_ms / 1000 + 2;
+    let ruleset_fd = ruleset.as_ref().map(|fd| fd.as_raw_fd());
+    // SAFETY: only async-signal-safe libc calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::setsid();
+            let lim = |res, v: u64| {
+                let r = libc::rlimit {
+                    rlim_cur: v as libc::rlim_t,
+                    rlim_max: v as libc::rlim_t,
+                };
+                libc::setrlimit(res, &r);
+            };
+            lim(libc::RLIMIT_AS, COMPILE_MEMORY_BYTES);
+            lim(libc::RLIMIT_CPU, cpu_secs);
+            lim(libc::RLIMIT_FSIZE, COMPILE_FILE_BYTES);
+            lim(libc::RLIMIT_CORE, 0);
+            if let Some(fd) = ruleset_fd {
+                confine::restrict_self(fd)?;
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd
+        .spawn()
+        .context("starting clang (in its Landlock domain)")?;
+    drop(ruleset);
+    let pid = child.id() as i32;
+    let reader = |mut r: Box<dyn Read + Send>, cap: usize| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 65536];
+            let mut truncated = false;
+            loop {
+                match r.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if buf.len() + n > cap {
+                            truncated = true;
+                            let room = cap.saturating_sub(buf.len());
+                            buf.extend_from_slice(&chunk[..room]);
+                        } else {
+                            buf.extend_from_slice(&chunk[..n]);
+                        }
+                    }
+                }
+            }
+            (buf, truncated)
+        })
+    };
+    let out_t = reader(Box::new(child.stdout.take().unwrap()), stdout_cap);
+    let err_t = reader(
+        Box::new(child.stderr.take().unwrap()),
+        MAX_DIAGNOSTICS_BYTES,
+    );
+    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(s) = child.try_wait()? {
+            break s;
+        }
+        if Instant::now() >= deadline {
+            timed_out = true;
+            // SAFETY: signalling the process group we created with setsid.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+            break child.wait()?;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    // Kill stragglers of the group (e.g. a linker) so the pipes close.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+    let (stdout, truncated) = out_t.join().unwrap_or_default();
+    let (stderr, _) = err_t.join().unwrap_or_default();
+    Ok(Bounded {
+        success: status.success() && !timed_out,
+        status: status.to_string(),
+        timed_out,
+        truncated,
+        stdout,
+        stderr,
+    })
+}
+
+/// Rewrites temporary paths in diagnostics to the file's plain name.
+fn clean_diagnostics(stderr: &[u8], work: &Path) -> String {
+    let s = String::from_utf8_lossy(stderr);
+    let w = work.display().to_string();
+    let mut s = s.replace(&format!("{w}/"), "").replace(&w, ".");
+    if stderr.len() >= MAX_DIAGNOSTICS_BYTES {
+        s.push_str("\n[diagnostics truncated]");
+    }
+    s
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes a file through a temporary name and a rename, so readers never see half a file.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, bytes)?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Layer 4 on its own: clang asked directly (no text checks in the way) to read host files
+    /// or write outside its temp dir is stopped by the kernel.
+    #[test]
+    fn landlock_stops_clang_reading_and_writing_host_files() {
+        let cache = tempfile::tempdir().unwrap();
+        let config = SandboxConfig {
+            cache_dir: cache.path().to_path_buf(),
+            ..SandboxConfig::default()
+        };
+        let compiler = Compiler::new(&config).expect("toolchain (tools/setup.sh) and Landlock");
+        assert!(
+            compiler.confined(),
+            "this kernel has Landlock: {:?}",
+            landlock_abi()
+        );
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret.h");
+        std::fs::write(&secret, "int VIBECHECK_LANDLOCK_SECRET;\n").unwrap();
+        let work = tempfile::tempdir().unwrap();
+        std::fs::write(work.path().join("ok.c"), "int ok;\n").unwrap();
+        let run = |args: &[&std::ffi::OsStr]| {
+            let mut c = compiler.clang_cmd(work.path());
+            c.args(args);
+            let ruleset = compiler.policy.ruleset(work.path(), &[]).unwrap();
+            run_bounded(c, ruleset, COMPILE_TIMEOUT_MS, MAX_PREPROCESSED_BYTES).unwrap()
+        };
+        for file in [secret.as_os_str(), "/etc/passwd".as_ref()] {
+            let out = run(&["-E".as_ref(), "-x".as_ref(), "c".as_ref(), file]);
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(!out.success, "read {file:?}: {all}");
+            assert!(!all.contains("VIBECHECK_LANDLOCK_SECRET") && !all.contains("root:"));
+            assert!(all.contains("ermission denied"), "{all}");
+        }
+        // Its own temp dir works; writing outside it does not.
+        let out = run(&["-E".as_ref(), "ok.c".as_ref()]);
+        assert!(out.success, "{}", String::from_utf8_lossy(&out.stderr));
+        let target = outside.path().join("written.i");
+        let out = run(&[
+            "-E".as_ref(),
+            "ok.c".as_ref(),
+            "-o".as_ref(),
+            target.as_os_str(),
+        ]);
+        assert!(!out.success && !target.exists());
+    }
+}
