@@ -29,6 +29,8 @@ enum Command {
     Judge(cli::judge::Args),
     /// Stress-test a solution against a brute force on generated inputs.
     Stress(cli::stress::Args),
+    /// Receive problems from Competitive Companion and write them as test folders.
+    Listen(cli::listen::Args),
     /// Verify a reasoning chain or solution step by step.
     Verify(cli::verify::Args),
     /// Generate text with a model backend.
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Judge(a) => cli::judge::run(a),
         Command::Stress(a) => cli::stress::run(a),
+        Command::Listen(a) => cli::listen::run(a),
         Command::Verify(a) => cli::verify::run(a),
         Command::Generate(a) => cli::generate::run(a),
         Command::Solve(a) => cli::solve::run(a),

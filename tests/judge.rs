@@ -496,3 +496,264 @@ fn deep_recursion_runs() {
         "AC",
     );
 }
+
+// ---- issue 10 #3: a sleeping guest cannot hold a judge slot ----
+
+#[test]
+fn sleeping_guest_is_tle_at_the_limit() {
+    for src in ["run/sleep.c", "run/nanosleep.c"] {
+        let v = expect(&[src, "--tests", OJ, "--time-limit", "1"], "TLE");
+        // The sleep is charged to the time budget: reported time reaches the limit.
+        assert!(
+            v["tests"][0]["time_ms"].as_u64().unwrap() >= 1000,
+            "{src}: {v}"
+        );
+        assert!(first_message(&v).contains("1000 ms"), "{src}: {v}");
+    }
+    expect(&["run/short_sleep.c", "--tests", OJ], "AC");
+    require::python_wasm();
+    expect(&["run/sleep.py", "--tests", OJ, "--time-limit", "1"], "TLE");
+}
+
+// ---- issue 11: memory like a real judge; stderr is never a verdict ----
+
+#[test]
+fn memory_counts_what_the_program_touches() {
+    // 100 MB of locals in recursion: the stack may grow like a judge's 256 MB stack.
+    expect(&["run/big_locals.cpp", "--tests", OJ], "AC");
+    // A touched 40 MB array under 64 MB, hello world under 32 MB: the reserved stack is free.
+    expect(
+        &["run/array40.cpp", "--tests", OJ, "--memory-limit", "64"],
+        "AC",
+    );
+    let v = expect(
+        &["run/hello.c", "--tests", OJ, "--memory-limit", "32"],
+        "AC",
+    );
+    assert!(
+        v["tests"][0]["memory_kib"].as_u64().unwrap() < 8 << 10,
+        "{v}"
+    );
+    // But touched stack counts: 200 MB of it under 64 MB is MLE.
+    expect(
+        &["run/stack_mle.cpp", "--tests", OJ, "--memory-limit", "64"],
+        "MLE",
+    );
+}
+
+#[test]
+fn stderr_flood_is_kept_short_and_ignored() {
+    let v = expect(
+        &["run/stderr_flood.cpp", "--tests", OJ, "--time-limit", "10"],
+        "AC",
+    );
+    let t = &v["tests"][0];
+    let e = t["stderr"].as_str().unwrap();
+    assert!(e.starts_with("debug line 0\n"), "{e}");
+    assert!(e.len() < 8 << 10, "excerpt is truncated: {} bytes", e.len());
+    assert_eq!(t["stdout"].as_str().unwrap().trim(), "6");
+}
+
+// ---- issue 11: Python idioms ----
+
+#[test]
+fn python_stdin_is_a_real_file_and_threads_run() {
+    require::python_wasm();
+    expect(&["run/pyrival_stdin.py", "--tests", OJ], "AC");
+    expect(&["run/threading_stack.py", "--tests", OJ], "AC");
+}
+
+// ---- issue 10 #8 and issue 11: test folders ----
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn test_names(v: &Value) -> Vec<String> {
+    v["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn test_folder_layouts_of_common_tools() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    // cf-tool
+    write(p, "cf/in1.txt", "2\n1 2\n");
+    write(p, "cf/ans1.txt", "3\n");
+    write(p, "cf/in2.txt", "1\n5\n");
+    write(p, "cf/ans2.txt", "5\n");
+    // inputN.txt / outputN.txt
+    write(p, "io/input1.txt", "3\n1 2 3\n");
+    write(p, "io/output1.txt", "6\n");
+    // CPH: .cph/.SOLUTION_HASH.prob under the folder
+    write(
+        p,
+        "cph/.cph/.ac.c_7f3a.prob",
+        r#"{"name":"Sum","url":"https://example.invalid/s","timeLimit":1500,"memoryLimit":128,
+           "tests":[{"id":1,"input":"2\n4 5\n","output":"9\n"}],"srcPath":"/x/ac.c"}"#,
+    );
+    let sol = fixtures().join("sum/ac.c");
+    let sol = sol.to_str().unwrap();
+    let v = expect(&[sol, "--tests", p.join("cf").to_str().unwrap()], "AC");
+    assert_eq!(test_names(&v), ["1", "2"]);
+    expect(&[sol, "--tests", p.join("io").to_str().unwrap()], "AC");
+    let v = expect(&[sol, "--tests", p.join("cph").to_str().unwrap()], "AC");
+    assert_eq!(test_names(&v), ["sample-1"]);
+    // --tests FILE.json (Competitive Companion), with limits above the caps: clamped, warned.
+    write(
+        p,
+        "big.json",
+        r#"{"name":"S","timeLimit":9999999,"memoryLimit":100000,
+           "tests":[{"input":"1\n7\n","output":"7\n"}]}"#,
+    );
+    let out = vibecheck(&[
+        "judge",
+        sol,
+        "--tests",
+        p.join("big.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("clamped to 4096 MB") && err.contains("clamped to 600 s"),
+        "{err}"
+    );
+}
+
+#[test]
+fn test_folders_use_regular_files_inside_only() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(p, "1.in", "2\n1 2\n");
+    write(p, "1.out", "3\n");
+    std::os::unix::fs::symlink("/etc/passwd", p.join("2.in")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", p.join("3.in")).unwrap();
+    write(p, "4.in", "1\n9\n");
+    std::os::unix::fs::symlink("/etc/hostname", p.join("4.out")).unwrap();
+    let sol = fixtures().join("sum/ac.c");
+    let v = expect(
+        &[sol.to_str().unwrap(), "--tests", p.to_str().unwrap()],
+        "AC",
+    );
+    // Symlinked inputs are not tests; a symlinked answer is not used.
+    assert_eq!(test_names(&v), ["1", "4"]);
+    assert!(v["tests"][1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no expected answer"));
+}
+
+// ---- issue 11: seeing what failed ----
+
+#[test]
+fn show_prints_input_expected_and_received() {
+    let out = vibecheck(&["judge", "sum/wa.cpp", "--tests", OJ, "--show"]);
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("=== sample-1: WA"), "{s}");
+    assert!(s.contains("--- input\n  3\n  1 2 3"), "{s}");
+    assert!(s.contains("--- expected\n  >>6<<"), "{s}");
+    assert!(s.contains("--- received\n  >>7<<"), "{s}");
+    assert!(!s.contains('\x1b'), "no colour when not a tty");
+    let (_, v) = judge(&["sum/wa.cpp", "--tests", OJ]);
+    let t = &v["tests"][0];
+    assert_eq!(t["stdout"].as_str().unwrap().trim(), "7");
+    assert_eq!(t["answer"].as_str().unwrap().trim(), "6");
+    assert!(t["input"].as_str().unwrap().starts_with("3\n"));
+}
+
+// ---- issue 11: the Competitive Companion listener, over real HTTP ----
+
+#[test]
+fn listen_writes_folders_that_judge_takes() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let d = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vibecheck"))
+        .args(["listen", "--port", "0", "--count", "1", "--dir"])
+        .arg(d.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    let post = |body: &str| -> String {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut r = String::new();
+        s.read_to_string(&mut r).unwrap();
+        r
+    };
+    // Not a problem: 400, nothing written.
+    assert!(post("{\"nope\": 1}").starts_with("HTTP/1.1 400"));
+    let body = std::fs::read_to_string(fixtures().join("sum/problem.json")).unwrap();
+    assert!(post(&body).starts_with("HTTP/1.1 200"));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains("A. Sum: 2 tests, 1500 ms, 64 MB"),
+        "{printed}"
+    );
+    let folder = d.path().join("a-sum");
+    assert!(folder.join("1.in").is_file() && folder.join("2.out").is_file());
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("problem.json")).unwrap())
+            .unwrap();
+    assert_eq!(meta["url"], "https://example.invalid/sum");
+    // judge takes the folder with its limits.
+    let out = vibecheck(&["judge", "sum/ac.cpp", "--tests", folder.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1500 ms / 64 MB"));
+}
+
+// ---- issue 11: generator arguments ----
+
+#[test]
+fn stress_passes_generator_arguments_after_the_seed() {
+    let out = vibecheck(&[
+        "stress",
+        "stress/max_ok.cpp",
+        "--brute",
+        "sum/ac.c",
+        "--gen",
+        "run/gen_args.c 3 100",
+        "--iterations",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let input = v["counterexample"]["input"].as_str().unwrap();
+    let nums: Vec<u64> = input
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert_eq!(nums[0], 3, "{input}");
+    assert_eq!(nums.len(), 4);
+    assert!(nums[1..].iter().all(|x| (1..=100).contains(x)));
+}

@@ -10,7 +10,7 @@ use crate::compile::{CompileOutcome, Compiler};
 use crate::run::{Guest, RunOutcome, RunSpec, Runner, Status};
 use crate::{
     Checker, Counterexample, JudgeReport, JudgeRequest, Lang, Limits, Program, SandboxConfig,
-    StressReport, StressRequest, TestCase, TestResult, Verdict,
+    StressReport, StressRequest, TestResult, TestSource, Verdict,
 };
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
@@ -36,6 +36,28 @@ const PY_SYNTAX_LIMITS: Limits = Limits {
 };
 /// Most tests run in parallel by one `judge` call.
 pub const MAX_JOBS: usize = 64;
+/// How much of a failing test's input, answer, stdout and stderr a report keeps (enough to see
+/// what went wrong; a report over thousands of tests stays small).
+pub const EXCERPT_BYTES: usize = 4 << 10;
+/// How much of a passing test's stdout and stderr a report keeps.
+pub const AC_EXCERPT_BYTES: usize = 256;
+
+/// The first `cap` bytes of `bytes` as text (cut at a character boundary), with a note of how
+/// much was left out.
+pub fn excerpt(bytes: &[u8], cap: usize) -> String {
+    if bytes.len() <= cap {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    let mut cut = cap;
+    while cut > 0 && cut < bytes.len() && (bytes[cut] & 0xC0) == 0x80 {
+        cut -= 1;
+    }
+    format!(
+        "{}\n[… {} more bytes]",
+        String::from_utf8_lossy(&bytes[..cut]),
+        bytes.len() - cut
+    )
+}
 
 /// A program ready to run, or its compile error.
 pub enum Prepared {
@@ -52,14 +74,53 @@ pub struct Runnable {
     source: Option<String>,
 }
 
+/// Run before a Python solution that uses `threading`: WASI CPython cannot start threads, so
+/// the common "big stack in a thread" idiom (`threading.stack_size(2**27)`,
+/// `Thread(target=main).start()`) would be an RE. Here `stack_size` accepts and ignores the
+/// request (the guest stack is already large) and a thread that cannot start runs its target
+/// at once on the main thread, after which `join` returns. The solution itself is passed as
+/// `argv[1]` and compiled as `solution.py`, so its tracebacks keep their line numbers.
+const PY_THREADING_SHIM: &str = r#"import sys, threading
+_src = sys.argv.pop(1)
+sys.argv[0] = "solution.py"
+_stack_size = threading.stack_size
+def _vc_stack_size(size=0):
+    try:
+        return _stack_size(size)
+    except (ValueError, RuntimeError, OSError):
+        return 0
+threading.stack_size = _vc_stack_size
+_start = threading.Thread.start
+def _vc_start(self):
+    try:
+        _start(self)
+    except RuntimeError:
+        self._started.set()
+        try:
+            self.run()
+        finally:
+            self._is_stopped = True
+threading.Thread.start = _vc_start
+del _vc_stack_size, _vc_start
+exec(compile(_src, "solution.py", "exec"), {"__name__": "__main__", "__builtins__": __builtins__, "__file__": "solution.py"})
+"#;
+
 impl Runnable {
     fn argv(&self, extra: &[String]) -> Vec<String> {
         let mut v = match self.lang {
-            Lang::Python => vec![
-                "python3".to_string(),
-                "-c".to_string(),
-                self.source.clone().unwrap_or_default(),
-            ],
+            Lang::Python => {
+                let src = self.source.clone().unwrap_or_default();
+                if src.contains("threading") {
+                    vec![
+                        "python3".to_string(),
+                        "-c".to_string(),
+                        PY_THREADING_SHIM.to_string(),
+                        src,
+                    ]
+                } else {
+                    vec!["python3".to_string(), "-c".to_string(), src]
+                }
+            }
             Lang::C | Lang::Cpp => vec!["solution".to_string()],
         };
         v.extend_from_slice(extra);
@@ -192,8 +253,8 @@ impl Sandbox {
                     // Concurrent processes precompile once: the first holds the lock.
                     let _lock = FileLock::acquire(&self.config.cache_dir.join("python.lock"));
                     if !cwasm.exists() {
-                        eprintln!(
-                            "sandbox: precompiling {} (once; takes a while)",
+                        tracing::info!(
+                            "precompiling {} (once; takes a while)",
                             p.display()
                         );
                     }
@@ -287,7 +348,15 @@ impl Sandbox {
     /// Judges a solution on every test. `Err` only for infrastructure failures (and a checker
     /// that does not compile); the solution's failures are verdicts.
     pub fn judge(&self, req: &JudgeRequest) -> Result<JudgeReport> {
-        if req.tests.is_empty() {
+        self.judge_with(req, &req.tests)
+    }
+
+    /// Like [`Sandbox::judge`], with the tests taken from `tests` one at a time (each is read
+    /// when a worker picks it up, so a large test folder is never in memory at once);
+    /// `req.tests` is ignored.
+    pub fn judge_with(&self, req: &JudgeRequest, tests: &dyn TestSource) -> Result<JudgeReport> {
+        let count = tests.count();
+        if count == 0 {
             bail!("no tests to judge");
         }
         let checker = match &req.checker {
@@ -310,15 +379,26 @@ impl Sandbox {
                 })
             }
         };
-        let jobs = req.jobs.clamp(1, MAX_JOBS).min(req.tests.len());
+        let jobs = req.jobs.clamp(1, MAX_JOBS).min(count);
         let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<TestResult>>> = Mutex::new(vec![None; req.tests.len()]);
+        let results: Mutex<Vec<Option<TestResult>>> = Mutex::new(vec![None; count]);
         std::thread::scope(|s| {
             for _ in 0..jobs {
                 s.spawn(|| loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(test) = req.tests.get(i) else { break };
-                    let r = self.judge_one(&prog, test, &req.checker, checker.as_ref(), req.limits);
+                    if i >= count {
+                        break;
+                    }
+                    let r = match tests.load(i) {
+                        Ok(test) => {
+                            self.judge_one(&prog, &test, &req.checker, checker.as_ref(), req.limits)
+                        }
+                        Err(e) => TestResult::new(
+                            tests.name(i),
+                            Verdict::IE,
+                            format!("reading the test: {e:#}"),
+                        ),
+                    };
                     results.lock().unwrap()[i] = Some(r);
                 });
             }
@@ -344,45 +424,57 @@ impl Sandbox {
     fn judge_one(
         &self,
         prog: &Runnable,
-        test: &TestCase,
+        test: &crate::TestCase,
         checker: &Checker,
         custom: Option<&Runnable>,
         limits: Limits,
     ) -> TestResult {
-        let mut result = TestResult {
-            name: test.name.clone(),
-            verdict: Verdict::IE,
-            time_ms: 0,
-            memory_kib: 0,
-            message: String::new(),
-        };
+        let mut result = TestResult::new(test.name.clone(), Verdict::IE, String::new());
         let out = match self.run_program(prog, &[], test.input.as_bytes(), limits) {
             Ok(o) => o,
             Err(e) => {
+                tracing::error!("sandbox failure on test {}: {e:#}", test.name);
                 result.message = format!("sandbox failure: {e:#}");
                 return result;
             }
         };
         result.time_ms = out.cpu_ms;
         result.memory_kib = out.memory_kib;
-        if let Some((v, m)) = run_verdict(&out, limits) {
-            result.verdict = v;
-            result.message = m;
-            return result;
-        }
-        let output = String::from_utf8_lossy(&out.stdout);
-        let (v, m) = match (custom, &test.answer) {
-            (Some(c), answer) => {
-                self.run_custom_checker(c, &test.input, &output, answer.as_deref().unwrap_or(""))
+        let (v, m) = match run_verdict(&out, limits) {
+            Some(vm) => vm,
+            None => {
+                let output = String::from_utf8_lossy(&out.stdout);
+                match (custom, &test.answer) {
+                    (Some(c), answer) => self.run_custom_checker(
+                        c,
+                        &test.input,
+                        &output,
+                        answer.as_deref().unwrap_or(""),
+                    ),
+                    (None, Some(answer)) => check_builtin(checker, &output, answer),
+                    (None, None) => (
+                        Verdict::AC,
+                        "ran cleanly; no expected answer to compare".to_string(),
+                    ),
+                }
             }
-            (None, Some(answer)) => check_builtin(checker, &output, answer),
-            (None, None) => (
-                Verdict::AC,
-                "ran cleanly; no expected answer to compare".to_string(),
-            ),
         };
         result.verdict = v;
         result.message = m;
+        let cap = if v == Verdict::AC {
+            AC_EXCERPT_BYTES
+        } else {
+            result.input = Some(excerpt(test.input.as_bytes(), EXCERPT_BYTES));
+            result.answer = test
+                .answer
+                .as_ref()
+                .map(|a| excerpt(a.as_bytes(), EXCERPT_BYTES));
+            EXCERPT_BYTES
+        };
+        result.stdout = Some(excerpt(&out.stdout, cap));
+        if !out.stderr.is_empty() {
+            result.stderr = Some(excerpt(&out.stderr, cap));
+        }
         result
     }
 
@@ -444,6 +536,17 @@ impl Sandbox {
         req: &StressRequest,
         progress: &mut dyn FnMut(u64),
     ) -> Result<StressReport> {
+        self.stress_with_args(req, &[], progress)
+    }
+
+    /// Like [`Sandbox::stress`], with `gen_args` passed to the generator after the seed
+    /// (testlib generators: `gen SEED 10 1000`).
+    pub fn stress_with_args(
+        &self,
+        req: &StressRequest,
+        gen_args: &[String],
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<StressReport> {
         let prep = |p: &Program, what: &str| -> Result<Runnable> {
             match self.prepare(p, None)? {
                 Prepared::Ready(r) => Ok(r),
@@ -467,7 +570,9 @@ impl Sandbox {
         let mut counterexample = None;
         while done < req.iterations {
             let seed = req.seed.wrapping_add(done);
-            let g = self.run_program(&gen, &[seed.to_string()], b"", req.limits)?;
+            let mut args = vec![seed.to_string()];
+            args.extend_from_slice(gen_args);
+            let g = self.run_program(&gen, &args, b"", req.limits)?;
             if let Some((v, m)) = run_verdict(&g, req.limits) {
                 bail!("the generator failed on seed {seed}: {v} {m}");
             }
@@ -530,7 +635,10 @@ pub fn run_verdict(out: &RunOutcome, limits: Limits) -> Option<(Verdict, String)
         Status::Trap(t) => Some((Verdict::RE, with_stderr(t.clone()))),
         Status::TimeLimit => Some((
             Verdict::TLE,
-            format!("exceeded {} ms of CPU time", limits.time_ms),
+            format!(
+                "exceeded {} ms of CPU time (sleeping counts)",
+                limits.time_ms
+            ),
         )),
         Status::MemoryLimit => Some((
             Verdict::MLE,

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub mod check;
 pub mod compile;
+mod hostcalls;
 pub mod judge;
 pub mod run;
 pub mod testdata;
@@ -65,7 +66,8 @@ pub enum Verdict {
     IE,
 }
 
-/// Resource limits for one run.
+/// Resource limits for one run. `time_ms` counts the guest's CPU time plus any time it spends
+/// sleeping; `memory_mb` counts the linear memory it touches (not what it reserves).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Limits {
     pub time_ms: u64,
@@ -121,6 +123,29 @@ pub struct TestCase {
     pub answer: Option<String>,
 }
 
+/// Tests judged one at a time: a list whose items are read only when they run (a directory of
+/// test files), or tests already in memory (`Vec<TestCase>`).
+pub trait TestSource: Sync {
+    /// How many tests.
+    fn count(&self) -> usize;
+    /// Test `i`'s name (cheap; no file is read).
+    fn name(&self, i: usize) -> String;
+    /// Reads test `i` (`Err`: it cannot be read; that test is IE).
+    fn load(&self, i: usize) -> anyhow::Result<TestCase>;
+}
+
+impl TestSource for Vec<TestCase> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn name(&self, i: usize) -> String {
+        self[i].name.clone()
+    }
+    fn load(&self, i: usize) -> anyhow::Result<TestCase> {
+        Ok(self[i].clone())
+    }
+}
+
 /// How an output is compared with the answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Checker {
@@ -141,6 +166,35 @@ pub struct TestResult {
     pub time_ms: u64,
     pub memory_kib: u64,
     pub message: String,
+    /// What the program wrote to stdout, truncated (see `judge::EXCERPT_BYTES`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdout: Option<String>,
+    /// The start of its stderr, truncated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<String>,
+    /// Failing tests only: the input, truncated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// Failing tests only: the expected answer, truncated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+}
+
+impl TestResult {
+    /// A result with only the essentials (no output excerpts).
+    pub fn new(name: String, verdict: Verdict, message: String) -> TestResult {
+        TestResult {
+            name,
+            verdict,
+            time_ms: 0,
+            memory_kib: 0,
+            message,
+            stdout: None,
+            stderr: None,
+            input: None,
+            answer: None,
+        }
+    }
 }
 
 /// The result of judging a solution (`vibecheck judge --json`, `POST /v1/judge`).

@@ -1,27 +1,36 @@
 //! The wasmtime host: runs one WASI preview-1 command module with hard limits.
 //!
 //! One [`Runner`] owns one `Engine` (epoch interruption on, a large wasm stack for deep
-//! recursion) and one `Linker` with WASI preview 1. Each run gets a fresh `Store` with:
-//! stdin from memory; stdout/stderr in capped in-memory pipes (a write past the cap traps, so a
-//! flood ends at once as OLE); no environment; fixed args; no preopened directories unless the
-//! caller grants one (a custom checker's files, read-only); a CPU-time limit checked on epoch
-//! ticks (with a wall-clock backstop); and a memory limit through a `ResourceLimiter` that also
-//! records the peak. Guests run on a dedicated thread whose native stack holds
-//! [`MAX_WASM_STACK`] (and never on a tokio worker: `add_to_linker_sync` would panic there).
+//! recursion) and one `Linker` with WASI preview 1, a few calls replaced by ours
+//! (`hostcalls`: bounded sleeps, stdin as a seekable file). Each run gets a fresh `Store`
+//! with: stdin served from memory as a regular file; stdout in a capped in-memory pipe (a
+//! write past the cap traps, so a flood ends at once as OLE); stderr keeping its first
+//! [`MAX_STDERR_BYTES`] and dropping the rest; no environment; fixed args; no preopened
+//! directories unless the caller grants one (a custom checker's files, read-only).
+//!
+//! Limits: time is the guest thread's CPU time plus the time it sleeps, checked on epoch ticks
+//! and inside `poll_oneoff` (a guest blocked in a sleep never reaches an epoch check), with a
+//! wall-clock backstop. Memory is what the guest touches: resident pages of its linear memory
+//! (`mincore`), checked on every tick and at the end; address space it only reserves (the
+//! 256 MiB shadow stack, untouched arrays) is free, and growth past `initial + limit` traps.
+//! Guests run on a dedicated thread whose native stack holds [`MAX_WASM_STACK`] (and never on
+//! a tokio worker: `add_to_linker_sync` would panic there).
 
+use crate::hostcalls::StdinFile;
 use crate::Limits;
 use anyhow::{Context, Result};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::{
-    Config, Engine, InstancePre, Linker, Module, ResourceLimiter, Store, Trap, UpdateDeadline,
+    AsContextMut, Config, Engine, InstancePre, Linker, Memory, Module, ResourceLimiter, Store,
+    Trap, UpdateDeadline,
 };
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryInputPipe;
-use wasmtime_wasi::{Deterministic, FsPerms, I32Exit, WasiCtxBuilder};
+use wasmtime_wasi::{Deterministic, FsPerms, HostMonotonicClock, I32Exit, WasiCtxBuilder};
 use wasmtime_wasi_io::bytes::Bytes;
 use wasmtime_wasi_io::streams::{OutputStream, StreamError};
 
@@ -42,7 +51,8 @@ pub const WALL_FACTOR: u64 = 3;
 pub const WALL_SLACK_MS: u64 = 1_000;
 /// Seed of the guest's deterministic randomness (see `guest_random_bytes`).
 pub const GUEST_RANDOM_SEED: u64 = 0x5eed_c0de_d00d_f00d;
-/// Cap on captured stderr (only shown in messages).
+/// Stderr kept for the report; the rest is accepted and dropped (judges ignore stderr, so a
+/// chatty debug print is never a verdict).
 pub const MAX_STDERR_BYTES: usize = 64 << 10;
 
 /// How a run ended.
@@ -86,7 +96,10 @@ impl RunOutcome {
 /// A compiled guest, ready to instantiate cheaply.
 #[derive(Clone)]
 pub struct Guest {
+    /// Linked with stdin served as a file (runs without a directory).
     pre: InstancePre<Ctx>,
+    /// Linked with stock descriptor calls (runs that get a directory: custom checkers).
+    pre_dir: InstancePre<Ctx>,
 }
 
 /// What one run gets.
@@ -102,11 +115,82 @@ pub struct RunSpec<'a> {
 pub(crate) struct Ctx {
     wasi: WasiP1Ctx,
     limiter: MemLimiter,
+    pub(crate) budget: Budget,
+    pub(crate) clock: GuestClock,
+    pub(crate) stdin: StdinFile,
+    /// The guest's linear memory (set after instantiation), measured on every epoch tick.
+    memory: Option<Memory>,
+    /// Scratch for `mincore` (one byte per host page of linear memory).
+    resident_buf: Vec<u8>,
 }
 
+/// Why the host stopped a guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopReason {
+    None,
+    Time,
+    Memory,
+}
+
+/// A run's time budget: guest CPU time plus time spent sleeping (sleeps are charged, so a
+/// sleeping guest reaches its limit like a busy one), and a wall-clock backstop.
+pub(crate) struct Budget {
+    cpu_start: u64,
+    limit_ns: u64,
+    pub(crate) slept_ns: u64,
+    wall_deadline: Instant,
+    pub(crate) stop: StopReason,
+}
+
+impl Budget {
+    /// CPU time of the guest thread since the start plus charged sleeps. Only meaningful on
+    /// the guest thread (the epoch callback and host calls run there).
+    fn used_ns(&self) -> u64 {
+        thread_cpu_ns()
+            .saturating_sub(self.cpu_start)
+            .saturating_add(self.slept_ns)
+    }
+
+    /// Nanoseconds the guest may still use: the smaller of the time budget and the wall-clock
+    /// backstop.
+    pub(crate) fn left_ns(&self) -> u64 {
+        let wall = self
+            .wall_deadline
+            .saturating_duration_since(Instant::now())
+            .as_nanos()
+            .min(u64::MAX as u128) as u64;
+        self.limit_ns.saturating_sub(self.used_ns()).min(wall)
+    }
+}
+
+/// The guest's monotonic clock: nanoseconds since the run started (shared by
+/// `clock_time_get` and absolute `poll_oneoff` timeouts, so both agree).
+#[derive(Clone, Copy)]
+pub(crate) struct GuestClock {
+    origin: Instant,
+}
+
+impl GuestClock {
+    pub(crate) fn now_ns(&self) -> u64 {
+        self.origin.elapsed().as_nanos().min(u64::MAX as u128) as u64
+    }
+}
+
+impl HostMonotonicClock for GuestClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+    fn now(&self) -> u64 {
+        self.now_ns()
+    }
+}
+
+/// Caps linear memory growth: the initial memory (data, the reserved shadow stack) is always
+/// granted; growth beyond `initial + limit` traps (the program could never touch that much
+/// within its limit anyway). What counts for the verdict is touched memory, measured apart.
 struct MemLimiter {
     limit: usize,
-    peak: usize,
+    initial: Option<usize>,
     exceeded: bool,
 }
 
@@ -117,11 +201,14 @@ impl ResourceLimiter for MemLimiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.limit {
+        let Some(initial) = self.initial else {
+            self.initial = Some(desired);
+            return Ok(true);
+        };
+        if desired > initial.saturating_add(self.limit) {
             self.exceeded = true;
             return Err(wasmtime::format_err!("memory limit exceeded"));
         }
-        self.peak = self.peak.max(desired);
         Ok(true)
     }
 
@@ -135,14 +222,47 @@ impl ResourceLimiter for MemLimiter {
     }
 }
 
-/// Why the epoch callback stopped a guest.
-const STOP_NONE: u8 = 0;
-const STOP_TIME: u8 = 1;
+/// Bytes of the guest's linear memory that are resident (touched): `mincore` over the
+/// memory's host mapping. Wasm memory never shrinks and the guest cannot release pages, so
+/// the value at any moment is the peak so far.
+fn resident_bytes(store: &mut wasmtime::StoreContextMut<'_, Ctx>) -> u64 {
+    let Some(mem) = store.data().memory else {
+        return 0;
+    };
+    let (ptr, len) = (mem.data_ptr(&*store), mem.data_size(&*store));
+    let page = host_page_size();
+    let pages = len.div_ceil(page);
+    let buf = &mut store.data_mut().resident_buf;
+    buf.clear();
+    buf.resize(pages, 0);
+    if len == 0 {
+        return 0;
+    }
+    // SAFETY: `ptr..ptr+len` is the live mapping of this store's linear memory (page-aligned:
+    // wasmtime maps memories at page boundaries); `buf` holds one byte per page.
+    let rc = unsafe { libc::mincore(ptr.cast(), len, buf.as_mut_ptr()) };
+    if rc != 0 {
+        return len as u64; // cannot measure: count all of it
+    }
+    buf.iter().filter(|b| **b & 1 != 0).count() as u64 * page as u64
+}
+
+fn host_page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 {
+        p as usize
+    } else {
+        4096
+    }
+}
 
 /// The wasmtime host shared by all runs.
 pub struct Runner {
     engine: Engine,
     linker: Linker<Ctx>,
+    /// Stock WASI descriptor calls (only `poll_oneoff` replaced), for runs with a directory.
+    dir_linker: Linker<Ctx>,
     ticker_stop: Arc<AtomicBool>,
 }
 
@@ -164,6 +284,9 @@ impl Runner {
         let mut linker: Linker<Ctx> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |c: &mut Ctx| &mut c.wasi)
             .map_err(to_anyhow)?;
+        crate::hostcalls::add_poll_override(&mut linker).map_err(to_anyhow)?;
+        let dir_linker = linker.clone();
+        crate::hostcalls::add_stdin_overrides(&mut linker).map_err(to_anyhow)?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
         let (e, stop) = (engine.clone(), ticker_stop.clone());
         std::thread::Builder::new()
@@ -178,6 +301,7 @@ impl Runner {
         Ok(Runner {
             engine,
             linker,
+            dir_linker,
             ticker_stop,
         })
     }
@@ -208,7 +332,8 @@ impl Runner {
     /// Links a module against WASI once, so each run only instantiates.
     pub fn prepare(&self, module: &Module) -> Result<Guest> {
         let pre = self.linker.instantiate_pre(module).map_err(to_anyhow)?;
-        Ok(Guest { pre })
+        let pre_dir = self.dir_linker.instantiate_pre(module).map_err(to_anyhow)?;
+        Ok(Guest { pre, pre_dir })
     }
 
     /// Runs a guest on a fresh thread with a large native stack.
@@ -227,13 +352,21 @@ impl Runner {
     /// Runs a guest on the current thread (which must have a large enough stack).
     fn run_here(&self, guest: &Guest, spec: RunSpec<'_>) -> Result<RunOutcome> {
         let limits = spec.limits;
-        let stdout = CappedPipe::new(limits.output_bytes as usize);
-        let stderr = CappedPipe::new(MAX_STDERR_BYTES);
+        let stdout = CappedPipe::new(limits.output_bytes as usize, false);
+        let stderr = CappedPipe::new(MAX_STDERR_BYTES, true);
+        let clock = GuestClock {
+            origin: Instant::now(),
+        };
         let mut b = WasiCtxBuilder::new();
         b.args(&spec.args)
-            .stdin(MemoryInputPipe::new(spec.stdin))
+            .stdin(MemoryInputPipe::new(if spec.preopen.is_some() {
+                spec.stdin.clone()
+            } else {
+                Bytes::new()
+            }))
             .stdout(stdout.clone())
             .stderr(stderr.clone())
+            .monotonic_clock(clock)
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
@@ -245,54 +378,73 @@ impl Runner {
                 .map_err(to_anyhow)
                 .with_context(|| format!("granting {}", dir.display()))?;
         }
-        let ctx = Ctx {
-            wasi: b.build_p1(),
-            limiter: MemLimiter {
-                limit: (limits.memory_mb as usize).saturating_mul(1 << 20),
-                peak: 0,
-                exceeded: false,
-            },
-        };
-        let mut store = Store::new(&self.engine, ctx);
-        store.limiter(|c| &mut c.limiter);
-        let stop_reason = Arc::new(AtomicU8::new(STOP_NONE));
-        let cpu_start = thread_cpu_ns();
         let wall_start = Instant::now();
-        let cpu_limit_ns = limits.time_ms.saturating_mul(1_000_000);
+        let limit_ns = limits.time_ms.saturating_mul(1_000_000);
         let wall_limit = Duration::from_millis(
             limits
                 .time_ms
                 .saturating_mul(WALL_FACTOR)
                 .saturating_add(WALL_SLACK_MS),
         );
-        {
-            let stop_reason = stop_reason.clone();
-            store.epoch_deadline_callback(move |_| {
-                // Runs on the guest thread, so the thread CPU clock measures the guest.
-                let cpu = thread_cpu_ns().saturating_sub(cpu_start);
-                if cpu >= cpu_limit_ns || wall_start.elapsed() >= wall_limit {
-                    stop_reason.store(STOP_TIME, Ordering::Relaxed);
-                    return Err(wasmtime::format_err!("time limit exceeded"));
-                }
-                Ok(UpdateDeadline::Continue(1))
-            });
-        }
+        let ctx = Ctx {
+            wasi: b.build_p1(),
+            limiter: MemLimiter {
+                limit: (limits.memory_mb as usize).saturating_mul(1 << 20),
+                initial: None,
+                exceeded: false,
+            },
+            budget: Budget {
+                cpu_start: thread_cpu_ns(),
+                limit_ns,
+                slept_ns: 0,
+                wall_deadline: wall_start + wall_limit,
+                stop: StopReason::None,
+            },
+            clock,
+            stdin: StdinFile::new(spec.stdin),
+            memory: None,
+            resident_buf: Vec::new(),
+        };
+        let mem_limit = limits.memory_mb.saturating_mul(1 << 20);
+        let mut store = Store::new(&self.engine, ctx);
+        store.limiter(|c| &mut c.limiter);
+        store.epoch_deadline_callback(move |mut store| {
+            // Runs on the guest thread, so the thread CPU clock measures the guest.
+            if store.data().budget.left_ns() == 0 {
+                store.data_mut().budget.stop = StopReason::Time;
+                return Err(wasmtime::format_err!("time limit exceeded"));
+            }
+            if resident_bytes(&mut store) > mem_limit {
+                store.data_mut().budget.stop = StopReason::Memory;
+                return Err(wasmtime::format_err!("memory limit exceeded"));
+            }
+            Ok(UpdateDeadline::Continue(1))
+        });
         store.set_epoch_deadline(1);
-        let result = guest.pre.instantiate(&mut store).and_then(|inst| {
+        let pre = if spec.preopen.is_some() {
+            &guest.pre_dir
+        } else {
+            &guest.pre
+        };
+        let result = pre.instantiate(&mut store).and_then(|inst| {
+            let memory = inst.get_memory(&mut store, "memory");
+            store.data_mut().memory = memory;
             let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;
             start.call(&mut store, ())
         });
-        let cpu_ns = thread_cpu_ns().saturating_sub(cpu_start);
+        let resident = resident_bytes(&mut store.as_context_mut());
         let wall_ms = wall_start.elapsed().as_millis() as u64;
-        let limiter = &store.data().limiter;
-        let (peak, mle) = (limiter.peak, limiter.exceeded);
+        let data = store.data();
+        let used_ns = data.budget.used_ns();
+        let stop = data.budget.stop;
+        let mle = data.limiter.exceeded || stop == StopReason::Memory || resident > mem_limit;
         drop(store);
         let status = match result {
             Ok(()) => Status::Exited(0),
             Err(e) => {
                 if stdout.overflowed() {
                     Status::OutputLimit
-                } else if stop_reason.load(Ordering::Relaxed) == STOP_TIME {
+                } else if stop == StopReason::Time {
                     Status::TimeLimit
                 } else if mle {
                     Status::MemoryLimit
@@ -300,17 +452,19 @@ impl Runner {
                     Status::Exited(exit.0)
                 } else if let Some(trap) = e.downcast_ref::<Trap>() {
                     Status::Trap(trap_name(*trap))
-                } else if stderr.overflowed() {
-                    Status::Trap("stderr exceeded its limit".into())
                 } else {
                     Status::Trap(format!("{e:#}"))
                 }
             }
         };
-        let cpu_ms = cpu_ns / 1_000_000;
-        let status = if status != Status::TimeLimit && cpu_ns > cpu_limit_ns {
+        let status = if status == Status::TimeLimit || status == Status::OutputLimit {
+            status
+        } else if used_ns > limit_ns {
             // Finished between two ticks but over the limit.
             Status::TimeLimit
+        } else if mle {
+            // Touched more than the limit and ended before the next tick.
+            Status::MemoryLimit
         } else {
             status
         };
@@ -318,9 +472,9 @@ impl Runner {
             status,
             stdout: stdout.take(),
             stderr: stderr.take(),
-            cpu_ms,
+            cpu_ms: used_ns / 1_000_000,
             wall_ms,
-            memory_kib: (peak / 1024) as u64,
+            memory_kib: resident / 1024,
         })
     }
 }
@@ -375,14 +529,18 @@ pub(crate) fn to_anyhow(e: wasmtime::Error) -> anyhow::Error {
 struct CappedPipe {
     buf: Arc<Mutex<Vec<u8>>>,
     cap: usize,
+    /// Keep the first `cap` bytes and accept (drop) the rest instead of trapping: stderr,
+    /// which judges ignore.
+    discard_overflow: bool,
     overflow: Arc<AtomicBool>,
 }
 
 impl CappedPipe {
-    fn new(cap: usize) -> Self {
+    fn new(cap: usize, discard_overflow: bool) -> Self {
         CappedPipe {
             buf: Arc::new(Mutex::new(Vec::new())),
             cap,
+            discard_overflow,
             overflow: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -398,7 +556,7 @@ impl CappedPipe {
             let room = self.cap - b.len();
             b.extend_from_slice(&bytes[..room]);
             self.overflow.store(true, Ordering::Relaxed);
-            return false;
+            return self.discard_overflow;
         }
         b.extend_from_slice(bytes);
         true

@@ -256,11 +256,9 @@ mod tests {
             },
         ];
         let r = |name: &str, verdict| TestResult {
-            name: name.into(),
-            verdict,
             time_ms: 1,
             memory_kib: 1,
-            message: String::new(),
+            ..TestResult::new(name.into(), verdict, String::new())
         };
         let report = JudgeReport {
             verdict: Verdict::WA,

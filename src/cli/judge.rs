@@ -1,11 +1,13 @@
 //! `vibecheck judge`: judge a C, C++ or Python solution against tests in the wasm sandbox.
 //! Exit 0 when every test is AC, 1 otherwise, 2 for usage or infrastructure errors.
 
+mod show;
+
 use crate::exit;
 use crate::sandbox::check::parse_checker;
-use crate::sandbox::testdata::{load_dir, load_problem_json};
+use crate::sandbox::testdata::{self, TestSet};
 use crate::sandbox::{
-    CppStd, JudgeReport, JudgeRequest, Lang, Limits, Sandbox, SandboxConfig, TestCase, Verdict,
+    CppStd, JudgeReport, JudgeRequest, Lang, Limits, Sandbox, SandboxConfig, Verdict,
 };
 use anyhow::{bail, Context, Result};
 use std::io::{IsTerminal, Write};
@@ -16,10 +18,12 @@ use std::path::{Path, PathBuf};
 pub struct Args {
     /// The solution source (.c, .cpp, .py).
     pub solution: PathBuf,
-    /// A directory of tests (NAME.in with NAME.out or NAME.ans; nested dirs are searched).
-    #[arg(long = "tests", value_name = "DIR")]
+    /// Tests: a directory (NAME.in + NAME.out/.ans, inN.txt + ansN.txt, inputN.txt +
+    /// outputN.txt, Polygon 01 + 01.a, nested dirs, .cph/*.prob, a `vibecheck listen` folder) or
+    /// a problem JSON file (Competitive Companion, CPH .prob). Repeatable.
+    #[arg(long = "tests", value_name = "DIR|FILE.json")]
     pub tests: Vec<PathBuf>,
-    /// A Competitive Companion problem JSON (tests and limits).
+    /// A Competitive Companion problem JSON (tests and limits); same as --tests FILE.json.
     #[arg(long, value_name = "FILE.json")]
     pub problem: Option<PathBuf>,
     /// tokens | lines | exact | float:EPS | yesno | PROGRAM.cpp (a testlib-style checker).
@@ -40,9 +44,14 @@ pub struct Args {
     /// Tests run in parallel.
     #[arg(short = 'j', long = "jobs", default_value_t = 1)]
     pub jobs: usize,
-    /// Print one JSON object ({verdict, tests: [...]}) instead of the table.
+    /// Print one JSON object ({verdict, tests: [...]}) instead of the table; each test carries
+    /// truncated stdout/stderr (and input/answer when it failed).
     #[arg(long)]
     pub json: bool,
+    /// After the table, show each failing test's input, expected and received output
+    /// (truncated, first differing token marked).
+    #[arg(long, short = 'v', visible_alias = "verbose")]
+    pub show: bool,
 }
 
 /// Resolves the language of a source file from `--lang` or its extension.
@@ -63,21 +72,84 @@ pub(crate) fn read_source(path: &Path) -> Result<String> {
     String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))
 }
 
+/// Most seconds a time limit may be (longer is clamped, with a warning).
+pub const MAX_TIME_LIMIT_S: f64 = 600.0;
+/// Most MB a memory limit may be: wasm32 addresses 4 GiB (larger is clamped, with a warning).
+pub const MAX_MEMORY_LIMIT_MB: u64 = 4096;
+
+/// Limits from the flags (or the problem's); values above the caps are clamped with a warning
+/// on stderr, values that make no sense (zero, negative, NaN) are errors.
 pub(crate) fn make_limits(time_limit: Option<f64>, memory_limit: Option<u64>) -> Result<Limits> {
     let mut limits = Limits::DEFAULT;
     if let Some(t) = time_limit {
-        if !(t.is_finite() && t > 0.0 && t <= 600.0) {
-            bail!("--time-limit must be between 0 and 600 seconds, got {t}");
+        if t.is_nan() || t <= 0.0 {
+            bail!("the time limit must be a positive number of seconds, got {t}");
         }
+        let t = if t > MAX_TIME_LIMIT_S {
+            eprintln!("warning: time limit {t} s clamped to {MAX_TIME_LIMIT_S} s");
+            MAX_TIME_LIMIT_S
+        } else {
+            t
+        };
         limits.time_ms = (t * 1000.0).round().max(1.0) as u64;
     }
     if let Some(m) = memory_limit {
-        if !(1..=4096).contains(&m) {
-            bail!("--memory-limit must be between 1 and 4096 MB (wasm32 addresses 4 GiB), got {m}");
+        if m == 0 {
+            bail!("the memory limit must be at least 1 MB");
         }
-        limits.memory_mb = m;
+        limits.memory_mb = if m > MAX_MEMORY_LIMIT_MB {
+            eprintln!(
+                "warning: memory limit {m} MB clamped to {MAX_MEMORY_LIMIT_MB} MB (wasm32 addresses 4 GiB)"
+            );
+            MAX_MEMORY_LIMIT_MB
+        } else {
+            m
+        };
     }
     Ok(limits)
+}
+
+/// What `--tests`/`--problem` yield: the tests (read one at a time while judging) and the
+/// problem's limits, if a source states them.
+pub(crate) struct LoadedTests {
+    pub tests: TestSet,
+    pub time_limit_ms: Option<u64>,
+    pub memory_limit_mb: Option<u64>,
+    pub interactive: bool,
+}
+
+/// Lists the tests of every `--tests` source and `--problem` file; names get a `SOURCE/`
+/// prefix when there are several sources.
+pub(crate) fn load_tests(
+    sources: &[PathBuf],
+    problem: Option<&Path>,
+    solution: &Path,
+) -> Result<LoadedTests> {
+    let all: Vec<&Path> = problem
+        .into_iter()
+        .chain(sources.iter().map(PathBuf::as_path))
+        .collect();
+    let sol_name = solution.file_name().and_then(|n| n.to_str());
+    let mut out = LoadedTests {
+        tests: TestSet::default(),
+        time_limit_ms: None,
+        memory_limit_mb: None,
+        interactive: false,
+    };
+    for src in &all {
+        let p = testdata::load(src, sol_name)?;
+        out.time_limit_ms = out.time_limit_ms.or(p.time_limit_ms);
+        out.memory_limit_mb = out.memory_limit_mb.or(p.memory_limit_mb);
+        out.interactive |= p.interactive;
+        let is_problem_file = Some(*src) == problem;
+        let tests = if all.len() > 1 && !is_problem_file {
+            p.tests.prefixed(&format!("{}/", src.display()))
+        } else {
+            p.tests
+        };
+        out.tests.extend(tests);
+    }
+    Ok(out)
 }
 
 pub(crate) fn sandbox_config(cpp_std: &str) -> SandboxConfig {
@@ -104,33 +176,19 @@ pub fn run(args: Args) -> Result<i32> {
     if args.jobs == 0 {
         bail!("-j must be at least 1");
     }
-    let mut tests: Vec<TestCase> = Vec::new();
-    let (mut time_limit, mut memory_limit) = (args.time_limit, args.memory_limit);
-    if let Some(p) = &args.problem {
-        let problem = load_problem_json(p)?;
-        if time_limit.is_none() {
-            time_limit = problem.time_limit_ms.map(|t| t as f64 / 1000.0);
-        }
-        if memory_limit.is_none() {
-            memory_limit = problem.memory_limit_mb;
-        }
-        tests.extend(problem.tests);
+    if args.tests.is_empty() && args.problem.is_none() {
+        bail!("no tests: pass --tests DIR|FILE.json or --problem FILE.json");
     }
-    for dir in &args.tests {
-        let prefix = if args.tests.len() > 1 || args.problem.is_some() {
-            format!("{}/", dir.display())
-        } else {
-            String::new()
-        };
-        for mut t in load_dir(dir)? {
-            t.name = format!("{prefix}{}", t.name);
-            tests.push(t);
-        }
+    let loaded = load_tests(&args.tests, args.problem.as_deref(), &args.solution)?;
+    if loaded.interactive {
+        bail!("interactive problems are not supported yet (the problem says `interactive`)");
     }
-    if tests.is_empty() {
-        bail!("no tests: pass --tests DIR or --problem FILE.json");
-    }
-    let limits = make_limits(time_limit, memory_limit)?;
+    let tests = loaded.tests;
+    let limits = make_limits(
+        args.time_limit
+            .or(loaded.time_limit_ms.map(|t| t as f64 / 1000.0)),
+        args.memory_limit.or(loaded.memory_limit_mb),
+    )?;
     let sandbox = Sandbox::new(sandbox_config(&args.cpp_std))?;
     if !args.json {
         eprintln!(
@@ -142,14 +200,17 @@ pub fn run(args: Args) -> Result<i32> {
             limits.memory_mb
         );
     }
-    let report = sandbox.judge(&JudgeRequest {
-        source,
-        lang,
-        tests,
-        checker,
-        limits,
-        jobs: args.jobs,
-    })?;
+    let report = sandbox.judge_with(
+        &JudgeRequest {
+            source,
+            lang,
+            tests: vec![],
+            checker,
+            limits,
+            jobs: args.jobs,
+        },
+        &tests,
+    )?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer(&mut out, &report)?;
@@ -157,6 +218,9 @@ pub fn run(args: Args) -> Result<i32> {
     } else {
         let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         print_table(&mut out, &report, colour)?;
+        if args.show {
+            show::print_failures(&mut out, &report, colour)?;
+        }
     }
     Ok(if report.verdict == Verdict::AC {
         exit::GOOD

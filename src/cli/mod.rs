@@ -3,6 +3,7 @@
 
 pub mod generate;
 pub mod judge;
+pub mod listen;
 pub mod model_args;
 pub mod serve;
 pub mod solve;

@@ -19,9 +19,11 @@ pub struct Args {
     /// A slow but trusted solution.
     #[arg(long)]
     pub brute: PathBuf,
-    /// A generator: gets the seed as its argument, prints one input.
-    #[arg(long = "gen")]
-    pub generator: PathBuf,
+    /// A generator: gets the seed as its first argument, prints one input. Extra arguments
+    /// follow the path in the same string and are passed after the seed
+    /// (`--gen "gen.cpp 10 1000"` runs `gen SEED 10 1000`, as testlib generators expect).
+    #[arg(long = "gen", value_name = "PROGRAM [ARGS...]")]
+    pub generator: String,
     /// How many inputs to try.
     #[arg(long, default_value_t = 100)]
     pub iterations: u64,
@@ -37,6 +39,10 @@ pub struct Args {
     /// CPU time limit per run of the solution, in seconds (the brute force gets 5x).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
+    /// Take the time and memory limits from a problem: a `vibecheck listen` folder, a test
+    /// folder with problem.json / .cph, or a problem JSON file (flags override).
+    #[arg(long, value_name = "DIR|FILE.json")]
+    pub problem: Option<PathBuf>,
     /// Memory limit per run, in MB.
     #[arg(long, value_name = "MB")]
     pub memory_limit: Option<u64>,
@@ -55,27 +61,52 @@ fn program(path: &Path) -> Result<Program> {
     })
 }
 
+/// Splits `--gen` into the program path and its extra arguments. A value naming an existing
+/// file is a path even when it contains spaces.
+fn split_generator(spec: &str) -> Result<(PathBuf, Vec<String>)> {
+    if Path::new(spec).is_file() {
+        return Ok((PathBuf::from(spec), vec![]));
+    }
+    let mut parts = spec.split_whitespace();
+    let path = parts.next().context("--gen needs a program")?;
+    Ok((PathBuf::from(path), parts.map(str::to_string).collect()))
+}
+
 /// Runs `vibecheck stress`; returns the exit code.
 pub fn run(args: Args) -> Result<i32> {
     if args.iterations == 0 {
         bail!("--iterations must be at least 1");
     }
     let checker = parse_checker(&args.checker).map_err(|e| anyhow::anyhow!(e))?;
+    let (gen_path, gen_args) = split_generator(&args.generator)?;
     let req = StressRequest {
         solution: program(&args.solution)?,
         brute: program(&args.brute)?,
-        generator: program(&args.generator)?,
+        generator: program(&gen_path)?,
         iterations: args.iterations,
         seed: args.seed,
         checker,
-        limits: make_limits(args.time_limit, args.memory_limit)?,
+        limits: {
+            let p = match &args.problem {
+                Some(p) => Some(crate::sandbox::testdata::load(p, None)?),
+                None => None,
+            };
+            make_limits(
+                args.time_limit.or(p
+                    .as_ref()
+                    .and_then(|p| p.time_limit_ms)
+                    .map(|t| t as f64 / 1000.0)),
+                args.memory_limit
+                    .or(p.as_ref().and_then(|p| p.memory_limit_mb)),
+            )?
+        },
     };
     let sandbox = Sandbox::new(sandbox_config(&args.cpp_std))?;
     let tty = std::io::stderr().is_terminal();
     let mut started: Option<Instant> = None;
     let mut last = Instant::now();
     let total = args.iterations;
-    let report = sandbox.stress(&req, &mut |done| {
+    let report = sandbox.stress_with_args(&req, &gen_args, &mut |done| {
         // Programs are compiled before the first iteration; rates count from there.
         let t0 = *started.get_or_insert_with(Instant::now);
         if done == total || last.elapsed().as_millis() >= 500 {

@@ -125,7 +125,11 @@ pub fn schemas() -> Value {
                 "verdict": r("JudgeVerdict"),
                 "time_ms": { "type": "integer" },
                 "memory_kib": { "type": "integer" },
-                "message": { "type": "string" }
+                "message": { "type": "string" },
+                "stdout": { "type": "string", "description": "truncated" },
+                "stderr": { "type": "string", "description": "truncated" },
+                "input": { "type": "string", "description": "failing tests only, truncated" },
+                "answer": { "type": "string", "description": "failing tests only, truncated" }
             }
         },
         "JudgeVerdict": { "type": "string", "enum": ["AC", "WA", "PE", "TLE", "MLE", "RE", "OLE", "CE", "IE"] },
