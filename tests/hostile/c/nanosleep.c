@@ -1,0 +1,2 @@
+#include <time.h>
+int main(void){struct timespec t={3600,0}; nanosleep(&t,0);return 0;}
