@@ -301,7 +301,8 @@ fn run_verify(
         .to_vec();
     args.push(path.to_string_lossy().into_owned());
     if let Some(r) = e["reference"].as_str() {
-        args.extend(["--reference".into(), r.into()]);
+        // `=` form: a reference may start with `-`.
+        args.push(format!("--reference={r}"));
     }
     let (code, out, err) = run_cli(&args, limit)?;
     let mut texts = vec![out.clone(), err.clone()];
@@ -514,7 +515,7 @@ fn hostile_corpus() {
         .ok()
         .map(|s| s.split(',').map(String::from).collect());
     let canary = Canary::new();
-    let srv = ServerProcess::start(SERVER_ARGS, &[]).expect("starting vibecheck serve");
+    let mut srv = ServerProcess::start(SERVER_ARGS, &[]).expect("starting vibecheck serve");
     let mut failures = Vec::new();
     let mut ran = 0;
     for e in manifest() {
@@ -536,10 +537,14 @@ fn hostile_corpus() {
                 .map(|d| format!(" [fix in {d}]"))
                 .unwrap_or_default();
             failures.push(format!("{name}{dep}: {m}"));
-            // A dead server fails everything after it; restart is not our job: stop here.
+            // A dead server would fail everything after it: say so, start a fresh one.
             if health(srv.addr).is_err() {
-                failures.push("the server stopped answering; remaining inputs not run".into());
-                break;
+                let status = srv.child.try_wait().ok().flatten();
+                failures.push(format!(
+                    "{name}: the server stopped answering (exit status {status:?}; restarted)"
+                ));
+                drop(srv);
+                srv = ServerProcess::start(SERVER_ARGS, &[]).expect("restarting vibecheck serve");
             }
         }
     }

@@ -51,11 +51,28 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let timeout = req
-            .extensions()
-            .get::<RequestCtx>()
+        let ctx = req.extensions().get::<RequestCtx>().copied();
+        let timeout = ctx
             .map(|c| c.body_timeout)
             .unwrap_or(Duration::from_secs(limits::DEFAULT_BODY_READ_TIMEOUT_SECS));
+        // A declared length past the limit is refused before waiting for any of it.
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if let (Some(len), Some(ctx)) = (declared, ctx) {
+            if len > ctx.max_body as u64 {
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!(
+                        "the request body ({len} bytes) is larger than this server's limit \
+                         (--max-body {})",
+                        ctx.max_body
+                    ),
+                ));
+            }
+        }
         let bytes = tokio::time::timeout(timeout, Bytes::from_request(req, state))
             .await
             .map_err(|_| {

@@ -137,6 +137,8 @@ pub struct RequestCtx {
     pub deadline: Instant,
     /// How long reading the body may take ([`ServerConfig::body_read_timeout_secs`]).
     pub body_timeout: std::time::Duration,
+    /// Largest body ([`ServerConfig::max_body`]): a larger `Content-Length` is refused at once.
+    pub max_body: usize,
 }
 
 /// Builds the app.
@@ -166,6 +168,7 @@ async fn observe_layer(State(st): State<Arc<AppState>>, mut req: Request, next: 
         arrival,
         deadline: limits::deadline_from(arrival, st.config.deadline_secs),
         body_timeout: std::time::Duration::from_secs(st.config.body_read_timeout_secs),
+        max_body: st.config.max_body,
     });
     let route = req
         .extensions()
