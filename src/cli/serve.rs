@@ -48,6 +48,15 @@ pub struct Args {
     /// Deadline of a /v1/solve stream in seconds (the agent reports what it has by then).
     #[arg(long, default_value_t = limits::DEFAULT_SOLVE_DEADLINE_SECS)]
     pub solve_deadline: u64,
+    /// Seconds a client has to send a request's headers (the connection is closed past it).
+    #[arg(long, default_value_t = limits::DEFAULT_HEADER_READ_TIMEOUT_SECS)]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request body (408 past it).
+    #[arg(long, default_value_t = limits::DEFAULT_BODY_READ_TIMEOUT_SECS)]
+    pub body_timeout: u64,
+    /// Most open client connections (a short 503 past it).
+    #[arg(long, default_value_t = limits::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -69,18 +78,37 @@ pub fn key_set(args: &Args) -> anyhow::Result<KeySet> {
     KeySet::load(args.api_keys.as_deref(), env.as_deref())
 }
 
-/// Runs `vibecheck serve`; returns the exit code.
-pub fn run(args: Args) -> anyhow::Result<i32> {
-    if args.deadline == 0
-        || args.solve_deadline == 0
-        || args.queue > 1_000_000
-        || args.max_body == 0
-    {
-        bail!("--deadline and --max-body must be positive, --queue at most 1000000");
+/// Most `--max-connections` (also bounds the shutdown wait, which counts connections as u32).
+pub const MAX_CONNECTIONS_FLAG: usize = 1_000_000;
+
+/// Every numeric flag in its range, with a message naming the flag.
+fn check_ranges(args: &Args) -> anyhow::Result<()> {
+    let max_d = limits::MAX_DEADLINE_SECS;
+    for (flag, v) in [
+        ("--deadline", args.deadline),
+        ("--solve-deadline", args.solve_deadline),
+        ("--header-timeout", args.header_timeout),
+        ("--body-timeout", args.body_timeout),
+    ] {
+        if v == 0 || v > max_d {
+            bail!("{flag} must be between 1 and {max_d} seconds, not {v}");
+        }
+    }
+    if args.queue > 1_000_000 || args.max_body == 0 {
+        bail!("--max-body must be positive and --queue at most 1000000");
+    }
+    if args.max_connections == 0 || args.max_connections > MAX_CONNECTIONS_FLAG {
+        bail!("--max-connections must be between 1 and {MAX_CONNECTIONS_FLAG}");
     }
     if !(args.rate.is_finite() && args.rate >= 0.0) {
         bail!("--rate must be a non-negative number of requests per second");
     }
+    Ok(())
+}
+
+/// Runs `vibecheck serve`; returns the exit code.
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    check_ranges(&args)?;
     let keys = key_set(&args)?;
     let workers = args.workers.unwrap_or_else(server::default_workers).max(1);
     let config = ServerConfig {
@@ -91,6 +119,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         queue: args.queue,
         deadline_secs: args.deadline,
         solve_deadline_secs: args.solve_deadline,
+        header_read_timeout_secs: args.header_timeout,
+        body_read_timeout_secs: args.body_timeout,
+        max_connections: args.max_connections,
     };
     let generators = if let Some(spec) = args.model.backend() {
         // A local model is loaded once (one solve at a time); an OpenAI-compatible backend is a

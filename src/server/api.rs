@@ -41,16 +41,49 @@ pub const SSE_KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// final report never is), so a slow client cannot make the solver block or memory grow.
 pub const SSE_BUFFER: usize = 256;
 
-/// A JSON body extractor whose rejections are [`ApiError`]s: 413 past the body limit, 422 with
-/// the line/column (syntax) or the JSON path (wrong shape) otherwise. Any content type is
-/// accepted, so `curl -d` works without `-H 'Content-Type: application/json'`.
+/// A JSON body extractor whose rejections are [`ApiError`]s: 413 past the body limit, 408 when
+/// the body is not sent within the request's body timeout, 422 with the line/column (syntax) or
+/// the JSON path (wrong shape) otherwise. Any content type is accepted, so `curl -d` works
+/// without `-H 'Content-Type: application/json'`.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await?;
+        let ctx = req.extensions().get::<RequestCtx>().copied();
+        let timeout = ctx
+            .map(|c| c.body_timeout)
+            .unwrap_or(Duration::from_secs(limits::DEFAULT_BODY_READ_TIMEOUT_SECS));
+        // A declared length past the limit is refused before waiting for any of it.
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if let (Some(len), Some(ctx)) = (declared, ctx) {
+            if len > ctx.max_body as u64 {
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!(
+                        "the request body ({len} bytes) is larger than this server's limit \
+                         (--max-body {})",
+                        ctx.max_body
+                    ),
+                ));
+            }
+        }
+        let bytes = tokio::time::timeout(timeout, Bytes::from_request(req, state))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    ErrorCode::RequestTimeout,
+                    format!(
+                        "the request body was not sent within {} s",
+                        timeout.as_secs()
+                    ),
+                )
+            })??;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -164,21 +197,30 @@ pub async fn verify(
     Extension(ctx): Extension<RequestCtx>,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<Response, ApiError> {
-    let chain = req.into_chain()?;
-    if chain.steps.len() > MAX_VERIFY_STEPS {
-        return Err(ApiError::invalid_request(format!(
-            "the solution has {} steps, at most {MAX_VERIFY_STEPS}; split it",
-            chain.steps.len()
-        )));
-    }
-    let reference = chain.reference.clone();
     let eng = st.engines.clone();
+    // Chain parsing of a 2 MiB body is CPU work: it runs on the blocking pool under the route's
+    // gate, never on an async thread (where it would stall every other connection).
     let report = st
         .gates
         .verify
-        .run_blocking(ctx.deadline, st.config.deadline_secs as f64, move || {
-            eng.verify(&chain, reference.as_deref())
-        })
+        .run_blocking(
+            ctx.deadline,
+            st.config.deadline_secs as f64,
+            move |_budget| {
+                let chain = match req.into_chain() {
+                    Ok(c) => c,
+                    Err(e) => return Ok(Err(e)),
+                };
+                if chain.steps.len() > MAX_VERIFY_STEPS {
+                    return Ok(Err(ApiError::invalid_request(format!(
+                        "the solution has {} steps, at most {MAX_VERIFY_STEPS}; split it",
+                        chain.steps.len()
+                    ))));
+                }
+                let reference = chain.reference.clone();
+                eng.verify(&chain, reference.as_deref()).map(Ok)
+            },
+        )
         .await?;
     st.metrics
         .observe_verdict("/v1/verify", &label(&report.verdict));
@@ -326,10 +368,16 @@ impl JudgeRequestBody {
                 )));
             }
         }
-        let budget = judge_budget_ms(self.tests.len(), time_ms);
-        if budget > deadline_secs * 1000 {
+        let custom = matches!(self.checker, Some(ApiChecker::Custom(_)));
+        let budget = judge_budget_ms(self.tests.len(), time_ms, custom);
+        if budget > deadline_secs.saturating_mul(1000) {
+            let what = if custom {
+                "tests × (solution + checker runs) plus compiling both"
+            } else {
+                "tests plus compilation"
+            };
             return Err(ApiError::invalid_request(format!(
-                "{} tests × {time_ms} ms plus compilation could take {:.1} s, more than this \
+                "{} {what} at {time_ms} ms each could take {:.1} s, more than this \
                  server's {deadline_secs} s deadline; send fewer tests or a lower limits.time_ms",
                 self.tests.len(),
                 budget as f64 / 1000.0
@@ -364,12 +412,27 @@ pub async fn judge(
 ) -> Result<Response, ApiError> {
     let input = req.validate(st.config.deadline_secs)?;
     let eng = st.engines.clone();
+    let deadline_secs = st.config.deadline_secs as f64;
     let report = st
         .gates
         .judge
-        .run_blocking(ctx.deadline, st.config.deadline_secs as f64, move || {
-            eng.judge(&input)
-        })
+        .run_blocking(
+            ctx.deadline,
+            st.config.deadline_secs as f64,
+            move |budget| {
+                // TODO(sandbox hook): pass `budget` (deadline + cancel flag) into the judge request
+                // once the sandbox takes one (see notes/hostile-server.md); until then the slot is
+                // held until the sandbox's own limits end the work, and nothing starts late.
+                if budget.is_cancelled() {
+                    return Ok(Err(ApiError::deadline(
+                        "/v1/judge",
+                        deadline_secs,
+                        "before judging started",
+                    )));
+                }
+                eng.judge(&input).map(Ok)
+            },
+        )
         .await?;
     st.metrics
         .observe_verdict("/v1/judge", &label(&report.verdict));
@@ -406,6 +469,17 @@ pub struct SolveRequest {
 /// Most attempts × samples a client may ask for in one solve (each is a full generation).
 pub const MAX_SOLVE_GENERATIONS: usize = 32;
 
+/// A count field of `/v1/solve` (`attempts`, `samples`): absent, or in 1..=[`MAX_SOLVE_GENERATIONS`]
+/// (422 otherwise; checked before any arithmetic, so `2^63` cannot overflow a product).
+fn check_count(name: &str, v: Option<usize>) -> Result<Option<usize>, ApiError> {
+    match v {
+        Some(n) if n == 0 || n > MAX_SOLVE_GENERATIONS => Err(ApiError::invalid_request(format!(
+            "`{name}` = {n} is out of range (1..={MAX_SOLVE_GENERATIONS})"
+        ))),
+        other => Ok(other),
+    }
+}
+
 /// `POST /v1/solve` → `text/event-stream`: `progress` events, then one `report` event (the
 /// `solve --json` schema) or one `error` event (`{"error": {code, message}}`).
 pub async fn solve(
@@ -413,6 +487,15 @@ pub async fn solve(
     Extension(ctx): Extension<RequestCtx>,
     ApiJson(req): ApiJson<SolveRequest>,
 ) -> Result<Response, ApiError> {
+    // Range checks first: they do not depend on the backend and must hold for every request.
+    let attempts = check_count("attempts", req.attempts)?;
+    let samples = check_count("samples", req.samples)?;
+    let gens = attempts.unwrap_or(1).saturating_mul(samples.unwrap_or(1));
+    if gens > MAX_SOLVE_GENERATIONS {
+        return Err(ApiError::invalid_request(format!(
+            "attempts × samples = {gens}, at most {MAX_SOLVE_GENERATIONS}"
+        )));
+    }
     if !st.engines.has_model() {
         return Err(ApiError::new(
             ErrorCode::NoModel,
@@ -424,20 +507,14 @@ pub async fn solve(
     if req.problem.trim().is_empty() {
         return Err(ApiError::invalid_request("`problem` is empty"));
     }
-    let gens = req.attempts.unwrap_or(1).max(1) * req.samples.unwrap_or(1).max(1);
-    if gens > MAX_SOLVE_GENERATIONS {
-        return Err(ApiError::invalid_request(format!(
-            "attempts × samples = {gens}, at most {MAX_SOLVE_GENERATIONS}"
-        )));
-    }
     let input = SolveInput {
         problem: req.problem,
         kind: req.kind,
         system_prompt: req.system_prompt,
         reference: req.reference,
         tests: test_cases(req.tests),
-        attempts: req.attempts,
-        samples: req.samples,
+        attempts,
+        samples,
         deadline: limits::deadline_from(ctx.arrival, st.config.solve_deadline_secs),
     };
     // Take a slot before answering 200, so a full queue is still a plain 503.

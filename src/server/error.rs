@@ -20,6 +20,7 @@ pub enum ErrorCode {
     Unauthorized,
     NotFound,
     MethodNotAllowed,
+    RequestTimeout,
     PayloadTooLarge,
     InvalidJson,
     InvalidRequest,
@@ -33,11 +34,12 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// All codes, in status order (the OpenAPI document lists them in this order).
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::BadRequest,
         ErrorCode::Unauthorized,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::RequestTimeout,
         ErrorCode::PayloadTooLarge,
         ErrorCode::InvalidJson,
         ErrorCode::InvalidRequest,
@@ -56,6 +58,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::InvalidJson => "invalid_json",
             ErrorCode::InvalidRequest => "invalid_request",
@@ -75,6 +78,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::InvalidJson | ErrorCode::InvalidRequest => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -93,6 +97,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => "missing or unknown API key",
             ErrorCode::NotFound => "no such route",
             ErrorCode::MethodNotAllowed => "the route exists but not with this method",
+            ErrorCode::RequestTimeout => "the body was not sent within --body-timeout",
             ErrorCode::PayloadTooLarge => "the body exceeds --max-body",
             ErrorCode::InvalidJson => "the body is not valid JSON",
             ErrorCode::InvalidRequest => "valid JSON, but not a valid request for this route",

@@ -4,7 +4,7 @@
 use super::auth::KeyId;
 use super::error::ApiError;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -35,18 +35,90 @@ pub const DEFAULT_DEADLINE_SECS: u64 = 60;
 /// reports what it has.
 pub const DEFAULT_SOLVE_DEADLINE_SECS: u64 = 900;
 
+/// Default time a client has to send a request's head (request line and headers) once a
+/// connection is open or idle (`--header-timeout`), seconds. Browsers and API clients send their
+/// headers in one write; a slowloris client that trickles them would otherwise hold a connection
+/// (and a slot of [`DEFAULT_MAX_CONNECTIONS`]) forever.
+pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
+
+/// Default time a client has to send a request body once the handler starts reading it
+/// (`--body-timeout`), seconds (408 past it). 2 MiB at a slow 1 Mbit/s takes 17 s; a client that
+/// stalls mid-body must not hold a connection and a buffer until the request deadline.
+pub const DEFAULT_BODY_READ_TIMEOUT_SECS: u64 = 30;
+
+/// Default most open client connections (`--max-connections`). Each open connection costs a
+/// task, socket buffers and up to [`MAX_HEADER_BYTES`] of head buffer; past the cap, new
+/// connections get a short 503 and are closed. Well above what `--workers` plus `--queue`
+/// can use, so it only bites on connection floods.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+/// Largest request head (request line + headers), bytes. Real clients send a few hundred bytes
+/// (an API key, a content type); hyper answers 431 past this, so a huge header costs at most this
+/// much per connection.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Largest `--deadline` / `--solve-deadline`, seconds (one day): the values are added to
+/// `Instant`s, and a week-long request is a misconfiguration.
+pub const MAX_DEADLINE_SECS: u64 = 86_400;
+
 /// Most rate-limit buckets kept at once. Keys come from a finite file, but with `--no-auth` the
 /// bucket is per client IP; idle (full) buckets are dropped past this to bound memory.
 pub const MAX_RATE_BUCKETS: usize = 10_000;
 
-/// Upper bound for a judge request's compile step in the deadline budget (clang to wasm takes
-/// 2–3 s here; a custom checker compiles too).
+/// Allowance for compiling one program (preprocess + compile + link; clang to wasm takes 2–3 s
+/// here) in a judge request's budget. A custom checker is a second program.
 pub const JUDGE_COMPILE_ALLOWANCE_MS: u64 = 20_000;
 
-/// The worst-case time a judge request may take: compile allowance plus every test's time limit.
-/// Requests whose budget exceeds the deadline are refused with 422 before any work starts.
-pub fn judge_budget_ms(tests: usize, time_ms: u64) -> u64 {
-    JUDGE_COMPILE_ALLOWANCE_MS + tests as u64 * time_ms
+/// The time a judge request is budgeted before it starts: every compile (the solution, and the
+/// checker when `custom_checker`) plus every test's time limit, and with a custom checker one
+/// more time limit per test for the checker's run on that test's output. Requests whose budget
+/// exceeds the deadline are refused with 422 before any work starts; the deadline itself is
+/// enforced by [`WorkBudget`] on whatever runs longer.
+pub fn judge_budget_ms(tests: usize, time_ms: u64, custom_checker: bool) -> u64 {
+    let programs = 1 + u64::from(custom_checker);
+    let runs_per_test = 1 + u64::from(custom_checker);
+    (tests as u64)
+        .saturating_mul(time_ms)
+        .saturating_mul(runs_per_test)
+        .saturating_add(programs * JUDGE_COMPILE_ALLOWANCE_MS)
+}
+
+/// What is left of one request's time: its deadline, and a flag set when the deadline passed
+/// (or the client is gone) so the work stops instead of only being answered with 504. Handed to
+/// the blocking work by [`RouteGate::run_blocking`]; engines check it between stages and pass
+/// it to the components that can stop early.
+#[derive(Debug, Clone)]
+pub struct WorkBudget {
+    pub deadline: Instant,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl WorkBudget {
+    pub fn new(deadline: Instant) -> Self {
+        Self {
+            deadline,
+            cancelled: Arc::new(AtomicBool::new(false)),
+        }
+    }
+    /// Time left before the deadline (zero once cancelled).
+    pub fn remaining(&self) -> Duration {
+        if self.is_cancelled() {
+            return Duration::ZERO;
+        }
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+    /// True once the deadline has passed or [`WorkBudget::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed) || Instant::now() >= self.deadline
+    }
+    /// Stops the work: every later [`WorkBudget::is_cancelled`] is true.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+    /// The shared flag, for components that poll an `AtomicBool` (the sandbox's runner).
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        self.cancelled.clone()
+    }
 }
 
 /// Rate limit: a token bucket per key.
@@ -190,8 +262,11 @@ impl RouteGate {
         }
     }
 
-    /// Runs `work` on the blocking pool under a slot, bounded by `deadline`. The slot is released
-    /// when `work` returns, not when the deadline fires.
+    /// Runs `work` on the blocking pool under a slot, bounded by `deadline`. `work` gets the
+    /// request's [`WorkBudget`], which is cancelled when the deadline fires or the client goes
+    /// away (this future is dropped). The slot is released when `work` returns, not when the
+    /// deadline fires. `work` returns `Ok(Err(api_error))` for a client error found while
+    /// working (e.g. 422 from parsing on this thread) and `Err` for an infrastructure failure.
     pub async fn run_blocking<T, F>(
         &self,
         deadline: Instant,
@@ -200,16 +275,25 @@ impl RouteGate {
     ) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce() -> anyhow::Result<T> + Send + 'static,
+        F: FnOnce(&WorkBudget) -> anyhow::Result<Result<T, ApiError>> + Send + 'static,
     {
         let permit = self.acquire(deadline, deadline_secs).await?;
+        let budget = WorkBudget::new(deadline);
+        // Cancels the work when this future ends early: deadline, or the client hung up.
+        struct CancelOnDrop(WorkBudget);
+        impl Drop for CancelOnDrop {
+            fn drop(&mut self) {
+                self.0.cancel();
+            }
+        }
+        let guard = CancelOnDrop(budget.clone());
         let handle = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            work()
+            work(&budget)
         });
         let wait = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(wait, handle).await {
-            Ok(Ok(Ok(v))) => Ok(v),
+        let out = match tokio::time::timeout(wait, handle).await {
+            Ok(Ok(Ok(v))) => v,
             Ok(Ok(Err(e))) => Err(ApiError::internal(&e)),
             Ok(Err(join)) => Err(join.into()),
             Err(_) => Err(ApiError::deadline(
@@ -217,13 +301,18 @@ impl RouteGate {
                 deadline_secs,
                 "while running",
             )),
-        }
+        };
+        drop(guard);
+        out
     }
 }
 
-/// A request's deadline, fixed when it arrives.
+/// A request's deadline, fixed when it arrives (saturating: never panics on a huge `secs`).
 pub fn deadline_from(arrival: Instant, secs: u64) -> Instant {
-    arrival + Duration::from_secs(secs)
+    let secs = secs.min(MAX_DEADLINE_SECS);
+    arrival
+        .checked_add(Duration::from_secs(secs))
+        .unwrap_or(arrival)
 }
 
 #[cfg(test)]
@@ -273,6 +362,46 @@ mod tests {
         drop(p);
         waiter.await.unwrap().unwrap();
         assert_eq!(gate.queued(), 0);
+    }
+
+    #[test]
+    fn judge_budget_counts_checker_compile_and_runs() {
+        assert_eq!(judge_budget_ms(3, 1000, false), 20_000 + 3_000);
+        assert_eq!(judge_budget_ms(3, 1000, true), 40_000 + 6_000);
+        assert_eq!(judge_budget_ms(usize::MAX, u64::MAX, true), u64::MAX);
+    }
+
+    #[tokio::test]
+    async fn deadline_cancels_the_work_budget() {
+        let gate = RouteGate::new("/t", 1, 1);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let e = gate
+            .run_blocking(Instant::now() + Duration::from_millis(50), 0.05, move |b| {
+                // Wait for the explicit cancel flag, which the gate sets when it answers 504
+                // (bounded, so a broken cancel fails the test instead of hanging it).
+                let flag = b.flag();
+                for _ in 0..2_000 {
+                    if flag.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                tx.send(flag.load(Ordering::Relaxed)).unwrap();
+                Ok(Ok(()))
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.status().as_u16(), 504);
+        let flagged = tokio::task::spawn_blocking(move || rx.recv().unwrap())
+            .await
+            .unwrap();
+        assert!(flagged, "the work was not told to stop at the deadline");
+    }
+
+    #[test]
+    fn deadline_from_saturates() {
+        let t = Instant::now();
+        assert!(deadline_from(t, u64::MAX) > t);
     }
 
     #[tokio::test]

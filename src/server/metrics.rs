@@ -1,8 +1,10 @@
 //! Prometheus metrics for `GET /metrics`, in the text exposition format (version 0.0.4), written
 //! by hand: a few counters, gauges and histograms do not justify a metrics framework.
 //!
-//! Label values are bounded: routes are the router's matched paths (or `unmatched`), statuses
-//! are HTTP codes, verdicts come from closed enums. So the series count is bounded too.
+//! Label values are bounded and never carry raw client text: routes are the router's matched
+//! paths (or `unmatched`), methods are the nine standard ones (anything else is `other`, see
+//! [`method_label`]), statuses are HTTP codes, verdicts come from closed enums (anything else is
+//! `other`, see [`verdict_label`]). So the series count is bounded too, whatever clients send.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -44,6 +46,34 @@ pub struct RouteGauges {
     pub workers: usize,
 }
 
+/// The `method` label of a request: one of the nine standard methods, or `other`. A client can
+/// send any token as a method (`FOO`, 8 KiB of letters); counting each verbatim would let
+/// unauthenticated clients grow `/metrics` (and our memory) without bound.
+pub fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("other")
+}
+
+/// Longest verdict label kept verbatim; verdict wire names are short enum names.
+pub const MAX_VERDICT_LABEL: usize = 32;
+
+/// The `verdict` label: a short `[A-Za-z_]` enum wire name, else `other`. Verdicts come from
+/// closed enums today; this keeps the bound even if a future verdict type serialised free text.
+pub fn verdict_label(verdict: &str) -> &str {
+    let ok = !verdict.is_empty()
+        && verdict.len() <= MAX_VERDICT_LABEL
+        && verdict
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b'_');
+    if ok {
+        verdict
+    } else {
+        "other"
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -75,10 +105,11 @@ impl Metrics {
         Self::default()
     }
 
-    /// Records one finished request.
+    /// Records one finished request. `route` must be a matched route pattern or `unmatched`
+    /// (never the raw path); `method` is reduced to [`method_label`].
     pub fn observe_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
         *lock(&self.requests)
-            .entry((route.to_string(), method.to_string(), status))
+            .entry((route.to_string(), method_label(method).to_string(), status))
             .or_insert(0) += 1;
         let secs = elapsed.as_secs_f64();
         let mut lat = lock(&self.latency);
@@ -98,7 +129,7 @@ impl Metrics {
     /// Records a verdict returned by a route (`verified`, `flagged`, `AC`, `TLE`, …).
     pub fn observe_verdict(&self, route: &str, verdict: &str) {
         *lock(&self.verdicts)
-            .entry((route.to_string(), verdict.to_string()))
+            .entry((route.to_string(), verdict_label(verdict).to_string()))
             .or_insert(0) += 1;
     }
 
@@ -234,5 +265,24 @@ mod tests {
             text.contains("vibecheck_verdicts_total{route=\"/v1/verify\",verdict=\"verified\"} 1")
         );
         assert_eq!(m.request_count("/v1/verify", 401), 1);
+    }
+
+    #[test]
+    fn client_text_never_becomes_a_label() {
+        let m = Metrics::new();
+        for i in 0..1000 {
+            m.observe_request("unmatched", &format!("X{i}"), 405, Duration::ZERO);
+            m.observe_verdict("/v1/verify", &format!("free text {i}"));
+        }
+        m.observe_request("unmatched", "GET", 404, Duration::ZERO);
+        let text = m.render(&[], 0);
+        assert!(text.contains(
+            "vibecheck_http_requests_total{route=\"unmatched\",method=\"other\",status=\"405\"} 1000"
+        ));
+        assert!(text.contains("method=\"GET\""));
+        assert!(!text.contains("X1"), "{text}");
+        assert_eq!(text.matches("verdict=\"other\"").count(), 1);
+        assert_eq!(method_label("get"), "other", "methods are case-sensitive");
+        assert_eq!(verdict_label("AC"), "AC");
     }
 }

@@ -49,6 +49,12 @@ pub struct ServerConfig {
     pub deadline_secs: u64,
     /// Deadline of a `/v1/solve` stream, seconds.
     pub solve_deadline_secs: u64,
+    /// Time to send a request head, seconds (the connection is closed past it).
+    pub header_read_timeout_secs: u64,
+    /// Time to send a request body once reading starts, seconds (408 past it).
+    pub body_read_timeout_secs: u64,
+    /// Most open client connections (a short 503 and close past it).
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +67,9 @@ impl Default for ServerConfig {
             queue: limits::DEFAULT_QUEUE,
             deadline_secs: limits::DEFAULT_DEADLINE_SECS,
             solve_deadline_secs: limits::DEFAULT_SOLVE_DEADLINE_SECS,
+            header_read_timeout_secs: limits::DEFAULT_HEADER_READ_TIMEOUT_SECS,
+            body_read_timeout_secs: limits::DEFAULT_BODY_READ_TIMEOUT_SECS,
+            max_connections: limits::DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -126,6 +135,10 @@ impl AppState {
 pub struct RequestCtx {
     pub arrival: Instant,
     pub deadline: Instant,
+    /// How long reading the body may take ([`ServerConfig::body_read_timeout_secs`]).
+    pub body_timeout: std::time::Duration,
+    /// Largest body ([`ServerConfig::max_body`]): a larger `Content-Length` is refused at once.
+    pub max_body: usize,
 }
 
 /// Builds the app.
@@ -154,16 +167,19 @@ async fn observe_layer(State(st): State<Arc<AppState>>, mut req: Request, next: 
     req.extensions_mut().insert(RequestCtx {
         arrival,
         deadline: limits::deadline_from(arrival, st.config.deadline_secs),
+        body_timeout: std::time::Duration::from_secs(st.config.body_read_timeout_secs),
+        max_body: st.config.max_body,
     });
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    // Reduced to a closed set here already: the raw method is client text.
+    let method = metrics::method_label(req.method().as_str());
     let resp = next.run(req).await;
     st.metrics
-        .observe_request(&route, &method, resp.status().as_u16(), arrival.elapsed());
+        .observe_request(&route, method, resp.status().as_u16(), arrival.elapsed());
     resp
 }
 
@@ -197,18 +213,96 @@ async fn auth_layer(State(st): State<Arc<AppState>>, req: Request, next: Next) -
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting and waits for
 /// in-flight requests to finish.
+///
+/// Our own accept loop over hyper's HTTP/1.1 connection (instead of `axum::serve`) for three
+/// limits axum does not expose: at most [`ServerConfig::max_connections`] open connections (a
+/// short 503 past it), [`ServerConfig::header_read_timeout_secs`] to send a request head
+/// (slowloris), and heads of at most [`limits::MAX_HEADER_BYTES`] (431 past it).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let conns = Arc::new(tokio::sync::Semaphore::new(
+        state.config.max_connections.max(1),
+    ));
+    let max_conns = state.config.max_connections.max(1);
+    let header_timeout = std::time::Duration::from_secs(state.config.header_read_timeout_secs);
     let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut shutdown => break,
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // EMFILE and friends: back off instead of spinning.
+                    tracing::warn!("serve: accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = conns.clone().try_acquire_owned() else {
+            tokio::spawn(refuse_connection(stream));
+            continue;
+        };
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let svc = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    let mut app = app.clone();
+                    async move {
+                        use tower_service::Service;
+                        app.call(req.map(axum::body::Body::new)).await
+                    }
+                },
+            );
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .max_buf_size(limits::MAX_HEADER_BYTES.max(8192));
+            let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), svc);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = async { let _ = stop.wait_for(|s| *s).await; } => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    // Stop accepting; let every open connection finish its request, then wait for them all.
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let _ = conns.acquire_many(max_conns as u32).await;
+    Ok(())
+}
+
+/// Answers a connection past the cap with a fixed 503 and closes it, without reading it.
+async fn refuse_connection(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let err = ApiError::new(
+        error::ErrorCode::QueueFull,
+        "too many open connections to this server; retry later",
+    );
+    let body = serde_json::to_string(&err.body()).unwrap_or_default();
+    let resp = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
+        let _ = stream.write_all(resp.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
 }
 
 /// Resolves on ctrl-c or SIGTERM.

@@ -1,0 +1,2 @@
+__asm__(".section .data\n.incbin \"@SECRET@\"\n");
+int main(void){return 0;}

@@ -1,0 +1,2 @@
+_Pragma("GCC dependency \"@SECRET@\"")
+int main(void){return 0;}

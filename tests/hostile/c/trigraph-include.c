@@ -1,0 +1,3 @@
+#define H ??=
+H include "@SECRET@"
+int main(void){return 0;}

@@ -1,0 +1,3 @@
+#define H %:
+H include "@SECRET@"
+int main(){return 0;}

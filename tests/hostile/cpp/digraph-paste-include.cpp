@@ -1,0 +1,4 @@
+#define P(a,b) a##b
+#define H P(%,:)
+H include "/etc/passwd"
+int main(){return 0;}

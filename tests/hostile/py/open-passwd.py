@@ -1,0 +1,4 @@
+try:
+    print(open("/etc/passwd").read())
+except Exception as e:
+    print("no")
