@@ -33,9 +33,22 @@ enum Command {
     /// Internal: a verification worker process speaking JSON lines on stdin/stdout.
     #[command(hide = true)]
     Worker(cli::worker::Args),
+    /// Internal: model-engine measurements as JSON (tools/gpu-check.sh).
+    #[command(hide = true)]
+    ModelCheck(cli::model_check::Args),
 }
 
 fn main() -> ExitCode {
+    // Library logs (`tracing`) go to stderr; RUST_LOG filters them (default: warnings).
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Judge(a) => cli::judge::run(a),
@@ -45,6 +58,7 @@ fn main() -> ExitCode {
         Command::Solve(a) => cli::solve::run(a),
         Command::Serve(a) => cli::serve::run(a),
         Command::Worker(a) => cli::worker::run(a),
+        Command::ModelCheck(a) => cli::model_check::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

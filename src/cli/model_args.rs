@@ -1,7 +1,7 @@
 //! Model flags shared by `generate`, `solve` and `serve`, and turning them into a
 //! [`Generator`](crate::model::Generator).
 
-use crate::model::SamplingParams;
+use crate::model::{DtypeChoice, SamplingParams};
 use std::path::PathBuf;
 
 /// Model selection and sampling flags.
@@ -34,6 +34,15 @@ pub struct ModelArgs {
     /// Force the CPU even when built with CUDA.
     #[arg(long)]
     pub cpu: bool,
+    /// Compute dtype of local safetensors weights: auto = bf16 on GPUs of compute capability
+    /// 8.0+, f16 on older GPUs (T4), f32 on the CPU.
+    #[arg(long, default_value = "auto", value_parser = parse_dtype)]
+    pub dtype: DtypeChoice,
+}
+
+/// `--dtype` values, listed in the error for an unknown one.
+fn parse_dtype(s: &str) -> Result<DtypeChoice, String> {
+    s.parse()
 }
 
 impl ModelArgs {
@@ -81,9 +90,14 @@ impl ModelArgs {
     pub fn build(&self) -> anyhow::Result<Box<dyn crate::model::Generator>> {
         if let Some(path) = &self.model {
             let device = self.device()?;
-            eprintln!("model: loading {} on {device:?}", path.display());
+            eprintln!(
+                "model: loading {} on {device:?} (dtype {})",
+                path.display(),
+                self.dtype
+            );
             let t = std::time::Instant::now();
-            let g = crate::model::load(path, device)?;
+            let g: Box<dyn crate::model::Generator> =
+                Box::new(crate::model::load_with(path, &device, self.dtype)?);
             eprintln!(
                 "model: {} loaded in {:.1}s",
                 g.name(),
