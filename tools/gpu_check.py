@@ -9,6 +9,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
+
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no progress bars in the table
+warnings.filterwarnings("ignore", category=FutureWarning)  # past_key_values naming churn
 
 import torch
 from transformers import Qwen2Config, Qwen2ForCausalLM

@@ -41,7 +41,8 @@ pub enum What {
         #[arg(long, default_value_t = 24)]
         greedy: usize,
     },
-    /// Prefill `--context` tokens, then time `--steps` decode steps of `--batch` rows.
+    /// Prefill `--context` tokens, then time `--steps` decode steps of `--batch` rows (a
+    /// `.gguf` `--model` runs candle's quantized model, batch 1).
     Decode {
         #[command(flatten)]
         common: Common,
@@ -95,8 +96,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             steps,
         } => {
             let dev = device(&common)?;
-            let dt = dtype::resolve(common.dtype, &dev)?;
-            let b = probe::decode_bench(&common.model, &dev, dt, context, batch, steps)?;
+            let b = if common.model.is_dir() {
+                let dt = dtype::resolve(common.dtype, &dev)?;
+                probe::decode_bench(&common.model, &dev, dt, context, batch, steps)?
+            } else {
+                let mut g = crate::model::load_with(&common.model, &dev, common.dtype)?;
+                let vocab = g.tokenizer().vocab_size();
+                let mut b = probe::bench_lm(g.lm_mut(), vocab, context, batch, steps)?;
+                b.dtype = "gguf".into();
+                b
+            };
             serde_json::to_value(b)?
         }
     };

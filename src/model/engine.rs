@@ -201,6 +201,11 @@ impl CandleGenerator {
         &self.tok
     }
 
+    /// The language model under the decode loop (for measurements).
+    pub fn lm_mut(&mut self) -> &mut dyn Lm {
+        self.lm.as_mut()
+    }
+
     /// Generates from prompt ids (already templated).
     pub fn generate_ids(
         &mut self,

@@ -72,8 +72,7 @@ pub struct DecodeBench {
 /// Warm-up decode steps before timing (first kernel launches, PTX JIT, cuBLAS heuristics).
 pub const WARMUP_STEPS: usize = 3;
 
-/// Prefills `context` pseudo-random token ids once, copies the cache to `batch` rows and times
-/// `steps` decode steps (greedy on the host, as the generator samples).
+/// [`bench_lm`] for the Qwen2 model of a Hugging Face directory.
 pub fn decode_bench(
     dir: &Path,
     device: &Device,
@@ -84,43 +83,62 @@ pub fn decode_bench(
 ) -> Result<DecodeBench, ModelError> {
     let mut m = load_hf_model(dir, device, dtype)?;
     let cfg = m.config().clone();
-    if context == 0 || batch == 0 || steps == 0 {
-        return Err(anyhow::anyhow!("context, batch and steps must be at least 1").into());
-    }
-    if context + WARMUP_STEPS + steps > cfg.max_position_embeddings {
-        return Err(anyhow::anyhow!(
-            "context {context} + {} steps exceed max_position_embeddings {}",
-            WARMUP_STEPS + steps,
-            cfg.max_position_embeddings
-        )
-        .into());
-    }
-    let vocab = cfg.vocab_size as u64;
-    let prompt: Vec<u32> = (0..context as u64)
-        .map(|i| ((i * 7919 + 13) % vocab) as u32)
-        .collect();
-    let t0 = Instant::now();
-    let first = Lm::prefill(&mut m, &prompt, batch)?;
-    let prefill_seconds = t0.elapsed().as_secs_f64();
-    let mut toks: Vec<u32> = first.iter().map(|r| argmax(r)).collect();
-    for _ in 0..WARMUP_STEPS {
-        toks = Lm::step(&mut m, &toks)?.iter().map(|r| argmax(r)).collect();
-    }
-    let t1 = Instant::now();
-    for _ in 0..steps {
-        toks = Lm::step(&mut m, &toks)?.iter().map(|r| argmax(r)).collect();
-    }
-    let decode_seconds = t1.elapsed().as_secs_f64();
     let hd = cfg.head_dim() as u64;
-    let kv_bytes_per_row = cfg.num_hidden_layers as u64
+    let kv_per_token = cfg.num_hidden_layers as u64
         * 2
         * cfg.num_key_value_heads as u64
         * hd
-        * (context + WARMUP_STEPS + steps) as u64
         * dtype.size_in_bytes() as u64;
+    let weight_bytes = m.weight_bytes() as u64;
+    let mut b = bench_lm(&mut m, cfg.vocab_size, context, batch, steps)?;
+    b.dtype = format!("{dtype:?}").to_lowercase();
+    b.weight_bytes = weight_bytes;
+    b.kv_bytes_per_row = kv_per_token * (context + WARMUP_STEPS + steps) as u64;
+    Ok(b)
+}
+
+/// Prefills `context` pseudo-random token ids (below `vocab`) once into `batch` rows and times
+/// `steps` decode steps after [`WARMUP_STEPS`] (greedy on the host, as the generator samples).
+/// Sizes it cannot know (`weight_bytes`, `kv_bytes_per_row`, `dtype`) are left 0 / empty.
+pub fn bench_lm(
+    lm: &mut dyn Lm,
+    vocab: usize,
+    context: usize,
+    batch: usize,
+    steps: usize,
+) -> Result<DecodeBench, ModelError> {
+    if context == 0 || batch == 0 || steps == 0 || vocab == 0 {
+        return Err(anyhow::anyhow!("context, batch, steps and vocab must be at least 1").into());
+    }
+    if context + WARMUP_STEPS + steps > lm.max_positions() {
+        return Err(anyhow::anyhow!(
+            "context {context} + {} steps exceed the model's {} positions",
+            WARMUP_STEPS + steps,
+            lm.max_positions()
+        )
+        .into());
+    }
+    if batch > 1 && !lm.batches() {
+        return Err(anyhow::anyhow!("this model decodes one row at a time (batch 1)").into());
+    }
+    let prompt: Vec<u32> = (0..context as u64)
+        .map(|i| ((i * 7919 + 13) % vocab as u64) as u32)
+        .collect();
+    let t0 = Instant::now();
+    let first = lm.prefill(&prompt, batch)?;
+    let prefill_seconds = t0.elapsed().as_secs_f64();
+    let mut toks: Vec<u32> = first.iter().map(|r| argmax(r)).collect();
+    for _ in 0..WARMUP_STEPS {
+        toks = lm.step(&toks)?.iter().map(|r| argmax(r)).collect();
+    }
+    let t1 = Instant::now();
+    for _ in 0..steps {
+        toks = lm.step(&toks)?.iter().map(|r| argmax(r)).collect();
+    }
+    let decode_seconds = t1.elapsed().as_secs_f64();
     Ok(DecodeBench {
-        dtype: format!("{dtype:?}").to_lowercase(),
-        device: if device.is_cuda() { "cuda" } else { "cpu" }.into(),
+        dtype: String::new(),
+        device: if lm.on_gpu() { "cuda" } else { "cpu" }.into(),
         context,
         batch,
         steps,
@@ -128,7 +146,7 @@ pub fn decode_bench(
         prefill_tok_s: context as f64 / prefill_seconds,
         decode_seconds,
         decode_tok_s: (steps * batch) as f64 / decode_seconds,
-        weight_bytes: m.weight_bytes() as u64,
-        kv_bytes_per_row,
+        weight_bytes: 0,
+        kv_bytes_per_row: 0,
     })
 }
