@@ -2,8 +2,9 @@
 # Builds the CUDA release binary of vibecheck on a machine without a GPU (toolkit from
 # tools/setup-cuda.sh) and packs it for a GPU machine that has no Rust:
 #   $CARGO_TARGET_DIR/cuda-dist/sm$CUDA_COMPUTE_CAP/vibecheck      stripped binary
-#   $CARGO_TARGET_DIR/cuda-dist/sm$CUDA_COMPUTE_CAP/lib/*.so*      the non-system shared libraries
-#                          it needs that a bare GPU machine lacks (cudart, libz3, libpython)
+#   $CARGO_TARGET_DIR/cuda-dist/sm$CUDA_COMPUTE_CAP/lib.tar.xz     lib/: the non-system shared
+#                          libraries it needs that a bare GPU machine lacks (cudart, libz3,
+#                          libpython) and lib/fallback/libcurand.so.10 (see below)
 # Usage: tools/build-cuda.sh [check]     (`check`: only `cargo check --release --features cuda`)
 #
 # CUDA_COMPUTE_CAP (default 80) is the one architecture candle's kernels are compiled for:
@@ -70,8 +71,13 @@ cc -O2 -shared -fPIC -Wl,-soname,libcurand.so.10 -o "$DIST/lib/fallback/libcuran
 
 log "NEEDED by the binary:"
 readelf -d "$DIST/vibecheck" | awk '/NEEDED/ {print "  " $5}' >&2
+# The bundle travels to the GPU machine with a 64 MiB budget: the libraries go as one xz
+# archive (libz3 alone is 23 MB unpacked), which tools/gpu-check.sh unpacks.
+tar -cJf "$DIST/lib.tar.xz" -C "$DIST" lib
+rm -rf "$DIST/lib"
 size=$(stat -c %s "$DIST/vibecheck")
-log "stripped binary: $((size / 1048576)) MiB; bundle: $(du -sh "$DIST" | cut -f1)"
-# The GPU check carries the bundle to a machine with a 64 MiB budget for it.
+total=$(du -sb "$DIST" | cut -f1)
+log "stripped binary: $((size / 1048576)) MiB; bundle: $((total / 1048576)) MiB"
 if [ "$size" -gt $((60 * 1048576)) ]; then log "binary exceeds 60 MiB"; exit 1; fi
+if [ "$total" -gt $((64 * 1048576)) ]; then log "WARNING: bundle exceeds 64 MiB"; fi
 echo "$DIST"

@@ -15,6 +15,9 @@
 #
 #   tools/gpu-check.sh [--bin DIST/vibecheck] [--cpu] [--out FILE.json]
 #
+# On a device machine: build here with `CARGO_TARGET_DIR=target tools/build-cuda.sh`, carry
+# `target/cuda-dist/sm80`, run `tools/gpu-check.sh --bin target/cuda-dist/sm80/vibecheck`.
+#
 # --cpu: a dry run of the whole script on the CPU with tiny shapes (any vibecheck binary,
 # e.g. target/debug/vibecheck; torch CPU + transformers), to test the script without a GPU.
 # Exit status: 0 when every logit check passed, 1 when one failed, 2 on a setup error.
@@ -43,6 +46,12 @@ BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 # Shared libraries: the bundle's lib/ (cudart, libz3, libpython), then the CUDA libraries that
 # the torch install brought (pip's nvidia-* wheels), then the system's (driver).
 LIBS="$(dirname "$BIN")/lib"
+if [ ! -d "$LIBS" ] && [ -f "$(dirname "$BIN")/lib.tar.xz" ]; then
+  # The bundle may sit in a read-only place: unpack its libraries into a temporary directory.
+  UNPACK="$(mktemp -d)"
+  tar -xJf "$(dirname "$BIN")/lib.tar.xz" -C "$UNPACK"
+  LIBS="$UNPACK/lib"
+fi
 NV_LIBS="$("$PY" - <<'PYEOF' 2>/dev/null || true
 import glob, os, site, sys
 dirs = []
