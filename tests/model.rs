@@ -358,7 +358,7 @@ fn half_precision_matches_f32_to_the_dtype_tolerance() {
             let want = p["logits"].as_array().unwrap();
             let scale = want
                 .iter()
-                .flat_map(|row| floats(row))
+                .flat_map(floats)
                 .fold(1f32, |a, x| a.max(x.abs()));
             let tol = dtype_tolerance(dt) * scale;
             let got = model::probe::prompt_logits(&mut m, std::slice::from_ref(&prompt), n)
@@ -819,7 +819,7 @@ fn gguf_q4_1_is_converted_to_q8_0_on_the_cpu() {
     for name in names {
         let q = content.tensor(&mut f, name, &Device::Cpu).unwrap();
         let t = q.dequantize(&Device::Cpu).unwrap();
-        let q = if t.rank() == 2 && t.dim(1).unwrap() % 32 == 0 {
+        let q = if t.rank() == 2 && t.dim(1).unwrap().is_multiple_of(32) {
             QTensor::quantize(&t, GgmlDType::Q4_1).unwrap()
         } else {
             q

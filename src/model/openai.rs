@@ -66,6 +66,9 @@ pub fn api_key_from_env() -> Option<String> {
 /// `(prompt_tokens, completion_tokens)` as the server reported them.
 type TokenCounts = (usize, usize);
 
+/// What one request (or the whole call) produced.
+type Reply = Result<(Vec<Generation>, Usage)>;
+
 struct Choice {
     text: String,
     chunks: usize,
@@ -503,8 +506,7 @@ impl OpenAiGenerator {
         let cancelled = AtomicBool::new(false);
         let next = std::sync::atomic::AtomicUsize::new(0);
         let (tx, rx) = mpsc::channel::<(usize, GenEvent)>();
-        let mut results: Vec<Option<Result<(Vec<Generation>, Usage)>>> =
-            (0..n).map(|_| None).collect();
+        let mut results: Vec<Option<Reply>> = (0..n).map(|_| None).collect();
         std::thread::scope(|scope| {
             let workers: Vec<_> = (0..MAX_PARALLEL_REQUESTS.min(n))
                 .map(|_| {
