@@ -42,6 +42,9 @@ enum Command {
     /// Internal: a verification worker process speaking JSON lines on stdin/stdout.
     #[command(hide = true)]
     Worker(cli::worker::Args),
+    /// Internal: model-engine measurements as JSON (tools/gpu-check.sh).
+    #[command(hide = true)]
+    ModelCheck(cli::model_check::Args),
 }
 
 /// Logs (`tracing`) go to stderr, filtered by `RUST_LOG` (default `warn`); data goes to stdout.
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Solve(a) => cli::solve::run(a),
         Command::Serve(a) => cli::serve::run(a),
         Command::Worker(a) => cli::worker::run(a),
+        Command::ModelCheck(a) => cli::model_check::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -317,12 +317,93 @@ fn bf16_checkpoint_loads_on_cpu() {
         model::sampler::argmax(&got[0]),
         model::sampler::argmax(&want)
     );
-    // bf16 compute on the CPU is refused with a reason rather than failing inside a matmul.
-    let err = engine::load_hf_model(dir.path(), &Device::Cpu, candle_core::DType::BF16)
+}
+
+/// Max |logit − reference| allowed for a compute dtype, as a fraction of the prompt's largest
+/// |logit| (at least 1): about 20 rounding units of the dtype (f16: 2⁻¹¹ ≈ 4.9e-4, bf16:
+/// 2⁻⁸ ≈ 3.9e-3) carried through the fixture's two layers (bf16 measured 5 % here).
+/// tools/gpu_check.py uses the same numbers on CUDA.
+fn dtype_tolerance(dt: candle_core::DType) -> f32 {
+    match dt {
+        candle_core::DType::F16 => 1e-2,
+        candle_core::DType::BF16 => 8e-2,
+        _ => 1e-4,
+    }
+}
+
+/// f16 and bf16 compute on the CPU: logits within the dtype's tolerance of transformers' f32
+/// reference, and greedy ids equal to f32's until the first step whose f32 top-2 margin is
+/// within twice that tolerance (a near-tie the dtype may legitimately flip).
+#[test]
+fn half_precision_matches_f32_to_the_dtype_tolerance() {
+    use candle_core::DType;
+    let r = reference();
+    let n = r["greedy_tokens"].as_u64().unwrap() as usize;
+    let mut f32m = engine::load_hf_model(&fixture(), &Device::Cpu, DType::F32).unwrap();
+    for dt in [DType::F16, DType::BF16] {
+        let mut m = engine::load_hf_model(&fixture(), &Device::Cpu, dt).unwrap();
+        assert_eq!(m.dtype(), dt);
+        for p in r["prompts"].as_array().unwrap() {
+            let prompt = ids(&p["ids"]);
+            let want = p["logits"].as_array().unwrap();
+            let scale = want
+                .iter()
+                .flat_map(floats)
+                .fold(1f32, |a, x| a.max(x.abs()));
+            let tol = dtype_tolerance(dt) * scale;
+            let got = model::probe::prompt_logits(&mut m, std::slice::from_ref(&prompt), n)
+                .unwrap()
+                .remove(0);
+            for (pos, (g, w)) in got.logits.iter().zip(want).enumerate() {
+                let d = max_abs_diff(g, &floats(w));
+                assert!(d <= tol, "{dt:?} position {pos}: max abs diff {d} > {tol}");
+            }
+            // f32 greedy with each step's top-2 margin.
+            f32m.reset();
+            let mut row = f32m
+                .forward(&prompt, 1, false)
+                .unwrap()
+                .to_vec2::<f32>()
+                .unwrap()
+                .remove(0);
+            for (step, &tok) in got.greedy.iter().enumerate() {
+                let mut sorted = row.clone();
+                sorted.sort_by(|a, b| b.total_cmp(a));
+                if sorted[0] - sorted[1] <= 2.0 * tol {
+                    break;
+                }
+                let want_tok = model::sampler::argmax(&row);
+                assert_eq!(tok, want_tok, "{dt:?} greedy step {step}");
+                row = f32m
+                    .forward(&[tok], 1, false)
+                    .unwrap()
+                    .to_vec2::<f32>()
+                    .unwrap()
+                    .remove(0);
+            }
+        }
+    }
+}
+
+/// `--dtype` through the loader: explicit choices on the CPU, and GGUF refusing a half type.
+#[test]
+fn dtype_choice_through_the_loader() {
+    use vibecheck::model::{DtypeChoice, ModelError};
+    let g = model::load_with(&fixture(), &Device::Cpu, DtypeChoice::F16).unwrap();
+    assert_eq!(g.name(), "candle:qwen2");
+    let err = model::load_with(
+        &fixture().join("tiny-qwen2-q8_0.gguf"),
+        &Device::Cpu,
+        DtypeChoice::Bf16,
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(err, ModelError::Dtype { .. }), "{err}");
+    assert!(err.to_string().contains("GGUF"), "{err}");
+    let err = model::load(Path::new("/nonexistent/model"), Device::Cpu)
         .err()
-        .unwrap()
-        .to_string();
-    assert!(err.contains("CUDA"), "{err}");
+        .unwrap();
+    assert!(matches!(err, ModelError::NotFound(_)), "{err}");
 }
 
 fn copy_alone(file: &str) -> tempfile::TempDir {
@@ -699,4 +780,84 @@ fn chunked_prefill_equals_one_pass() {
     let one: Vec<Vec<f32>> = m.forward(&prompt, 1, false).unwrap().to_vec2().unwrap();
     let d = max_abs_diff(&chunked[0], &one[0]);
     assert!(d <= 1e-4, "{d}");
+}
+
+/// A Q4_1 GGUF (the demo model's format, scalar in candle) is converted to Q8_0 at load: every
+/// converted tensor stays within one Q8_0 step of the original values, the rest is untouched,
+/// and the model loads and generates from the converted file.
+#[test]
+fn gguf_q4_1_is_converted_to_q8_0_on_the_cpu() {
+    use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
+    let src = fixture().join("tiny-qwen2-f32.gguf");
+    let mut f = std::fs::File::open(&src).unwrap();
+    let content = gguf_file::Content::read(&mut f).unwrap();
+    let mut names: Vec<&String> = content.tensor_infos.keys().collect();
+    names.sort();
+    let mut tensors = vec![];
+    for name in names {
+        let q = content.tensor(&mut f, name, &Device::Cpu).unwrap();
+        let t = q.dequantize(&Device::Cpu).unwrap();
+        let q = if t.rank() == 2 && t.dim(1).unwrap().is_multiple_of(32) {
+            QTensor::quantize(&t, GgmlDType::Q4_1).unwrap()
+        } else {
+            q
+        };
+        tensors.push((name.clone(), q));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let q41 = dir.path().join("tiny-qwen2-q4_1.gguf");
+    {
+        let meta: Vec<(&str, &gguf_file::Value)> = content
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        let refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        let mut out = std::fs::File::create(&q41).unwrap();
+        gguf_file::write(&mut out, &meta, &refs).unwrap();
+    }
+    let mut f = std::fs::File::open(&q41).unwrap();
+    let content = gguf_file::Content::read(&mut f).unwrap();
+    assert!(content
+        .tensor_infos
+        .values()
+        .any(|t| t.ggml_dtype == GgmlDType::Q4_1));
+    let (conv, mut mem) = model::gguf::convert_for_cpu(&content, &mut f, &Device::Cpu)
+        .unwrap()
+        .expect("Q4_1 tensors are converted on the CPU");
+    for (name, info) in &content.tensor_infos {
+        let before = content.tensor(&mut f, name, &Device::Cpu).unwrap();
+        let after = conv.tensor(&mut mem, name, &Device::Cpu).unwrap();
+        let want = if info.ggml_dtype == GgmlDType::Q4_1 {
+            GgmlDType::Q8_0
+        } else {
+            info.ggml_dtype
+        };
+        assert_eq!(after.dtype(), want, "{name}");
+        let a: Vec<f32> = before
+            .dequantize(&Device::Cpu)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let b: Vec<f32> = after
+            .dequantize(&Device::Cpu)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        for (block_a, block_b) in a.chunks(32).zip(b.chunks(32)) {
+            let amax = block_a.iter().fold(0f32, |m, x| m.max(x.abs()));
+            let d = max_abs_diff(block_a, block_b);
+            assert!(d <= amax / 127.0 + 1e-6, "{name}: {d} vs block max {amax}");
+        }
+    }
+    assert!(model::gguf::convert_for_cpu(&conv, &mut mem, &Device::Cpu)
+        .unwrap()
+        .is_none());
+    let mut g = model::load_candle(&q41, &Device::Cpu).unwrap();
+    let out = run_ids(&mut g, &ids(&reference()["prompts"][0]["ids"]), &greedy(8));
+    assert!(!out.token_ids[0].is_empty());
 }

@@ -1,6 +1,6 @@
 //! The OpenAI-compatible backend against a real HTTP server (axum on a loopback port) started by
 //! the test: streaming and not, `n`, API key, 4xx/5xx, retries, connection refused, malformed
-//! SSE, loop detection.
+//! SSE, loop detection, and the fallback to single-sample requests when a server refuses `n`.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -21,6 +21,8 @@ struct Srv {
     requests: AtomicUsize,
     last_body: Mutex<Option<Value>>,
     last_auth: Mutex<Option<String>>,
+    /// Every request body, in arrival order.
+    bodies: Mutex<Vec<Value>>,
 }
 
 fn sse(events: &[Value]) -> String {
@@ -44,6 +46,7 @@ async fn completions(State(st): State<Arc<Srv>>, headers: HeaderMap, body: Strin
     let k = st.requests.fetch_add(1, Ordering::SeqCst);
     let req: Value = serde_json::from_str(&body).unwrap();
     *st.last_body.lock().unwrap() = Some(req.clone());
+    st.bodies.lock().unwrap().push(req.clone());
     *st.last_auth.lock().unwrap() = headers
         .get("authorization")
         .map(|v| v.to_str().unwrap().to_string());
@@ -56,6 +59,22 @@ async fn completions(State(st): State<Arc<Srv>>, headers: HeaderMap, body: Strin
                 StatusCode::BAD_REQUEST,
                 "application/json",
                 json!({"error": {"message": "max_tokens is too large"}}).to_string(),
+            )
+        }
+        // llama-server caps n by its slots.
+        "slots-2" if n > 2 => {
+            return reply(
+                StatusCode::BAD_REQUEST,
+                "application/json",
+                json!({"error": {"code": 400, "message": "n must be between 1 and 2", "type": "invalid_request_error"}}).to_string(),
+            )
+        }
+        // An API that takes one sample per request.
+        "single-only" if n > 1 => {
+            return reply(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "application/json",
+                json!({"detail": "Only n=1 is supported", "message": "'n' must be 1"}).to_string(),
             )
         }
         "always-500" => {
@@ -343,6 +362,90 @@ fn looping_stream_is_cut_and_cancellation_works() {
     assert_eq!(n, 1);
     assert_eq!(gens[0].stop, StopReason::Cancelled);
     assert_eq!(gens[0].text, "answer ");
+}
+
+/// Seeds of the single-sample requests the fallback sent (after the refused one).
+fn fallback_seeds(st: &Srv) -> Vec<u64> {
+    let bodies = st.bodies.lock().unwrap();
+    let mut seeds: Vec<u64> = bodies
+        .iter()
+        .filter(|b| b["n"] == json!(1))
+        .map(|b| b["seed"].as_u64().unwrap())
+        .collect();
+    seeds.sort();
+    seeds
+}
+
+#[test]
+fn refused_n_falls_back_to_single_requests() {
+    for (model, stream) in [("slots-2", true), ("single-only", false)] {
+        let (url, st) = server();
+        let mut g = OpenAiGenerator::new(&url, model, None)
+            .unwrap()
+            .with_streaming(stream);
+        let (gens, usage, events) = collect(&mut g, &params(5)).unwrap();
+        assert_eq!(gens.len(), 5, "{model}");
+        for gen in &gens {
+            assert_eq!(gen.text, "answer 0 is 42", "{model}");
+            assert_eq!(gen.stop, StopReason::Eos, "{model}");
+        }
+        // 1 refused request with n = 5, then 5 with n = 1 and seeds 5..=9.
+        assert_eq!(st.requests.load(Ordering::SeqCst), 6, "{model}");
+        assert_eq!(fallback_seeds(&st), vec![5, 6, 7, 8, 9], "{model}");
+        assert_eq!(usage.prompt_tokens, 11, "{model}");
+        assert_eq!(usage.completion_tokens, 15, "{model}");
+        for seq in 0..5 {
+            let done = events
+                .iter()
+                .filter(|e| matches!(e, GenEvent::Done { seq: s, .. } if *s == seq))
+                .count();
+            assert_eq!(done, 1, "{model}: one Done for sample {seq}");
+            let text: String = events
+                .iter()
+                .filter_map(|e| match e {
+                    GenEvent::Text { seq: s, text } if *s == seq => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(text, "answer 0 is 42", "{model}: sample {seq}'s events");
+        }
+        // The refusal is remembered: the next call sends single requests straight away.
+        collect(&mut g, &params(3)).unwrap();
+        assert_eq!(st.requests.load(Ordering::SeqCst), 9, "{model}");
+    }
+}
+
+#[test]
+fn allowed_n_and_other_400s_do_not_fall_back() {
+    let (url, st) = server();
+    let mut g = OpenAiGenerator::new(&url, "slots-2", None).unwrap();
+    let (gens, _, _) = collect(&mut g, &params(2)).unwrap();
+    assert_eq!(gens[1].text, "answer 1 is 42");
+    assert_eq!(st.requests.load(Ordering::SeqCst), 1);
+    // A 400 about something else is an error, even with n > 1.
+    let mut g = OpenAiGenerator::new(&url, "bad-request", None).unwrap();
+    let err = format!("{:#}", collect(&mut g, &params(3)).unwrap_err());
+    assert!(err.contains("max_tokens is too large"), "{err}");
+    assert_eq!(st.requests.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn cancelling_during_the_fallback_stops_every_request() {
+    let (url, _) = server();
+    let mut g = OpenAiGenerator::new(&url, "slots-2", None).unwrap();
+    let mut texts = 0;
+    let (gens, _) = g
+        .generate(&[ChatMessage::user("x")], &params(8), &mut |e| {
+            if matches!(e, GenEvent::Text { .. }) {
+                texts += 1;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(texts, 1, "no event reaches the caller after it cancelled");
+    assert_eq!(gens.len(), 8);
+    assert!(gens.iter().any(|g| g.stop == StopReason::Cancelled));
 }
 
 #[test]

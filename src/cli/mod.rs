@@ -5,6 +5,7 @@ pub mod generate;
 pub mod judge;
 pub mod listen;
 pub mod model_args;
+pub mod model_check;
 pub mod serve;
 pub mod solve;
 pub mod stress;

@@ -1,7 +1,7 @@
 //! Model flags shared by `generate`, `solve` and `serve`, and turning them into a
 //! [`Generator`](crate::model::Generator).
 
-use crate::model::{BackendSpec, SamplingParams};
+use crate::model::{BackendSpec, DtypeChoice, SamplingParams};
 use std::path::PathBuf;
 
 /// Model selection and sampling flags.
@@ -34,6 +34,15 @@ pub struct ModelArgs {
     /// Force the CPU even when built with CUDA.
     #[arg(long)]
     pub cpu: bool,
+    /// Compute dtype of local safetensors weights: auto = bf16 on GPUs of compute capability
+    /// 8.0+, f16 on older GPUs (T4), f32 on the CPU.
+    #[arg(long, default_value = "auto", value_parser = parse_dtype)]
+    pub dtype: DtypeChoice,
+}
+
+/// `--dtype` values, listed in the error for an unknown one.
+fn parse_dtype(s: &str) -> Result<DtypeChoice, String> {
+    s.parse()
 }
 
 impl ModelArgs {
@@ -69,6 +78,7 @@ impl ModelArgs {
             return Some(BackendSpec::Local {
                 path: path.clone(),
                 cpu: self.cpu,
+                dtype: self.dtype,
             });
         }
         self.openai_url.as_ref().map(|url| BackendSpec::OpenAi {
@@ -82,8 +92,12 @@ impl ModelArgs {
         let Some(spec) = self.backend() else {
             anyhow::bail!("{NO_MODEL_HELP}")
         };
-        if let BackendSpec::Local { path, .. } = &spec {
-            eprintln!("model: loading {} on {:?}", path.display(), spec.device()?);
+        if let BackendSpec::Local { path, dtype, .. } = &spec {
+            eprintln!(
+                "model: loading {} on {:?} (dtype {dtype})",
+                path.display(),
+                spec.device()?
+            );
             let t = std::time::Instant::now();
             let g = spec.open()?;
             eprintln!(

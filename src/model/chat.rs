@@ -32,7 +32,7 @@ pub fn render_chatml(messages: &[ChatMessage]) -> String {
     let mut s = String::new();
     for m in messages {
         s.push_str(IM_START);
-        s.push_str(&m.role);
+        s.push_str(m.role.as_str());
         s.push('\n');
         s.push_str(&m.content);
         s.push_str(IM_END);

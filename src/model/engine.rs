@@ -201,6 +201,11 @@ impl CandleGenerator {
         &self.tok
     }
 
+    /// The language model under the decode loop (for measurements).
+    pub fn lm_mut(&mut self) -> &mut dyn Lm {
+        self.lm.as_mut()
+    }
+
     /// Generates from prompt ids (already templated).
     pub fn generate_ids(
         &mut self,
@@ -434,16 +439,6 @@ impl Generator for CandleGenerator {
     }
 }
 
-/// The compute dtype for a device: f32 on the CPU (candle's CPU matmul has no bf16 kernel;
-/// bf16 checkpoints are widened at load), bf16 on CUDA.
-pub fn default_dtype(device: &Device) -> DType {
-    if device.is_cuda() {
-        DType::BF16
-    } else {
-        DType::F32
-    }
-}
-
 /// Extra stop ids from `generation_config.json` (`eos_token_id`: a number or a list).
 fn generation_eos(dir: &Path) -> Result<Vec<u32>> {
     let p = dir.join("generation_config.json");
@@ -472,13 +467,12 @@ pub fn load_hf_tokenizer(dir: &Path) -> Result<ChatTokenizer> {
     ChatTokenizer::from_file(&tj, &generation_eos(dir)?)
 }
 
-/// Loads our Qwen2 model from a Hugging Face directory (config.json + safetensors).
+/// Loads our Qwen2 model from a Hugging Face directory (config.json + safetensors), computing
+/// in `dtype` (on the CPU, candle multiplies bf16 by widening to f32: correct, not fast).
 pub fn load_hf_model(dir: &Path, device: &Device, dtype: DType) -> Result<Qwen2Model> {
     let cfg = Qwen2Config::from_file(&dir.join("config.json"))?;
-    if dtype == DType::BF16 && !device.is_cuda() {
-        bail!(
-            "bf16 compute needs CUDA (candle's CPU matmul has no bf16 kernel); use f32 on the CPU"
-        );
+    if !matches!(dtype, DType::F32 | DType::F16 | DType::BF16) {
+        bail!("compute dtype {dtype:?} is not supported (f32, f16 and bf16 are)");
     }
     let tensors = qwen2::load_safetensors(dir)?;
     Qwen2Model::new(&cfg, Weights::new(tensors, dtype, device))
@@ -501,8 +495,8 @@ pub fn chat_template_is_chatml(dir: &Path) -> Result<Option<bool>> {
 /// Loads a Hugging Face Qwen2 directory as a generator.
 pub fn load_hf(dir: &Path, device: &Device, dtype: DType) -> Result<CandleGenerator> {
     if chat_template_is_chatml(dir)? == Some(false) {
-        eprintln!(
-            "model: warning: the chat template in {} is not ChatML; prompts are rendered as ChatML",
+        tracing::warn!(
+            "model: the chat template in {} is not ChatML; prompts are rendered as ChatML",
             dir.join("tokenizer_config.json").display()
         );
     }
@@ -539,35 +533,15 @@ pub fn load_gguf(path: &Path, device: &Device) -> Result<CandleGenerator> {
         Some(p) if p.exists() => ChatTokenizer::from_file(&p, &[])?,
         _ => ChatTokenizer::from_gguf(&content.metadata)?,
     };
-    let (model, max_positions) = match arch.as_str() {
-        "qwen2" => {
-            let ctx = content
-                .metadata
-                .get("qwen2.context_length")
-                .and_then(|v| v.to_u32().ok())
-                .unwrap_or(4096) as usize;
-            let m = candle_transformers::models::quantized_qwen2::ModelWeights::from_gguf(
-                content, &mut f, device,
-            )?;
-            (GgufModel::Qwen2(m), ctx)
-        }
-        "llama" => {
-            let ctx = content
-                .metadata
-                .get("llama.context_length")
-                .and_then(|v| v.to_u32().ok())
-                .map(|c| c as usize)
-                .unwrap_or(usize::MAX)
-                .min(candle_transformers::models::quantized_llama::MAX_SEQ_LEN);
-            let m = candle_transformers::models::quantized_llama::ModelWeights::from_gguf(
-                content, &mut f, device,
-            )?;
-            (GgufModel::Llama(m), ctx)
-        }
-        other => bail!(
-            "{}: GGUF architecture {other:?} is not supported (qwen2 and llama are)",
+    if !matches!(arch.as_str(), "qwen2" | "llama") {
+        bail!(
+            "{}: GGUF architecture {arch:?} is not supported (qwen2 and llama are)",
             path.display()
-        ),
+        );
+    }
+    let (model, max_positions) = match super::gguf::convert_for_cpu(&content, &mut f, device)? {
+        Some((converted, mut mem)) => gguf_weights(&arch, converted, &mut mem, device, path)?,
+        None => gguf_weights(&arch, content, &mut f, device, path)?,
     };
     let lm = GgufLm {
         model,
@@ -581,4 +555,41 @@ pub fn load_gguf(path: &Path, device: &Device) -> Result<CandleGenerator> {
         tok,
         format!("candle-gguf:{arch}"),
     ))
+}
+
+/// candle's quantized model for `arch` from a parsed GGUF, and its context length.
+fn gguf_weights<R: std::io::Read + std::io::Seek>(
+    arch: &str,
+    content: gguf_file::Content,
+    f: &mut R,
+    device: &Device,
+    path: &Path,
+) -> Result<(GgufModel, usize)> {
+    Ok(match arch {
+        "qwen2" => {
+            let ctx = content
+                .metadata
+                .get("qwen2.context_length")
+                .and_then(|v| v.to_u32().ok())
+                .unwrap_or(4096) as usize;
+            let m = candle_transformers::models::quantized_qwen2::ModelWeights::from_gguf(
+                content, f, device,
+            )?;
+            (GgufModel::Qwen2(m), ctx)
+        }
+        "llama" => {
+            let ctx = content
+                .metadata
+                .get("llama.context_length")
+                .and_then(|v| v.to_u32().ok())
+                .map(|c| c as usize)
+                .unwrap_or(usize::MAX)
+                .min(candle_transformers::models::quantized_llama::MAX_SEQ_LEN);
+            let m = candle_transformers::models::quantized_llama::ModelWeights::from_gguf(
+                content, f, device,
+            )?;
+            (GgufModel::Llama(m), ctx)
+        }
+        other => bail!("{}: GGUF architecture {other:?}", path.display()),
+    })
 }

@@ -4,16 +4,22 @@
 //! Backends never call verifiers; only the agent joins the two.
 
 pub mod chat;
+pub mod dtype;
 pub mod engine;
+pub mod error;
 pub mod gemv;
+pub mod gguf;
 pub mod openai;
+pub mod probe;
 pub mod qwen2;
 pub mod sampler;
 pub mod spec;
 pub mod stop;
 
 pub use candle_core::Device;
+pub use dtype::DtypeChoice;
 pub use engine::CandleGenerator;
+pub use error::ModelError;
 pub use openai::OpenAiGenerator;
 pub use spec::BackendSpec;
 
@@ -22,50 +28,104 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 /// Loads local weights: a Hugging Face Qwen2 directory (config.json, tokenizer.json,
-/// safetensors, single or sharded) or a `.gguf` file (`qwen2` or `llama`). Computes in f32 on
-/// the CPU and bf16 on CUDA.
-pub fn load(path: &Path, device: Device) -> anyhow::Result<Box<dyn Generator>> {
+/// safetensors, single or sharded) or a `.gguf` file (`qwen2` or `llama`), computing in the
+/// dtype `auto` picks for the device (see [`dtype`]).
+pub fn load(path: &Path, device: Device) -> Result<Box<dyn Generator>, ModelError> {
     Ok(Box::new(load_candle(path, &device)?))
 }
 
 /// [`load`], returning the concrete candle generator.
-pub fn load_candle(path: &Path, device: &Device) -> anyhow::Result<CandleGenerator> {
+pub fn load_candle(path: &Path, device: &Device) -> Result<CandleGenerator, ModelError> {
+    load_with(path, device, DtypeChoice::Auto)
+}
+
+/// [`load_candle`] with an explicit compute dtype. GGUF files compute in their own quantized
+/// formats, so only `auto` and `f32` are accepted for them.
+pub fn load_with(
+    path: &Path,
+    device: &Device,
+    dtype: DtypeChoice,
+) -> Result<CandleGenerator, ModelError> {
     if path.is_dir() {
-        let dtype = engine::default_dtype(device);
-        engine::load_hf(path, device, dtype)
+        let dt = dtype::resolve(dtype, device)?;
+        Ok(engine::load_hf(path, device, dt)?)
     } else if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
     {
-        engine::load_gguf(path, device)
+        if !matches!(dtype, DtypeChoice::Auto | DtypeChoice::F32) {
+            return Err(ModelError::Dtype {
+                requested: dtype.to_string(),
+                device: format!("{} (a GGUF file)", path.display()),
+                reason: "GGUF models compute in their quantized formats; --dtype applies to \
+                         safetensors directories"
+                    .into(),
+            });
+        }
+        Ok(engine::load_gguf(path, device)?)
     } else if path.exists() {
-        anyhow::bail!(
-            "{} is neither a model directory nor a .gguf file",
-            path.display()
-        )
+        Err(ModelError::NotAModel(path.to_path_buf()))
     } else {
-        anyhow::bail!("model path {} does not exist", path.display())
+        Err(ModelError::NotFound(path.to_path_buf()))
+    }
+}
+
+/// Who wrote a chat message (serialised as in the OpenAI API: `system`, `user`, `assistant`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+impl Role {
+    /// The wire and ChatML name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Compares with the wire name (`role == "system"`).
+impl PartialEq<&str> for Role {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
 /// One chat message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
-    /// `system`, `user` or `assistant`.
-    pub role: String,
+    pub role: Role,
     pub content: String,
 }
 
 impl ChatMessage {
     pub fn user(content: impl Into<String>) -> Self {
         Self {
-            role: "user".into(),
+            role: Role::User,
             content: content.into(),
         }
     }
     pub fn system(content: impl Into<String>) -> Self {
         Self {
-            role: "system".into(),
+            role: Role::System,
+            content: content.into(),
+        }
+    }
+    pub fn assistant(content: impl Into<String>) -> Self {
+        Self {
+            role: Role::Assistant,
             content: content.into(),
         }
     }

@@ -9,6 +9,8 @@
 //!   `(b, kv, d, L)`), so K/V are read once, not `groups` times.
 //! - **Fused projections**: q/k/v and gate/up are each one matmul (weights concatenated at load).
 //! - **One-pass prefill** with a causal mask, logits only for the rows asked for.
+//! - **Decode attention in place**: scores and the weighted sum read the cache through strided
+//!   views of its first `len` positions; nothing is copied per step on the CPU or on CUDA.
 //! - **Batched decode** of `n` sequences sharing a prompt: the prompt is prefilled once and its
 //!   cache copied to `n` rows; finished rows are dropped with [`Qwen2Model::retain`].
 
@@ -210,6 +212,8 @@ pub struct Qwen2Model {
     norm: Tensor,
     /// `(vocab, hidden)`; the embedding matrix when `tie_word_embeddings`.
     lm_head: Tensor,
+    /// Whether `lm_head` is the embedding matrix.
+    tied_head: bool,
     cos: Tensor,
     sin: Tensor,
     device: Device,
@@ -266,7 +270,8 @@ impl Qwen2Model {
             });
         }
         let norm = w.take("model.norm.weight", &[h])?;
-        let lm_head = if w.contains("lm_head.weight") {
+        let tied_head = !w.contains("lm_head.weight");
+        let lm_head = if !tied_head {
             w.take("lm_head.weight", &[v, h])?
         } else if cfg.tie_word_embeddings {
             embed.clone()
@@ -280,6 +285,7 @@ impl Qwen2Model {
             layers,
             norm,
             lm_head,
+            tied_head,
             cos,
             sin,
             device,
@@ -334,6 +340,22 @@ impl Qwen2Model {
         }
         self.batch = 0;
         self.pos = 0;
+    }
+
+    /// Bytes of all weights (a tied LM head counted once): what one decode step reads.
+    pub fn weight_bytes(&self) -> usize {
+        let size = |t: &Tensor| t.elem_count() * t.dtype().size_in_bytes();
+        let mut total = size(&self.embed) + size(&self.norm);
+        if !self.tied_head {
+            total += size(&self.lm_head);
+        }
+        for l in &self.layers {
+            for lin in [&l.qkv, &l.o, &l.gate_up, &l.down] {
+                total += size(&lin.weight) + lin.bias.as_ref().map_or(0, size);
+            }
+            total += size(&l.input_norm) + size(&l.post_norm);
+        }
+        total
     }
 
     /// Current KV capacity per row (0 when empty); for tests of the growth policy.
@@ -553,15 +575,12 @@ fn attention(
             }
         }
     };
-    let mut keys = cache.k.narrow(2, 0, need)?; // (b, kv, L, d), strided view, no copy
-    let mut vals = cache.v.narrow(2, 0, need)?;
-    // CUDA path (`--features cuda`, not built or measured here: no nvcc/GPU in CI): cuBLAS
-    // batched-matmul stride rules were not verified for the strided cache view, so copy to
-    // contiguous there. The CPU gemm reads the view in place.
-    if keys.device().is_cuda() {
-        keys = keys.contiguous()?;
-        vals = vals.contiguous()?;
-    }
+    // Strided views of the first `need` positions: no copy on either backend. The CPU gemm
+    // reads them in place; on CUDA, candle's cuBLAS strided-batched call takes them as they are
+    // (see `decode_views_fit_cublas` in the tests): K as the transposed operand with leading
+    // dimension head_dim, V as the plain one, both with batch stride capacity·head_dim.
+    let keys = cache.k.narrow(2, 0, need)?; // (b, kv, L, d)
+    let vals = cache.v.narrow(2, 0, need)?;
 
     // Fold the `groups` query heads of each KV head into rows: (b, kv, groups·t, d).
     let scale = 1.0 / (hd as f64).sqrt();
@@ -622,4 +641,53 @@ pub fn load_safetensors(dir: &Path) -> Result<HashMap<String, Tensor>> {
         all.extend(part);
     }
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The layouts decode attention hands to matmul on every backend, checked against the
+    /// rules candle 0.11's CUDA `gemm_config` accepts without a copy: the inner two strides
+    /// of each operand are (lead, 1) or (1, lead), and the batch dims (b, kv) fold into one
+    /// stride (`stride[0] == stride[1] · dims[1]`). This is why the CUDA path no longer makes
+    /// the cache view contiguous each step.
+    #[test]
+    fn decode_views_fit_cublas() {
+        let (b, kv, cap, d, len) = (3, 2, 40, 8, 17);
+        let cache = Tensor::zeros((b, kv, cap, d), DType::F32, &Device::Cpu).unwrap();
+        let keys = cache.narrow(2, 0, len).unwrap();
+        let kt = keys.t().unwrap(); // (b, kv, d, L): rhs of q·Kᵀ, k = d, n = L
+        let s = kt.stride();
+        assert_eq!(
+            (s[2], s[3]),
+            (1, d),
+            "Kᵀ is the transposed operand, lda = d"
+        );
+        assert_eq!(s[0], s[1] * kt.dims()[1], "batch dims fold");
+        assert_eq!(s[1], cap * d, "batch stride = capacity · head_dim");
+        let vals = cache.narrow(2, 0, len).unwrap(); // rhs of P·V: k = L, n = d
+        let s = vals.stride();
+        assert_eq!((s[2], s[3]), (d, 1), "V is the plain operand, lda = n = d");
+        assert_eq!(s[0], s[1] * vals.dims()[1]);
+        // And the CPU result through these views equals the contiguous copy's.
+        let cache = Tensor::randn(0f32, 1.0, (b, kv, cap, d), &Device::Cpu).unwrap();
+        let q = Tensor::randn(0f32, 1.0, (b, kv, 6, d), &Device::Cpu).unwrap();
+        let view = cache.narrow(2, 0, len).unwrap();
+        let a: Vec<f32> = q
+            .matmul(&view.t().unwrap())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let c: Vec<f32> = q
+            .matmul(&view.contiguous().unwrap().t().unwrap())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_eq!(a, c);
+    }
 }

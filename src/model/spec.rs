@@ -1,7 +1,7 @@
 //! [`BackendSpec`]: what is needed to open a model backend, as plain data. The CLI's model
 //! flags convert into it (`cli::model_args`), so nothing below the CLI depends on clap types.
 
-use super::{Device, Generator};
+use super::{Device, DtypeChoice, Generator};
 use std::path::PathBuf;
 
 /// Which model backend to open.
@@ -12,6 +12,8 @@ pub enum BackendSpec {
         path: PathBuf,
         /// Run on the CPU even when built with CUDA and a GPU is present.
         cpu: bool,
+        /// Compute dtype (`auto`: bf16 on sm_80+, f16 on older GPUs, f32 on the CPU).
+        dtype: DtypeChoice,
     },
     /// An OpenAI-compatible server (vLLM, SGLang); the API key comes from the environment
     /// ([`super::openai::api_key_from_env`]).
@@ -42,7 +44,9 @@ impl BackendSpec {
     /// Opens the backend: loads local weights, or makes a client for the server.
     pub fn open(&self) -> anyhow::Result<Box<dyn Generator>> {
         match self {
-            BackendSpec::Local { path, .. } => super::load(path, self.device()?),
+            BackendSpec::Local { path, dtype, .. } => {
+                Ok(Box::new(super::load_with(path, &self.device()?, *dtype)?))
+            }
             BackendSpec::OpenAi { url, model } => Ok(Box::new(super::OpenAiGenerator::new(
                 url,
                 model,
@@ -61,6 +65,7 @@ mod tests {
         let local = BackendSpec::Local {
             path: "m.gguf".into(),
             cpu: true,
+            dtype: DtypeChoice::Auto,
         };
         assert!(!local.is_remote());
         assert!(matches!(local.device().unwrap(), Device::Cpu));
@@ -76,6 +81,7 @@ mod tests {
         let spec = BackendSpec::Local {
             path: "/nonexistent/vibecheck-model-dir".into(),
             cpu: true,
+            dtype: DtypeChoice::Auto,
         };
         assert!(spec.open().is_err());
     }
