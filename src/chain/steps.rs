@@ -270,7 +270,30 @@ fn split_long(p: &str) -> Vec<String> {
 /// Longest `\boxed{…}` content accepted, in bytes; a longer box is not an answer.
 pub const BOXED_SCAN_CHARS: usize = 4096;
 
-/// The content of the last `\boxed{…}` (or `\fbox{…}`) in `text`, nested braces included.
+/// Most boxes joined into one answer (`$\boxed{2}$ and $\boxed{3}$` → `2, 3`).
+pub const MAX_JOINED_BOXES: usize = 16;
+
+/// Longest text (bytes) between two boxes that may still join them into one answer.
+const MAX_BOX_GAP_BYTES: usize = 40;
+
+/// Whether the text between two boxes only connects them (`$ and $`, `, `, `\text{ or }`),
+/// so that together they give the answer (several solutions, each boxed).
+fn connects_boxes(gap: &str) -> bool {
+    if gap.len() > MAX_BOX_GAP_BYTES {
+        return false;
+    }
+    let mut t = gap.to_string();
+    for w in ["\\text{", "\\quad", "\\qquad", "and", "or", "\\,", "\\;"] {
+        t = t.replace(w, " ");
+    }
+    t.chars()
+        .all(|c| c.is_whitespace() || matches!(c, '$' | ',' | '}' | '{' | '\\' | '(' | ')'))
+        && !t.contains("\\\\")
+}
+
+/// The content of the last `\boxed{…}` (or `\fbox{…}`) in `text`, nested braces included;
+/// boxes right before it joined only by connecting words ([`connects_boxes`]) are listed with
+/// it, comma-separated.
 fn last_boxed(text: &str) -> Option<String> {
     // The matching `}` of every `{`, found in one pass (keeps many unclosed `\boxed{` linear).
     let bytes = text.as_bytes();
@@ -287,18 +310,30 @@ fn last_boxed(text: &str) -> Option<String> {
             _ => {}
         }
     }
-    let mut best = None;
+    // Every box: (start of the command, end after the box, content).
+    let mut boxes: Vec<(usize, usize, String)> = Vec::new();
     let mut search = 0;
-    while let Some(rel) = text[search..]
-        .find("\\boxed")
-        .or_else(|| text[search..].find("\\fbox"))
-    {
-        let start = search + rel;
-        let after_cmd = if text[start..].starts_with("\\boxed") {
-            start + 6
-        } else {
-            start + 5
+    // The next occurrence of each command at or after `search`, found again only once passed
+    // (keeps the scan linear when one command repeats many times).
+    // `usize::MAX`: no further occurrence.
+    let mut next: [(usize, &str); 2] = [(0, "\\boxed"), (0, "\\fbox")];
+    let mut first_round = true;
+    while search < text.len() {
+        for (pos, cmd) in next.iter_mut() {
+            if *pos != usize::MAX && (first_round || *pos < search) {
+                *pos = text[search..].find(*cmd).map_or(usize::MAX, |p| p + search);
+            }
+        }
+        first_round = false;
+        let Some((start, len)) = next
+            .iter()
+            .filter(|(pos, _)| *pos != usize::MAX)
+            .map(|(pos, cmd)| (*pos, cmd.len()))
+            .min()
+        else {
+            break;
         };
+        let after_cmd = start + len;
         search = after_cmd;
         let rest = &text[after_cmd..];
         let trimmed = rest.trim_start();
@@ -310,16 +345,31 @@ fn last_boxed(text: &str) -> Option<String> {
                 .take_while(|c| !c.is_whitespace() && *c != '$')
                 .collect();
             if !tok.is_empty() {
-                best = Some(tok);
+                boxes.push((start, offset + tok.len(), tok));
             }
             continue;
         }
         let end = closing[offset].filter(|e| e - offset <= BOXED_SCAN_CHARS);
         if let Some(e) = end {
-            best = Some(text[offset + 1..e].to_string());
+            boxes.push((start, e + 1, text[offset + 1..e].to_string()));
         }
     }
-    best.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    let (mut first, _, _) = boxes.last()?.clone();
+    let mut picked = vec![boxes.last()?.2.trim().to_string()];
+    for w in boxes.windows(2).rev() {
+        let (prev, next) = (&w[0], &w[1]);
+        if next.0 != first || picked.len() >= MAX_JOINED_BOXES {
+            break;
+        }
+        if prev.1 > next.0 || !connects_boxes(&text[prev.1..next.0]) {
+            break;
+        }
+        picked.push(prev.2.trim().to_string());
+        first = prev.0;
+    }
+    picked.reverse();
+    picked.retain(|p| !p.is_empty());
+    (!picked.is_empty()).then(|| picked.join(", "))
 }
 
 /// Finds the final answer: the last `\boxed{…}` after `</think>` (else anywhere), else the last
@@ -475,7 +525,13 @@ fn clean_answer(s: &str) -> Option<String> {
     let t = t.strip_suffix("\\)").unwrap_or(t);
     let t = t.strip_prefix("\\[").unwrap_or(t);
     let t = t.strip_suffix("\\]").unwrap_or(t);
-    let t = if t.starts_with('$') && t.ends_with('$') && t.len() >= 2 && t.contains('\\') {
+    // `$\frac{3}{4}$`, `$x = 2$` (a relation is not an amount of money; `$7$` stays as written).
+    let t = if t.starts_with('$')
+        && t.ends_with('$')
+        && t.len() >= 2
+        && t.contains(['\\', '='])
+        && !t.trim_matches('$').contains('$')
+    {
         t.trim_matches('$')
     } else {
         t

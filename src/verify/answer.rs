@@ -26,35 +26,140 @@ pub const REL_TOLERANCE: f64 = 1e-9;
 /// answer is short; this bounds the work on hostile input.
 pub const MAX_ANSWER_BYTES: usize = 2000;
 
-/// Whether two final answers mean the same thing.
+/// How two final answers compare ([`compare`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Equivalence {
+    /// Established: equal as text after normalisation, equal exact rationals (element by
+    /// element for sets, tuples, intervals, matrices), the same choice letter, or constant
+    /// expressions (π, radicals, complex numbers) equal within [`REL_TOLERANCE`].
+    Equal,
+    /// Expressions with variables that agree at every one of several sample points (they are
+    /// very likely the same function, but this is not a proof).
+    ProbablyEqual,
+    /// Both answers were read and they differ.
+    Different,
+    /// One side is empty or too long to read structurally; nothing can be said.
+    Unknown,
+}
+
+impl Equivalence {
+    /// `Equal` or `ProbablyEqual`.
+    pub fn is_match(self) -> bool {
+        matches!(self, Equivalence::Equal | Equivalence::ProbablyEqual)
+    }
+}
+
+/// Whether two final answers mean the same thing ([`compare`] is `Equal` or `ProbablyEqual`).
 pub fn equivalent(a: &str, b: &str) -> bool {
+    compare(a, b).is_match()
+}
+
+/// Compares two final answers and says how firmly (see [`Equivalence`]).
+pub fn compare(a: &str, b: &str) -> Equivalence {
     if a.len() > MAX_ANSWER_BYTES || b.len() > MAX_ANSWER_BYTES {
-        return text_norm(a) == text_norm(b);
+        let (x, y) = (text_norm(a), text_norm(b));
+        return if x.is_empty() || y.is_empty() {
+            Equivalence::Unknown
+        } else if x == y {
+            Equivalence::Equal
+        } else {
+            Equivalence::Unknown
+        };
     }
     let na = normalize(a);
     let nb = normalize(b);
-    if na == nb && !na.is_empty() {
-        return true;
+    if na.is_empty() || nb.is_empty() {
+        return Equivalence::Unknown;
+    }
+    if na == nb {
+        return Equivalence::Equal;
     }
     if let (Some(x), Some(y)) = (choice(&na), choice(&nb)) {
-        return x == y;
+        return if x == y {
+            Equivalence::Equal
+        } else {
+            Equivalence::Different
+        };
     }
-    let fa = form(&na);
-    let fb = form(&nb);
-    if forms_equal(&fa, &fb) {
-        return true;
+    let m = forms_equal(&form(&na), &form(&nb));
+    if m != M::No {
+        return m.into();
     }
-    // `x = 3` vs `3`, `18 apples` vs `18`: compare the value-only forms too.
+    // `x = 3` vs `3`, `18 apples` vs `18`: compare the value-only forms too (but `y = 5` is not
+    // `x = 5`).
     let va = strip_lhs_and_units(&na);
     let vb = strip_lhs_and_units(&nb);
-    if va != na || vb != nb {
-        let fa = form(&va);
-        let fb = form(&vb);
-        if forms_equal(&fa, &fb) {
-            return true;
+    if (va != na || vb != nb) && lhs_compatible(&na, &nb) {
+        let m = forms_equal(&form(&va), &form(&vb));
+        if m != M::No {
+            return m.into();
         }
     }
-    false
+    Equivalence::Different
+}
+
+/// How two forms matched: not, exactly, or at sample points only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum M {
+    No,
+    Exact,
+    Probable,
+}
+
+impl M {
+    fn of(b: bool) -> M {
+        if b {
+            M::Exact
+        } else {
+            M::No
+        }
+    }
+
+    /// Both must match; the weaker strength wins.
+    fn and(self, o: M) -> M {
+        match (self, o) {
+            (M::No, _) | (_, M::No) => M::No,
+            (M::Probable, _) | (_, M::Probable) => M::Probable,
+            _ => M::Exact,
+        }
+    }
+}
+
+impl From<M> for Equivalence {
+    fn from(m: M) -> Self {
+        match m {
+            M::No => Equivalence::Different,
+            M::Exact => Equivalence::Equal,
+            M::Probable => Equivalence::ProbablyEqual,
+        }
+    }
+}
+
+/// Longest name accepted on the left of `=` (`x`, `a_1`, `\theta`, `f(2)` is not a name).
+const MAX_LHS_NAME_BYTES: usize = 12;
+
+/// The name before a single `=`, when it is a short name.
+fn lhs_name(s: &str) -> Option<String> {
+    let (lhs, rhs) = s.split_once('=')?;
+    if rhs.contains('=') {
+        return None;
+    }
+    let lhs = lhs.trim();
+    (!lhs.is_empty()
+        && lhs.len() <= MAX_LHS_NAME_BYTES
+        && lhs
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '\\' || c == '{' || c == '}'))
+    .then(|| lhs.replace(['{', '}', ' '], ""))
+}
+
+/// `x = 5` vs `5` may match; `y = 5` vs `x = 5` may not.
+fn lhs_compatible(a: &str, b: &str) -> bool {
+    match (lhs_name(a), lhs_name(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
 }
 
 /// Removes wrappers, spacing commands, `$`, degrees and a trailing period.
@@ -73,7 +178,9 @@ fn normalize(s: &str) -> String {
         }
         for w in [
             "\\boxed{",
+            "\\fbox{",
             "\\text{",
+            "\\textit{",
             "\\textbf{",
             "\\mathrm{",
             "\\mathbf{",
@@ -90,6 +197,14 @@ fn normalize(s: &str) -> String {
     }
     let mut out = matrix_as_tuples(&t).unwrap_or(t);
     for (from, to) in [
+        ("{,}", ","),
+        (",\\! ", ","),
+        (",\\!", ","),
+        ("\\text{ or }", ", "),
+        ("\\text{or}", ", "),
+        ("\\text{ and }", ", "),
+        ("\\quad", " "),
+        ("\\qquad", " "),
         ("\\left", ""),
         ("\\right", ""),
         ("\\!", ""),
@@ -125,7 +240,68 @@ fn normalize(s: &str) -> String {
         }
         o
     };
-    number_separators(&out)
+    let out = number_separators(&out);
+    let out = e_notation(&out).unwrap_or(out);
+    let out = mixed_number(&out).unwrap_or(out);
+    solution_list(&out)
+}
+
+/// `x=2 or x=3`, `2 and 3` → `x=2, x=3`, `2, 3` (a list of solutions).
+fn solution_list(s: &str) -> String {
+    let mut t = s.to_string();
+    for w in [" or ", " and "] {
+        if t.contains(w) && !t.starts_with(w.trim_start()) {
+            t = t.replace(w, ", ");
+        }
+    }
+    t
+}
+
+/// A whole number: optional `-`, digits.
+fn int_str(s: &str) -> bool {
+    let d = s.strip_prefix('-').unwrap_or(s);
+    !d.is_empty() && d.len() <= 30 && d.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `1.5e3`, `2E-4` → `1.5\times10^{3}` (a literal `e` between digits is an exponent, not
+/// Euler's number).
+fn e_notation(s: &str) -> Option<String> {
+    let (m, e) = s.split_once(['e', 'E'])?;
+    let mantissa_ok = {
+        let d = m.strip_prefix('-').unwrap_or(m);
+        !d.is_empty()
+            && d.starts_with(|c: char| c.is_ascii_digit())
+            && d.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && d.matches('.').count() <= 1
+    };
+    let e = e.strip_prefix('+').unwrap_or(e);
+    (mantissa_ok && int_str(e)).then(|| format!("{m}\\times10^{{{e}}}"))
+}
+
+/// `2\frac{1}{2}`, `-3 \frac{3}{4}` → `(2+\frac{1}{2})`, `-(3+\frac{3}{4})`: a whole number
+/// directly followed by a proper fraction of whole numbers is a mixed number.
+fn mixed_number(s: &str) -> Option<String> {
+    let p = s.find("\\frac{")?;
+    let whole = s[..p].trim();
+    let (neg, w) = match whole.strip_prefix('-') {
+        Some(w) => (true, w.trim()),
+        None => (false, whole),
+    };
+    if !int_str(w) || w.starts_with('-') {
+        return None;
+    }
+    let rest = &s[p + "\\frac{".len()..];
+    let (num, rest) = rest.split_once("}{")?;
+    let den = rest.strip_suffix('}')?;
+    if !int_str(num) || !int_str(den) || num.starts_with('-') || den.starts_with('-') {
+        return None;
+    }
+    let (n, d) = (num.parse::<u128>().ok()?, den.parse::<u128>().ok()?);
+    if n >= d {
+        return None;
+    }
+    let sign = if neg { "-" } else { "" };
+    Some(format!("{sign}({w}+\\frac{{{num}}}{{{den}}})"))
 }
 
 /// `\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}` (also `bmatrix`, `matrix`) → `((1,2),(3,4))`,
@@ -213,7 +389,8 @@ fn choice(s: &str) -> Option<char> {
 
 /// `x = 3` → `3` (lhs a short name); `18 apples` → `18`.
 fn strip_lhs_and_units(s: &str) -> String {
-    let mut t = s.trim().to_string();
+    // `x \in [2, 5)` reads like `x = [2, 5)`.
+    let mut t = s.trim().replacen('∈', "=", 1);
     if let Some(p) = t.find('=') {
         let lhs = t[..p].trim();
         let name_like = !lhs.is_empty()
@@ -222,7 +399,8 @@ fn strip_lhs_and_units(s: &str) -> String {
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '_' || c == '\\' || c == '{' || c == '}');
         // `(b, c) = (2, 3)`: a tuple of names.
-        let names_tuple = lhs.starts_with('(')
+        let names_tuple = lhs.len() >= 2
+            && lhs.starts_with('(')
             && lhs.ends_with(')')
             && lhs[1..lhs.len() - 1].split(',').all(|n| {
                 let n = n.trim();
@@ -335,8 +513,31 @@ fn outer_pair_encloses(s: &str) -> bool {
     depth == 0
 }
 
+/// `a \\pm b` (one `\\pm`, outside brackets) → the two solutions `a+b`, `a-b`.
+fn plus_minus(t: &str) -> Option<Form> {
+    let (a, b) = t.split_once("\\pm")?;
+    if b.contains("\\pm") || a.contains(['(', '[', '{']) && !outer_pair_encloses(a.trim()) {
+        return None;
+    }
+    let (a, b) = (a.trim(), b.trim());
+    let plus = if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}+{b}")
+    };
+    let minus = if a.is_empty() {
+        format!("-{b}")
+    } else {
+        format!("{a}-{b}")
+    };
+    Some(Form::Set(vec![form(&plus), form(&minus)]))
+}
+
 fn form(s: &str) -> Form {
     let t = s.trim();
+    if let Some(f) = plus_minus(t) {
+        return f;
+    }
     if t.contains("\\cup") || t.contains('∪') {
         let parts: Vec<Form> = t
             .split("\\cup")
@@ -380,7 +581,13 @@ fn form(s: &str) -> Form {
     }
     let parts = split_commas(t);
     if parts.len() >= 2 && parts.iter().all(|p| !p.trim().is_empty()) {
-        return Form::Set(parts.iter().map(|p| form(p)).collect());
+        // A list of solutions: `x=2, x=3` is `2, 3`.
+        return Form::Set(
+            parts
+                .iter()
+                .map(|p| form(&strip_lhs_and_units(p.trim())))
+                .collect(),
+        );
     }
     if t == "∅" {
         return Form::Set(vec![]);
@@ -397,30 +604,58 @@ fn text_norm(s: &str) -> String {
         .to_lowercase()
 }
 
-fn forms_equal(a: &Form, b: &Form) -> bool {
+fn forms_equal(a: &Form, b: &Form) -> M {
     match (a, b) {
         (Form::Expr(x), Form::Expr(y)) => exprs_equal(x, y),
-        (Form::Infinity(x), Form::Infinity(y)) => x == y,
+        (Form::Infinity(x), Form::Infinity(y)) => M::of(x == y),
         (Form::Bracket(o1, c1, xs), Form::Bracket(o2, c2, ys)) => {
-            o1 == o2
-                && c1 == c2
-                && xs.len() == ys.len()
-                && xs.iter().zip(ys).all(|(x, y)| forms_equal(x, y))
+            if o1 != o2 || c1 != c2 || xs.len() != ys.len() {
+                return M::No;
+            }
+            all_pairs(xs, ys)
         }
-        (Form::Set(xs), Form::Set(ys)) | (Form::Union(xs), Form::Union(ys)) => {
-            xs.len() == ys.len()
-                && xs.iter().all(|x| ys.iter().any(|y| forms_equal(x, y)))
-                && ys.iter().all(|y| xs.iter().any(|x| forms_equal(x, y)))
-        }
-        // `(1, 2)` tuple vs bare `1, 2`: a bare list is read as a set.
+        (Form::Set(xs), Form::Set(ys)) | (Form::Union(xs), Form::Union(ys)) => sets_equal(xs, ys),
+        // `(1, 2)` tuple vs bare `1, 2`: the bare list is read in order.
         (Form::Set(xs), Form::Bracket(_, _, ys)) | (Form::Bracket(_, _, ys), Form::Set(xs)) => {
-            forms_equal(&Form::Set(xs.clone()), &Form::Set(ys.clone()))
-                && xs.len() == ys.len()
-                && xs.iter().zip(ys).all(|(x, y)| forms_equal(x, y))
+            if xs.len() != ys.len() {
+                return M::No;
+            }
+            all_pairs(xs, ys)
         }
-        (Form::Text(x), Form::Text(y)) => !x.is_empty() && x == y,
-        _ => false,
+        (Form::Text(x), Form::Text(y)) => M::of(!x.is_empty() && x == y),
+        _ => M::No,
     }
+}
+
+/// Element by element, in order.
+fn all_pairs(xs: &[Form], ys: &[Form]) -> M {
+    xs.iter()
+        .zip(ys)
+        .fold(M::Exact, |acc, (x, y)| acc.and(forms_equal(x, y)))
+}
+
+/// Order-free: every element of each side matches one of the other, and the sizes agree.
+fn sets_equal(xs: &[Form], ys: &[Form]) -> M {
+    if xs.len() != ys.len() {
+        return M::No;
+    }
+    let best = |x: &Form, zs: &[Form]| {
+        zs.iter()
+            .map(|z| forms_equal(x, z))
+            .fold(M::No, |acc, m| match (acc, m) {
+                (M::Exact, _) | (_, M::Exact) => M::Exact,
+                (M::Probable, _) | (_, M::Probable) => M::Probable,
+                _ => M::No,
+            })
+    };
+    let mut acc = M::Exact;
+    for x in xs {
+        acc = acc.and(best(x, ys));
+    }
+    for y in ys {
+        acc = acc.and(best(y, xs));
+    }
+    acc
 }
 
 /// A value: an exact rational when one is known, and a float approximation.
@@ -741,36 +976,48 @@ fn strip_percent(e: &Expr) -> Option<Expr> {
     }
 }
 
-/// Sample points for comparing expressions with variables.
-const SAMPLES: [f64; 4] = [0.731, 1.618, 2.377, -0.412];
+/// Sample points for comparing expressions with variables (irregular, so that simple
+/// functions that differ rarely agree at all of them by chance).
+const SAMPLES: [f64; 6] = [0.731, 1.618, 2.377, -0.412, 3.259, -1.733];
 
-fn exprs_equal(x: &Expr, y: &Expr) -> bool {
+/// Sample points at which both sides must be defined and agree before expressions with
+/// variables count as [`Equivalence::ProbablyEqual`].
+const MIN_AGREEING_SAMPLES: usize = 3;
+
+fn exprs_equal(x: &Expr, y: &Expr) -> M {
     let xv = x.vars();
     let yv = y.vars();
     if xv.is_empty() && yv.is_empty() {
         let (Some(a), Some(b)) = (eval(x, &[]), eval(y, &[])) else {
-            return x == y;
+            if x == y {
+                return M::Exact;
+            }
+            // Complex numbers (`3+2i`): compared as complex values.
+            return match (eval_c(x, 0), eval_c(y, 0)) {
+                (Some(a), Some(b)) => M::of(close(a.0, b.0) && close(a.1, b.1)),
+                _ => M::No,
+            };
         };
         if values_equal(x, y, a, b) {
-            return true;
+            return M::Exact;
         }
         // `50%` also matches `50`.
         for (p, q) in [(x, y), (y, x)] {
             if let Some(stripped) = strip_percent(p) {
                 if let (Some(a), Some(b)) = (eval(&stripped, &[]), eval(q, &[])) {
                     if values_equal(&stripped, q, a, b) {
-                        return true;
+                        return M::Exact;
                     }
                 }
             }
         }
-        return false;
+        return M::No;
     }
     if xv != yv {
-        return false;
+        return M::No;
     }
     let mut agreed = 0;
-    for (k, _) in SAMPLES.iter().enumerate() {
+    for k in 0..SAMPLES.len() {
         let point: Vec<(String, f64)> = xv
             .iter()
             .enumerate()
@@ -779,15 +1026,94 @@ fn exprs_equal(x: &Expr, y: &Expr) -> bool {
         match (eval(x, &point), eval(y, &point)) {
             (Some(a), Some(b)) => {
                 if !close(a.approx, b.approx) {
-                    return false;
+                    return M::No;
                 }
                 agreed += 1;
             }
             (None, None) => {}
-            _ => return false,
+            _ => return M::No,
         }
     }
-    agreed >= 2
+    if agreed >= MIN_AGREEING_SAMPLES {
+        M::Probable
+    } else {
+        M::No
+    }
+}
+
+/// Deepest expression [`eval_c`] descends into (the parser bounds depth too; this keeps the
+/// recursion bounded on its own).
+const MAX_EVAL_DEPTH: usize = 64;
+
+/// Approximate complex value `(re, im)` of a constant expression (`3+2i`, `\frac{1+i\sqrt3}{2}`):
+/// arithmetic, whole powers, square roots of non-negative reals, π, e. `None` otherwise.
+fn eval_c(e: &Expr, depth: usize) -> Option<(f64, f64)> {
+    use Expr::*;
+    if depth > MAX_EVAL_DEPTH {
+        return None;
+    }
+    let d = depth + 1;
+    let r = match e {
+        I => (0.0, 1.0),
+        Int(_) | Decimal(_) | Pi | E => (eval(e, &[])?.approx, 0.0),
+        Neg(a) => {
+            let a = eval_c(a, d)?;
+            (-a.0, -a.1)
+        }
+        Add(a, b) | Sub(a, b) => {
+            let (a, b) = (eval_c(a, d)?, eval_c(b, d)?);
+            if matches!(e, Add(..)) {
+                (a.0 + b.0, a.1 + b.1)
+            } else {
+                (a.0 - b.0, a.1 - b.1)
+            }
+        }
+        Mul(a, b) => c_mul(eval_c(a, d)?, eval_c(b, d)?),
+        Div(a, b) => {
+            let (a, b) = (eval_c(a, d)?, eval_c(b, d)?);
+            let n = b.0 * b.0 + b.1 * b.1;
+            if n == 0.0 {
+                return None;
+            }
+            ((a.0 * b.0 + a.1 * b.1) / n, (a.1 * b.0 - a.0 * b.1) / n)
+        }
+        Pow(a, b) => {
+            let a = eval_c(a, d)?;
+            let k = eval(b, &[])?.exact.filter(|r| r.is_int())?.num;
+            if k.unsigned_abs() > 64 {
+                return None;
+            }
+            let mut acc = (1.0, 0.0);
+            for _ in 0..k.unsigned_abs() {
+                acc = c_mul(acc, a);
+            }
+            if k < 0 {
+                let n = acc.0 * acc.0 + acc.1 * acc.1;
+                if n == 0.0 {
+                    return None;
+                }
+                acc = (acc.0 / n, -acc.1 / n);
+            }
+            acc
+        }
+        Func(Fun::Sqrt, args) => {
+            let x = eval_c(args.first()?, d)?;
+            if x.1 != 0.0 {
+                return None;
+            }
+            if x.0 >= 0.0 {
+                (x.0.sqrt(), 0.0)
+            } else {
+                (0.0, (-x.0).sqrt())
+            }
+        }
+        _ => (eval(e, &[])?.approx, 0.0),
+    };
+    (r.0.is_finite() && r.1.is_finite()).then_some(r)
+}
+
+fn c_mul(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0)
 }
 
 #[cfg(test)]
