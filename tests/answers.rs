@@ -32,6 +32,10 @@ const EXTRACT: &[(&str, Option<&str>)] = &[
     ("<think>\\boxed{3}</think> so \\boxed{4}", Some("4")),
     ("The answer is $\\boxed{\\text{(C)}}$", Some("\\text{(C)}")),
     ("unclosed \\boxed{3", None),
+    ("Adding.\nTotal_distance = 2 * 40 = 80.", Some("80")),
+    ("So the angle is:\n∠ACB = 45°.", Some("45°")),
+    ("Hence\n\\[ x = \\frac{170}{3} \\]", Some("\\frac{170}{3}")),
+    ("Therefore, $x^3 = 12$.", Some("12")),
 ];
 
 /// (a, b, equivalent?).
@@ -187,6 +191,17 @@ const EQUIV: &[(&str, &str, bool)] = &[
     ("\\$1{,}250", "1250", true),
     ("3.14", "\\pi", true),
     ("1.4", "\\sqrt{2}", false),
+    ("f(x) = x + 1", "x+1", true),
+    ("f(x) = x + 1", "g(x) = x + 1", false),
+    ("x + y = 4027", "4027", true),
+    ("2x = 4", "4", false),
+    ("|r-s| = 16", "16", true),
+    ("\\left( 3, \\ 6\\right)", "(3,6)", true),
+    ("\\frac{1}{2} \\leq x \\leq 8", "[\\frac{1}{2}, 8]", true),
+    ("x > 3", "(3, \\infty)", true),
+    ("x \\ge -2", "[-2, \\infty)", true),
+    ("x < 3", "(-\\infty, 3]", false),
+    ("-1 < x \\le 2", "(-1, 2]", true),
     // plain
     ("72", "72", true),
     ("72", "72.0", true),

@@ -466,6 +466,17 @@ fn last_stated_value(text: &str) -> Option<String> {
             return clean_answer(value);
         }
     }
+    // `Total = 80.`, `∠ACB = 45°.`: a line ending in `= number`.
+    if let Some((_, rhs)) = line.rsplit_once('=') {
+        let v = rhs.trim().trim_end_matches('.').trim();
+        if v.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+            && has_digit(v)
+            && v.chars().count() <= MAX_PROSE_ANSWER_CHARS
+            && !v.contains(' ')
+        {
+            return clean_answer(v);
+        }
+    }
     let lower = line.to_ascii_lowercase();
     let p = lower.rfind(" is ")?;
     let tail = line[p + 4..].trim();
@@ -478,9 +489,11 @@ fn last_stated_value(text: &str) -> Option<String> {
 
 /// The content of the last `$…$` or `\(…\)` segment of a line.
 fn last_math_segment(line: &str) -> Option<&str> {
-    if let Some(end) = line.rfind("\\)") {
-        if let Some(start) = line[..end].rfind("\\(") {
-            return Some(&line[start + 2..end]);
+    for (open, close) in [("\\(", "\\)"), ("\\[", "\\]")] {
+        if let Some(end) = line.rfind(close) {
+            if let Some(start) = line[..end].rfind(open) {
+                return Some(&line[start + 2..end]);
+            }
         }
     }
     let end = line.rfind('$')?;

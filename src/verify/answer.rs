@@ -139,19 +139,48 @@ impl From<M> for Equivalence {
 /// Longest name accepted on the left of `=` (`x`, `a_1`, `\theta`, `f(2)` is not a name).
 const MAX_LHS_NAME_BYTES: usize = 12;
 
-/// The name before a single `=`, when it is a short name.
+/// Longest left side without digits (`x + y`, `|r-s|`, `\\angle ABC`) read as a name.
+const MAX_LHS_EXPR_BYTES: usize = 24;
+
+/// Whether the left side of `lhs = value` names what the value is: a short name (`x`, `a_1`,
+/// `\\theta`), a tuple of names (`(b, c)`), a function value (`f(x)`, `g(n)`), or a short
+/// expression without digits (`x + y`). `2x = 4` is not (its value is not 4).
+fn lhs_is_name(lhs: &str) -> bool {
+    let lhs = lhs.trim();
+    let name = |n: &str| {
+        let n = n.trim();
+        !n.is_empty()
+            && n.len() <= MAX_LHS_NAME_BYTES
+            && !n.starts_with(|c: char| c.is_ascii_digit())
+            && n.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '\\' || c == '{' || c == '}')
+    };
+    if name(lhs) {
+        return true;
+    }
+    // `(b, c)` and `f(x)`, `f(x, y)`.
+    if let Some(open) = lhs.find('(') {
+        if let Some(inner) = lhs[open + 1..].strip_suffix(')') {
+            let head = &lhs[..open];
+            if (head.is_empty() || name(head)) && inner.split(',').all(name) {
+                return true;
+            }
+        }
+    }
+    !lhs.is_empty()
+        && lhs.len() <= MAX_LHS_EXPR_BYTES
+        && !lhs
+            .chars()
+            .any(|c| c.is_ascii_digit() || "<>≤≥,;:".contains(c))
+}
+
+/// The text before a single `=`, when it names the value ([`lhs_is_name`]).
 fn lhs_name(s: &str) -> Option<String> {
     let (lhs, rhs) = s.split_once('=')?;
-    if rhs.contains('=') {
+    if rhs.contains('=') || !lhs_is_name(lhs) {
         return None;
     }
-    let lhs = lhs.trim();
-    (!lhs.is_empty()
-        && lhs.len() <= MAX_LHS_NAME_BYTES
-        && lhs
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '\\' || c == '{' || c == '}'))
-    .then(|| lhs.replace(['{', '}', ' '], ""))
+    Some(lhs.replace(['{', '}', ' '], ""))
 }
 
 /// `x = 5` vs `5` may match; `y = 5` vs `x = 5` may not.
@@ -204,6 +233,7 @@ fn normalize(s: &str) -> String {
         ("\\text{or}", ", "),
         ("\\text{ and }", ", "),
         ("\\quad", " "),
+        ("\\ ", " "),
         ("\\qquad", " "),
         ("\\left", ""),
         ("\\right", ""),
@@ -243,7 +273,85 @@ fn normalize(s: &str) -> String {
     let out = number_separators(&out);
     let out = e_notation(&out).unwrap_or(out);
     let out = mixed_number(&out).unwrap_or(out);
+    let out = inequality_interval(&out).unwrap_or(out);
     solution_list(&out)
+}
+
+/// A relation of an inequality: `<`/`≤` (and `>`/`≥`, read from the other side).
+#[derive(Clone, Copy)]
+enum Ineq {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// `x > 3` → `(3,∞)`, `\\frac12 \\le x \\le 8` → `[\\frac12,8]`, `x \\ge -2` → `[-2,∞)`: an
+/// inequality on one variable is the interval it describes.
+fn inequality_interval(s: &str) -> Option<String> {
+    let mut t = s.to_string();
+    for (from, to) in [
+        ("\\leqslant", "≤"),
+        ("\\geqslant", "≥"),
+        ("\\leq", "≤"),
+        ("\\geq", "≥"),
+        ("\\le", "≤"),
+        ("\\ge", "≥"),
+        ("\\lt", "<"),
+        ("\\gt", ">"),
+        ("<=", "≤"),
+        (">=", "≥"),
+    ] {
+        t = t.replace(from, to);
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    let mut rels: Vec<Ineq> = Vec::new();
+    let mut last = 0;
+    for (k, c) in t.char_indices() {
+        let r = match c {
+            '<' => Ineq::Lt,
+            '≤' => Ineq::Le,
+            '>' => Ineq::Gt,
+            '≥' => Ineq::Ge,
+            _ => continue,
+        };
+        parts.push(t[last..k].trim());
+        rels.push(r);
+        last = k + c.len_utf8();
+    }
+    parts.push(t[last..].trim());
+    let var = |v: &str| {
+        !v.is_empty() && v.len() <= MAX_LHS_NAME_BYTES && v.chars().all(|c| c.is_alphabetic())
+    };
+    if parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let open = |r: Ineq| matches!(r, Ineq::Lt | Ineq::Gt);
+    let lower = |r: Ineq, v: &str| format!("{}{v}", if open(r) { '(' } else { '[' });
+    let upper = |r: Ineq, v: &str| format!("{v}{}", if open(r) { ')' } else { ']' });
+    match (parts.as_slice(), rels.as_slice()) {
+        // `x < a`, `x ≥ a`.
+        ([x, a], [r]) if var(x) && !var(a) => Some(match r {
+            Ineq::Lt | Ineq::Le => format!("(-∞,{})", upper(*r, a)),
+            Ineq::Gt | Ineq::Ge => format!("{},∞)", lower(*r, a)),
+        }),
+        // `a < x`, `a ≥ x`.
+        ([a, x], [r]) if var(x) && !var(a) => Some(match r {
+            Ineq::Lt | Ineq::Le => format!("{},∞)", lower(*r, a)),
+            Ineq::Gt | Ineq::Ge => format!("(-∞,{})", upper(*r, a)),
+        }),
+        // `a < x ≤ b` and `b > x ≥ a`.
+        ([a, x, b], [r1, r2]) if var(x) => match (r1, r2) {
+            (Ineq::Lt | Ineq::Le, Ineq::Lt | Ineq::Le) => {
+                Some(format!("{},{}", lower(*r1, a), upper(*r2, b)))
+            }
+            (Ineq::Gt | Ineq::Ge, Ineq::Gt | Ineq::Ge) => {
+                Some(format!("{},{}", lower(*r2, b), upper(*r1, a)))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// `x=2 or x=3`, `2 and 3` → `x=2, x=3`, `2, 3` (a list of solutions).
@@ -392,21 +500,7 @@ fn strip_lhs_and_units(s: &str) -> String {
     // `x \in [2, 5)` reads like `x = [2, 5)`.
     let mut t = s.trim().replacen('∈', "=", 1);
     if let Some(p) = t.find('=') {
-        let lhs = t[..p].trim();
-        let name_like = !lhs.is_empty()
-            && lhs.len() <= 12
-            && lhs
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '\\' || c == '{' || c == '}');
-        // `(b, c) = (2, 3)`: a tuple of names.
-        let names_tuple = lhs.len() >= 2
-            && lhs.starts_with('(')
-            && lhs.ends_with(')')
-            && lhs[1..lhs.len() - 1].split(',').all(|n| {
-                let n = n.trim();
-                !n.is_empty() && n.len() <= 12 && n.chars().all(|c| c.is_alphanumeric() || c == '_')
-            });
-        if (name_like || names_tuple) && !t[p + 1..].contains('=') {
+        if lhs_is_name(&t[..p]) && !t[p + 1..].contains('=') {
             t = t[p + 1..].trim().to_string();
         }
     }
