@@ -123,6 +123,8 @@ const EQUIV: &[(&str, &str, bool)] = &[
     ("\\infty", "-\\infty", false),
     ("3+2i", "2i+3", true),
     ("3+2i", "3-2i", false),
+    ("(1+i)^2", "2i", true),
+    ("\\frac{1}{i}", "-i", true),
     (
         "\\frac{1}{2} + \\frac{\\sqrt{3}}{2}i",
         "\\frac{1+i\\sqrt{3}}{2}",
@@ -202,6 +204,11 @@ const EQUIV: &[(&str, &str, bool)] = &[
     ("x \\ge -2", "[-2, \\infty)", true),
     ("x < 3", "(-\\infty, 3]", false),
     ("-1 < x \\le 2", "(-1, 2]", true),
+    ("2x + 3y = 6", "3y + 2x = 6", true),
+    ("2x + 3y = 6", "4x + 6y = 12", true),
+    ("2x + 3y = 6", "2x + 3y = 7", false),
+    ("x^2 + y^2 = 1", "y^2 = 1 - x^2", true),
+    ("\\cfrac{1}{2}", "0.5", true),
     // plain
     ("72", "72", true),
     ("72", "72.0", true),
@@ -262,6 +269,10 @@ fn compare_says_how() {
     // Symbolic with variables: agreement at sample points, reported as probable only.
     assert_eq!(compare("(x+1)^2", "x^2+2x+1"), Equivalence::ProbablyEqual);
     assert_eq!(compare("3", "4"), Equivalence::Different);
+    assert_eq!(compare("x^2 + 1", "x^2+1"), Equivalence::Equal);
+    assert_eq!(compare("2x+3y=6", "4x+6y=12"), Equivalence::ProbablyEqual);
+    assert_eq!(compare("3+2i", "2i+3"), Equivalence::Equal);
+    assert_eq!(compare("(1, 2)", "\\left(1,2\\right)"), Equivalence::Equal);
     assert_eq!(compare("", "4"), Equivalence::Unknown);
 }
 
@@ -280,4 +291,17 @@ proptest! {
             let _ = equivalent(&x, &b);
         }
     }
+}
+
+#[test]
+fn deep_nesting_and_long_input_do_not_panic() {
+    let nested = format!("{}1,2{}", "(1,".repeat(600), ")".repeat(600));
+    let _ = compare(&nested, &nested);
+    let _ = compare(&nested, "(1,2)");
+    let sets = format!("{}1{}", "\\{1,".repeat(300), "\\}".repeat(300));
+    let _ = compare(&sets, &sets);
+    let long = "1+".repeat(5000);
+    assert_eq!(compare(&long, "2"), Equivalence::Unknown);
+    let boxes = "$\\boxed{1}$ and ".repeat(100);
+    assert!(extract_answer(&boxes).is_some());
 }

@@ -72,7 +72,7 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
     if na.is_empty() || nb.is_empty() {
         return Equivalence::Unknown;
     }
-    if na == nb {
+    if na == nb || squeeze_spaces(&na) == squeeze_spaces(&nb) {
         return Equivalence::Equal;
     }
     if let (Some(x), Some(y)) = (choice(&na), choice(&nb)) {
@@ -96,7 +96,85 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
             return m.into();
         }
     }
+    if let Some(m) = equations_equal(&na, &nb) {
+        return m.into();
+    }
     Equivalence::Different
+}
+
+/// Drops spaces except between two digits (`x^2 + 1` → `x^2+1`; `1 2` stays).
+fn squeeze_spaces(s: &str) -> String {
+    let cs: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (k, &c) in cs.iter().enumerate() {
+        if c.is_whitespace() {
+            let before = out.chars().last().is_some_and(|p| p.is_ascii_digit());
+            let after = cs[k + 1..]
+                .iter()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|n| n.is_ascii_digit());
+            if before && after && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Two equations `l1 = r1`, `l2 = r2` (`2x + 3y = 6` vs `3y = 6 - 2x`) that are the same
+/// relation: `l1 - r1` is a constant non-zero multiple of `l2 - r2` at every sample point.
+/// `None` when either side is not one equation of parsed expressions with the same variables.
+fn equations_equal(a: &str, b: &str) -> Option<M> {
+    let diff = |s: &str| -> Option<Expr> {
+        let (l, r) = s.split_once('=')?;
+        if r.contains('=') {
+            return None;
+        }
+        Some(Expr::Sub(
+            Box::new(parse_math(l.trim())?),
+            Box::new(parse_math(r.trim())?),
+        ))
+    };
+    let (x, y) = (diff(a)?, diff(b)?);
+    let vars = x.vars();
+    if vars.is_empty() || vars != y.vars() {
+        return None;
+    }
+    let mut ratio: Option<f64> = None;
+    let mut agreed = 0;
+    for k in 0..SAMPLES.len() {
+        let point = sample_point(&vars, k);
+        let (Some(p), Some(q)) = (eval(&x, &point), eval(&y, &point)) else {
+            continue;
+        };
+        if q.approx == 0.0 || p.approx == 0.0 {
+            if p.approx != q.approx {
+                return Some(M::No);
+            }
+            continue;
+        }
+        let r = p.approx / q.approx;
+        match ratio {
+            Some(r0) if !close(r0, r) => return Some(M::No),
+            _ => ratio = Some(r),
+        }
+        agreed += 1;
+    }
+    Some(if agreed >= MIN_AGREEING_SAMPLES {
+        M::Probable
+    } else {
+        M::No
+    })
+}
+
+/// The `k`-th sample point for `vars`.
+fn sample_point(vars: &[String], k: usize) -> Vec<(String, f64)> {
+    vars.iter()
+        .enumerate()
+        .map(|(j, v)| (v.clone(), SAMPLES[(k + j) % SAMPLES.len()] + j as f64 * 0.1))
+        .collect()
 }
 
 /// How two forms matched: not, exactly, or at sample points only.
@@ -249,6 +327,7 @@ fn normalize(s: &str) -> String {
         ("\\%", "%"),
         ("\\dfrac", "\\frac"),
         ("\\tfrac", "\\frac"),
+        ("\\cfrac", "\\frac"),
         ("~", " "),
         ("\\infty", "∞"),
         ("\\in", "∈"),
@@ -1078,9 +1157,38 @@ const SAMPLES: [f64; 6] = [0.731, 1.618, 2.377, -0.412, 3.259, -1.733];
 /// variables count as [`Equivalence::ProbablyEqual`].
 const MIN_AGREEING_SAMPLES: usize = 3;
 
+/// `x` with the variable `i` read as the imaginary unit.
+fn var_i_as_unit(e: &Expr) -> Expr {
+    use Expr::*;
+    let b = |a: &Expr| Box::new(var_i_as_unit(a));
+    match e {
+        Var(v) if v == "i" => I,
+        Neg(a) => Neg(b(a)),
+        Percent(a) => Percent(b(a)),
+        Factorial(a) => Factorial(b(a)),
+        Add(l, r) => Add(b(l), b(r)),
+        Sub(l, r) => Sub(b(l), b(r)),
+        Mul(l, r) => Mul(b(l), b(r)),
+        Div(l, r) => Div(b(l), b(r)),
+        Pow(l, r) => Pow(b(l), b(r)),
+        Mod(l, r) => Mod(b(l), b(r)),
+        Func(f, args) => Func(*f, args.iter().map(var_i_as_unit).collect()),
+        other => other.clone(),
+    }
+}
+
 fn exprs_equal(x: &Expr, y: &Expr) -> M {
     let xv = x.vars();
     let yv = y.vars();
+    // `3+2i`: an answer whose only letter is `i` is a complex number.
+    let only_i = |v: &[String]| v.iter().all(|n| n == "i");
+    if (!xv.is_empty() || !yv.is_empty()) && only_i(&xv) && only_i(&yv) {
+        let (x, y) = (var_i_as_unit(x), var_i_as_unit(y));
+        return match (eval_c(&x, 0), eval_c(&y, 0)) {
+            (Some(a), Some(b)) => M::of(close(a.0, b.0) && close(a.1, b.1)),
+            _ => M::No,
+        };
+    }
     if xv.is_empty() && yv.is_empty() {
         let (Some(a), Some(b)) = (eval(x, &[]), eval(y, &[])) else {
             if x == y {
@@ -1112,11 +1220,7 @@ fn exprs_equal(x: &Expr, y: &Expr) -> M {
     }
     let mut agreed = 0;
     for k in 0..SAMPLES.len() {
-        let point: Vec<(String, f64)> = xv
-            .iter()
-            .enumerate()
-            .map(|(j, v)| (v.clone(), SAMPLES[(k + j) % SAMPLES.len()] + j as f64 * 0.1))
-            .collect();
+        let point = sample_point(&xv, k);
         match (eval(x, &point), eval(y, &point)) {
             (Some(a), Some(b)) => {
                 if !close(a.approx, b.approx) {
