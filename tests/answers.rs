@@ -209,6 +209,11 @@ const EQUIV: &[(&str, &str, bool)] = &[
     ("2x + 3y = 6", "2x + 3y = 7", false),
     ("x^2 + y^2 = 1", "y^2 = 1 - x^2", true),
     ("\\cfrac{1}{2}", "0.5", true),
+    ("0.\\overline{3}", "\\frac{1}{3}", true),
+    ("1.2\\overline{45}", "\\frac{137}{110}", true),
+    ("0.\\overline{3}", "0.3", false),
+    ("\\sqrt{2} \\approx 1.41", "\\sqrt{2}", true),
+    ("x \\approx 3.14", "3.14", true),
     // plain
     ("72", "72", true),
     ("72", "72.0", true),

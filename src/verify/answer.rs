@@ -352,8 +352,64 @@ fn normalize(s: &str) -> String {
     let out = number_separators(&out);
     let out = e_notation(&out).unwrap_or(out);
     let out = mixed_number(&out).unwrap_or(out);
+    let out = repeating_decimal(&out).unwrap_or(out);
+    let out = approximately(&out).unwrap_or(out);
     let out = inequality_interval(&out).unwrap_or(out);
     solution_list(&out)
+}
+
+/// `\\sqrt{2} \\approx 1.41` → `\\sqrt{2}` (the exact value), `x \\approx 3.14` → `3.14` (a name
+/// on the left).
+fn approximately(s: &str) -> Option<String> {
+    let (a, b) = s.split_once("\\approx")?;
+    let (a, b) = (a.trim(), b.trim());
+    if b.contains("\\approx") || a.is_empty() || b.is_empty() {
+        return None;
+    }
+    Some(if lhs_is_name(a) { b } else { a }.to_string())
+}
+
+/// Longest repeating block or decimal part read by [`repeating_decimal`] (keeps `10^k` in
+/// `i128`).
+const MAX_REPEAT_DIGITS: usize = 12;
+
+/// `0.\\overline{3}` → `\\frac{1}{3}`, `1.2\\overline{45}` → its exact fraction: a repeating
+/// decimal is the rational it denotes.
+fn repeating_decimal(s: &str) -> Option<String> {
+    let (head, rep) = s.split_once("\\overline{")?;
+    let rep = rep.strip_suffix('}')?;
+    let (neg, head) = match head.trim().strip_prefix('-') {
+        Some(h) => (true, h),
+        None => (false, head.trim()),
+    };
+    let (whole, frac) = head.split_once('.')?;
+    let digits = |d: &str, empty_ok: bool| {
+        (empty_ok || !d.is_empty())
+            && d.len() <= MAX_REPEAT_DIGITS
+            && d.chars().all(|c| c.is_ascii_digit())
+    };
+    if !digits(whole, true) || !digits(frac, true) || !digits(rep, false) {
+        return None;
+    }
+    // x = whole + (frac·rep − frac) / (10^|frac| · (10^|rep| − 1)).
+    let p = |n: usize| 10i128.checked_pow(u32::try_from(n).ok()?);
+    let num_all: i128 = format!("{frac}{rep}").parse().ok()?;
+    let num_frac: i128 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
+    let den = p(frac.len())?.checked_mul(p(rep.len())?.checked_sub(1)?)?;
+    let w: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let num = w
+        .checked_mul(den)?
+        .checked_add(num_all.checked_sub(num_frac)?)?;
+    let sign = if neg { "-" } else { "" };
+    Some(format!("{sign}\\frac{{{num}}}{{{den}}}"))
 }
 
 /// A relation of an inequality: `<`/`≤` (and `>`/`≥`, read from the other side).
