@@ -16,6 +16,9 @@ const EXTRACT: &[(&str, Option<&str>)] = &[
     ("so \\boxed{x=5}", Some("x=5")),
     ("roots $\\boxed{2}$ and $\\boxed{3}$", Some("2, 3")),
     ("so \\fbox{7}", Some("7")),
+    ("So \\boxed{3}.\n\nThus \\boxed{3}", Some("3")),
+    ("So $\\boxed{3}$ and $\\boxed{3}$", Some("3")),
+    ("\\boxed{2}\n\\boxed{5}", Some("5")),
     ("\\boxed 9 is it", Some("9")),
     (
         "Work.\nThe final answer is $\\frac{3}{4}$. I hope it is correct.",

@@ -279,7 +279,8 @@ const MAX_BOX_GAP_BYTES: usize = 40;
 /// Whether the text between two boxes only connects them (`$ and $`, `, `, `\text{ or }`),
 /// so that together they give the answer (several solutions, each boxed).
 fn connects_boxes(gap: &str) -> bool {
-    if gap.len() > MAX_BOX_GAP_BYTES {
+    // A box on an earlier line is an earlier result (often the same one restated).
+    if gap.len() > MAX_BOX_GAP_BYTES || gap.contains('\n') {
         return false;
     }
     let mut t = gap.to_string();
@@ -364,7 +365,10 @@ fn last_boxed(text: &str) -> Option<String> {
         if prev.1 > next.0 || !connects_boxes(&text[prev.1..next.0]) {
             break;
         }
-        picked.push(prev.2.trim().to_string());
+        let p = prev.2.trim().to_string();
+        if !picked.contains(&p) {
+            picked.push(p);
+        }
         first = prev.0;
     }
     picked.reverse();
