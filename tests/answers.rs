@@ -37,6 +37,7 @@ const EXTRACT: &[(&str, Option<&str>)] = &[
     ("unclosed \\boxed{3", None),
     ("Adding.\nTotal_distance = 2 * 40 = 80.", Some("80")),
     ("So the angle is:\n∠ACB = 45°.", Some("45°")),
+    ("2 + 2 = 4", None),
     ("Hence\n\\[ x = \\frac{170}{3} \\]", Some("\\frac{170}{3}")),
     ("Therefore, $x^3 = 12$.", Some("12")),
 ];
@@ -217,6 +218,9 @@ const EQUIV: &[(&str, &str, bool)] = &[
     ("0.\\overline{3}", "0.3", false),
     ("\\sqrt{2} \\approx 1.41", "\\sqrt{2}", true),
     ("x \\approx 3.14", "3.14", true),
+    ("−5", "-5", true),
+    ("2π", "2\\pi", true),
+    ("3×10^5", "300000", true),
     // plain
     ("72", "72", true),
     ("72", "72.0", true),

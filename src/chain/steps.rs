@@ -470,10 +470,16 @@ fn last_stated_value(text: &str) -> Option<String> {
             return clean_answer(value);
         }
     }
-    // `Total = 80.`, `∠ACB = 45°.`: a line ending in `= number`.
+    // `Total = 80.`, `∠ACB = 45°.`: a line ending in `= number` whose left side names a
+    // quantity (a bare calculation `2 + 2 = 4` states no answer).
     if let Some((_, rhs)) = line.rsplit_once('=') {
         let v = rhs.trim().trim_end_matches('.').trim();
-        if v.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        let named = line
+            .split('=')
+            .next()
+            .is_some_and(|l| l.chars().any(char::is_alphabetic));
+        if named
+            && v.starts_with(|c: char| c.is_ascii_digit() || c == '-')
             && has_digit(v)
             && v.chars().count() <= MAX_PROSE_ANSWER_CHARS
             && !v.contains(' ')

@@ -304,6 +304,11 @@ fn normalize(s: &str) -> String {
     }
     let mut out = matrix_as_tuples(&t).unwrap_or(t);
     for (from, to) in [
+        ("−", "-"),
+        ("×", "\\times "),
+        ("·", "\\cdot "),
+        ("÷", "/"),
+        ("π", "\\pi "),
         ("{,}", ","),
         (",\\! ", ","),
         (",\\!", ","),
