@@ -221,6 +221,13 @@ const EQUIV: &[(&str, &str, bool)] = &[
     ("−5", "-5", true),
     ("2π", "2\\pi", true),
     ("3×10^5", "300000", true),
+    ("90\\circ", "90", true),
+    ("\\sqrt 2", "\\sqrt{2}", true),
+    ("1/2 of the pie", "\\frac12", true),
+    ("\\text{Alice and Bob}", "\\text{Bob and Alice}", true),
+    ("5 \\text{ cm}^2", "5", true),
+    ("\\frac{\\pi}{4}", "0.785", true),
+    ("\\frac{\\pi}{4}", "0.786", false),
     // plain
     ("72", "72", true),
     ("72", "72.0", true),

@@ -1,20 +1,24 @@
 //! Final-answer equivalence: is the extracted answer the same as the reference?
 //!
-//! Owns [`equivalent`]. Modelled on the cases huggingface/Math-Verify handles (its docs and
-//! tests were read; no code was taken): integers, fractions, decimals, percentages, LaTeX
-//! expressions, radicals, π, intervals, sets and tuples, multiple-choice letters, text answers,
-//! `x = 3` vs `3`, units and `$` stripped, `1,000` vs `1000`.
+//! Owns [`compare`] (how firmly two answers match: [`Equivalence`]) and [`equivalent`] (match or
+//! not). Modelled on the cases huggingface/Math-Verify handles (its docs and tests were read; no
+//! code was taken): integers, fractions (`\dfrac`, `\frac12`), decimals, repeating decimals,
+//! percentages, scientific notation, mixed numbers, LaTeX expressions, radicals, π, complex
+//! numbers, intervals and unions, inequalities on one variable, sets and tuples, matrices,
+//! solution lists (`x=2, x=3`, `a \pm b`), multiple-choice letters, text answers, `x = 3` vs `3`,
+//! equations, degrees, units and `$` stripped, `1,000` vs `1000`.
 //!
 //! Everything runs in Rust on the parsed [`Expr`] AST (nothing is `eval`'ed): exact rational
 //! arithmetic in `i128` where it fits, `f64` otherwise. Rules:
-//! - exact rationals equal → equivalent;
-//! - otherwise values within [`REL_TOLERANCE`] (π, radicals) → equivalent;
+//! - exact rationals equal → `Equal`;
+//! - otherwise constant values within [`REL_TOLERANCE`] (π, radicals, complex) → `Equal`;
 //! - a decimal written with `d ≥ 2` digits after the point matches a value that rounds to it at
 //!   `d` digits (`0.33` ~ `1/3`, `3.14` ~ `π`): the same "digits shown" rule as the step checker;
 //! - a percentage `p%` matches `p/100` and `p`;
-//! - expressions with variables match when they agree at several fixed sample points;
+//! - expressions with variables (and equations, up to a constant factor) match when they agree
+//!   at several fixed sample points: `ProbablyEqual`, never `Equal`;
 //! - brackets: `{…}` is a set (order-free), `(…)`/`[…]` tuples or intervals (ends must match),
-//!   a bare comma list is a set; `\cup` unions compare as sets of intervals.
+//!   a bare comma list is a set of solutions; `\cup` unions compare as sets of intervals.
 
 use crate::chain::expr::{parse_math, Expr, Func as Fun};
 use crate::verify::rational::{gcd_i128, Rat};
@@ -328,6 +332,7 @@ fn normalize(s: &str) -> String {
         ("^\\circ", ""),
         ("^{\\circ}", ""),
         ("°", ""),
+        ("\\circ", ""),
         ("\\$", ""),
         ("\\%", "%"),
         ("\\dfrac", "\\frac"),
