@@ -376,9 +376,12 @@ fn last_boxed(text: &str) -> Option<String> {
     (!picked.is_empty()).then(|| picked.join(", "))
 }
 
-/// Finds the final answer: the last `\boxed{…}` after `</think>` (else anywhere), else the last
-/// `#### N`, `Final Answer:`, `The (final) answer is`, `Answer:` or a line starting `A:`
-/// (GSM8K model solutions). The result is trimmed of `$`, `**` and a trailing period.
+/// Finds the final answer: the last `\boxed{…}`/`\fbox{…}` after `</think>` (else anywhere;
+/// boxes just before it on the same line, joined only by connecting words, are listed with it:
+/// `$\boxed{2}$ and $\boxed{3}$` → `2, 3`), else the last `#### N`, `Final Answer:`,
+/// `The (final) answer is`, `Answer:` (also `**Answer:**`) or a line starting `A:` (GSM8K model
+/// solutions), else the last stated value ([`last_stated_value`]). The result is trimmed of `**`,
+/// a trailing period, and `$…$` around LaTeX or a relation.
 pub fn extract_answer(text: &str) -> Option<String> {
     if let Some(pos) = text.rfind("</think>") {
         if let Some(b) = last_boxed(&text[pos..]) {
@@ -437,8 +440,10 @@ pub const MAX_PROSE_ANSWER_CHARS: usize = 40;
 
 /// The fallback when nothing marks the answer: the value stated last, in the last non-empty
 /// line only — its last bold `**…**` holding a digit, else the right side of its last math
-/// segment (`Therefore, $x^3 = 12$.` → `12`), else what follows its last " is " when that
-/// starts with a number ("so the total is 6 apples." → `6 apples`).
+/// segment (`$…$`, `\(…\)`, `\[…\]`: `Therefore, $x^3 = 12$.` → `12`), else a number after the
+/// last `=` of a line whose left side names something (`Total = 2 * 40 = 80.` → `80`), else what
+/// follows its last " is " when that starts with a number ("so the total is 6 apples." →
+/// `6 apples`).
 fn last_stated_value(text: &str) -> Option<String> {
     let line = text.lines().rev().map(str::trim).find(|l| !l.is_empty())?;
     let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());

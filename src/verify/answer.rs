@@ -221,11 +221,11 @@ impl From<M> for Equivalence {
 /// Longest name accepted on the left of `=` (`x`, `a_1`, `\theta`, `f(2)` is not a name).
 const MAX_LHS_NAME_BYTES: usize = 12;
 
-/// Longest left side without digits (`x + y`, `|r-s|`, `\\angle ABC`) read as a name.
+/// Longest left side without digits (`x + y`, `|r-s|`, `\angle ABC`) read as a name.
 const MAX_LHS_EXPR_BYTES: usize = 24;
 
 /// Whether the left side of `lhs = value` names what the value is: a short name (`x`, `a_1`,
-/// `\\theta`), a tuple of names (`(b, c)`), a function value (`f(x)`, `g(n)`), or a short
+/// `\theta`), a tuple of names (`(b, c)`), a function value (`f(x)`, `g(n)`), or a short
 /// expression without digits (`x + y`). `2x = 4` is not (its value is not 4).
 fn lhs_is_name(lhs: &str) -> bool {
     let lhs = lhs.trim();
@@ -273,6 +273,48 @@ fn lhs_compatible(a: &str, b: &str) -> bool {
     }
 }
 
+/// Rewrites applied in order by [`normalize`]: unicode operators, thousands separators,
+/// connecting words of solution lists, spacing, `\left`/`\right`, degrees, `\$`, `\%`,
+/// fraction variants, `\infty`, `\in`, the empty set. (`^\circ` before `\circ`; `,\! `
+/// before `,\!` before `\!`.)
+const REPLACEMENTS: &[(&str, &str)] = &[
+    ("−", "-"),
+    ("×", "\\times "),
+    ("·", "\\cdot "),
+    ("÷", "/"),
+    ("π", "\\pi "),
+    ("{,}", ","),
+    (",\\! ", ","),
+    (",\\!", ","),
+    ("\\text{ or }", ", "),
+    ("\\text{or}", ", "),
+    ("\\text{ and }", ", "),
+    ("\\quad", " "),
+    ("\\ ", " "),
+    ("\\qquad", " "),
+    ("\\left", ""),
+    ("\\right", ""),
+    ("\\!", ""),
+    ("\\,", ""),
+    ("\\;", " "),
+    ("\\:", " "),
+    ("\\displaystyle", ""),
+    ("^\\circ", ""),
+    ("^{\\circ}", ""),
+    ("°", ""),
+    ("\\circ", ""),
+    ("\\$", ""),
+    ("\\%", "%"),
+    ("\\dfrac", "\\frac"),
+    ("\\tfrac", "\\frac"),
+    ("\\cfrac", "\\frac"),
+    ("~", " "),
+    ("\\infty", "∞"),
+    ("\\in", "∈"),
+    ("\\emptyset", "∅"),
+    ("\\varnothing", "∅"),
+];
+
 /// Removes wrappers, spacing commands, `$`, degrees and a trailing period.
 fn normalize(s: &str) -> String {
     let mut t = s.trim().to_string();
@@ -307,43 +349,7 @@ fn normalize(s: &str) -> String {
         }
     }
     let mut out = matrix_as_tuples(&t).unwrap_or(t);
-    for (from, to) in [
-        ("−", "-"),
-        ("×", "\\times "),
-        ("·", "\\cdot "),
-        ("÷", "/"),
-        ("π", "\\pi "),
-        ("{,}", ","),
-        (",\\! ", ","),
-        (",\\!", ","),
-        ("\\text{ or }", ", "),
-        ("\\text{or}", ", "),
-        ("\\text{ and }", ", "),
-        ("\\quad", " "),
-        ("\\ ", " "),
-        ("\\qquad", " "),
-        ("\\left", ""),
-        ("\\right", ""),
-        ("\\!", ""),
-        ("\\,", ""),
-        ("\\;", " "),
-        ("\\:", " "),
-        ("\\displaystyle", ""),
-        ("^\\circ", ""),
-        ("^{\\circ}", ""),
-        ("°", ""),
-        ("\\circ", ""),
-        ("\\$", ""),
-        ("\\%", "%"),
-        ("\\dfrac", "\\frac"),
-        ("\\tfrac", "\\frac"),
-        ("\\cfrac", "\\frac"),
-        ("~", " "),
-        ("\\infty", "∞"),
-        ("\\in", "∈"),
-        ("\\emptyset", "∅"),
-        ("\\varnothing", "∅"),
-    ] {
+    for (from, to) in REPLACEMENTS {
         out = out.replace(from, to);
     }
     // Currency: `$18`, `18 dollars`.
@@ -368,7 +374,7 @@ fn normalize(s: &str) -> String {
     solution_list(&out)
 }
 
-/// `\\sqrt{2} \\approx 1.41` → `\\sqrt{2}` (the exact value), `x \\approx 3.14` → `3.14` (a name
+/// `\sqrt{2} \approx 1.41` → `\sqrt{2}` (the exact value), `x \approx 3.14` → `3.14` (a name
 /// on the left).
 fn approximately(s: &str) -> Option<String> {
     let (a, b) = s.split_once("\\approx")?;
@@ -383,7 +389,7 @@ fn approximately(s: &str) -> Option<String> {
 /// `i128`).
 const MAX_REPEAT_DIGITS: usize = 12;
 
-/// `0.\\overline{3}` → `\\frac{1}{3}`, `1.2\\overline{45}` → its exact fraction: a repeating
+/// `0.\overline{3}` → `\frac{1}{3}`, `1.2\overline{45}` → its exact fraction: a repeating
 /// decimal is the rational it denotes.
 fn repeating_decimal(s: &str) -> Option<String> {
     let (head, rep) = s.split_once("\\overline{")?;
@@ -431,7 +437,7 @@ enum Ineq {
     Ge,
 }
 
-/// `x > 3` → `(3,∞)`, `\\frac12 \\le x \\le 8` → `[\\frac12,8]`, `x \\ge -2` → `[-2,∞)`: an
+/// `x > 3` → `(3,∞)`, `\frac12 \le x \le 8` → `[\frac12,8]`, `x \ge -2` → `[-2,∞)`: an
 /// inequality on one variable is the interval it describes.
 fn inequality_interval(s: &str) -> Option<String> {
     let mut t = s.to_string();
@@ -752,7 +758,7 @@ fn outer_pair_encloses(s: &str) -> bool {
     depth == 0
 }
 
-/// `a \\pm b` (one `\\pm`, outside brackets) → the two solutions `a+b`, `a-b`.
+/// `a \pm b` (one `\pm`, outside brackets) → the two solutions `a+b`, `a-b`.
 fn plus_minus(t: &str) -> Option<Form> {
     let (a, b) = t.split_once("\\pm")?;
     if b.contains("\\pm") || a.contains(['(', '[', '{']) && !outer_pair_encloses(a.trim()) {
