@@ -380,7 +380,7 @@ fn last_boxed(text: &str) -> Option<String> {
 /// boxes just before it on the same line, joined only by connecting words, are listed with it:
 /// `$\boxed{2}$ and $\boxed{3}$` → `2, 3`), else the last `#### N`, `Final Answer:`,
 /// `The (final) answer is`, `Answer:` (also `**Answer:**`) or a line starting `A:` (GSM8K model
-/// solutions), else the last stated value ([`last_stated_value`]). The result is trimmed of `**`,
+/// solutions), else the last stated value (`last_stated_value`). The result is trimmed of `**`,
 /// a trailing period, and `$…$` around LaTeX or a relation.
 pub fn extract_answer(text: &str) -> Option<String> {
     if let Some(pos) = text.rfind("</think>") {
