@@ -1398,4 +1398,22 @@ mod tests {
         assert!(equivalent("x=3", "3"));
         assert!(equivalent("(B)", "B"));
     }
+
+    #[test]
+    fn rewrites() {
+        assert_eq!(
+            repeating_decimal("0.\\overline{3}").as_deref(),
+            Some("\\frac{3}{9}")
+        );
+        assert_eq!(repeating_decimal("0.\\overline{}"), None);
+        assert_eq!(inequality_interval("x > 3").as_deref(), Some("(3,∞)"));
+        assert_eq!(inequality_interval("3 < x < 4 < 5"), None);
+        assert_eq!(
+            mixed_number("2\\frac{1}{2}").as_deref(),
+            Some("(2+\\frac{1}{2})")
+        );
+        assert_eq!(mixed_number("2\\frac{3}{2}"), None);
+        assert_eq!(e_notation("1.5e3").as_deref(), Some("1.5\\times10^{3}"));
+        assert!(lhs_is_name("f(x)") && lhs_is_name("x + y") && !lhs_is_name("2x"));
+    }
 }
