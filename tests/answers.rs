@@ -228,6 +228,17 @@ const EQUIV: &[(&str, &str, bool)] = &[
     ("5 \\text{ cm}^2", "5", true),
     ("\\frac{\\pi}{4}", "0.785", true),
     ("\\frac{\\pi}{4}", "0.786", false),
+    (
+        "\\frac{-1 \\pm \\sqrt{5}}{2}",
+        "\\frac{-1+\\sqrt5}{2}, \\frac{-1-\\sqrt5}{2}",
+        true,
+    ),
+    (
+        "\\frac{-1 \\pm \\sqrt{5}}{2}",
+        "\\frac{-1+\\sqrt5}{2}",
+        false,
+    ),
+    ("x = 1 \\pm \\sqrt{2}", "1-\\sqrt2, 1+\\sqrt2", true),
     // plain
     ("72", "72", true),
     ("72", "72.0", true),

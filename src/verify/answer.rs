@@ -758,23 +758,20 @@ fn outer_pair_encloses(s: &str) -> bool {
     depth == 0
 }
 
-/// `a \pm b` (one `\pm`, outside brackets) → the two solutions `a+b`, `a-b`.
+/// `a \pm b`, `\frac{-1 \pm \sqrt{5}}{2}` (one `\pm` or `\mp`) → the set of the two values, the
+/// `\pm` read once as `+` and once as `-`.
 fn plus_minus(t: &str) -> Option<Form> {
+    let t = t.replace("\\mp", "\\pm");
     let (a, b) = t.split_once("\\pm")?;
-    if b.contains("\\pm") || a.contains(['(', '[', '{']) && !outer_pair_encloses(a.trim()) {
+    if b.contains("\\pm") {
         return None;
     }
-    let (a, b) = (a.trim(), b.trim());
-    let plus = if a.is_empty() {
-        b.to_string()
+    let plus = if a.trim().is_empty() {
+        b.trim().to_string()
     } else {
         format!("{a}+{b}")
     };
-    let minus = if a.is_empty() {
-        format!("-{b}")
-    } else {
-        format!("{a}-{b}")
-    };
+    let minus = format!("{a}-{b}");
     Some(Form::Set(vec![form(&plus), form(&minus)]))
 }
 
