@@ -270,7 +270,31 @@ fn split_long(p: &str) -> Vec<String> {
 /// Longest `\boxed{…}` content accepted, in bytes; a longer box is not an answer.
 pub const BOXED_SCAN_CHARS: usize = 4096;
 
-/// The content of the last `\boxed{…}` (or `\fbox{…}`) in `text`, nested braces included.
+/// Most boxes joined into one answer (`$\boxed{2}$ and $\boxed{3}$` → `2, 3`).
+pub const MAX_JOINED_BOXES: usize = 16;
+
+/// Longest text (bytes) between two boxes that may still join them into one answer.
+const MAX_BOX_GAP_BYTES: usize = 40;
+
+/// Whether the text between two boxes only connects them (`$ and $`, `, `, `\text{ or }`),
+/// so that together they give the answer (several solutions, each boxed).
+fn connects_boxes(gap: &str) -> bool {
+    // A box on an earlier line is an earlier result (often the same one restated).
+    if gap.len() > MAX_BOX_GAP_BYTES || gap.contains('\n') {
+        return false;
+    }
+    let mut t = gap.to_string();
+    for w in ["\\text{", "\\quad", "\\qquad", "and", "or", "\\,", "\\;"] {
+        t = t.replace(w, " ");
+    }
+    t.chars()
+        .all(|c| c.is_whitespace() || matches!(c, '$' | ',' | '}' | '{' | '\\' | '(' | ')'))
+        && !t.contains("\\\\")
+}
+
+/// The content of the last `\boxed{…}` (or `\fbox{…}`) in `text`, nested braces included;
+/// boxes right before it joined only by connecting words ([`connects_boxes`]) are listed with
+/// it, comma-separated.
 fn last_boxed(text: &str) -> Option<String> {
     // The matching `}` of every `{`, found in one pass (keeps many unclosed `\boxed{` linear).
     let bytes = text.as_bytes();
@@ -287,18 +311,30 @@ fn last_boxed(text: &str) -> Option<String> {
             _ => {}
         }
     }
-    let mut best = None;
+    // Every box: (start of the command, end after the box, content).
+    let mut boxes: Vec<(usize, usize, String)> = Vec::new();
     let mut search = 0;
-    while let Some(rel) = text[search..]
-        .find("\\boxed")
-        .or_else(|| text[search..].find("\\fbox"))
-    {
-        let start = search + rel;
-        let after_cmd = if text[start..].starts_with("\\boxed") {
-            start + 6
-        } else {
-            start + 5
+    // The next occurrence of each command at or after `search`, found again only once passed
+    // (keeps the scan linear when one command repeats many times).
+    // `usize::MAX`: no further occurrence.
+    let mut next: [(usize, &str); 2] = [(0, "\\boxed"), (0, "\\fbox")];
+    let mut first_round = true;
+    while search < text.len() {
+        for (pos, cmd) in next.iter_mut() {
+            if *pos != usize::MAX && (first_round || *pos < search) {
+                *pos = text[search..].find(*cmd).map_or(usize::MAX, |p| p + search);
+            }
+        }
+        first_round = false;
+        let Some((start, len)) = next
+            .iter()
+            .filter(|(pos, _)| *pos != usize::MAX)
+            .map(|(pos, cmd)| (*pos, cmd.len()))
+            .min()
+        else {
+            break;
         };
+        let after_cmd = start + len;
         search = after_cmd;
         let rest = &text[after_cmd..];
         let trimmed = rest.trim_start();
@@ -310,21 +346,42 @@ fn last_boxed(text: &str) -> Option<String> {
                 .take_while(|c| !c.is_whitespace() && *c != '$')
                 .collect();
             if !tok.is_empty() {
-                best = Some(tok);
+                boxes.push((start, offset + tok.len(), tok));
             }
             continue;
         }
         let end = closing[offset].filter(|e| e - offset <= BOXED_SCAN_CHARS);
         if let Some(e) = end {
-            best = Some(text[offset + 1..e].to_string());
+            boxes.push((start, e + 1, text[offset + 1..e].to_string()));
         }
     }
-    best.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    let (mut first, _, _) = boxes.last()?.clone();
+    let mut picked = vec![boxes.last()?.2.trim().to_string()];
+    for w in boxes.windows(2).rev() {
+        let (prev, next) = (&w[0], &w[1]);
+        if next.0 != first || picked.len() >= MAX_JOINED_BOXES {
+            break;
+        }
+        if prev.1 > next.0 || !connects_boxes(&text[prev.1..next.0]) {
+            break;
+        }
+        let p = prev.2.trim().to_string();
+        if !picked.contains(&p) {
+            picked.push(p);
+        }
+        first = prev.0;
+    }
+    picked.reverse();
+    picked.retain(|p| !p.is_empty());
+    (!picked.is_empty()).then(|| picked.join(", "))
 }
 
-/// Finds the final answer: the last `\boxed{…}` after `</think>` (else anywhere), else the last
-/// `#### N`, `Final Answer:`, `The (final) answer is`, `Answer:` or a line starting `A:`
-/// (GSM8K model solutions). The result is trimmed of `$`, `**` and a trailing period.
+/// Finds the final answer: the last `\boxed{…}`/`\fbox{…}` after `</think>` (else anywhere;
+/// boxes just before it on the same line, joined only by connecting words, are listed with it:
+/// `$\boxed{2}$ and $\boxed{3}$` → `2, 3`), else the last `#### N`, `Final Answer:`,
+/// `The (final) answer is`, `Answer:` (also `**Answer:**`) or a line starting `A:` (GSM8K model
+/// solutions), else the last stated value (`last_stated_value`). The result is trimmed of `**`,
+/// a trailing period, and `$…$` around LaTeX or a relation.
 pub fn extract_answer(text: &str) -> Option<String> {
     if let Some(pos) = text.rfind("</think>") {
         if let Some(b) = last_boxed(&text[pos..]) {
@@ -383,8 +440,10 @@ pub const MAX_PROSE_ANSWER_CHARS: usize = 40;
 
 /// The fallback when nothing marks the answer: the value stated last, in the last non-empty
 /// line only — its last bold `**…**` holding a digit, else the right side of its last math
-/// segment (`Therefore, $x^3 = 12$.` → `12`), else what follows its last " is " when that
-/// starts with a number ("so the total is 6 apples." → `6 apples`).
+/// segment (`$…$`, `\(…\)`, `\[…\]`: `Therefore, $x^3 = 12$.` → `12`), else a number after the
+/// last `=` of a line whose left side names something (`Total = 2 * 40 = 80.` → `80`), else what
+/// follows its last " is " when that starts with a number ("so the total is 6 apples." →
+/// `6 apples`).
 fn last_stated_value(text: &str) -> Option<String> {
     let line = text.lines().rev().map(str::trim).find(|l| !l.is_empty())?;
     let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
@@ -416,6 +475,23 @@ fn last_stated_value(text: &str) -> Option<String> {
             return clean_answer(value);
         }
     }
+    // `Total = 80.`, `∠ACB = 45°.`: a line ending in `= number` whose left side names a
+    // quantity (a bare calculation `2 + 2 = 4` states no answer).
+    if let Some((_, rhs)) = line.rsplit_once('=') {
+        let v = rhs.trim().trim_end_matches('.').trim();
+        let named = line
+            .split('=')
+            .next()
+            .is_some_and(|l| l.chars().any(char::is_alphabetic));
+        if named
+            && v.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+            && has_digit(v)
+            && v.chars().count() <= MAX_PROSE_ANSWER_CHARS
+            && !v.contains(' ')
+        {
+            return clean_answer(v);
+        }
+    }
     let lower = line.to_ascii_lowercase();
     let p = lower.rfind(" is ")?;
     let tail = line[p + 4..].trim();
@@ -428,9 +504,11 @@ fn last_stated_value(text: &str) -> Option<String> {
 
 /// The content of the last `$…$` or `\(…\)` segment of a line.
 fn last_math_segment(line: &str) -> Option<&str> {
-    if let Some(end) = line.rfind("\\)") {
-        if let Some(start) = line[..end].rfind("\\(") {
-            return Some(&line[start + 2..end]);
+    for (open, close) in [("\\(", "\\)"), ("\\[", "\\]")] {
+        if let Some(end) = line.rfind(close) {
+            if let Some(start) = line[..end].rfind(open) {
+                return Some(&line[start + 2..end]);
+            }
         }
     }
     let end = line.rfind('$')?;
@@ -475,7 +553,13 @@ fn clean_answer(s: &str) -> Option<String> {
     let t = t.strip_suffix("\\)").unwrap_or(t);
     let t = t.strip_prefix("\\[").unwrap_or(t);
     let t = t.strip_suffix("\\]").unwrap_or(t);
-    let t = if t.starts_with('$') && t.ends_with('$') && t.len() >= 2 && t.contains('\\') {
+    // `$\frac{3}{4}$`, `$x = 2$` (a relation is not an amount of money; `$7$` stays as written).
+    let t = if t.starts_with('$')
+        && t.ends_with('$')
+        && t.len() >= 2
+        && t.contains(['\\', '='])
+        && !t.trim_matches('$').contains('$')
+    {
         t.trim_matches('$')
     } else {
         t

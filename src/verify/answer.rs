@@ -1,20 +1,24 @@
 //! Final-answer equivalence: is the extracted answer the same as the reference?
 //!
-//! Owns [`equivalent`]. Modelled on the cases huggingface/Math-Verify handles (its docs and
-//! tests were read; no code was taken): integers, fractions, decimals, percentages, LaTeX
-//! expressions, radicals, π, intervals, sets and tuples, multiple-choice letters, text answers,
-//! `x = 3` vs `3`, units and `$` stripped, `1,000` vs `1000`.
+//! Owns [`compare`] (how firmly two answers match: [`Equivalence`]) and [`equivalent`] (match or
+//! not). Modelled on the cases huggingface/Math-Verify handles (its docs and tests were read; no
+//! code was taken): integers, fractions (`\dfrac`, `\frac12`), decimals, repeating decimals,
+//! percentages, scientific notation, mixed numbers, LaTeX expressions, radicals, π, complex
+//! numbers, intervals and unions, inequalities on one variable, sets and tuples, matrices,
+//! solution lists (`x=2, x=3`, `a \pm b`), multiple-choice letters, text answers, `x = 3` vs `3`,
+//! equations, degrees, units and `$` stripped, `1,000` vs `1000`.
 //!
 //! Everything runs in Rust on the parsed [`Expr`] AST (nothing is `eval`'ed): exact rational
 //! arithmetic in `i128` where it fits, `f64` otherwise. Rules:
-//! - exact rationals equal → equivalent;
-//! - otherwise values within [`REL_TOLERANCE`] (π, radicals) → equivalent;
+//! - exact rationals equal → `Equal`;
+//! - otherwise constant values within [`REL_TOLERANCE`] (π, radicals, complex) → `Equal`;
 //! - a decimal written with `d ≥ 2` digits after the point matches a value that rounds to it at
 //!   `d` digits (`0.33` ~ `1/3`, `3.14` ~ `π`): the same "digits shown" rule as the step checker;
 //! - a percentage `p%` matches `p/100` and `p`;
-//! - expressions with variables match when they agree at several fixed sample points;
+//! - expressions with variables (and equations, up to a constant factor) match when they agree
+//!   at several fixed sample points: `ProbablyEqual`, never `Equal`;
 //! - brackets: `{…}` is a set (order-free), `(…)`/`[…]` tuples or intervals (ends must match),
-//!   a bare comma list is a set; `\cup` unions compare as sets of intervals.
+//!   a bare comma list is a set of solutions; `\cup` unions compare as sets of intervals.
 
 use crate::chain::expr::{parse_math, Expr, Func as Fun};
 use crate::verify::rational::{gcd_i128, Rat};
@@ -26,36 +30,290 @@ pub const REL_TOLERANCE: f64 = 1e-9;
 /// answer is short; this bounds the work on hostile input.
 pub const MAX_ANSWER_BYTES: usize = 2000;
 
-/// Whether two final answers mean the same thing.
+/// How two final answers compare ([`compare`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Equivalence {
+    /// Established: equal as text after normalisation, equal exact rationals (element by
+    /// element for sets, tuples, intervals, matrices), the same choice letter, or constant
+    /// expressions (π, radicals, complex numbers) equal within [`REL_TOLERANCE`].
+    Equal,
+    /// Expressions with variables that agree at every one of several sample points (they are
+    /// very likely the same function, but this is not a proof).
+    ProbablyEqual,
+    /// Both answers were read and they differ.
+    Different,
+    /// One side is empty or too long to read structurally; nothing can be said.
+    Unknown,
+}
+
+impl Equivalence {
+    /// `Equal` or `ProbablyEqual`.
+    pub fn is_match(self) -> bool {
+        matches!(self, Equivalence::Equal | Equivalence::ProbablyEqual)
+    }
+}
+
+/// Whether two final answers mean the same thing ([`compare`] is `Equal` or `ProbablyEqual`).
 pub fn equivalent(a: &str, b: &str) -> bool {
+    compare(a, b).is_match()
+}
+
+/// Compares two final answers and says how firmly (see [`Equivalence`]).
+pub fn compare(a: &str, b: &str) -> Equivalence {
     if a.len() > MAX_ANSWER_BYTES || b.len() > MAX_ANSWER_BYTES {
-        return text_norm(a) == text_norm(b);
+        let (x, y) = (text_norm(a), text_norm(b));
+        return if x.is_empty() || y.is_empty() {
+            Equivalence::Unknown
+        } else if x == y {
+            Equivalence::Equal
+        } else {
+            Equivalence::Unknown
+        };
     }
     let na = normalize(a);
     let nb = normalize(b);
-    if na == nb && !na.is_empty() {
-        return true;
+    if na.is_empty() || nb.is_empty() {
+        return Equivalence::Unknown;
+    }
+    if na == nb || squeeze_spaces(&na) == squeeze_spaces(&nb) {
+        return Equivalence::Equal;
     }
     if let (Some(x), Some(y)) = (choice(&na), choice(&nb)) {
-        return x == y;
+        return if x == y {
+            Equivalence::Equal
+        } else {
+            Equivalence::Different
+        };
     }
-    let fa = form(&na);
-    let fb = form(&nb);
-    if forms_equal(&fa, &fb) {
-        return true;
+    let m = forms_equal(&form(&na), &form(&nb));
+    if m != M::No {
+        return m.into();
     }
-    // `x = 3` vs `3`, `18 apples` vs `18`: compare the value-only forms too.
+    // `x = 3` vs `3`, `18 apples` vs `18`: compare the value-only forms too (but `y = 5` is not
+    // `x = 5`).
     let va = strip_lhs_and_units(&na);
     let vb = strip_lhs_and_units(&nb);
-    if va != na || vb != nb {
-        let fa = form(&va);
-        let fb = form(&vb);
-        if forms_equal(&fa, &fb) {
-            return true;
+    if (va != na || vb != nb) && lhs_compatible(&na, &nb) {
+        let m = forms_equal(&form(&va), &form(&vb));
+        if m != M::No {
+            return m.into();
         }
     }
-    false
+    if let Some(m) = equations_equal(&na, &nb) {
+        return m.into();
+    }
+    Equivalence::Different
 }
+
+/// Drops spaces except between two digits (`x^2 + 1` → `x^2+1`; `1 2` stays).
+fn squeeze_spaces(s: &str) -> String {
+    let cs: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (k, &c) in cs.iter().enumerate() {
+        if c.is_whitespace() {
+            let before = out.chars().last().is_some_and(|p| p.is_ascii_digit());
+            let after = cs[k + 1..]
+                .iter()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|n| n.is_ascii_digit());
+            if before && after && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Two equations `l1 = r1`, `l2 = r2` (`2x + 3y = 6` vs `3y = 6 - 2x`) that are the same
+/// relation: `l1 - r1` is a constant non-zero multiple of `l2 - r2` at every sample point.
+/// `None` when either side is not one equation of parsed expressions with the same variables.
+fn equations_equal(a: &str, b: &str) -> Option<M> {
+    let diff = |s: &str| -> Option<Expr> {
+        let (l, r) = s.split_once('=')?;
+        if r.contains('=') {
+            return None;
+        }
+        Some(Expr::Sub(
+            Box::new(parse_math(l.trim())?),
+            Box::new(parse_math(r.trim())?),
+        ))
+    };
+    let (x, y) = (diff(a)?, diff(b)?);
+    let vars = x.vars();
+    if vars.is_empty() || vars != y.vars() {
+        return None;
+    }
+    let mut ratio: Option<f64> = None;
+    let mut agreed = 0;
+    for k in 0..SAMPLES.len() {
+        let point = sample_point(&vars, k);
+        let (Some(p), Some(q)) = (eval(&x, &point), eval(&y, &point)) else {
+            continue;
+        };
+        if q.approx == 0.0 || p.approx == 0.0 {
+            if p.approx != q.approx {
+                return Some(M::No);
+            }
+            continue;
+        }
+        let r = p.approx / q.approx;
+        match ratio {
+            Some(r0) if !close(r0, r) => return Some(M::No),
+            _ => ratio = Some(r),
+        }
+        agreed += 1;
+    }
+    Some(if agreed >= MIN_AGREEING_SAMPLES {
+        M::Probable
+    } else {
+        M::No
+    })
+}
+
+/// The `k`-th sample point for `vars`.
+fn sample_point(vars: &[String], k: usize) -> Vec<(String, f64)> {
+    vars.iter()
+        .enumerate()
+        .map(|(j, v)| (v.clone(), SAMPLES[(k + j) % SAMPLES.len()] + j as f64 * 0.1))
+        .collect()
+}
+
+/// How two forms matched: not, exactly, or at sample points only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum M {
+    No,
+    Exact,
+    Probable,
+}
+
+impl M {
+    fn of(b: bool) -> M {
+        if b {
+            M::Exact
+        } else {
+            M::No
+        }
+    }
+
+    /// Both must match; the weaker strength wins.
+    fn and(self, o: M) -> M {
+        match (self, o) {
+            (M::No, _) | (_, M::No) => M::No,
+            (M::Probable, _) | (_, M::Probable) => M::Probable,
+            _ => M::Exact,
+        }
+    }
+}
+
+impl From<M> for Equivalence {
+    fn from(m: M) -> Self {
+        match m {
+            M::No => Equivalence::Different,
+            M::Exact => Equivalence::Equal,
+            M::Probable => Equivalence::ProbablyEqual,
+        }
+    }
+}
+
+/// Longest name accepted on the left of `=` (`x`, `a_1`, `\theta`, `f(2)` is not a name).
+const MAX_LHS_NAME_BYTES: usize = 12;
+
+/// Longest left side without digits (`x + y`, `|r-s|`, `\angle ABC`) read as a name.
+const MAX_LHS_EXPR_BYTES: usize = 24;
+
+/// Whether the left side of `lhs = value` names what the value is: a short name (`x`, `a_1`,
+/// `\theta`), a tuple of names (`(b, c)`), a function value (`f(x)`, `g(n)`), or a short
+/// expression without digits (`x + y`). `2x = 4` is not (its value is not 4).
+fn lhs_is_name(lhs: &str) -> bool {
+    let lhs = lhs.trim();
+    let name = |n: &str| {
+        let n = n.trim();
+        !n.is_empty()
+            && n.len() <= MAX_LHS_NAME_BYTES
+            && !n.starts_with(|c: char| c.is_ascii_digit())
+            && n.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '\\' || c == '{' || c == '}')
+    };
+    if name(lhs) {
+        return true;
+    }
+    // `(b, c)` and `f(x)`, `f(x, y)`.
+    if let Some(open) = lhs.find('(') {
+        if let Some(inner) = lhs[open + 1..].strip_suffix(')') {
+            let head = &lhs[..open];
+            if (head.is_empty() || name(head)) && inner.split(',').all(name) {
+                return true;
+            }
+        }
+    }
+    !lhs.is_empty()
+        && lhs.len() <= MAX_LHS_EXPR_BYTES
+        && !lhs
+            .chars()
+            .any(|c| c.is_ascii_digit() || "<>≤≥,;:".contains(c))
+}
+
+/// The text before a single `=`, when it names the value ([`lhs_is_name`]).
+fn lhs_name(s: &str) -> Option<String> {
+    let (lhs, rhs) = s.split_once('=')?;
+    if rhs.contains('=') || !lhs_is_name(lhs) {
+        return None;
+    }
+    Some(lhs.replace(['{', '}', ' '], ""))
+}
+
+/// `x = 5` vs `5` may match; `y = 5` vs `x = 5` may not.
+fn lhs_compatible(a: &str, b: &str) -> bool {
+    match (lhs_name(a), lhs_name(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
+/// Rewrites applied in order by [`normalize`]: unicode operators, thousands separators,
+/// connecting words of solution lists, spacing, `\left`/`\right`, degrees, `\$`, `\%`,
+/// fraction variants, `\infty`, `\in`, the empty set. (`^\circ` before `\circ`; `,\! `
+/// before `,\!` before `\!`.)
+const REPLACEMENTS: &[(&str, &str)] = &[
+    ("−", "-"),
+    ("×", "\\times "),
+    ("·", "\\cdot "),
+    ("÷", "/"),
+    ("π", "\\pi "),
+    ("{,}", ","),
+    (",\\! ", ","),
+    (",\\!", ","),
+    ("\\text{ or }", ", "),
+    ("\\text{or}", ", "),
+    ("\\text{ and }", ", "),
+    ("\\quad", " "),
+    ("\\ ", " "),
+    ("\\qquad", " "),
+    ("\\left", ""),
+    ("\\right", ""),
+    ("\\!", ""),
+    ("\\,", ""),
+    ("\\;", " "),
+    ("\\:", " "),
+    ("\\displaystyle", ""),
+    ("^\\circ", ""),
+    ("^{\\circ}", ""),
+    ("°", ""),
+    ("\\circ", ""),
+    ("\\$", ""),
+    ("\\%", "%"),
+    ("\\dfrac", "\\frac"),
+    ("\\tfrac", "\\frac"),
+    ("\\cfrac", "\\frac"),
+    ("~", " "),
+    ("\\infty", "∞"),
+    ("\\in", "∈"),
+    ("\\emptyset", "∅"),
+    ("\\varnothing", "∅"),
+];
 
 /// Removes wrappers, spacing commands, `$`, degrees and a trailing period.
 fn normalize(s: &str) -> String {
@@ -73,7 +331,9 @@ fn normalize(s: &str) -> String {
         }
         for w in [
             "\\boxed{",
+            "\\fbox{",
             "\\text{",
+            "\\textit{",
             "\\textbf{",
             "\\mathrm{",
             "\\mathbf{",
@@ -89,27 +349,7 @@ fn normalize(s: &str) -> String {
         }
     }
     let mut out = matrix_as_tuples(&t).unwrap_or(t);
-    for (from, to) in [
-        ("\\left", ""),
-        ("\\right", ""),
-        ("\\!", ""),
-        ("\\,", ""),
-        ("\\;", " "),
-        ("\\:", " "),
-        ("\\displaystyle", ""),
-        ("^\\circ", ""),
-        ("^{\\circ}", ""),
-        ("°", ""),
-        ("\\$", ""),
-        ("\\%", "%"),
-        ("\\dfrac", "\\frac"),
-        ("\\tfrac", "\\frac"),
-        ("~", " "),
-        ("\\infty", "∞"),
-        ("\\in", "∈"),
-        ("\\emptyset", "∅"),
-        ("\\varnothing", "∅"),
-    ] {
+    for (from, to) in REPLACEMENTS {
         out = out.replace(from, to);
     }
     // Currency: `$18`, `18 dollars`.
@@ -125,7 +365,202 @@ fn normalize(s: &str) -> String {
         }
         o
     };
-    number_separators(&out)
+    let out = number_separators(&out);
+    let out = e_notation(&out).unwrap_or(out);
+    let out = mixed_number(&out).unwrap_or(out);
+    let out = repeating_decimal(&out).unwrap_or(out);
+    let out = approximately(&out).unwrap_or(out);
+    let out = inequality_interval(&out).unwrap_or(out);
+    solution_list(&out)
+}
+
+/// `\sqrt{2} \approx 1.41` → `\sqrt{2}` (the exact value), `x \approx 3.14` → `3.14` (a name
+/// on the left).
+fn approximately(s: &str) -> Option<String> {
+    let (a, b) = s.split_once("\\approx")?;
+    let (a, b) = (a.trim(), b.trim());
+    if b.contains("\\approx") || a.is_empty() || b.is_empty() {
+        return None;
+    }
+    Some(if lhs_is_name(a) { b } else { a }.to_string())
+}
+
+/// Longest repeating block or decimal part read by [`repeating_decimal`] (keeps `10^k` in
+/// `i128`).
+const MAX_REPEAT_DIGITS: usize = 12;
+
+/// `0.\overline{3}` → `\frac{1}{3}`, `1.2\overline{45}` → its exact fraction: a repeating
+/// decimal is the rational it denotes.
+fn repeating_decimal(s: &str) -> Option<String> {
+    let (head, rep) = s.split_once("\\overline{")?;
+    let rep = rep.strip_suffix('}')?;
+    let (neg, head) = match head.trim().strip_prefix('-') {
+        Some(h) => (true, h),
+        None => (false, head.trim()),
+    };
+    let (whole, frac) = head.split_once('.')?;
+    let digits = |d: &str, empty_ok: bool| {
+        (empty_ok || !d.is_empty())
+            && d.len() <= MAX_REPEAT_DIGITS
+            && d.chars().all(|c| c.is_ascii_digit())
+    };
+    if !digits(whole, true) || !digits(frac, true) || !digits(rep, false) {
+        return None;
+    }
+    // x = whole + (frac·rep − frac) / (10^|frac| · (10^|rep| − 1)).
+    let p = |n: usize| 10i128.checked_pow(u32::try_from(n).ok()?);
+    let num_all: i128 = format!("{frac}{rep}").parse().ok()?;
+    let num_frac: i128 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
+    let den = p(frac.len())?.checked_mul(p(rep.len())?.checked_sub(1)?)?;
+    let w: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let num = w
+        .checked_mul(den)?
+        .checked_add(num_all.checked_sub(num_frac)?)?;
+    let sign = if neg { "-" } else { "" };
+    Some(format!("{sign}\\frac{{{num}}}{{{den}}}"))
+}
+
+/// A relation of an inequality: `<`/`≤` (and `>`/`≥`, read from the other side).
+#[derive(Clone, Copy)]
+enum Ineq {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// `x > 3` → `(3,∞)`, `\frac12 \le x \le 8` → `[\frac12,8]`, `x \ge -2` → `[-2,∞)`: an
+/// inequality on one variable is the interval it describes.
+fn inequality_interval(s: &str) -> Option<String> {
+    let mut t = s.to_string();
+    for (from, to) in [
+        ("\\leqslant", "≤"),
+        ("\\geqslant", "≥"),
+        ("\\leq", "≤"),
+        ("\\geq", "≥"),
+        ("\\le", "≤"),
+        ("\\ge", "≥"),
+        ("\\lt", "<"),
+        ("\\gt", ">"),
+        ("<=", "≤"),
+        (">=", "≥"),
+    ] {
+        t = t.replace(from, to);
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    let mut rels: Vec<Ineq> = Vec::new();
+    let mut last = 0;
+    for (k, c) in t.char_indices() {
+        let r = match c {
+            '<' => Ineq::Lt,
+            '≤' => Ineq::Le,
+            '>' => Ineq::Gt,
+            '≥' => Ineq::Ge,
+            _ => continue,
+        };
+        parts.push(t[last..k].trim());
+        rels.push(r);
+        last = k + c.len_utf8();
+    }
+    parts.push(t[last..].trim());
+    let var = |v: &str| {
+        !v.is_empty() && v.len() <= MAX_LHS_NAME_BYTES && v.chars().all(|c| c.is_alphabetic())
+    };
+    if parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let open = |r: Ineq| matches!(r, Ineq::Lt | Ineq::Gt);
+    let lower = |r: Ineq, v: &str| format!("{}{v}", if open(r) { '(' } else { '[' });
+    let upper = |r: Ineq, v: &str| format!("{v}{}", if open(r) { ')' } else { ']' });
+    match (parts.as_slice(), rels.as_slice()) {
+        // `x < a`, `x ≥ a`.
+        ([x, a], [r]) if var(x) && !var(a) => Some(match r {
+            Ineq::Lt | Ineq::Le => format!("(-∞,{})", upper(*r, a)),
+            Ineq::Gt | Ineq::Ge => format!("{},∞)", lower(*r, a)),
+        }),
+        // `a < x`, `a ≥ x`.
+        ([a, x], [r]) if var(x) && !var(a) => Some(match r {
+            Ineq::Lt | Ineq::Le => format!("{},∞)", lower(*r, a)),
+            Ineq::Gt | Ineq::Ge => format!("(-∞,{})", upper(*r, a)),
+        }),
+        // `a < x ≤ b` and `b > x ≥ a`.
+        ([a, x, b], [r1, r2]) if var(x) => match (r1, r2) {
+            (Ineq::Lt | Ineq::Le, Ineq::Lt | Ineq::Le) => {
+                Some(format!("{},{}", lower(*r1, a), upper(*r2, b)))
+            }
+            (Ineq::Gt | Ineq::Ge, Ineq::Gt | Ineq::Ge) => {
+                Some(format!("{},{}", lower(*r2, b), upper(*r1, a)))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `x=2 or x=3`, `2 and 3` → `x=2, x=3`, `2, 3` (a list of solutions).
+fn solution_list(s: &str) -> String {
+    let mut t = s.to_string();
+    for w in [" or ", " and "] {
+        if t.contains(w) && !t.starts_with(w.trim_start()) {
+            t = t.replace(w, ", ");
+        }
+    }
+    t
+}
+
+/// A whole number: optional `-`, digits.
+fn int_str(s: &str) -> bool {
+    let d = s.strip_prefix('-').unwrap_or(s);
+    !d.is_empty() && d.len() <= 30 && d.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `1.5e3`, `2E-4` → `1.5\times10^{3}` (a literal `e` between digits is an exponent, not
+/// Euler's number).
+fn e_notation(s: &str) -> Option<String> {
+    let (m, e) = s.split_once(['e', 'E'])?;
+    let mantissa_ok = {
+        let d = m.strip_prefix('-').unwrap_or(m);
+        !d.is_empty()
+            && d.starts_with(|c: char| c.is_ascii_digit())
+            && d.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && d.matches('.').count() <= 1
+    };
+    let e = e.strip_prefix('+').unwrap_or(e);
+    (mantissa_ok && int_str(e)).then(|| format!("{m}\\times10^{{{e}}}"))
+}
+
+/// `2\frac{1}{2}`, `-3 \frac{3}{4}` → `(2+\frac{1}{2})`, `-(3+\frac{3}{4})`: a whole number
+/// directly followed by a proper fraction of whole numbers is a mixed number.
+fn mixed_number(s: &str) -> Option<String> {
+    let p = s.find("\\frac{")?;
+    let whole = s[..p].trim();
+    let (neg, w) = match whole.strip_prefix('-') {
+        Some(w) => (true, w.trim()),
+        None => (false, whole),
+    };
+    if !int_str(w) || w.starts_with('-') {
+        return None;
+    }
+    let rest = &s[p + "\\frac{".len()..];
+    let (num, rest) = rest.split_once("}{")?;
+    let den = rest.strip_suffix('}')?;
+    if !int_str(num) || !int_str(den) || num.starts_with('-') || den.starts_with('-') {
+        return None;
+    }
+    let (n, d) = (num.parse::<u128>().ok()?, den.parse::<u128>().ok()?);
+    if n >= d {
+        return None;
+    }
+    let sign = if neg { "-" } else { "" };
+    Some(format!("{sign}({w}+\\frac{{{num}}}{{{den}}})"))
 }
 
 /// `\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}` (also `bmatrix`, `matrix`) → `((1,2),(3,4))`,
@@ -213,22 +648,10 @@ fn choice(s: &str) -> Option<char> {
 
 /// `x = 3` → `3` (lhs a short name); `18 apples` → `18`.
 fn strip_lhs_and_units(s: &str) -> String {
-    let mut t = s.trim().to_string();
+    // `x \in [2, 5)` reads like `x = [2, 5)`.
+    let mut t = s.trim().replacen('∈', "=", 1);
     if let Some(p) = t.find('=') {
-        let lhs = t[..p].trim();
-        let name_like = !lhs.is_empty()
-            && lhs.len() <= 12
-            && lhs
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '\\' || c == '{' || c == '}');
-        // `(b, c) = (2, 3)`: a tuple of names.
-        let names_tuple = lhs.starts_with('(')
-            && lhs.ends_with(')')
-            && lhs[1..lhs.len() - 1].split(',').all(|n| {
-                let n = n.trim();
-                !n.is_empty() && n.len() <= 12 && n.chars().all(|c| c.is_alphanumeric() || c == '_')
-            });
-        if (name_like || names_tuple) && !t[p + 1..].contains('=') {
+        if lhs_is_name(&t[..p]) && !t[p + 1..].contains('=') {
             t = t[p + 1..].trim().to_string();
         }
     }
@@ -335,8 +758,28 @@ fn outer_pair_encloses(s: &str) -> bool {
     depth == 0
 }
 
+/// `a \pm b`, `\frac{-1 \pm \sqrt{5}}{2}` (one `\pm` or `\mp`) → the set of the two values, the
+/// `\pm` read once as `+` and once as `-`.
+fn plus_minus(t: &str) -> Option<Form> {
+    let t = t.replace("\\mp", "\\pm");
+    let (a, b) = t.split_once("\\pm")?;
+    if b.contains("\\pm") {
+        return None;
+    }
+    let plus = if a.trim().is_empty() {
+        b.trim().to_string()
+    } else {
+        format!("{a}+{b}")
+    };
+    let minus = format!("{a}-{b}");
+    Some(Form::Set(vec![form(&plus), form(&minus)]))
+}
+
 fn form(s: &str) -> Form {
     let t = s.trim();
+    if let Some(f) = plus_minus(t) {
+        return f;
+    }
     if t.contains("\\cup") || t.contains('∪') {
         let parts: Vec<Form> = t
             .split("\\cup")
@@ -380,7 +823,13 @@ fn form(s: &str) -> Form {
     }
     let parts = split_commas(t);
     if parts.len() >= 2 && parts.iter().all(|p| !p.trim().is_empty()) {
-        return Form::Set(parts.iter().map(|p| form(p)).collect());
+        // A list of solutions: `x=2, x=3` is `2, 3`.
+        return Form::Set(
+            parts
+                .iter()
+                .map(|p| form(&strip_lhs_and_units(p.trim())))
+                .collect(),
+        );
     }
     if t == "∅" {
         return Form::Set(vec![]);
@@ -397,30 +846,58 @@ fn text_norm(s: &str) -> String {
         .to_lowercase()
 }
 
-fn forms_equal(a: &Form, b: &Form) -> bool {
+fn forms_equal(a: &Form, b: &Form) -> M {
     match (a, b) {
         (Form::Expr(x), Form::Expr(y)) => exprs_equal(x, y),
-        (Form::Infinity(x), Form::Infinity(y)) => x == y,
+        (Form::Infinity(x), Form::Infinity(y)) => M::of(x == y),
         (Form::Bracket(o1, c1, xs), Form::Bracket(o2, c2, ys)) => {
-            o1 == o2
-                && c1 == c2
-                && xs.len() == ys.len()
-                && xs.iter().zip(ys).all(|(x, y)| forms_equal(x, y))
+            if o1 != o2 || c1 != c2 || xs.len() != ys.len() {
+                return M::No;
+            }
+            all_pairs(xs, ys)
         }
-        (Form::Set(xs), Form::Set(ys)) | (Form::Union(xs), Form::Union(ys)) => {
-            xs.len() == ys.len()
-                && xs.iter().all(|x| ys.iter().any(|y| forms_equal(x, y)))
-                && ys.iter().all(|y| xs.iter().any(|x| forms_equal(x, y)))
-        }
-        // `(1, 2)` tuple vs bare `1, 2`: a bare list is read as a set.
+        (Form::Set(xs), Form::Set(ys)) | (Form::Union(xs), Form::Union(ys)) => sets_equal(xs, ys),
+        // `(1, 2)` tuple vs bare `1, 2`: the bare list is read in order.
         (Form::Set(xs), Form::Bracket(_, _, ys)) | (Form::Bracket(_, _, ys), Form::Set(xs)) => {
-            forms_equal(&Form::Set(xs.clone()), &Form::Set(ys.clone()))
-                && xs.len() == ys.len()
-                && xs.iter().zip(ys).all(|(x, y)| forms_equal(x, y))
+            if xs.len() != ys.len() {
+                return M::No;
+            }
+            all_pairs(xs, ys)
         }
-        (Form::Text(x), Form::Text(y)) => !x.is_empty() && x == y,
-        _ => false,
+        (Form::Text(x), Form::Text(y)) => M::of(!x.is_empty() && x == y),
+        _ => M::No,
     }
+}
+
+/// Element by element, in order.
+fn all_pairs(xs: &[Form], ys: &[Form]) -> M {
+    xs.iter()
+        .zip(ys)
+        .fold(M::Exact, |acc, (x, y)| acc.and(forms_equal(x, y)))
+}
+
+/// Order-free: every element of each side matches one of the other, and the sizes agree.
+fn sets_equal(xs: &[Form], ys: &[Form]) -> M {
+    if xs.len() != ys.len() {
+        return M::No;
+    }
+    let best = |x: &Form, zs: &[Form]| {
+        zs.iter()
+            .map(|z| forms_equal(x, z))
+            .fold(M::No, |acc, m| match (acc, m) {
+                (M::Exact, _) | (_, M::Exact) => M::Exact,
+                (M::Probable, _) | (_, M::Probable) => M::Probable,
+                _ => M::No,
+            })
+    };
+    let mut acc = M::Exact;
+    for x in xs {
+        acc = acc.and(best(x, ys));
+    }
+    for y in ys {
+        acc = acc.and(best(y, xs));
+    }
+    acc
 }
 
 /// A value: an exact rational when one is known, and a float approximation.
@@ -741,53 +1218,169 @@ fn strip_percent(e: &Expr) -> Option<Expr> {
     }
 }
 
-/// Sample points for comparing expressions with variables.
-const SAMPLES: [f64; 4] = [0.731, 1.618, 2.377, -0.412];
+/// Sample points for comparing expressions with variables (irregular, so that simple
+/// functions that differ rarely agree at all of them by chance).
+const SAMPLES: [f64; 6] = [0.731, 1.618, 2.377, -0.412, 3.259, -1.733];
 
-fn exprs_equal(x: &Expr, y: &Expr) -> bool {
+/// Sample points at which both sides must be defined and agree before expressions with
+/// variables count as [`Equivalence::ProbablyEqual`].
+const MIN_AGREEING_SAMPLES: usize = 3;
+
+/// `x` with the variable `i` read as the imaginary unit.
+fn var_i_as_unit(e: &Expr) -> Expr {
+    use Expr::*;
+    let b = |a: &Expr| Box::new(var_i_as_unit(a));
+    match e {
+        Var(v) if v == "i" => I,
+        Neg(a) => Neg(b(a)),
+        Percent(a) => Percent(b(a)),
+        Factorial(a) => Factorial(b(a)),
+        Add(l, r) => Add(b(l), b(r)),
+        Sub(l, r) => Sub(b(l), b(r)),
+        Mul(l, r) => Mul(b(l), b(r)),
+        Div(l, r) => Div(b(l), b(r)),
+        Pow(l, r) => Pow(b(l), b(r)),
+        Mod(l, r) => Mod(b(l), b(r)),
+        Func(f, args) => Func(*f, args.iter().map(var_i_as_unit).collect()),
+        other => other.clone(),
+    }
+}
+
+fn exprs_equal(x: &Expr, y: &Expr) -> M {
     let xv = x.vars();
     let yv = y.vars();
+    // `3+2i`: an answer whose only letter is `i` is a complex number.
+    let only_i = |v: &[String]| v.iter().all(|n| n == "i");
+    if (!xv.is_empty() || !yv.is_empty()) && only_i(&xv) && only_i(&yv) {
+        let (x, y) = (var_i_as_unit(x), var_i_as_unit(y));
+        return match (eval_c(&x, 0), eval_c(&y, 0)) {
+            (Some(a), Some(b)) => M::of(close(a.0, b.0) && close(a.1, b.1)),
+            _ => M::No,
+        };
+    }
     if xv.is_empty() && yv.is_empty() {
         let (Some(a), Some(b)) = (eval(x, &[]), eval(y, &[])) else {
-            return x == y;
+            if x == y {
+                return M::Exact;
+            }
+            // Complex numbers (`3+2i`): compared as complex values.
+            return match (eval_c(x, 0), eval_c(y, 0)) {
+                (Some(a), Some(b)) => M::of(close(a.0, b.0) && close(a.1, b.1)),
+                _ => M::No,
+            };
         };
         if values_equal(x, y, a, b) {
-            return true;
+            return M::Exact;
         }
         // `50%` also matches `50`.
         for (p, q) in [(x, y), (y, x)] {
             if let Some(stripped) = strip_percent(p) {
                 if let (Some(a), Some(b)) = (eval(&stripped, &[]), eval(q, &[])) {
                     if values_equal(&stripped, q, a, b) {
-                        return true;
+                        return M::Exact;
                     }
                 }
             }
         }
-        return false;
+        return M::No;
     }
     if xv != yv {
-        return false;
+        return M::No;
     }
     let mut agreed = 0;
-    for (k, _) in SAMPLES.iter().enumerate() {
-        let point: Vec<(String, f64)> = xv
-            .iter()
-            .enumerate()
-            .map(|(j, v)| (v.clone(), SAMPLES[(k + j) % SAMPLES.len()] + j as f64 * 0.1))
-            .collect();
+    for k in 0..SAMPLES.len() {
+        let point = sample_point(&xv, k);
         match (eval(x, &point), eval(y, &point)) {
             (Some(a), Some(b)) => {
                 if !close(a.approx, b.approx) {
-                    return false;
+                    return M::No;
                 }
                 agreed += 1;
             }
             (None, None) => {}
-            _ => return false,
+            _ => return M::No,
         }
     }
-    agreed >= 2
+    if agreed >= MIN_AGREEING_SAMPLES {
+        M::Probable
+    } else {
+        M::No
+    }
+}
+
+/// Deepest expression [`eval_c`] descends into (the parser bounds depth too; this keeps the
+/// recursion bounded on its own).
+const MAX_EVAL_DEPTH: usize = 64;
+
+/// Approximate complex value `(re, im)` of a constant expression (`3+2i`, `\frac{1+i\sqrt3}{2}`):
+/// arithmetic, whole powers, square roots of non-negative reals, π, e. `None` otherwise.
+fn eval_c(e: &Expr, depth: usize) -> Option<(f64, f64)> {
+    use Expr::*;
+    if depth > MAX_EVAL_DEPTH {
+        return None;
+    }
+    let d = depth + 1;
+    let r = match e {
+        I => (0.0, 1.0),
+        Int(_) | Decimal(_) | Pi | E => (eval(e, &[])?.approx, 0.0),
+        Neg(a) => {
+            let a = eval_c(a, d)?;
+            (-a.0, -a.1)
+        }
+        Add(a, b) | Sub(a, b) => {
+            let (a, b) = (eval_c(a, d)?, eval_c(b, d)?);
+            if matches!(e, Add(..)) {
+                (a.0 + b.0, a.1 + b.1)
+            } else {
+                (a.0 - b.0, a.1 - b.1)
+            }
+        }
+        Mul(a, b) => c_mul(eval_c(a, d)?, eval_c(b, d)?),
+        Div(a, b) => {
+            let (a, b) = (eval_c(a, d)?, eval_c(b, d)?);
+            let n = b.0 * b.0 + b.1 * b.1;
+            if n == 0.0 {
+                return None;
+            }
+            ((a.0 * b.0 + a.1 * b.1) / n, (a.1 * b.0 - a.0 * b.1) / n)
+        }
+        Pow(a, b) => {
+            let a = eval_c(a, d)?;
+            let k = eval(b, &[])?.exact.filter(|r| r.is_int())?.num;
+            if k.unsigned_abs() > 64 {
+                return None;
+            }
+            let mut acc = (1.0, 0.0);
+            for _ in 0..k.unsigned_abs() {
+                acc = c_mul(acc, a);
+            }
+            if k < 0 {
+                let n = acc.0 * acc.0 + acc.1 * acc.1;
+                if n == 0.0 {
+                    return None;
+                }
+                acc = (acc.0 / n, -acc.1 / n);
+            }
+            acc
+        }
+        Func(Fun::Sqrt, args) => {
+            let x = eval_c(args.first()?, d)?;
+            if x.1 != 0.0 {
+                return None;
+            }
+            if x.0 >= 0.0 {
+                (x.0.sqrt(), 0.0)
+            } else {
+                (0.0, (-x.0).sqrt())
+            }
+        }
+        _ => (eval(e, &[])?.approx, 0.0),
+    };
+    (r.0.is_finite() && r.1.is_finite()).then_some(r)
+}
+
+fn c_mul(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0)
 }
 
 #[cfg(test)]
@@ -801,5 +1394,23 @@ mod tests {
         assert!(!equivalent("1/3", "0.3"));
         assert!(equivalent("x=3", "3"));
         assert!(equivalent("(B)", "B"));
+    }
+
+    #[test]
+    fn rewrites() {
+        assert_eq!(
+            repeating_decimal("0.\\overline{3}").as_deref(),
+            Some("\\frac{3}{9}")
+        );
+        assert_eq!(repeating_decimal("0.\\overline{}"), None);
+        assert_eq!(inequality_interval("x > 3").as_deref(), Some("(3,∞)"));
+        assert_eq!(inequality_interval("3 < x < 4 < 5"), None);
+        assert_eq!(
+            mixed_number("2\\frac{1}{2}").as_deref(),
+            Some("(2+\\frac{1}{2})")
+        );
+        assert_eq!(mixed_number("2\\frac{3}{2}"), None);
+        assert_eq!(e_notation("1.5e3").as_deref(), Some("1.5\\times10^{3}"));
+        assert!(lhs_is_name("f(x)") && lhs_is_name("x + y") && !lhs_is_name("2x"));
     }
 }

@@ -6,7 +6,14 @@
 //! stderr, the result table to stdout.
 //!
 //! Flags: `--data FILE`, `--limit N` (problems), `--workers N`, `--dump FILE` (every flagged
-//! solution with its refuted items, JSON lines, for parser work).
+//! solution with its refuted items, JSON lines, for parser work), `--answers` (only the answer
+//! agreement below; no verifier, no worker processes).
+//!
+//! Answer agreement: over every graded model solution, whether "the extracted final answer is
+//! equivalent to the one extracted from `ground_truth`" agrees with the data's own `is_correct`.
+//! Printed in both modes, with the disagreements by kind (no answer extracted, a correct answer
+//! not recognised, a wrong answer accepted) and up to [`SHOWN_DISAGREEMENTS`] examples of each on
+//! stderr.
 
 use std::io::Write;
 use std::time::Instant;
@@ -19,6 +26,63 @@ const MODELS: [&str; 4] = [
     "175b_finetuning",
     "175b_verification",
 ];
+
+/// Examples of each disagreement kind printed to stderr (the counts are always complete).
+const SHOWN_DISAGREEMENTS: usize = 8;
+
+/// Agreement of answer extraction + equivalence with the data's grading.
+#[derive(Default)]
+struct Agreement {
+    n: usize,
+    agree: usize,
+    /// `is_correct` but no answer was extracted.
+    missing: Vec<String>,
+    /// `is_correct` but the extracted answer was judged different.
+    rejected: Vec<String>,
+    /// Not `is_correct` but the extracted answer was judged equivalent.
+    accepted: Vec<String>,
+}
+
+impl Agreement {
+    fn add(&mut self, extracted: Option<&str>, reference: &str, is_correct: bool, solution: &str) {
+        self.n += 1;
+        let equal = extracted.is_some_and(|a| answer::equivalent(a, reference));
+        if equal == is_correct {
+            self.agree += 1;
+            return;
+        }
+        let tail: String = {
+            let chars: Vec<char> = solution.chars().collect();
+            chars[chars.len().saturating_sub(120)..].iter().collect()
+        };
+        let line = format!("extracted {extracted:?} reference {reference:?} tail {tail:?}");
+        match (is_correct, extracted) {
+            (true, None) => self.missing.push(line),
+            (true, Some(_)) => self.rejected.push(line),
+            (false, _) => self.accepted.push(line),
+        }
+    }
+
+    fn print(&self) {
+        println!(
+            "answer agreement (extracted answer equivalent to ground_truth's == is_correct): \
+             {}/{} ({})",
+            self.agree,
+            self.n,
+            pct(self.agree, self.n)
+        );
+        for (kind, list) in [
+            ("correct, no answer extracted", &self.missing),
+            ("correct, answer judged different", &self.rejected),
+            ("incorrect, answer judged equivalent", &self.accepted),
+        ] {
+            println!("  disagreements: {kind}: {}", list.len());
+            for l in list.iter().take(SHOWN_DISAGREEMENTS) {
+                eprintln!("  [{kind}] {l}");
+            }
+        }
+    }
+}
 
 #[derive(Default)]
 struct Tally {
@@ -53,18 +117,25 @@ fn main() -> anyhow::Result<()> {
     let mut limit = usize::MAX;
     let mut workers = 2usize;
     let mut dump: Option<std::fs::File> = None;
+    let mut answers_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--data" => data = args.next().expect("--data FILE"),
             "--limit" => limit = args.next().expect("--limit N").parse()?,
             "--workers" => workers = args.next().expect("--workers N").parse()?,
+            "--answers" => answers_only = true,
             "--dump" => dump = Some(std::fs::File::create(args.next().expect("--dump FILE"))?),
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
     let text =
         std::fs::read_to_string(&data).map_err(|e| anyhow::anyhow!("cannot read {data}: {e}"))?;
+    let agreement = answer_agreement(&text, limit)?;
+    if answers_only {
+        agreement.print();
+        return Ok(());
+    }
     let verifier = Verifier::new(VerifyConfig {
         workers,
         ..VerifyConfig::default()
@@ -192,6 +263,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    agreement.print();
     println!("| | solutions | flagged without reference | flagged with reference |");
     println!("|---|---|---|---|");
     println!(
@@ -241,4 +313,26 @@ fn main() -> anyhow::Result<()> {
         (correct.n + incorrect.n) as f64 / secs
     );
     Ok(())
+}
+
+/// Answer agreement over the first `limit` problems of the data (see the module docs).
+fn answer_agreement(text: &str, limit: usize) -> anyhow::Result<Agreement> {
+    let mut agreement = Agreement::default();
+    for line in text.lines().take(limit) {
+        let v: serde_json::Value = serde_json::from_str(line)?;
+        let reference = v["ground_truth"]
+            .as_str()
+            .and_then(chain::extract_answer)
+            .unwrap_or_default();
+        for m in MODELS {
+            let sol = &v[m];
+            let Some(solution) = sol["solution"].as_str() else {
+                continue;
+            };
+            let is_correct = sol["is_correct"].as_bool().unwrap_or(false);
+            let extracted = chain::extract_answer(solution);
+            agreement.add(extracted.as_deref(), &reference, is_correct, solution);
+        }
+    }
+    Ok(agreement)
 }
