@@ -355,6 +355,9 @@ fn write_human(out: &mut impl Write, r: &SolveReport) -> std::io::Result<()> {
     }
     let stopped = match r.stopped {
         agent::StopCause::Verified => "an attempt was verified",
+        agent::StopCause::NoErrorsFound => {
+            "an attempt had no errors but nothing more could establish its answer"
+        }
         agent::StopCause::AttemptsExhausted => "attempts used up",
         agent::StopCause::TokenBudget => "token budget used up",
         agent::StopCause::Deadline => "time budget used up",
