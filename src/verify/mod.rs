@@ -744,27 +744,39 @@ pub fn step_verdict(checks: &[Check]) -> StepVerdict {
     StepVerdict::Unknown
 }
 
-/// Answer-level evidence in a report's answer part: a reference match first, else a
-/// substitution that established the answer. `Err(())` when the answer was refuted (it does not
-/// match the reference, or a substitution check failed).
-pub fn answer_evidence(answer: &AnswerReport) -> Result<Option<AnswerEvidence>, ()> {
+/// What the answer-level part of a report found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerFinding {
+    /// The answer does not match the reference, or a substitution check failed.
+    Refuted,
+    /// Evidence established the answer.
+    Established(AnswerEvidence),
+    /// Nothing refuted it, nothing established it.
+    NotEstablished,
+}
+
+/// The answer-level finding of a report's answer part: a reference match first, else a
+/// substitution that established the answer.
+pub fn answer_finding(answer: &AnswerReport) -> AnswerFinding {
     if answer.equivalent == Some(false)
         || answer
             .checks
             .iter()
             .any(|c| c.verdict == ItemVerdict::Refuted)
     {
-        return Err(());
+        AnswerFinding::Refuted
+    } else if answer.equivalent == Some(true) {
+        AnswerFinding::Established(AnswerEvidence::Reference)
+    } else if substitution::established(&answer.checks) {
+        AnswerFinding::Established(AnswerEvidence::Substitution)
+    } else {
+        AnswerFinding::NotEstablished
     }
-    if answer.equivalent == Some(true) {
-        return Ok(Some(AnswerEvidence::Reference));
-    }
-    Ok(substitution::established(&answer.checks).then_some(AnswerEvidence::Substitution))
 }
 
 /// The overall verdict, THE place `verify`'s invariants are enforced: `flagged` when a step or
 /// the answer is refuted; `verified` only with a passed check and answer-level evidence
-/// ([`answer_evidence`]); `no_errors_found` when step checks passed but the answer is not
+/// ([`answer_finding`]); `no_errors_found` when step checks passed but the answer is not
 /// established; `unverified` when nothing passed.
 pub fn overall(steps: Vec<StepReport>, answer: AnswerReport) -> VerifyReport {
     let first_error = steps.iter().position(|s| s.verdict == StepVerdict::Refuted);
@@ -774,11 +786,10 @@ pub fn overall(steps: Vec<StepReport>, answer: AnswerReport) -> VerifyReport {
         .chain(&answer.checks)
         .any(|c| c.verdict == ItemVerdict::Verified)
         || answer.equivalent == Some(true);
-    let evidence = answer_evidence(&answer);
-    let (verdict, answer_evidence) = match evidence {
+    let (verdict, answer_evidence) = match answer_finding(&answer) {
         _ if first_error.is_some() => (Overall::Flagged, None),
-        Err(()) => (Overall::Flagged, None),
-        Ok(Some(e)) if any_passed => (Overall::Verified, Some(e)),
+        AnswerFinding::Refuted => (Overall::Flagged, None),
+        AnswerFinding::Established(e) if any_passed => (Overall::Verified, Some(e)),
         _ if any_passed => (Overall::NoErrorsFound, None),
         _ => (Overall::Unverified, None),
     };
@@ -790,5 +801,84 @@ pub fn overall(steps: Vec<StepReport>, answer: AnswerReport) -> VerifyReport {
         steps,
         answer,
         coverage,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(checker: Checker, verdict: ItemVerdict) -> Check {
+        Check {
+            checker,
+            item: "x".into(),
+            verdict,
+            evidence: Evidence::default(),
+            time_ms: 0.0,
+        }
+    }
+
+    fn step(index: usize, checks: Vec<Check>) -> StepReport {
+        StepReport {
+            index,
+            text: String::new(),
+            verdict: step_verdict(&checks),
+            checks,
+        }
+    }
+
+    #[test]
+    fn passing_steps_without_answer_evidence_are_no_errors_found() {
+        let steps = vec![
+            step(0, vec![check(Checker::Numeric, ItemVerdict::Verified)]),
+            step(1, vec![]),
+            step(2, vec![check(Checker::Logic, ItemVerdict::Unknown)]),
+        ];
+        let r = overall(steps.clone(), AnswerReport::default());
+        assert_eq!(r.verdict, Overall::NoErrorsFound);
+        assert_eq!(r.answer_evidence, None);
+        assert_eq!(r.coverage.steps_total, 3);
+        assert_eq!(r.coverage.steps_checked, 2);
+        assert_eq!(r.coverage.by_checker["numeric"], 1);
+        assert_eq!(r.coverage.by_checker["logic"], 1);
+        let with_ref = AnswerReport {
+            equivalent: Some(true),
+            ..Default::default()
+        };
+        let r = overall(steps, with_ref);
+        assert_eq!(r.verdict, Overall::Verified);
+        assert_eq!(r.answer_evidence, Some(AnswerEvidence::Reference));
+    }
+
+    proptest::proptest! {
+        /// Whatever the steps and answer checks, `verified` comes with a passed check and
+        /// answer-level evidence, and `answer_evidence` is set exactly when it is `verified`.
+        #[test]
+        fn verified_needs_a_passed_check_and_answer_evidence(
+            steps in proptest::collection::vec(proptest::collection::vec((0u8..4, 0u8..4), 0..3), 0..4),
+            answer in proptest::collection::vec(0u8..4, 0..3),
+            equivalent in proptest::option::of(proptest::bool::ANY),
+        ) {
+            let verdicts = [ItemVerdict::Verified, ItemVerdict::Refuted, ItemVerdict::Unknown, ItemVerdict::Timeout];
+            let kinds = [Checker::Numeric, Checker::Logic, Checker::Smt2, Checker::Limits];
+            let steps: Vec<StepReport> = steps.iter().enumerate().map(|(i, cs)| {
+                step(i, cs.iter().map(|&(k, v)| check(kinds[k as usize], verdicts[v as usize])).collect())
+            }).collect();
+            let answer = AnswerReport {
+                equivalent,
+                checks: answer.iter().map(|&v| check(Checker::Substitution, verdicts[v as usize])).collect(),
+                ..Default::default()
+            };
+            let r = overall(steps, answer);
+            proptest::prop_assert_eq!(r.verdict == Overall::Verified, r.answer_evidence.is_some());
+            if r.verdict == Overall::Verified {
+                let passed = r.steps.iter().flat_map(|s| &s.checks).chain(&r.answer.checks)
+                    .any(|c| c.verdict == ItemVerdict::Verified) || r.answer.equivalent == Some(true);
+                proptest::prop_assert!(passed);
+                proptest::prop_assert!(r.answer.equivalent == Some(true)
+                    || substitution::established(&r.answer.checks));
+                proptest::prop_assert!(r.first_error.is_none());
+            }
+        }
     }
 }

@@ -353,7 +353,8 @@ fn target(problem: &str, vars: &[String]) -> Option<Asked> {
 
 /// The first word after a cue, with fillers skipped and math delimiters stripped.
 fn first_token(rest: &str) -> String {
-    for w in rest.split_whitespace() {
+    let mut words = rest.split_whitespace().peekable();
+    while let Some(w) = words.next() {
         let t = w
             .trim_start_matches(['$', '('])
             .trim_start_matches("\\(")
@@ -362,6 +363,13 @@ fn first_token(rest: &str) -> String {
             .trim_end_matches(['$', ')']);
         if FILLERS.contains(&t.to_lowercase().as_str()) {
             continue;
+        }
+        // "find x + 1": the target is an expression in x, not x.
+        if words
+            .peek()
+            .is_some_and(|n| n.starts_with(['+', '-', '*', '/', '^', '·', '×', '−']))
+        {
+            return String::new();
         }
         return t.to_string();
     }
@@ -573,6 +581,8 @@ mod tests {
         // The answer is 3x, not x: substituting would refute a right answer.
         assert_eq!(planned("If $2x+3=7$, what is $3x$?", "6"), None);
         assert_eq!(planned("If 2x + 3 = 7, compute 5x - 1.", "9"), None);
+        assert_eq!(planned("Find x + 1 if 2x + 3 = 7.", "3"), None);
+        assert_eq!(planned("Find $x + 1$ if $2x+3=7$.", "3"), None);
         // No cue, no "solve": nothing is asked about x.
         assert_eq!(planned("Given $2x+3=7$, a train leaves.", "6"), None);
         // Answers with variables or prose are not values.
