@@ -61,6 +61,22 @@ const FILLERS: &[&str] = &[
     "root",
 ];
 
+/// Phrases that mean the problem asks for a count or an aggregate of the unknown's values, not
+/// the values themselves: no substitution at all ("the number of integers k such that …").
+const AGGREGATE_CUES: &[&str] = &[
+    "how many",
+    "number of",
+    "sum of",
+    "product of",
+    "count ",
+    "smallest",
+    "largest",
+    "least",
+    "greatest",
+    "minimum",
+    "maximum",
+];
+
 /// One assignment of values to the unknowns (one per variable for a system).
 type Assignment = Vec<(String, Expr)>;
 
@@ -145,15 +161,22 @@ fn plan(problem: &str, answer_text: &str) -> Option<Plan> {
     if answer_text.len() > MAX_ANSWER_BYTES {
         return None;
     }
-    let conditions: Vec<MathItem> = stated_relations(problem)
+    let lower = problem.to_lowercase();
+    if AGGREGATE_CUES.iter().any(|c| lower.contains(c)) {
+        return None;
+    }
+    let (relations, unparsed) = stated_relations(problem);
+    let with_vars = |m: &MathItem| !m.terms.iter().all(|t| t.vars().is_empty());
+    let usable = |m: &MathItem| {
+        m.rels
+            .iter()
+            .all(|r| matches!(r, Rel::Eq | Rel::Ne | Rel::Lt | Rel::Le | Rel::Gt | Rel::Ge))
+            && !m.terms.iter().any(Expr::has_percent)
+    };
+    let skipped = relations.iter().any(|m| with_vars(m) && !usable(m));
+    let conditions: Vec<MathItem> = relations
         .into_iter()
-        .filter(|m| {
-            !m.terms.iter().all(|t| t.vars().is_empty())
-                && m.rels
-                    .iter()
-                    .all(|r| matches!(r, Rel::Eq | Rel::Ne | Rel::Lt | Rel::Le | Rel::Gt | Rel::Ge))
-                && !m.terms.iter().any(Expr::has_percent)
-        })
+        .filter(|m| with_vars(m) && usable(m))
         .collect();
     if conditions.is_empty() || conditions.len() > MAX_CONDITIONS {
         return None;
@@ -166,12 +189,16 @@ fn plan(problem: &str, answer_text: &str) -> Option<Plan> {
     vars.dedup();
     let (assignments, singular) = values(answer_text, &vars)?;
     let asked = target(problem, &vars)?;
-    let complete = if vars.len() == 1 {
-        singular && asked.singular && assignments.len() == 1
-            || distinct_values_cover_degree(&conditions, &vars[0], &assignments)
-    } else {
-        asked.singular && assignments.len() == 1
-    };
+    // A stated condition we could not read, or one in other unknowns, may be the one the
+    // answer fails: then passing the rest establishes nothing.
+    let all_read = !unparsed && !skipped;
+    let complete = all_read
+        && if vars.len() == 1 {
+            singular && asked.singular && assignments.len() == 1
+                || distinct_values_cover_degree(&conditions, &vars[0], &assignments)
+        } else {
+            asked.singular && assignments.len() == 1
+        };
     Some(Plan {
         conditions,
         assignments,
@@ -187,8 +214,9 @@ pub const MAX_RELATIONS: usize = 64;
 /// remaining prose ("Solve 2x + 3 = 7 for x"). Only text that parses as one relation counts.
 /// (The chain parser's checkable rule keeps only identities and numeric facts; a problem's
 /// equations to solve are exactly what it drops.)
-fn stated_relations(problem: &str) -> Vec<MathItem> {
+fn stated_relations(problem: &str) -> (Vec<MathItem>, bool) {
     let mut out = Vec::new();
+    let mut unparsed = false;
     let mut prose = String::new();
     let mut rest = problem;
     while !rest.is_empty() && out.len() < MAX_RELATIONS {
@@ -210,7 +238,7 @@ fn stated_relations(problem: &str) -> Vec<MathItem> {
         prose.push(' ');
         let seg = &rest[body_start..body_start + j];
         for piece in split_segment(seg) {
-            push_relation(&mut out, piece);
+            unparsed |= !push_relation(&mut out, piece) && has_relation(piece);
         }
         rest = &rest[body_start + j + close.len()..];
     }
@@ -219,20 +247,35 @@ fn stated_relations(problem: &str) -> Vec<MathItem> {
         if out.len() >= MAX_RELATIONS {
             break;
         }
-        push_relation(&mut out, &run);
+        unparsed |= !push_relation(&mut out, &run) && has_relation(&run);
     }
-    out
+    unparsed |= out.len() >= MAX_RELATIONS;
+    (out, unparsed)
 }
 
-fn push_relation(out: &mut Vec<MathItem>, text: &str) {
+/// Whether text has a relation sign: a piece with one that does not parse is a stated
+/// condition we cannot check, so passing the others establishes nothing.
+fn has_relation(t: &str) -> bool {
+    t.contains(['=', '<', '>', '≤', '≥', '≠'])
+        || ["\\le", "\\ge", "\\ne", "\\lt", "\\gt", "\\equiv"]
+            .iter()
+            .any(|r| t.contains(r))
+}
+
+/// Parses `text` as one relation and keeps it; false when it does not parse.
+fn push_relation(out: &mut Vec<MathItem>, text: &str) -> bool {
     let t = text.trim().trim_end_matches(['.', ',', ';', '?']);
-    if let Some(r) = parse_relation(t) {
-        out.push(MathItem {
-            source: t.to_string(),
-            terms: r.terms,
-            rels: r.rels,
-            modulus: r.modulus,
-        });
+    match parse_relation(t) {
+        Some(r) => {
+            out.push(MathItem {
+                source: t.to_string(),
+                terms: r.terms,
+                rels: r.rels,
+                modulus: r.modulus,
+            });
+            true
+        }
+        None => false,
     }
 }
 
@@ -583,6 +626,23 @@ mod tests {
         assert_eq!(planned("If 2x + 3 = 7, compute 5x - 1.", "9"), None);
         assert_eq!(planned("Find x + 1 if 2x + 3 = 7.", "3"), None);
         assert_eq!(planned("Find $x + 1$ if $2x+3=7$.", "3"), None);
+        // Counting or optimising over the unknown's values: not its value.
+        assert_eq!(
+            planned(
+                "Determine the number of integers $k$ with $k \\geq 0$ such that $k < 5$.",
+                "5"
+            ),
+            None
+        );
+        assert_eq!(
+            planned("Find the smallest $x$ such that $x^2 = 4$.", "-2"),
+            None
+        );
+        // A stated condition that does not parse: passing the others establishes nothing.
+        assert_eq!(
+            planned("Find $x$ such that $x > 2$ and $x \\mid 12 = 1$.", "3").map(|p| p.2),
+            Some(false)
+        );
         // No cue, no "solve": nothing is asked about x.
         assert_eq!(planned("Given $2x+3=7$, a train leaves.", "6"), None);
         // Answers with variables or prose are not values.
