@@ -96,6 +96,9 @@ fn page_verifies_and_judges_in_headless_chromium() {
     assert_eq!(count(&dom, "class=\"step s-refuted\""), 1, "{dom}");
     assert!(count(&dom, "class=\"step s-verified\"") >= 1, "{dom}");
     assert!(dom.contains("first error in step"), "{dom}");
+    // The verdict says what it means, and coverage is shown.
+    assert!(dom.contains("id=\"verdict-note\""), "{dom}");
+    assert!(dom.contains("id=\"coverage\""), "{dom}");
     // Evidence is shown next to the refuted check.
     assert!(dom.contains("class=\"evidence\""), "{dom}");
     let shot = artifacts().join("verify.png");

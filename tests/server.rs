@@ -148,8 +148,49 @@ fn verify_happy_path_flags_the_wrong_step_with_evidence() {
     let v = r.json();
     assert_schema("VerifyReport", &v);
     assert_eq!(v["verdict"], "verified", "{v:#}");
+    assert_eq!(v["answer_evidence"], "reference", "{v:#}");
     assert_eq!(v["first_error"], Value::Null);
     assert_eq!(v["answer"]["equivalent"], true, "{v:#}");
+
+    // Without a reference: every step holds, but the answer is not established.
+    let r = post_json(
+        s.addr,
+        "/v1/verify",
+        Some(KEY),
+        &json!({
+            "solution": "In May she sold 48 / 2 = 24 clips.\nAltogether 48 + 24 = 72 clips.\n#### 72"
+        }),
+    );
+    let v = r.json();
+    assert_schema("VerifyReport", &v);
+    assert_eq!(v["verdict"], "no_errors_found", "{v:#}");
+    assert_eq!(v["answer_evidence"], Value::Null);
+    assert_eq!(v["coverage"]["steps_checked"], 2, "{v:#}");
+    assert_eq!(v["coverage"]["by_checker"]["numeric"], 2, "{v:#}");
+
+    // The problem states an equation: the answer substituted back establishes it, or refutes
+    // it with the computed value.
+    for (answer, verdict) in [("2", "verified"), ("3", "flagged")] {
+        let r = post_json(
+            s.addr,
+            "/v1/verify",
+            Some(KEY),
+            &json!({
+                "problem": "Solve $2x + 3 = 7$.",
+                "solution": format!("Subtract 3 and halve.\n\\boxed{{{answer}}}")
+            }),
+        );
+        let v = r.json();
+        assert_schema("VerifyReport", &v);
+        assert_eq!(v["verdict"], verdict, "{v:#}");
+        let c = &v["answer"]["checks"][0];
+        assert_eq!(c["checker"], "substitution", "{v:#}");
+        if verdict == "verified" {
+            assert_eq!(v["answer_evidence"], "substitution");
+        } else {
+            assert!(c["evidence"].to_string().contains('9'), "2·3+3 = 9: {c}");
+        }
+    }
 }
 
 #[test]
@@ -671,7 +712,12 @@ fn binary_killed_numeric_worker_fails_only_its_own_request() {
     );
     let again = post_json(addr, "/v1/verify", None, &json!({"steps": ["7 * 6 = 42"]}));
     assert_eq!(again.status, 200);
-    assert_eq!(again.json()["verdict"], "verified", "{}", again.text());
+    assert_eq!(
+        again.json()["verdict"],
+        "no_errors_found",
+        "{}",
+        again.text()
+    );
 }
 
 /// Splits an SSE body into (event, data) pairs.

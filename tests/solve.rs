@@ -267,6 +267,7 @@ fn wrong_arithmetic_step_is_fed_back_and_the_corrected_chain_is_verified() {
     let r = run.json();
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     assert_eq!(r["verdict"], "verified");
+    assert_eq!(r["answer_evidence"], "reference");
     assert_eq!(r["answer"], "51");
     assert_eq!(r["kind"], "math");
     assert_eq!(verdicts(&r), ["flagged", "verified"]);
@@ -346,6 +347,7 @@ fn code_failing_a_sample_is_retried_with_the_test_and_the_fix_passes() {
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     assert_eq!(r["kind"], "code", "detected from the statement's samples");
     assert_eq!(r["verdict"], "verified");
+    assert_eq!(r["answer_evidence"], "tests");
     assert_eq!(
         r["tests"], 3,
         "two samples from the statement + one from --tests"
@@ -410,6 +412,8 @@ fn voting_weighs_verification_over_majority() {
         "Step 1: 6 \\times 7 = 42.\n\nSo the answer is \\boxed{42}.",
         "Step 1: 6 \\times 7 = 48.\n\nSo the answer is \\boxed{48}.",
         "It is well known that the answer is \\boxed{48}.",
+        // The round's program-of-thought, compared with every sample's answer.
+        "```python\nprint(6 * 7)\n```",
     ]);
     let run = solve(
         &server,
@@ -418,10 +422,12 @@ fn voting_weighs_verification_over_majority() {
     );
     let r = run.json();
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
-    assert_eq!(verdicts(&r), ["verified", "flagged", "unverified"]);
-    // Two of three samples say 48 — but one of those is refuted and the other unchecked.
+    assert_eq!(verdicts(&r), ["verified", "flagged", "flagged"]);
+    // Two of three samples say 48 — but one has a refuted step and the program disagrees
+    // with the other; the program agrees with 42, which establishes it.
     assert_eq!(r["answer"], "42");
     assert_eq!(r["verdict"], "verified");
+    assert_eq!(r["answer_evidence"], "program");
     let votes = r["votes"].as_array().unwrap();
     assert_eq!(votes.len(), 2, "{votes:?}");
     assert_eq!(votes[0]["answer"], "42");
@@ -429,7 +435,7 @@ fn voting_weighs_verification_over_majority() {
     assert_eq!(votes[0]["verified"], 1);
     assert_eq!(votes[1]["answer"], "48");
     assert_eq!(votes[1]["count"], 2);
-    assert_eq!(votes[1]["refuted"], 1);
+    assert_eq!(votes[1]["refuted"], 2);
     assert_eq!(votes[1]["members"], json!([1, 2]));
     assert!(votes[0]["support"].as_f64().unwrap() > votes[1]["support"].as_f64().unwrap());
     assert_eq!(r["attempts"][1]["weight"], 0.0, "refuted ⇒ weight 0");
@@ -439,7 +445,10 @@ fn voting_weighs_verification_over_majority() {
         .iter()
         .map(|q| q["n"].as_u64().unwrap_or(1) as usize)
         .sum();
-    assert_eq!(served, 3);
+    assert_eq!(
+        served, 4,
+        "three samples and one program, asked for once per round"
+    );
     assert_eq!(server.unused_replies(), 0);
 }
 
@@ -454,7 +463,7 @@ fn nothing_checked_is_never_verified() {
     let run = solve(
         &server,
         "What is the smallest prime greater than 5?",
-        &["--attempts", "2", "--kind", "math"],
+        &["--attempts", "2", "--kind", "math", "--no-program"],
     );
     let r = run.json();
     assert_eq!(run.code, 1, "stderr:\n{}", run.stderr);
@@ -485,7 +494,10 @@ fn nothing_checked_is_never_verified() {
 
 #[test]
 fn human_output_and_errors() {
-    let server = Scripted::start(&["Step 1: 2 + 2 = 4.\n\n\\boxed{4}"]);
+    let server = Scripted::start(&[
+        "Step 1: 2 + 2 = 4.\n\n\\boxed{4}",
+        "```python\nprint(2 + 2)\n```",
+    ]);
     let run = vibecheck(
         &[
             "solve",
@@ -501,7 +513,12 @@ fn human_output_and_errors() {
     );
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     assert!(run.stdout.contains("Answer: 4"), "{}", run.stdout);
-    assert!(run.stdout.contains("VERIFIED"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("VERIFIED (answer established by program)"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("✓"), "{}", run.stdout);
 
     let no_model = vibecheck(&["solve", "What is 2 + 2?"], None);
@@ -552,6 +569,110 @@ fn human_output_and_errors() {
         None,
     );
     assert_eq!(down.code, 2, "{}", down.stderr);
+}
+
+const EGGS: &str = "A box holds 7 rows of 8 eggs. 5 eggs break. How many eggs are left?";
+const EGGS_RIGHT: &str = "Step 1: The box holds 7 \\times 8 = 56 eggs.\nStep 2: After 5 break, 56 - 5 = 51 eggs are left.\n\nThe answer is \\boxed{51}.";
+const EGGS_PROGRAM: &str =
+    "Count them:\n```python\nrows, per_row, broken = 7, 8, 5\nprint(rows * per_row - broken)\n```";
+
+/// Program-of-thought agrees with the chain: the answer is established by `program`, without
+/// a reference, and the program ran in the sandbox (its prompt asked for Python).
+#[test]
+fn program_of_thought_agreeing_verifies_with_evidence_program() {
+    let server = Scripted::start(&[EGGS_RIGHT, EGGS_PROGRAM]);
+    let run = solve(&server, EGGS, &["--kind", "math"]);
+    let r = run.json();
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    assert_eq!(r["verdict"], "verified");
+    assert_eq!(r["answer_evidence"], "program");
+    assert_eq!(r["stopped"], "verified");
+    assert_eq!(verdicts(&r), ["verified"]);
+    assert_eq!(r["attempts"][0]["answer_evidence"], "program");
+    let program = r["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["checker"] == "program")
+        .unwrap_or_else(|| panic!("no program check in {}", r["evidence"]))
+        .clone();
+    assert_eq!(program["verdict"], "verified");
+    assert_eq!(program["evidence"]["computed"][0], "51");
+    let prompts = server.prompts();
+    assert_eq!(prompts.len(), 2);
+    assert!(prompts[1].contains("Python"), "{}", prompts[1]);
+    assert!(prompts[1].contains(EGGS), "{}", prompts[1]);
+    // The per-step verify report still says what it said, with coverage.
+    let v = &r["attempts"][0]["verify"];
+    assert_eq!(v["verdict"], "no_errors_found");
+    assert_eq!(v["coverage"]["steps_checked"], 2);
+}
+
+/// Program-of-thought disagrees: the attempt is flagged and the retry prompt carries both
+/// values; the next round's chain agrees with the next round's program.
+#[test]
+fn program_of_thought_disagreeing_goes_into_the_retry_prompt_with_both_values() {
+    let server = Scripted::start(&[
+        // Every step's arithmetic holds, but it subtracts the wrong number.
+        "Step 1: The box holds 7 \\times 8 = 56 eggs.\nStep 2: After 5 break, 56 - 7 = 49 eggs are left.\n\nThe answer is \\boxed{49}.",
+        EGGS_PROGRAM,
+        EGGS_RIGHT,
+        EGGS_PROGRAM,
+    ]);
+    let run = solve(&server, EGGS, &["--kind", "math"]);
+    let r = run.json();
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    assert_eq!(verdicts(&r), ["flagged", "verified"]);
+    assert_eq!(r["answer"], "51");
+    assert_eq!(r["answer_evidence"], "program");
+    let first = &r["attempts"][0];
+    assert_eq!(
+        first["verify"]["first_error"],
+        Value::Null,
+        "no step refuted"
+    );
+    let disagreement = first["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["checker"] == "program")
+        .unwrap()
+        .clone();
+    assert_eq!(disagreement["verdict"], "refuted");
+    assert_eq!(disagreement["evidence"]["computed"], json!(["51", "49"]));
+    let prompts = server.prompts();
+    assert_eq!(prompts.len(), 4);
+    let retry = &prompts[2];
+    assert!(retry.contains("program"), "{retry}");
+    assert!(retry.contains("printed 51"), "{retry}");
+    assert!(retry.contains("is 49"), "{retry}");
+}
+
+/// Without a program (none written, or `--no-program`), a chain whose steps all hold is at
+/// most `no_errors_found` (exit 1), and the loop stops: another round adds no evidence.
+#[test]
+fn without_program_of_thought_a_clean_chain_is_at_most_no_errors_found() {
+    let server = Scripted::start(&[EGGS_RIGHT, "I would rather not write code."]);
+    let run = solve(&server, EGGS, &["--kind", "math"]);
+    let r = run.json();
+    assert_eq!(run.code, 1, "stderr:\n{}", run.stderr);
+    assert_eq!(r["verdict"], "no_errors_found");
+    assert_eq!(r["answer_evidence"], Value::Null);
+    assert_eq!(r["stopped"], "no_errors_found");
+    let program = all_checks(&r)
+        .into_iter()
+        .find(|c| c["checker"] == "program")
+        .unwrap();
+    assert_eq!(program["verdict"], "unknown", "{program}");
+    assert_eq!(server.unused_replies(), 0);
+
+    let server = Scripted::start(&[EGGS_RIGHT]);
+    let run = solve(&server, EGGS, &["--kind", "math", "--no-program"]);
+    let r = run.json();
+    assert_eq!(run.code, 1, "stderr:\n{}", run.stderr);
+    assert_eq!(r["verdict"], "no_errors_found");
+    assert_eq!(server.prompts().len(), 1);
+    assert!(all_checks(&r).iter().all(|c| c["checker"] != "program"));
 }
 
 fn fixture(rel: &str) -> PathBuf {

@@ -56,19 +56,91 @@ fn step_verdicts(v: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Every step checks out but nothing establishes the answer: `no_errors_found` (exit 1), with
+/// coverage; per-step verdicts unchanged. With a reference it is `verified` (exit 0).
 #[test]
-fn correct_chain_is_verified_with_exactly_the_four_keys() {
+fn correct_chain_without_answer_evidence_is_no_errors_found_with_exactly_six_keys() {
     let (code, v) = verify_json("3 + 4 = 7\nso 7 * 2 = 14\n#### 14", &[]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 1, "{v}");
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 4, "{keys:?}");
-    for k in ["verdict", "first_error", "steps", "answer"] {
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    for k in [
+        "verdict",
+        "answer_evidence",
+        "first_error",
+        "steps",
+        "answer",
+        "coverage",
+    ] {
         assert!(v.get(k).is_some(), "missing {k}");
     }
-    assert_eq!(v["verdict"], "verified");
+    assert_eq!(v["verdict"], "no_errors_found");
+    assert_eq!(v["answer_evidence"], Value::Null);
     assert_eq!(v["first_error"], Value::Null);
     assert_eq!(step_verdicts(&v), vec!["verified", "verified", "unchecked"]);
     assert_eq!(v["answer"]["extracted"], "14");
+    assert_eq!(v["coverage"]["steps_total"], 3);
+    assert_eq!(v["coverage"]["steps_checked"], 2);
+    assert_eq!(v["coverage"]["by_checker"]["numeric"], 2);
+
+    let (code, v) = verify_json("3 + 4 = 7\nso 7 * 2 = 14\n#### 14", &["--reference", "14"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["verdict"], "verified");
+    assert_eq!(v["answer_evidence"], "reference");
+}
+
+/// The answer substituted back into the problem's equation establishes it; a wrong answer is
+/// refuted with the computed value, even when every step "checks out".
+#[test]
+fn answer_checked_against_the_problem_by_substitution() {
+    let chain = "2x + 3 = 7, so 2x = 4.\n\nThus $x = 2$.\n\n\\boxed{2}";
+    let (code, v) = verify_json(chain, &["--problem", "Solve $2x+3=7$."]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["verdict"], "verified");
+    assert_eq!(v["answer_evidence"], "substitution");
+    let c = &v["answer"]["checks"][0];
+    assert_eq!(c["checker"], "substitution");
+    assert_eq!(c["verdict"], "verified");
+
+    // A wrong answer, with nothing refuted in the steps: refuted by substitution.
+    let wrong = "2x + 3 = 7, so 2x = 5.\n\nThus $x = 2.5$.\n\n\\boxed{\\frac{5}{2}}";
+    let (code, v) = verify_json(wrong, &["--problem", "Solve $2x+3=7$."]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["verdict"], "flagged");
+    let c = &v["answer"]["checks"][0];
+    assert_eq!(c["verdict"], "refuted", "{v}");
+    assert!(
+        c["evidence"].to_string().contains('8'),
+        "the refutation carries the computed value 2·(5/2)+3 = 8: {c}"
+    );
+
+    // A condition with a side constraint, read from a file.
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_tmp(&dir, "p.txt", b"Find $x$ such that $x^2-5x+6=0$ and $x>2$.");
+    let (code, v) = verify_json(
+        "Factor: (x-2)(x-3) = 0.\n\n\\boxed{3}",
+        &["--problem-file", &p],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["answer_evidence"], "substitution");
+    let (code, v) = verify_json(
+        "Factor: (x-2)(x-3) = 0.\n\n\\boxed{2}",
+        &["--problem-file", &p],
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["verdict"], "flagged", "2 fails x > 2: {v}");
+
+    // "Solve" with one of two roots: satisfies, but not established.
+    let (code, v) = verify_json("\\boxed{3}", &["--problem", "Solve $x^2-5x+6=0$."]);
+    assert_eq!(code, 1, "{v}");
+    assert_ne!(v["verdict"], "verified", "{v}");
+    // The problem asks for something else (3x): no substitution, no refutation of a right answer.
+    let (_, v) = verify_json(
+        "2x = 4, so 3x = 6.\n\n\\boxed{6}",
+        &["--problem", "If $2x+3=7$, what is $3x$?"],
+    );
+    assert_ne!(v["verdict"], "flagged", "{v}");
+    assert!(v["answer"]["checks"].as_array().unwrap().is_empty(), "{v}");
 }
 
 #[test]
@@ -92,6 +164,7 @@ fn gsm8k_annotated_solution() {
     let (code, v) = verify_json(good, &["--reference", "18"]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["verdict"], "verified");
+    assert_eq!(v["answer_evidence"], "reference");
     assert_eq!(v["answer"]["equivalent"], true);
     // The prose result disagrees with its own calculation.
     let bad = "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $20 every day.\n#### 20";
@@ -120,7 +193,7 @@ fn reference_mismatch_flags_without_a_refuted_step() {
 #[test]
 fn nothing_checkable_is_unverified() {
     let (code, v) = verify_json("We think about the problem.\n\nIt seems hard.", &[]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 1, "unverified: the answer is not established");
     assert_eq!(v["verdict"], "unverified");
     assert!(step_verdicts(&v).iter().all(|s| s == "unchecked"));
 }
@@ -129,7 +202,8 @@ fn nothing_checkable_is_unverified() {
 fn latex_items_and_rounding_rule() {
     let text = "$\\frac{3}{4}+\\frac14 = 1$\n\n$\\binom{5}{2} = 10$ and $5! = 120$\n\n$49 \\equiv 1 \\pmod 8$\n\n$\\frac{10}{3} \\approx 3.33$ and $10/3 = 3.3$\n\n$\\sqrt{16} = 4$";
     let (code, v) = verify_json(text, &[]);
-    assert_eq!(code, 0, "{v}");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["verdict"], "no_errors_found");
     assert!(step_verdicts(&v).iter().all(|s| s == "verified"), "{v}");
     let (code, v) = verify_json("so $2/3 = 0.65$", &[]);
     assert_eq!(code, 1, "{v}");
@@ -200,7 +274,7 @@ fn hostile_inputs_give_verdicts_not_panics() {
         "__import__('os').system('id') = 0\n\n().__class__.__bases__ = 1",
         &[],
     );
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert_eq!(v["verdict"], "unverified");
     // Guard rails: huge powers and factorials are not evaluated; a timeout or unknown is fine,
     // a refutation or proof is not.
@@ -211,7 +285,7 @@ fn hostile_inputs_give_verdicts_not_panics() {
     // 10,000 nested parentheses: not parsed, no stack overflow.
     let deep = format!("{}1{} = 1", "(".repeat(10_000), ")".repeat(10_000));
     let (code, v) = verify_json(&deep, &[]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert_eq!(v["verdict"], "unverified");
     // A 10 MB step.
     let big = "so 1 + 1 = 2 and ".repeat(10_000_000 / 17);
@@ -225,13 +299,34 @@ fn stdin_dash_and_problem_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = write_tmp(&dir, "problem.txt", b"What is 3 + 4?");
     let out = run_with(
-        &["-", "--problem", &p],
+        &["-", "--problem-file", &p],
         Some(b"3 + 4 = 7\nThe answer is 7."),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.starts_with("problem: What is 3 + 4?"), "{s}");
+    assert!(
+        s.contains("coverage: 1 of 2 steps checked (1 numeric)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("verdict: no_errors_found (no step failed, but the answer is not established)"),
+        "{s}"
+    );
+    let out = run_with(
+        &["-", "--problem", "Solve 2x + 3 = 7.", "--reference", "2"],
+        Some(b"2x = 4\nThe answer is 2."),
     );
     assert_eq!(out.status.code(), Some(0));
     let s = String::from_utf8(out.stdout).unwrap();
-    assert!(s.starts_with("problem: What is 3 + 4?"), "{s}");
-    assert!(s.contains("verdict: verified"), "{s}");
+    assert!(
+        s.contains("verdict: verified (answer established by reference)"),
+        "{s}"
+    );
+    assert!(s.contains("✓ answer check [substitution]"), "{s}");
+    // --problem and --problem-file together: a usage error.
+    let out = run_with(&["-", "--problem", "x", "--problem-file", &p], Some(b"1"));
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
@@ -259,21 +354,22 @@ fn claims_and_smt2_go_to_z3() {
 fn second_readings_of_sloppy_but_correct_writing() {
     // A running calculation: 3/2 = 1.50, then 1.50 + 3.00 = 4.50.
     let (code, v) = verify_json("So 1/2 off is $3/2 = $1.50+$3.00=$4.50 in total.", &[]);
-    assert_eq!(code, 0, "{v}");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["verdict"], "no_errors_found");
     let ev = v["steps"][0]["checks"][0]["evidence"]["summary"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(ev.contains("running calculation"), "{ev}");
     // `%` on a bare result whose other side has none: a unit.
-    let (code, v) = verify_json("The share is 0.25 * 100 = 25%.", &[]);
-    assert_eq!(code, 0, "{v}");
+    let (_, v) = verify_json("The share is 0.25 * 100 = 25%.", &[]);
+    assert_eq!(v["verdict"], "no_errors_found", "{v}");
     // `%` as a value still works.
-    let (code, _) = verify_json("One quarter: 1/4 = 25%.", &[]);
-    assert_eq!(code, 0);
+    let (_, v) = verify_json("One quarter: 1/4 = 25%.", &[]);
+    assert_eq!(v["verdict"], "no_errors_found", "{v}");
     // A float rendering from a calculator is read as ≈.
-    let (code, v) = verify_json("<<4.20+9.45+1.35=14.999999999999998>>", &[]);
-    assert_eq!(code, 0, "{v}");
+    let (_, v) = verify_json("<<4.20+9.45+1.35=14.999999999999998>>", &[]);
+    assert_eq!(v["verdict"], "no_errors_found", "{v}");
     // But a wrong running calculation is still refuted.
     let (code, _) = verify_json("So $3/2 = $1.50+$3.00=$5.50 in total.", &[]);
     assert_eq!(code, 1);
@@ -312,8 +408,9 @@ mod limits {
         assert_eq!(checks.len(), 3, "{checks:?}");
         assert_eq!(checks[2].checker, vibecheck::verify::Checker::Limits);
         assert!(checks[2].evidence.summary.contains("max_items"));
-        // The wrong last step was never checked, so nothing is refuted.
-        assert_eq!(r.verdict, Overall::Verified);
+        // The wrong last step was never checked, so nothing is refuted (nor established).
+        assert_eq!(r.verdict, Overall::NoErrorsFound);
+        assert_eq!(r.coverage.steps_checked, 2, "a limits note is not a check");
         assert_eq!(r.steps[2].verdict, StepVerdict::Unknown);
         assert_eq!(r.steps[3].verdict, StepVerdict::Unchecked);
 
@@ -365,6 +462,10 @@ mod limits {
         let r = v.verify(&c, None).unwrap();
         assert_eq!(r.answer.equivalent, Some(true));
         assert_eq!(r.verdict, Overall::Verified);
+        assert_eq!(
+            r.answer_evidence,
+            Some(vibecheck::verify::AnswerEvidence::Reference)
+        );
         // A reference but no answer found: the answer does not match.
         let c = chain::parse("2 + 2 = 4");
         let r = v.verify(&c, Some("4")).unwrap();

@@ -2,6 +2,7 @@
 //! a math chain or a program, stress-test — and the round loop that retries with feedback.
 
 use super::code::{self, CodeOutcome};
+use super::evidence;
 use super::prompts::{render, Prompts};
 use super::report::{failed_checks, passed_checks, settle_verdict};
 use super::{
@@ -31,6 +32,9 @@ pub(crate) struct Controller<'a> {
     pub(super) calls: u64,
     /// Brute force and generator written for stress testing, reused across attempts.
     pub(super) stress_programs: Option<Option<(Program, Program)>>,
+    /// This round's program-of-thought run: (round, the run, or why there is none). Asked for
+    /// at most once per round and compared with every sample of the round.
+    pub(super) program: Option<(usize, Result<vibecheck_sandbox::run::RunOutcome, String>)>,
 }
 
 impl Controller<'_> {
@@ -65,7 +69,7 @@ impl Controller<'_> {
                 .enumerate()
             {
                 let mut a = match kind {
-                    Kind::Math => self.check_math(g)?,
+                    Kind::Math => self.check_math(g, round)?,
                     Kind::Code => self.check_code(g, tests)?,
                 };
                 a.round = round;
@@ -80,6 +84,14 @@ impl Controller<'_> {
             let this_round = &attempts[first..];
             if this_round.iter().any(|a| a.verdict == Overall::Verified) {
                 return Ok((attempts, StopCause::Verified));
+            }
+            // Checks all held but nothing more can establish the answer: another round would
+            // only repeat the same checks. (A disagreeing program flags the attempt instead.)
+            if this_round
+                .iter()
+                .any(|a| a.verdict == Overall::NoErrorsFound)
+            {
+                return Ok((attempts, StopCause::NoErrorsFound));
             }
             retry_feedback = feedback::for_round(this_round, tests, kind);
             if self.past_deadline() {
@@ -112,13 +124,29 @@ impl Controller<'_> {
 
     /// One generator call of `n` samples within the remaining budgets.
     fn generate(&mut self, prompt: &str, n: usize) -> anyhow::Result<Vec<Generation>> {
+        self.generate_capped(prompt, n, usize::MAX)
+    }
+
+    /// [`Controller::generate`] with at most `cap` tokens per sample.
+    fn generate_capped(
+        &mut self,
+        prompt: &str,
+        n: usize,
+        cap: usize,
+    ) -> anyhow::Result<Vec<Generation>> {
         let remaining = self
             .opts
             .max_total_tokens
             .saturating_sub(self.usage.completion_tokens);
         let params = SamplingParams {
             n,
-            max_tokens: self.opts.sampling.max_tokens.min(remaining / n).max(1),
+            max_tokens: self
+                .opts
+                .sampling
+                .max_tokens
+                .min(cap)
+                .min(remaining / n)
+                .max(1),
             seed: self.opts.sampling.seed.wrapping_add(self.calls),
             ..self.opts.sampling.clone()
         };
@@ -175,7 +203,10 @@ impl Controller<'_> {
         Ok(gens)
     }
 
-    fn check_math(&mut self, g: Generation) -> anyhow::Result<Attempt> {
+    /// Checks a math sample: the chain's steps and answer (`Verifier::verify`: reference,
+    /// substitution into the problem), then, when that did not settle the answer, the
+    /// program-of-thought check ([`Controller::program_of_thought`]).
+    fn check_math(&mut self, g: Generation, round: usize) -> anyhow::Result<Attempt> {
         let mut a = Attempt::from_generation(g);
         let mut chain = chain::parse(&a.text);
         if chain.problem.is_none() {
@@ -218,12 +249,31 @@ impl Controller<'_> {
                 time_ms: 0.0,
             });
         }
+        checks.extend(report.answer.checks.iter().cloned());
         a.answer = report
             .answer
             .extracted
             .clone()
             .or_else(|| chain.answer.clone());
         let mut proposed = report.verdict;
+        if let (Some(ans), Overall::NoErrorsFound | Overall::Unverified) =
+            (a.answer.clone(), proposed)
+        {
+            if self.opts.program_check {
+                let c = self.program_of_thought(&ans, round)?;
+                proposed = match c.verdict {
+                    ItemVerdict::Refuted => Overall::Flagged,
+                    ItemVerdict::Verified => Overall::Verified,
+                    _ => proposed,
+                };
+                checks.push(c);
+            }
+        }
+        // Every passed check is a reason to propose `verified`; `settle_verdict` decides
+        // whether the answer is established (and lowers to `no_errors_found` if not).
+        if proposed == Overall::NoErrorsFound {
+            proposed = Overall::Verified;
+        }
         if a.answer.is_none() && proposed == Overall::Verified {
             a.notes.push(
                 "no final answer found: the steps checked out but nothing was concluded".into(),
@@ -233,12 +283,67 @@ impl Controller<'_> {
         if a.stop != StopReason::Eos && a.stop != StopReason::StopString {
             a.notes.push(format!("generation stopped: {:?}", a.stop));
         }
-        a.verdict = settle_verdict(proposed, &checks, &mut a.notes);
+        (a.verdict, a.answer_evidence) =
+            settle_verdict(proposed, &checks, a.answer.as_deref(), &mut a.notes);
         a.weight = vote::weight(a.verdict, &checks);
         a.checks = checks;
         a.chain = Some(chain);
         a.verify = Some(report);
         Ok(a)
+    }
+
+    /// The program-of-thought check of `answer`: asks the model (prompt `pot.md`) for a short
+    /// Python program printing the answer, once per round, runs it as python.wasm in the
+    /// sandbox ([`evidence::PROGRAM_LIMITS`]) and compares its output with `answer`. A missing
+    /// or failing program is an `unknown` check, never a refutation.
+    fn program_of_thought(&mut self, answer: &str, round: usize) -> anyhow::Result<Check> {
+        if self.program.as_ref().is_none_or(|(r, _)| *r != round) {
+            let run = self.run_program_of_thought()?;
+            self.program = Some((round, run));
+        }
+        Ok(match &self.program {
+            Some((_, Ok(run))) => evidence::program_check(answer, run),
+            Some((_, Err(why))) => evidence::program_unavailable(why),
+            None => unreachable!("set above"),
+        })
+    }
+
+    fn run_program_of_thought(
+        &mut self,
+    ) -> anyhow::Result<Result<vibecheck_sandbox::run::RunOutcome, String>> {
+        if self.budget_spent().is_some() {
+            return Ok(Err("the budget is spent".into()));
+        }
+        (self.progress)(Progress::Message(
+            "program-of-thought: asking for a program that computes the answer".into(),
+        ));
+        let prompt = render(&self.prompts.pot, &[("problem", self.problem)]);
+        let g = self.generate_capped(&prompt, 1, evidence::MAX_PROGRAM_TOKENS)?;
+        let Some((Lang::Python, source)) = code::extract_code(&g[0].text, Lang::Python) else {
+            return Ok(Err("the model wrote no Python program".into()));
+        };
+        let program = Program {
+            source,
+            lang: Lang::Python,
+        };
+        let prepared = self
+            .sandbox
+            .prepare(&program, None)
+            .context("preparing the program-of-thought")?;
+        let runnable = match prepared {
+            vibecheck_sandbox::judge::Prepared::Ready(r) => r,
+            vibecheck_sandbox::judge::Prepared::CompileError(e) => {
+                return Ok(Err(format!(
+                    "the program does not compile: {}",
+                    feedback::clip(e.trim(), 300)
+                )))
+            }
+        };
+        let run = self
+            .sandbox
+            .run_program(&runnable, &[], b"", evidence::PROGRAM_LIMITS)
+            .context("running the program-of-thought")?;
+        Ok(Ok(run))
     }
 
     fn check_code(&mut self, g: Generation, tests: &[TestCase]) -> anyhow::Result<Attempt> {
@@ -301,7 +406,8 @@ impl Controller<'_> {
         } else {
             Overall::Unverified
         };
-        a.verdict = settle_verdict(proposed, &checks, &mut a.notes);
+        (a.verdict, a.answer_evidence) =
+            settle_verdict(proposed, &checks, a.answer.as_deref(), &mut a.notes);
         a.weight = vote::weight(a.verdict, &checks);
         a.checks = checks;
         a.code = Some(outcome);

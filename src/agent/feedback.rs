@@ -151,6 +151,21 @@ pub fn math(a: &Attempt) -> String {
             a.answer.as_deref().unwrap_or("(none)")
         );
     }
+    // An independent program disagreed: both values, so the model can find which is right.
+    if let Some(c) = a
+        .checks
+        .iter()
+        .find(|c| c.checker == Checker::Program && c.verdict == ItemVerdict::Refuted)
+    {
+        let program_value = c.evidence.computed.first().map_or("(none)", String::as_str);
+        let _ = writeln!(
+            out,
+            "- An independent program written to compute the answer printed {}, but the final answer of the attempt is {}. At least one of them is wrong: recheck the reasoning.",
+            clip(program_value, 200),
+            a.answer.as_deref().unwrap_or("(none)")
+        );
+        items += 1;
+    }
     // Refuted items not attached to a step (claims reported separately, etc.).
     if items == 0 && !answer_wrong {
         for c in a

@@ -8,11 +8,14 @@
 //! per-attempt checking live in `controller`; this file holds the options, the budgets and
 //! [`solve`], which runs the phases in order.
 //!
-//! Invariant: a report (or an attempt) says `verified` only when at least one check passed. It is
-//! enforced in exactly one place, [`settle_verdict`], which every verdict goes through.
+//! Invariants: a report (or an attempt) says `verified` only when at least one check passed and
+//! answer-level evidence established its final answer ([`crate::verify::AnswerEvidence`]);
+//! checks that all hold without such evidence give `no_errors_found`. Both are enforced in
+//! exactly one place, [`settle_verdict`], which every verdict goes through.
 
 pub mod code;
 mod controller;
+pub mod evidence;
 pub mod feedback;
 mod kind;
 pub mod prompts;
@@ -22,8 +25,8 @@ pub mod vote;
 
 pub use kind::{detect_kind, Kind};
 pub use report::{
-    failed_checks, passed_checks, settle_verdict, Attempt, Progress, SolveReport, SolveUsage,
-    StopCause,
+    answer_evidence, failed_checks, passed_checks, settle_verdict, Attempt, Progress, SolveReport,
+    SolveUsage, StopCause,
 };
 
 use crate::model::Generator;
@@ -103,6 +106,10 @@ pub struct SolveOptions {
     pub checker: Checker,
     /// Ask the model to state its key claims in ```` ```claim ```` blocks (checked by Z3).
     pub claims: bool,
+    /// Math: when the chain's checks do not establish its answer, ask the model for a short
+    /// program computing the answer (prompt `pot.md`), run it in the sandbox and compare
+    /// (program-of-thought). Costs one short generation per round.
+    pub program_check: bool,
 }
 
 impl Default for SolveOptions {
@@ -123,6 +130,7 @@ impl Default for SolveOptions {
             limits: Limits::DEFAULT,
             checker: Checker::Tokens,
             claims: false,
+            program_check: true,
         }
     }
 }
@@ -157,6 +165,7 @@ pub fn solve(
         usage: SolveUsage::default(),
         calls: 0,
         stress_programs: None,
+        program: None,
     };
     let (attempts, stopped) = ctl.run_rounds(&task, kind, &tests)?;
     let model = ctl.gen.name();

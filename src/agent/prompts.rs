@@ -1,4 +1,4 @@
-//! Prompt templates: the five files in `prompts/` (compiled into the binary with `include_str!`),
+//! Prompt templates: the six files in `prompts/` (compiled into the binary with `include_str!`),
 //! optionally overridden file by file from a `--prompt-dir`, and rendered by [`render`].
 //!
 //! A template may start with an HTML comment (`<!-- … -->`) documenting its placeholders; it is
@@ -25,10 +25,12 @@ pub struct Prompts {
     pub brute: String,
     /// Test generator for stress tests: `{{problem}}`, `{{language}}`, `{{fence}}`, `{{seed}}`.
     pub generator: String,
+    /// Program-of-thought for math: `{{problem}}`.
+    pub pot: String,
 }
 
 /// (file name, placeholders that must appear in it, builtin text).
-const FILES: [(&str, &[&str], &str); 5] = [
+const FILES: [(&str, &[&str], &str); 6] = [
     (
         "math.md",
         &["problem"],
@@ -54,6 +56,7 @@ const FILES: [(&str, &[&str], &str); 5] = [
         &["problem", "fence"],
         include_str!("../../prompts/generator.md"),
     ),
+    ("pot.md", &["problem"], include_str!("../../prompts/pot.md")),
 ];
 
 impl Default for Prompts {
@@ -72,6 +75,7 @@ impl Prompts {
             retry: t(2),
             brute: t(3),
             generator: t(4),
+            pot: t(5),
         }
     }
 
@@ -110,7 +114,8 @@ impl Prompts {
                 1 => p.code = text,
                 2 => p.retry = text,
                 3 => p.brute = text,
-                _ => p.generator = text,
+                4 => p.generator = text,
+                _ => p.pot = text,
             }
         }
         Ok(p)

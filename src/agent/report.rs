@@ -2,15 +2,17 @@
 //! [`SolveReport`], its [`Attempt`]s, [`Progress`] events, and how the report is decided from
 //! the attempts ([`decide`]: vote, pick, settle).
 //!
-//! Invariant: a report (or an attempt) says `verified` only when at least one check passed. It is
-//! enforced in exactly one place, [`settle_verdict`], which every verdict goes through.
+//! Invariants: a report (or an attempt) says `verified` only when at least one check passed, and
+//! only with answer-level evidence ([`AnswerEvidence`]: reference, substitution, program, claim,
+//! tests). Both are enforced in exactly one place, [`settle_verdict`], which every verdict goes
+//! through.
 
 use super::code::CodeOutcome;
 use super::vote::{self, VoteCluster};
 use super::Kind;
 use crate::chain::Chain;
 use crate::model::{Generation, StopReason};
-use crate::verify::{self, Check, ItemVerdict, Overall, VerifyReport};
+use crate::verify::{self, AnswerEvidence, Check, Checker, ItemVerdict, Overall, VerifyReport};
 use serde::{Deserialize, Serialize};
 
 /// Live progress, for stderr or server-sent events.
@@ -41,6 +43,9 @@ pub enum Progress {
 pub enum StopCause {
     /// An attempt was verified.
     Verified,
+    /// An attempt's checks all held but its answer could not be established: another round
+    /// would repeat the same checks.
+    NoErrorsFound,
     /// `--attempts` were used up.
     AttemptsExhausted,
     /// The token budget ran out.
@@ -77,6 +82,8 @@ pub struct Attempt {
     /// Every check of this attempt, flattened: steps, answer, tests, stress.
     pub checks: Vec<Check>,
     pub verdict: Overall,
+    /// What established the answer; set exactly when `verdict` is `verified`.
+    pub answer_evidence: Option<AnswerEvidence>,
     /// Voting weight (see [`vote::weight`]).
     pub weight: f64,
     /// Remarks, e.g. why a verdict was lowered.
@@ -96,8 +103,11 @@ pub struct SolveUsage {
 /// The result of a solve: the `vibecheck solve --json` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SolveReport {
-    /// `verified` only if the chosen attempt has at least one passed check.
+    /// `verified` only if the chosen attempt has at least one passed check and answer-level
+    /// evidence; `no_errors_found` when its checks passed but its answer is not established.
     pub verdict: Overall,
+    /// What established the answer; set exactly when `verdict` is `verified`.
+    pub answer_evidence: Option<AnswerEvidence>,
     /// The chosen final answer (math) or program (code).
     pub answer: Option<String>,
     pub kind: Kind,
@@ -134,6 +144,7 @@ impl Attempt {
             code: None,
             checks: vec![],
             verdict: Overall::Unverified,
+            answer_evidence: None,
             weight: vote::WEIGHT_UNCHECKED,
             notes: vec![],
         }
@@ -156,15 +167,70 @@ pub fn failed_checks(checks: &[Check]) -> usize {
         .count()
 }
 
-/// THE place the "no `verified` without a passed check" invariant is enforced: every attempt's
-/// verdict and the report's verdict go through here. A `verified` proposal with no passed check
-/// becomes `unverified`, with a note saying so.
-pub fn settle_verdict(proposed: Overall, checks: &[Check], notes: &mut Vec<String>) -> Overall {
-    if proposed == Overall::Verified && passed_checks(checks) == 0 {
-        notes.push("verdict lowered to unverified: no check passed".into());
-        return Overall::Unverified;
+/// The answer-level evidence among `checks`, strongest kind first (reference, substitution,
+/// program, claim, tests); `None` when an answer-level check was refuted or none passed.
+/// Substitution counts only when it established the answer (`verify::substitution::established`).
+pub fn answer_evidence(checks: &[Check], answer: Option<&str>) -> Option<AnswerEvidence> {
+    if checks
+        .iter()
+        .filter(|c| AnswerEvidence::of_checker(c.checker).is_some())
+        .any(|c| c.verdict == ItemVerdict::Refuted)
+    {
+        return None;
     }
-    proposed
+    let subs: Vec<Check> = checks
+        .iter()
+        .filter(|c| c.checker == Checker::Substitution)
+        .cloned()
+        .collect();
+    let passed = |k: Checker| {
+        checks
+            .iter()
+            .any(|c| c.checker == k && c.verdict == ItemVerdict::Verified)
+    };
+    if passed(Checker::Answer) {
+        Some(AnswerEvidence::Reference)
+    } else if verify::substitution::established(&subs) {
+        Some(AnswerEvidence::Substitution)
+    } else if passed(Checker::Program) {
+        Some(AnswerEvidence::Program)
+    } else if answer.is_some_and(|a| checks.iter().any(|c| super::evidence::claim_entails(c, a))) {
+        Some(AnswerEvidence::Claim)
+    } else if passed(Checker::Sandbox) || passed(Checker::Stress) {
+        Some(AnswerEvidence::Tests)
+    } else {
+        None
+    }
+}
+
+/// THE place the agent's verdict invariants are enforced: every attempt's verdict and the
+/// report's verdict go through here. A `verified` proposal with no passed check becomes
+/// `unverified`; one with passed checks but no answer-level evidence ([`answer_evidence`])
+/// becomes `no_errors_found`; each with a note saying so. Returns the verdict and, exactly when
+/// it is `verified`, the evidence that established the answer.
+pub fn settle_verdict(
+    proposed: Overall,
+    checks: &[Check],
+    answer: Option<&str>,
+    notes: &mut Vec<String>,
+) -> (Overall, Option<AnswerEvidence>) {
+    if proposed != Overall::Verified {
+        return (proposed, None);
+    }
+    if passed_checks(checks) == 0 {
+        notes.push("verdict lowered to unverified: no check passed".into());
+        return (Overall::Unverified, None);
+    }
+    match answer_evidence(checks, answer) {
+        Some(e) => (Overall::Verified, Some(e)),
+        None => {
+            notes.push(
+                "verdict lowered to no_errors_found: no evidence establishes the final answer"
+                    .into(),
+            );
+            (Overall::NoErrorsFound, None)
+        }
+    }
 }
 
 /// Votes over all attempts and picks the answer, verdict and evidence of the report.
@@ -223,9 +289,12 @@ pub(crate) fn decide(
     let evidence = chosen
         .map(|i| attempts[i].checks.clone())
         .unwrap_or_default();
-    let verdict = settle_verdict(proposed, &evidence, &mut notes);
+    let chosen_answer = chosen.and_then(|i| attempts[i].answer.clone());
+    let (verdict, answer_evidence) =
+        settle_verdict(proposed, &evidence, chosen_answer.as_deref(), &mut notes);
     SolveReport {
         verdict,
+        answer_evidence,
         answer,
         kind,
         model,
@@ -254,6 +323,13 @@ mod tests {
             time_ms: 0.0,
         }
     }
+    fn check_of(k: Checker, v: ItemVerdict) -> Check {
+        Check {
+            checker: k,
+            ..check(v)
+        }
+    }
+
     #[test]
     fn verified_needs_a_passed_check() {
         let mut notes = vec![];
@@ -266,21 +342,79 @@ mod tests {
             ],
         ] {
             assert_eq!(
-                settle_verdict(Overall::Verified, &checks, &mut notes),
+                settle_verdict(Overall::Verified, &checks, Some("1"), &mut notes).0,
                 Overall::Unverified
             );
         }
         assert_eq!(notes.len(), 3);
-        let ok = [check(ItemVerdict::Verified)];
+        let ok = [
+            check(ItemVerdict::Verified),
+            check_of(Checker::Program, ItemVerdict::Verified),
+        ];
         assert_eq!(
-            settle_verdict(Overall::Verified, &ok, &mut notes),
-            Overall::Verified
+            settle_verdict(Overall::Verified, &ok, Some("1"), &mut notes),
+            (Overall::Verified, Some(AnswerEvidence::Program))
         );
         assert_eq!(
-            settle_verdict(Overall::Flagged, &[], &mut notes),
-            Overall::Flagged
+            settle_verdict(Overall::Flagged, &[], None, &mut notes),
+            (Overall::Flagged, None)
         );
     }
+
+    #[test]
+    fn verified_needs_answer_level_evidence() {
+        let mut notes = vec![];
+        // Every step check passed, nothing about the answer: not established.
+        let steps = [check(ItemVerdict::Verified), check(ItemVerdict::Verified)];
+        assert_eq!(
+            settle_verdict(Overall::Verified, &steps, Some("12"), &mut notes),
+            (Overall::NoErrorsFound, None)
+        );
+        assert!(notes[0].contains("no_errors_found"), "{notes:?}");
+        // A program that failed to run is no evidence; a refuted one is no evidence either.
+        for v in [ItemVerdict::Unknown, ItemVerdict::Refuted] {
+            let mut c = steps.to_vec();
+            c.push(check_of(Checker::Program, v));
+            assert_eq!(
+                settle_verdict(Overall::Verified, &c, Some("12"), &mut notes).0,
+                Overall::NoErrorsFound
+            );
+        }
+        // An incomplete substitution (uniqueness unknown) does not establish the answer.
+        let subs = [
+            check_of(Checker::Substitution, ItemVerdict::Verified),
+            check_of(Checker::Substitution, ItemVerdict::Unknown),
+        ];
+        assert_eq!(answer_evidence(&subs, Some("3")), None);
+        assert_eq!(
+            answer_evidence(&subs[..1], Some("3")),
+            Some(AnswerEvidence::Substitution)
+        );
+        // The reference ranks first; judged tests establish a program.
+        let mixed = [
+            check_of(Checker::Program, ItemVerdict::Verified),
+            check_of(Checker::Answer, ItemVerdict::Verified),
+        ];
+        assert_eq!(
+            answer_evidence(&mixed, Some("3")),
+            Some(AnswerEvidence::Reference)
+        );
+        assert_eq!(
+            answer_evidence(&[check_of(Checker::Sandbox, ItemVerdict::Verified)], None),
+            Some(AnswerEvidence::Tests)
+        );
+        // A claim that pins the unknown to the answer.
+        let claim = Check {
+            item: "forall x: Int. 2*x + 3 = 7 -> x = 2".into(),
+            ..check_of(Checker::Logic, ItemVerdict::Verified)
+        };
+        assert_eq!(
+            answer_evidence(std::slice::from_ref(&claim), Some("2")),
+            Some(AnswerEvidence::Claim)
+        );
+        assert_eq!(answer_evidence(&[claim], Some("3")), None);
+    }
+
     fn attempt(answer: Option<&str>, verdict: Overall, checks: Vec<Check>) -> Attempt {
         let mut a = Attempt::from_generation(Generation {
             text: String::new(),
@@ -298,26 +432,42 @@ mod tests {
         /// claim `verified` without evidence — the report is `verified` only with a passed check.
         #[test]
         fn no_verified_report_without_a_passed_check(
-            spec in proptest::collection::vec((0u8..3, 0u8..4, proptest::option::of(0u8..3), 0usize..3), 0..6)
+            spec in proptest::collection::vec((0u8..4, proptest::collection::vec((0u8..4, 0u8..7), 0..4), proptest::option::of(0u8..3)), 0..6)
         ) {
-            let attempts: Vec<Attempt> = spec.iter().map(|&(v, c, ans, n)| {
-                let verdict = [Overall::Verified, Overall::Flagged, Overall::Unverified][v as usize];
-                let cv = [ItemVerdict::Verified, ItemVerdict::Refuted, ItemVerdict::Unknown, ItemVerdict::CheckedBounded][c as usize];
+            let checkers = [Checker::Numeric, Checker::Logic, Checker::Answer, Checker::Substitution, Checker::Program, Checker::Sandbox, Checker::Limits];
+            let attempts: Vec<Attempt> = spec.iter().map(|(v, cs, ans)| {
+                let verdict = Overall::ALL[*v as usize];
+                let checks = cs.iter().map(|&(c, k)| {
+                    let cv = [ItemVerdict::Verified, ItemVerdict::Refuted, ItemVerdict::Unknown, ItemVerdict::CheckedBounded][c as usize];
+                    check_of(checkers[k as usize], cv)
+                }).collect();
                 let answers = ["1", "2", "3"];
-                attempt(ans.map(|i| answers[i as usize]), verdict, vec![check(cv); n])
+                attempt(ans.map(|i| answers[i as usize]), verdict, checks)
             }).collect();
-            let r = decide(attempts, Kind::Code, "t".into(), 0, StopCause::AttemptsExhausted, SolveUsage::default());
-            if r.verdict == Overall::Verified {
-                proptest::prop_assert!(passed_checks(&r.evidence) > 0);
-                let chosen = &r.attempts[r.chosen.unwrap()];
-                proptest::prop_assert!(passed_checks(&chosen.checks) > 0);
+            for kind in [Kind::Math, Kind::Code] {
+                let r = decide(attempts.clone(), kind, "t".into(), 0, StopCause::AttemptsExhausted, SolveUsage::default());
+                // answer_evidence is set exactly when the verdict is verified.
+                proptest::prop_assert_eq!(r.verdict == Overall::Verified, r.answer_evidence.is_some());
+                if r.verdict == Overall::Verified {
+                    proptest::prop_assert!(passed_checks(&r.evidence) > 0);
+                    let chosen = &r.attempts[r.chosen.unwrap()];
+                    proptest::prop_assert!(passed_checks(&chosen.checks) > 0);
+                    // Never verified without answer-level evidence among the chosen checks.
+                    proptest::prop_assert_eq!(answer_evidence(&r.evidence, chosen.answer.as_deref()), r.answer_evidence);
+                    proptest::prop_assert!(r.evidence.iter().any(|c| c.verdict == ItemVerdict::Verified && AnswerEvidence::of_checker(c.checker).is_some()));
+                }
             }
         }
     }
 
     #[test]
     fn decide_prefers_verified_cluster_and_flags_conflicts() {
-        let v = || vec![check(ItemVerdict::Verified)];
+        let v = || {
+            vec![
+                check(ItemVerdict::Verified),
+                check_of(Checker::Program, ItemVerdict::Verified),
+            ]
+        };
         let attempts = vec![
             attempt(Some("15"), Overall::Unverified, vec![]),
             attempt(Some("12"), Overall::Verified, v()),

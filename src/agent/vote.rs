@@ -1,5 +1,5 @@
 //! Verification-weighted voting: cluster the attempts' final answers by equivalence and weigh
-//! each attempt by what its verification found (refuted ⇒ 0, fully verified ⇒ highest).
+//! each attempt by what its verification found (refuted ⇒ 0, answer established ⇒ highest).
 //!
 //! Unlike a plain majority vote, two unchecked chains cannot outvote one whose every check
 //! passed, and a chain with a refuted step contributes nothing to its answer.
@@ -12,23 +12,37 @@ use serde::{Deserialize, Serialize};
 pub const WEIGHT_REFUTED: f64 = 0.0;
 /// Weight of an attempt nothing could check: an ordinary vote, as in plain self-consistency.
 pub const WEIGHT_UNCHECKED: f64 = 1.0;
-/// Weight of an attempt whose checks passed but some came back unknown / timed out / bounded.
-pub const WEIGHT_VERIFIED: f64 = 2.0;
-/// Weight of an attempt every one of whose checks passed: the strongest evidence we can have.
-pub const WEIGHT_FULLY_VERIFIED: f64 = 3.0;
+/// Weight of an attempt with no errors found whose checks passed but some came back unknown /
+/// timed out / bounded (the answer is not established).
+pub const WEIGHT_NO_ERRORS: f64 = 2.0;
+/// Weight of an attempt with no errors found, every one of whose checks passed (the answer is
+/// still not established).
+pub const WEIGHT_ALL_CHECKS_PASSED: f64 = 3.0;
+/// Weight of an attempt whose answer is established (reference, substitution, program, claim,
+/// tests): twice a fully checked chain whose answer is not, so it ties two of them and wins the
+/// tie on its verified member.
+pub const WEIGHT_ANSWER_ESTABLISHED: f64 = 6.0;
 
-/// An attempt's voting weight from its verdict and checks.
+/// An attempt's voting weight from its verdict and checks: the evidence behind it.
 pub fn weight(verdict: Overall, checks: &[Check]) -> f64 {
     match verdict {
         Overall::Flagged => WEIGHT_REFUTED,
         Overall::Unverified => WEIGHT_UNCHECKED,
-        Overall::Verified => {
-            if !checks.is_empty() && checks.iter().all(|c| c.verdict == ItemVerdict::Verified) {
-                WEIGHT_FULLY_VERIFIED
+        Overall::NoErrorsFound => {
+            let countable = checks
+                .iter()
+                .filter(|c| c.checker != crate::verify::Checker::Program);
+            if countable.clone().count() > 0
+                && countable
+                    .clone()
+                    .all(|c| c.verdict == ItemVerdict::Verified)
+            {
+                WEIGHT_ALL_CHECKS_PASSED
             } else {
-                WEIGHT_VERIFIED
+                WEIGHT_NO_ERRORS
             }
         }
+        Overall::Verified => WEIGHT_ANSWER_ESTABLISHED,
     }
 }
 
@@ -111,19 +125,23 @@ mod tests {
         );
         assert_eq!(weight(Overall::Unverified, &[]), WEIGHT_UNCHECKED);
         let partly = [check(ItemVerdict::Verified), check(ItemVerdict::Unknown)];
-        assert_eq!(weight(Overall::Verified, &partly), WEIGHT_VERIFIED);
+        assert_eq!(weight(Overall::NoErrorsFound, &partly), WEIGHT_NO_ERRORS);
         assert_eq!(
-            weight(Overall::Verified, &[check(ItemVerdict::Verified)]),
-            WEIGHT_FULLY_VERIFIED
+            weight(Overall::NoErrorsFound, &[check(ItemVerdict::Verified)]),
+            WEIGHT_ALL_CHECKS_PASSED
         );
-        assert_eq!(weight(Overall::Verified, &[]), WEIGHT_VERIFIED);
+        assert_eq!(
+            weight(Overall::Verified, &partly),
+            WEIGHT_ANSWER_ESTABLISHED
+        );
+        const { assert!(WEIGHT_ANSWER_ESTABLISHED > WEIGHT_ALL_CHECKS_PASSED) };
     }
 
     #[test]
     fn one_verified_chain_beats_two_unchecked_ones() {
         let b = [
             (0, "15", Overall::Unverified, WEIGHT_UNCHECKED),
-            (1, "12", Overall::Verified, WEIGHT_FULLY_VERIFIED),
+            (1, "12", Overall::NoErrorsFound, WEIGHT_ALL_CHECKS_PASSED),
             (2, "15.0", Overall::Unverified, WEIGHT_UNCHECKED),
             (3, "15", Overall::Flagged, WEIGHT_REFUTED),
         ];

@@ -1,6 +1,7 @@
 //! `vibecheck solve`: read a problem, run the agent (generate → verify → retry / vote), print
 //! the answer with its verdict and evidence (or one JSON object with `--json`), live progress on
-//! stderr. Exit 0 verified, 1 flagged or unverified, 2 error.
+//! stderr. Exit 0 verified (the answer is established), 1 flagged, no_errors_found or
+//! unverified, 2 error.
 
 use crate::agent::{self, Kind, Progress, SolveOptions, SolveReport};
 use crate::cli::model_args::ModelArgs;
@@ -87,6 +88,10 @@ pub struct Args {
     /// Ask the model to state key claims in ```claim blocks, which Z3 checks (math).
     #[arg(long)]
     pub claims: bool,
+    /// Math: do not ask for a program-of-thought (a short program computing the answer, run in
+    /// the sandbox and compared with the chain's answer).
+    #[arg(long)]
+    pub no_program: bool,
     /// A directory whose math.md, code.md, retry.md, brute.md, generator.md replace the
     /// builtin prompts.
     #[arg(long, value_name = "DIR", env = "VIBECHECK_PROMPT_DIR")]
@@ -147,6 +152,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         },
         sampling: args.model.sampling(),
         claims: args.claims,
+        program_check: !args.no_program,
         ..SolveOptions::default()
     };
     let mut limits = Limits::DEFAULT;
@@ -275,10 +281,12 @@ fn mark(v: ItemVerdict) -> &'static str {
 }
 
 fn write_human(out: &mut impl Write, r: &SolveReport) -> std::io::Result<()> {
-    let word = match r.verdict {
-        Overall::Verified => "VERIFIED",
-        Overall::Flagged => "FLAGGED",
-        Overall::Unverified => "UNVERIFIED",
+    let word = match (r.verdict, r.answer_evidence) {
+        (Overall::Verified, Some(e)) => format!("VERIFIED (answer established by {})", e.as_str()),
+        (Overall::NoErrorsFound, _) => {
+            "NO ERRORS FOUND (the answer is not established)".to_string()
+        }
+        (v, _) => v.as_str().to_uppercase(),
     };
     match (&r.answer, r.kind) {
         (Some(a), Kind::Math) => writeln!(out, "Answer: {a}")?,
@@ -310,11 +318,7 @@ fn write_human(out: &mut impl Write, r: &SolveReport) -> std::io::Result<()> {
     }
     writeln!(out, "Attempts:")?;
     for (i, a) in r.attempts.iter().enumerate() {
-        let v = match a.verdict {
-            Overall::Verified => "verified",
-            Overall::Flagged => "flagged",
-            Overall::Unverified => "unverified",
-        };
+        let v = a.verdict.as_str();
         let answer = match (r.kind, &a.answer) {
             (Kind::Math, Some(ans)) => agent::feedback::clip(ans, 60),
             (Kind::Code, Some(_)) => "program".into(),
@@ -351,6 +355,9 @@ fn write_human(out: &mut impl Write, r: &SolveReport) -> std::io::Result<()> {
     }
     let stopped = match r.stopped {
         agent::StopCause::Verified => "an attempt was verified",
+        agent::StopCause::NoErrorsFound => {
+            "an attempt had no errors but nothing more could establish its answer"
+        }
         agent::StopCause::AttemptsExhausted => "attempts used up",
         agent::StopCause::TokenBudget => "token budget used up",
         agent::StopCause::Deadline => "time budget used up",

@@ -1,6 +1,8 @@
-//! `vibecheck verify FILE|- [--problem FILE] [--reference ANSWER] [--json]`: checks a chain or
-//! solution step by step and prints the report (human text with ✓ ✗ ? marks, or one JSON
-//! object). Exit status: 0 verified or unverified, 1 flagged, 2 error.
+//! `vibecheck verify FILE|- [--problem TEXT | --problem-file FILE] [--reference ANSWER] [--json]`:
+//! checks a chain or solution step by step, checks its final answer against the reference or
+//! the problem, and prints the report (human text with ✓ ✗ ? marks, or one JSON object).
+//! Exit status: 0 verified (the answer is established), 1 not established (`no_errors_found`,
+//! `unverified`) or `flagged`, 2 error.
 
 use crate::chain;
 use crate::verify::{ItemVerdict, Overall, StepVerdict, Verifier, VerifyConfig, VerifyReport};
@@ -18,13 +20,18 @@ pub struct Args {
     /// The chain or solution: a text/markdown file, a JSON file
     /// `{"problem", "steps", "answer", "reference"}`, or `-` for stdin.
     pub file: String,
-    /// A file holding the problem statement (shown in the report header).
+    /// The problem statement: shown in the report header, and when it states an equation or
+    /// condition in the unknown it asks for, the answer is substituted back and checked.
+    #[arg(long, value_name = "TEXT", conflicts_with = "problem_file")]
+    pub problem: Option<String>,
+    /// A file holding the problem statement (as `--problem`).
     #[arg(long, value_name = "FILE")]
-    pub problem: Option<PathBuf>,
+    pub problem_file: Option<PathBuf>,
     /// The reference answer to compare the final answer with (overrides a JSON `reference`).
     #[arg(long, value_name = "ANSWER")]
     pub reference: Option<String>,
-    /// Print exactly one JSON object (`verdict`, `first_error`, `steps`, `answer`).
+    /// Print exactly one JSON object (`verdict`, `answer_evidence`, `first_error`, `steps`,
+    /// `answer`, `coverage`).
     #[arg(long)]
     pub json: bool,
     /// Seconds allowed per item.
@@ -87,8 +94,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let text = read_input(&args.file, config.max_input_bytes)?;
     let mut chain =
         chain::parse_input(&text).with_context(|| format!("cannot read {}", args.file))?;
-    if let Some(p) = &args.problem {
+    if let Some(p) = &args.problem_file {
         chain.problem = Some(read_input(&p.to_string_lossy(), config.max_input_bytes)?);
+    }
+    if let Some(p) = &args.problem {
+        config.check_input_size(p.len())?;
+        chain.problem = Some(p.clone());
     }
     let verifier = Verifier::new(config)?;
     let report = verifier.verify(&chain, args.reference.as_deref())?;
@@ -97,10 +108,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     } else {
         print!("{}", render_human(&report, chain.problem.as_deref()));
     }
-    Ok(match report.verdict {
-        Overall::Flagged => crate::exit::NOT_GOOD,
-        Overall::Verified | Overall::Unverified => crate::exit::GOOD,
-    })
+    Ok(exit_code(report.verdict))
+}
+
+/// The exit status for a verdict: 0 only when the answer is established (`verified`); 1 for
+/// `flagged`, `no_errors_found` and `unverified` (the answer is not established).
+pub fn exit_code(v: Overall) -> i32 {
+    match v {
+        Overall::Verified => crate::exit::GOOD,
+        Overall::NoErrorsFound | Overall::Flagged | Overall::Unverified => crate::exit::NOT_GOOD,
+    }
 }
 
 fn one_line(s: &str, max: usize) -> String {
@@ -191,6 +208,18 @@ pub fn render_human(r: &VerifyReport, problem: Option<&str>) -> String {
         }
     }
     let a = &r.answer;
+    for c in &a.checks {
+        let m = match c.verdict {
+            ItemVerdict::Verified => '✓',
+            ItemVerdict::Refuted => '✗',
+            _ => '?',
+        };
+        out.push_str(&format!(
+            "  {m} answer check [{}]: {}\n",
+            c.checker,
+            one_line(&c.evidence.summary, 200)
+        ));
+    }
     let ans = a.extracted.as_deref().unwrap_or("(none found)");
     match (&a.reference, a.equivalent) {
         (Some(rf), Some(true)) => {
@@ -199,10 +228,28 @@ pub fn render_human(r: &VerifyReport, problem: Option<&str>) -> String {
         (Some(rf), _) => out.push_str(&format!("answer: {ans} ✗ does not match reference {rf}\n")),
         (None, _) => out.push_str(&format!("answer: {ans}\n")),
     }
-    let verdict = match r.verdict {
-        Overall::Verified => "verified",
-        Overall::Flagged => "flagged",
-        Overall::Unverified => "unverified",
+    let cov = &r.coverage;
+    let kinds: Vec<String> = cov
+        .by_checker
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    out.push_str(&format!(
+        "coverage: {} of {} steps checked{}\n",
+        cov.steps_checked,
+        cov.steps_total,
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        }
+    ));
+    let verdict = match (r.verdict, r.answer_evidence) {
+        (Overall::Verified, Some(e)) => format!("verified (answer established by {})", e.as_str()),
+        (Overall::NoErrorsFound, _) => {
+            "no_errors_found (no step failed, but the answer is not established)".to_string()
+        }
+        (v, _) => v.as_str().to_string(),
     };
     match r.first_error {
         Some(k) => {

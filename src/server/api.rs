@@ -125,7 +125,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
-    /// The problem statement (optional; reported back, not checked).
+    /// The problem statement (optional). When it states an equation or condition in the unknown
+    /// it asks for, the final answer is substituted back and checked (`answer_evidence:
+    /// substitution`).
     #[serde(default)]
     pub problem: Option<String>,
     /// The solution already split into steps, one string per step.
@@ -464,6 +466,9 @@ pub struct SolveRequest {
     /// Samples per attempt for voting.
     #[serde(default)]
     pub samples: Option<usize>,
+    /// Math: ask for a program-of-thought check of the answer (default true).
+    #[serde(default)]
+    pub program_check: Option<bool>,
 }
 
 /// Most attempts × samples a client may ask for in one solve (each is a full generation).
@@ -515,6 +520,7 @@ pub async fn solve(
         tests: test_cases(req.tests),
         attempts,
         samples,
+        program_check: req.program_check,
         deadline: limits::deadline_from(ctx.arrival, st.config.solve_deadline_secs),
     };
     // Take a slot before answering 200, so a full queue is still a plain 503.

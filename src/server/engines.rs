@@ -44,6 +44,8 @@ pub struct SolveInput {
     pub tests: Vec<TestCase>,
     pub attempts: Option<usize>,
     pub samples: Option<usize>,
+    /// `None`: the agent's default (on).
+    pub program_check: Option<bool>,
     pub deadline: Instant,
 }
 
@@ -210,6 +212,7 @@ impl Engines {
             tests: input.tests.clone(),
             deadline: input.deadline.saturating_duration_since(Instant::now()),
             sampling: pool.sampling.clone(),
+            program_check: input.program_check.unwrap_or(defaults.program_check),
             ..defaults
         };
         agent::solve(

@@ -19,6 +19,13 @@ fn r(name: &str) -> Value {
 /// The schemas, keyed by name. Over 100 lines because it is one JSON literal, one entry per
 /// response/request type; splitting it would scatter the document without adding logic.
 pub fn schemas() -> Value {
+    use crate::verify::{AnswerEvidence, Overall};
+    let overall: Vec<&str> = Overall::ALL.iter().map(|o| o.as_str()).collect();
+    let mut evidence: Vec<Value> = AnswerEvidence::ALL
+        .iter()
+        .map(|e| json!(e.as_str()))
+        .collect();
+    evidence.push(Value::Null);
     json!({
         "Error": {
             "type": "object", "additionalProperties": false, "required": ["error"],
@@ -73,21 +80,45 @@ pub fn schemas() -> Value {
         },
         "AnswerReport": {
             "type": "object", "additionalProperties": false,
+            "required": ["checks"],
             "properties": {
                 "extracted": nullable("string"),
                 "reference": nullable("string"),
-                "equivalent": nullable("boolean")
+                "equivalent": nullable("boolean"),
+                "checks": {
+                    "type": "array", "items": r("Check"),
+                    "description": "The answer substituted back into the problem's stated conditions (checker `substitution`)."
+                }
+            }
+        },
+        "Overall": {
+            "type": "string", "enum": overall,
+            "description": "`verified`: the final answer is established (see `answer_evidence`); `no_errors_found`: checks held but the answer is not established; `flagged`: a step or the answer was refuted; `unverified`: nothing checkable."
+        },
+        "AnswerEvidence": {
+            "type": ["string", "null"], "enum": evidence,
+            "description": "What established the final answer; non-null exactly when the verdict is `verified`."
+        },
+        "Coverage": {
+            "type": "object", "additionalProperties": false,
+            "required": ["steps_total", "steps_checked", "by_checker"],
+            "properties": {
+                "steps_total": { "type": "integer" },
+                "steps_checked": { "type": "integer" },
+                "by_checker": { "type": "object", "additionalProperties": { "type": "integer" } }
             }
         },
         "VerifyReport": {
             "type": "object", "additionalProperties": false,
-            "required": ["verdict", "first_error", "steps", "answer"],
+            "required": ["verdict", "answer_evidence", "first_error", "steps", "answer", "coverage"],
             "description": "Same schema as `vibecheck verify --json`.",
             "properties": {
-                "verdict": { "type": "string", "enum": ["verified", "flagged", "unverified"] },
+                "verdict": r("Overall"),
+                "answer_evidence": r("AnswerEvidence"),
                 "first_error": nullable("integer"),
                 "steps": { "type": "array", "items": r("StepReport") },
-                "answer": r("AnswerReport")
+                "answer": r("AnswerReport"),
+                "coverage": r("Coverage")
             }
         },
         "JudgeTest": {
@@ -151,15 +182,17 @@ pub fn schemas() -> Value {
                 "reference": nullable("string"),
                 "tests": { "type": "array", "items": r("JudgeTest") },
                 "attempts": nullable("integer"),
-                "samples": nullable("integer")
+                "samples": nullable("integer"),
+                "program_check": nullable("boolean")
             }
         },
         "SolveReport": {
             "type": "object",
             "description": "Same schema as `vibecheck solve --json`; sent as the `report` SSE event.",
-            "required": ["verdict"],
+            "required": ["verdict", "answer_evidence"],
             "properties": {
-                "verdict": { "type": "string", "enum": ["verified", "flagged", "unverified"] },
+                "verdict": r("Overall"),
+                "answer_evidence": r("AnswerEvidence"),
                 "answer": nullable("string"),
                 "kind": { "type": "string", "enum": ["math", "code"] },
                 "model": { "type": "string" },
@@ -168,7 +201,7 @@ pub fn schemas() -> Value {
                 "attempts": { "type": "array", "items": { "type": "object", "description": "one generated sample: text, verdict, checks, verify report or judge outcome" } },
                 "votes": { "type": "array", "items": { "type": "object" } },
                 "tests": { "type": "integer" },
-                "stopped": { "type": "string", "enum": ["verified", "attempts_exhausted", "token_budget", "deadline"] },
+                "stopped": { "type": "string", "enum": ["verified", "no_errors_found", "attempts_exhausted", "token_budget", "deadline"] },
                 "usage": { "type": "object" },
                 "notes": { "type": "array", "items": { "type": "string" } }
             }

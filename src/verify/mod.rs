@@ -11,6 +11,7 @@ pub mod confine;
 pub mod logic;
 pub mod numeric;
 pub mod rational;
+pub mod substitution;
 pub mod worker;
 pub mod z3pool;
 
@@ -43,16 +44,141 @@ pub enum StepVerdict {
     Unchecked,
 }
 
-/// The verdict on a whole chain.
+/// The verdict on a whole chain (or solve).
+///
+/// Invariants (enforced by [`overall`] for `verify` and `agent::settle_verdict` for `solve`):
+/// `verified` needs at least one passed check **and** answer-level evidence
+/// ([`AnswerEvidence`]); a chain whose checks all hold without such evidence is
+/// `no_errors_found`, never `verified`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Overall {
-    /// Something was checked, nothing was refuted, and the answer matches the reference (if any).
+    /// The final answer itself is established by evidence independent of the chain's own
+    /// say-so ([`AnswerEvidence`]), and nothing was refuted.
     Verified,
-    /// A step was refuted or the answer does not match the reference.
+    /// Something was checked, nothing was refuted, but the final answer is not established:
+    /// "no errors found" is not "correct".
+    NoErrorsFound,
+    /// A step was refuted or the answer was refuted (reference, substitution, program).
     Flagged,
-    /// Nothing checkable was found.
+    /// Nothing checkable was found (or nothing concluded).
     Unverified,
+}
+
+impl Overall {
+    /// Every overall verdict (the OpenAPI document lists them).
+    pub const ALL: [Overall; 4] = [
+        Overall::Verified,
+        Overall::NoErrorsFound,
+        Overall::Flagged,
+        Overall::Unverified,
+    ];
+
+    /// The wire name (`verified`, `no_errors_found`, …), as in the JSON reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Overall::Verified => "verified",
+            Overall::NoErrorsFound => "no_errors_found",
+            Overall::Flagged => "flagged",
+            Overall::Unverified => "unverified",
+        }
+    }
+}
+
+impl std::fmt::Display for Overall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What established the final answer (the only ways to `verified`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerEvidence {
+    /// The answer is equivalent to the given reference answer.
+    Reference,
+    /// The answer, substituted back into the equation / system / condition the problem
+    /// states, satisfies it ([`substitution`]).
+    Substitution,
+    /// A separately generated program computing the answer, run in the wasm sandbox, printed
+    /// an equivalent value (`solve` only).
+    Program,
+    /// A claim proven by Z3 entails the answer (`solve` only; see `agent::evidence`).
+    Claim,
+    /// The program (the answer of a code problem) passed its tests / stress test.
+    Tests,
+}
+
+impl AnswerEvidence {
+    /// Every kind of answer evidence (the OpenAPI document lists them).
+    pub const ALL: [AnswerEvidence; 5] = [
+        AnswerEvidence::Reference,
+        AnswerEvidence::Substitution,
+        AnswerEvidence::Program,
+        AnswerEvidence::Claim,
+        AnswerEvidence::Tests,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnswerEvidence::Reference => "reference",
+            AnswerEvidence::Substitution => "substitution",
+            AnswerEvidence::Program => "program",
+            AnswerEvidence::Claim => "claim",
+            AnswerEvidence::Tests => "tests",
+        }
+    }
+
+    /// The answer-level evidence a passed check of this checker gives, if any. Step checks
+    /// (numeric, logic, smt2) give none: they check the chain, not its conclusion.
+    pub fn of_checker(c: Checker) -> Option<AnswerEvidence> {
+        match c {
+            Checker::Answer => Some(AnswerEvidence::Reference),
+            Checker::Substitution => Some(AnswerEvidence::Substitution),
+            Checker::Program => Some(AnswerEvidence::Program),
+            Checker::Sandbox | Checker::Stress => Some(AnswerEvidence::Tests),
+            Checker::Numeric | Checker::Logic | Checker::Smt2 | Checker::Limits => None,
+        }
+    }
+}
+
+/// How much of a chain had something checkable, and of what kind.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Steps in the chain.
+    pub steps_total: usize,
+    /// Steps with at least one checked item (a `limits` note does not count).
+    pub steps_checked: usize,
+    /// Steps with a checked item of each checker (`numeric`, `logic`, `smt2`), by wire name.
+    pub by_checker: BTreeMap<String, usize>,
+}
+
+impl Coverage {
+    /// Coverage of per-step checks.
+    pub fn of(steps: &[StepReport]) -> Coverage {
+        let mut by_checker: BTreeMap<String, usize> = BTreeMap::new();
+        let mut steps_checked = 0;
+        for s in steps {
+            let mut kinds: Vec<Checker> = s
+                .checks
+                .iter()
+                .map(|c| c.checker)
+                .filter(|c| *c != Checker::Limits)
+                .collect();
+            kinds.sort_by_key(|c| c.as_str());
+            kinds.dedup();
+            steps_checked += usize::from(!kinds.is_empty());
+            for k in kinds {
+                *by_checker.entry(k.as_str().to_string()).or_default() += 1;
+            }
+        }
+        Coverage {
+            steps_total: steps.len(),
+            steps_checked,
+            by_checker,
+        }
+    }
 }
 
 /// What a checker saw: enough for a teacher (or the retry prompt) to check the verdict.
@@ -84,6 +210,10 @@ pub enum Checker {
     Smt2,
     /// The final answer compared with the reference.
     Answer,
+    /// The final answer substituted back into the problem's stated equations / conditions.
+    Substitution,
+    /// A model-written program computing the answer, run in the wasm sandbox (`solve`).
+    Program,
     /// A program run on a test in the wasm sandbox.
     Sandbox,
     /// A stress test against a brute force.
@@ -94,11 +224,13 @@ pub enum Checker {
 
 impl Checker {
     /// Every checker (the OpenAPI document lists them).
-    pub const ALL: [Checker; 7] = [
+    pub const ALL: [Checker; 9] = [
         Checker::Numeric,
         Checker::Logic,
         Checker::Smt2,
         Checker::Answer,
+        Checker::Substitution,
+        Checker::Program,
         Checker::Sandbox,
         Checker::Stress,
         Checker::Limits,
@@ -111,6 +243,8 @@ impl Checker {
             Checker::Logic => "logic",
             Checker::Smt2 => "smt2",
             Checker::Answer => "answer",
+            Checker::Substitution => "substitution",
+            Checker::Program => "program",
             Checker::Sandbox => "sandbox",
             Checker::Stress => "stress",
             Checker::Limits => "limits",
@@ -155,16 +289,24 @@ pub struct AnswerReport {
     pub reference: Option<String>,
     /// `Some(true/false)` when both were present and compared.
     pub equivalent: Option<bool>,
+    /// Answer-level checks: the answer substituted back into the problem's stated conditions
+    /// (checker `substitution`), one per condition and value.
+    #[serde(default)]
+    pub checks: Vec<Check>,
 }
 
 /// The result of `vibecheck verify` and `POST /v1/verify` (one schema for both).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerifyReport {
     pub verdict: Overall,
+    /// What established the final answer; set exactly when `verdict` is `verified`.
+    pub answer_evidence: Option<AnswerEvidence>,
     /// 0-based index of the earliest refuted step.
     pub first_error: Option<usize>,
     pub steps: Vec<StepReport>,
     pub answer: AnswerReport,
+    /// How many steps had something checkable, and of what kind.
+    pub coverage: Coverage,
 }
 
 // ───────────────────────────── orchestration ─────────────────────────────
@@ -400,10 +542,22 @@ impl Verifier {
             Some(a) => answer::equivalent(a, r),
             None => false,
         });
+        let checks = match (&chain.problem, &chain.answer) {
+            (Some(problem), Some(ans)) => {
+                let left = self.config.chain_budget.saturating_sub(start.elapsed());
+                substitution::check_answer(problem, ans, |m| {
+                    self.pool
+                        .check(m, self.config.item_timeout.min(left))
+                        .map_err(anyhow::Error::from)
+                })?
+            }
+            _ => Vec::new(),
+        };
         let answer = AnswerReport {
             extracted: chain.answer.clone(),
             reference,
             equivalent,
+            checks,
         };
         Ok(overall(steps, answer))
     }
@@ -607,26 +761,141 @@ pub fn step_verdict(checks: &[Check]) -> StepVerdict {
     StepVerdict::Unknown
 }
 
-/// The overall verdict: `flagged` when a step is refuted or the answer does not match;
-/// `verified` when something was verified (a check or the answer) and nothing failed;
-/// `unverified` otherwise.
+/// What the answer-level part of a report found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerFinding {
+    /// The answer does not match the reference, or a substitution check failed.
+    Refuted,
+    /// Evidence established the answer.
+    Established(AnswerEvidence),
+    /// Nothing refuted it, nothing established it.
+    NotEstablished,
+}
+
+/// The answer-level finding of a report's answer part: a reference match first, else a
+/// substitution that established the answer.
+pub fn answer_finding(answer: &AnswerReport) -> AnswerFinding {
+    if answer.equivalent == Some(false)
+        || answer
+            .checks
+            .iter()
+            .any(|c| c.verdict == ItemVerdict::Refuted)
+    {
+        AnswerFinding::Refuted
+    } else if answer.equivalent == Some(true) {
+        AnswerFinding::Established(AnswerEvidence::Reference)
+    } else if substitution::established(&answer.checks) {
+        AnswerFinding::Established(AnswerEvidence::Substitution)
+    } else {
+        AnswerFinding::NotEstablished
+    }
+}
+
+/// The overall verdict, THE place `verify`'s invariants are enforced: `flagged` when a step or
+/// the answer is refuted; `verified` only with a passed check and answer-level evidence
+/// ([`answer_finding`]); `no_errors_found` when step checks passed but the answer is not
+/// established; `unverified` when nothing passed.
 pub fn overall(steps: Vec<StepReport>, answer: AnswerReport) -> VerifyReport {
     let first_error = steps.iter().position(|s| s.verdict == StepVerdict::Refuted);
-    let any_verified = steps
+    let any_passed = steps
         .iter()
         .flat_map(|s| &s.checks)
-        .any(|c| c.verdict == ItemVerdict::Verified);
-    let verdict = if first_error.is_some() || answer.equivalent == Some(false) {
-        Overall::Flagged
-    } else if any_verified || answer.equivalent == Some(true) {
-        Overall::Verified
-    } else {
-        Overall::Unverified
+        .chain(&answer.checks)
+        .any(|c| c.verdict == ItemVerdict::Verified)
+        || answer.equivalent == Some(true);
+    let (verdict, answer_evidence) = match answer_finding(&answer) {
+        _ if first_error.is_some() => (Overall::Flagged, None),
+        AnswerFinding::Refuted => (Overall::Flagged, None),
+        AnswerFinding::Established(e) if any_passed => (Overall::Verified, Some(e)),
+        _ if any_passed => (Overall::NoErrorsFound, None),
+        _ => (Overall::Unverified, None),
     };
+    let coverage = Coverage::of(&steps);
     VerifyReport {
         verdict,
+        answer_evidence,
         first_error,
         steps,
         answer,
+        coverage,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(checker: Checker, verdict: ItemVerdict) -> Check {
+        Check {
+            checker,
+            item: "x".into(),
+            verdict,
+            evidence: Evidence::default(),
+            time_ms: 0.0,
+        }
+    }
+
+    fn step(index: usize, checks: Vec<Check>) -> StepReport {
+        StepReport {
+            index,
+            text: String::new(),
+            verdict: step_verdict(&checks),
+            checks,
+        }
+    }
+
+    #[test]
+    fn passing_steps_without_answer_evidence_are_no_errors_found() {
+        let steps = vec![
+            step(0, vec![check(Checker::Numeric, ItemVerdict::Verified)]),
+            step(1, vec![]),
+            step(2, vec![check(Checker::Logic, ItemVerdict::Unknown)]),
+        ];
+        let r = overall(steps.clone(), AnswerReport::default());
+        assert_eq!(r.verdict, Overall::NoErrorsFound);
+        assert_eq!(r.answer_evidence, None);
+        assert_eq!(r.coverage.steps_total, 3);
+        assert_eq!(r.coverage.steps_checked, 2);
+        assert_eq!(r.coverage.by_checker["numeric"], 1);
+        assert_eq!(r.coverage.by_checker["logic"], 1);
+        let with_ref = AnswerReport {
+            equivalent: Some(true),
+            ..Default::default()
+        };
+        let r = overall(steps, with_ref);
+        assert_eq!(r.verdict, Overall::Verified);
+        assert_eq!(r.answer_evidence, Some(AnswerEvidence::Reference));
+    }
+
+    proptest::proptest! {
+        /// Whatever the steps and answer checks, `verified` comes with a passed check and
+        /// answer-level evidence, and `answer_evidence` is set exactly when it is `verified`.
+        #[test]
+        fn verified_needs_a_passed_check_and_answer_evidence(
+            steps in proptest::collection::vec(proptest::collection::vec((0u8..4, 0u8..4), 0..3), 0..4),
+            answer in proptest::collection::vec(0u8..4, 0..3),
+            equivalent in proptest::option::of(proptest::bool::ANY),
+        ) {
+            let verdicts = [ItemVerdict::Verified, ItemVerdict::Refuted, ItemVerdict::Unknown, ItemVerdict::Timeout];
+            let kinds = [Checker::Numeric, Checker::Logic, Checker::Smt2, Checker::Limits];
+            let steps: Vec<StepReport> = steps.iter().enumerate().map(|(i, cs)| {
+                step(i, cs.iter().map(|&(k, v)| check(kinds[k as usize], verdicts[v as usize])).collect())
+            }).collect();
+            let answer = AnswerReport {
+                equivalent,
+                checks: answer.iter().map(|&v| check(Checker::Substitution, verdicts[v as usize])).collect(),
+                ..Default::default()
+            };
+            let r = overall(steps, answer);
+            proptest::prop_assert_eq!(r.verdict == Overall::Verified, r.answer_evidence.is_some());
+            if r.verdict == Overall::Verified {
+                let passed = r.steps.iter().flat_map(|s| &s.checks).chain(&r.answer.checks)
+                    .any(|c| c.verdict == ItemVerdict::Verified) || r.answer.equivalent == Some(true);
+                proptest::prop_assert!(passed);
+                proptest::prop_assert!(r.answer.equivalent == Some(true)
+                    || substitution::established(&r.answer.checks));
+                proptest::prop_assert!(r.first_error.is_none());
+            }
+        }
     }
 }

@@ -188,7 +188,9 @@ fn main() -> anyhow::Result<()> {
             }
             match rep.verdict {
                 Overall::Flagged => human.flagged_noref += 1,
-                Overall::Verified => human.verified_noref += 1,
+                // no_errors_found is counted with verified: this column predates the split and
+                // means "checks passed, nothing flagged".
+                Overall::Verified | Overall::NoErrorsFound => human.verified_noref += 1,
                 Overall::Unverified => human.unverified_noref += 1,
             }
         }
@@ -210,6 +212,7 @@ fn main() -> anyhow::Result<()> {
                             .as_deref()
                             .is_some_and(|a| answer::equivalent(a, &reference)),
                     ),
+                    checks: vec![],
                 },
             );
             let t = if is_correct {
@@ -226,7 +229,7 @@ fn main() -> anyhow::Result<()> {
                 .count();
             match rep.verdict {
                 Overall::Flagged => t.flagged_noref += 1,
-                Overall::Verified => t.verified_noref += 1,
+                Overall::Verified | Overall::NoErrorsFound => t.verified_noref += 1,
                 Overall::Unverified => t.unverified_noref += 1,
             }
             if with_ref.verdict == Overall::Flagged {
