@@ -737,6 +737,7 @@ fn clean_prose(text: &str) -> String {
         .replace("^{\\circ}", "°")
         .replace("^\\circ", "°");
     s = s.replace(" percent", "%");
+    let s = drop_quantity_labels(&s);
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -748,6 +749,69 @@ fn clean_prose(text: &str) -> String {
             continue;
         }
         out.push(c);
+    }
+    out
+}
+
+/// Longest word-only parenthetical after a number that is read as a label, in characters.
+const MAX_LABEL_CHARS: usize = 40;
+
+/// Drops labels that name a quantity without changing its value: a parenthetical of words
+/// right after a number (`7995 (total cookies) - 2595 (rainbow cookies) = 5400`) and a
+/// per-unit `/word` after a number or its unit (`$15/student`, `2 pounds/book`), so that the
+/// calculation around them reads as one run.
+fn drop_quantity_labels(s: &str) -> String {
+    let cs: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let last_nonspace = |out: &str| out.trim_end().chars().last();
+    while i < cs.len() {
+        let c = cs[i];
+        if c == '(' && last_nonspace(&out).is_some_and(|p| p.is_ascii_digit() || p == '%') {
+            let close = cs[i + 1..]
+                .iter()
+                .take(MAX_LABEL_CHARS + 1)
+                .position(|&d| d == ')');
+            if let Some(k) = close {
+                let inner = &cs[i + 1..i + 1 + k];
+                let words = inner.iter().any(|d| d.is_alphabetic())
+                    && inner
+                        .iter()
+                        .all(|d| d.is_alphabetic() || matches!(d, ' ' | '\'' | '-'))
+                    && inner.iter().filter(|d| d.is_alphabetic()).count() >= 2;
+                if words {
+                    i += k + 2;
+                    continue;
+                }
+            }
+        }
+        if c == '/' {
+            let prev_ok = i > 0 && (cs[i - 1].is_ascii_digit() || cs[i - 1].is_alphabetic());
+            let prev_word_after_number = {
+                // `2 pounds/book`: the letters before `/` follow a number and a space.
+                let mut j = i;
+                while j > 0 && cs[j - 1].is_alphabetic() {
+                    j -= 1;
+                }
+                j < i && j >= 2 && cs[j - 1] == ' ' && cs[j - 2].is_ascii_digit()
+            };
+            let mut k = i + 1;
+            while k < cs.len() && cs[k].is_alphabetic() {
+                k += 1;
+            }
+            let word_len = k - i - 1;
+            let ends = k >= cs.len() || !(cs[k].is_alphanumeric() || cs[k] == '(');
+            if prev_ok
+                && (cs[i - 1].is_ascii_digit() || prev_word_after_number)
+                && word_len >= 2
+                && ends
+            {
+                i = k;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
     }
     out
 }
@@ -931,7 +995,7 @@ fn runs(text: &str) -> Vec<Run> {
                 })
                 && i < n
                 && cs[i] == ' '
-                && same_unit_follows(&cs, i, &lower);
+                && (same_unit_follows(&cs, i, &lower) || product_follows(&cs, i));
             if unit && !cur.trim().is_empty() {
                 continue;
             }
@@ -1010,6 +1074,23 @@ fn compound_quantity(cs: &[char], mut i: usize, word: &str) -> bool {
         i += 1;
     }
     i < n && cs[i].is_alphabetic()
+}
+
+/// Whether a product with a number follows position `i` (`495 students × 15`, `3 days * 1`):
+/// units multiply, so a unit word before `×`/`*`/`·` never cuts the calculation.
+fn product_follows(cs: &[char], mut i: usize) -> bool {
+    let n = cs.len();
+    while i < n && cs[i] == ' ' {
+        i += 1;
+    }
+    if i >= n || !matches!(cs[i], '*' | '×' | '·') {
+        return false;
+    }
+    i += 1;
+    while i < n && matches!(cs[i], ' ' | '$') {
+        i += 1;
+    }
+    i < n && cs[i].is_ascii_digit()
 }
 
 /// Whether, after the operator following position `i`, the next number carries the same unit
