@@ -20,7 +20,7 @@
 //! its outer term, since that term is probably only part of what the author meant.
 
 use super::algebra::{identity_cue, variable_items, Rewrites};
-use super::expr::{parse_relation, Expr, Func, Relation};
+use super::expr::{parse_math, parse_relation, Expr, Func, Relation};
 use super::remainder::remainder_items;
 use super::text::{is_cjk, normalize_width, unbox};
 use super::{Item, MathItem, Rel};
@@ -111,11 +111,12 @@ pub fn extract_items(text: &str) -> Vec<Item> {
         rewrites: Rewrites::default(),
         remainder: REMAINDER_CUES.iter().any(|w| lower.contains(w)),
         cut_next: false,
+        named: None,
     };
     let rest = take_fences(&text, &mut items);
     let rest = take_annotations(&rest, &mut items, &mut ctx);
     let rest = take_latex(&rest, &mut items, &mut ctx);
-    take_prose(&rest, &mut items, &ctx);
+    take_prose(&rest, &mut items, &mut ctx);
     // "2 + 1 = 1 (False)", "check whether …": the step shows equations that do not hold.
     if DISCLAIM_CUES.iter().any(|w| lower.contains(w)) {
         items.retain(|i| !matches!(i, Item::Math(m) if m.rels.iter().all(|r| *r == Rel::Eq)));
@@ -149,6 +150,41 @@ struct Ctx {
     /// The next relation's first term is only part of what the prose before it says
     /// ("10% of $\$1.50 = 0.10 \times \$1.50$"): drop it.
     cut_next: bool,
+    /// The last quantity named in words and given as a calculation without its value
+    /// (`Total earnings = $3 + $3 + $1.50`): (name, calculation, source).
+    named: Option<(String, Expr, String)>,
+}
+
+impl Ctx {
+    /// `Total earnings = 3 + 3 + 1.50. … Total earnings = 8.00`: a quantity named in words,
+    /// first given as a calculation and later as a value, claims `calculation = value`.
+    /// `name` is the name's last word; `e` what follows its `=`. Returns the item when `e` is
+    /// the value of the calculation last given under the same name.
+    fn named_value(&mut self, name: &str, e: Expr, source: &str) -> Option<MathItem> {
+        if !e.vars().is_empty() {
+            self.named = None;
+            return None;
+        }
+        if !e.is_literal() {
+            self.named = Some((name.to_string(), e, source.trim().to_string()));
+            return None;
+        }
+        let (prev_name, calc, calc_source) = self.named.take()?;
+        (prev_name == name).then(|| MathItem {
+            source: format!("{calc_source} … {name} = {}", source.trim()),
+            terms: vec![calc, e],
+            rels: vec![Rel::Eq],
+            modulus: None,
+        })
+    }
+}
+
+/// The last word of a name written in words (`\text{Total fruits}` → `fruits`), lower-cased.
+fn name_key(name: &str) -> Option<String> {
+    let name = name.replace("\\text", " ").replace("\\mathrm", " ");
+    name.split(|c: char| !c.is_alphabetic())
+        .rfind(|w| !w.is_empty())
+        .map(str::to_lowercase)
 }
 
 /// Separator that links two pieces of math: the second rewrites the first (an arrow, a line
@@ -597,7 +633,7 @@ fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<
     let cut_first = std::mem::take(&mut ctx.cut_next);
     let Some(mut r) = parse_relation(text).or_else(|| named_left_side(text)) else {
         ctx.rewrites.reset();
-        return Vec::new();
+        return named_calculation(text, ctx).into_iter().collect();
     };
     if cut_first {
         r.terms.remove(0);
@@ -627,6 +663,18 @@ fn named_left_side(text: &str) -> Option<Relation> {
         return None;
     }
     parse_relation(rest)
+}
+
+/// `\text{Total fruits} = 52 + 24 + 44 + 48` … `\text{Total fruits} = 178`: see
+/// [`Ctx::named_value`].
+fn named_calculation(text: &str, ctx: &mut Ctx) -> Option<MathItem> {
+    let (name, rest) = text.split_once('=')?;
+    if name.chars().any(|c| c.is_ascii_digit()) || rest.contains('=') {
+        return None;
+    }
+    let key = name_key(name)?;
+    let e = parse_math(rest)?;
+    ctx.named_value(&key, e, rest)
 }
 
 /// `a ÷ b = q` between whole numbers, in a step about remainders: `floor(a / b) = q`.
@@ -1120,7 +1168,7 @@ fn same_unit_follows(cs: &[char], mut i: usize, unit: &str) -> bool {
     !w.is_empty() && stem(&w) == stem(unit)
 }
 
-fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &Ctx) {
+fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
     let cleaned = clean_prose(text);
     for run in runs(&cleaned) {
         let mut t = run.text.trim().to_string();
@@ -1143,6 +1191,21 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &Ctx) {
             _ => (t, false),
         };
         if t.is_empty() {
+            continue;
+        }
+        if named && parse_relation(&t).is_none() {
+            let whole = !(run.glued_end
+                || run.compound_after
+                || run
+                    .word_after
+                    .as_deref()
+                    .is_some_and(|w| WORDS_AFTER.contains(&w)));
+            let key = run.word_before.as_deref().and_then(name_key);
+            if let (Some(e), Some(key), true) = (parse_math(&t), key, whole) {
+                if let Some(m) = ctx.named_value(&key, e, &t) {
+                    push_math(items, m);
+                }
+            }
             continue;
         }
         if let Some(rem) = remainder_items(&t) {
