@@ -169,3 +169,44 @@ fn degree_mark_after_a_power() {
         "$\\frac{1}{\\sin 2^4^\\circ} = \\frac{1}{2 \\sin 2^3^\\circ \\cos 2^3^\\circ}$",
     );
 }
+
+#[test]
+fn quantities_with_unit_words_and_labels() {
+    // A unit word before a product, a per-unit `/word`, a word-only label after a number.
+    let why = refuted("So the total is 495 students * $15/student = $7455.");
+    assert!(why.contains("7425"), "{why}");
+    let why = refuted("First, 7995 (total cookies) - 2595 (rainbow cookies) = 4500.");
+    assert!(why.contains("5400"), "{why}");
+    assert_verified("So 3 days * 1 hour/day = 3 hours.");
+    assert_verified("That leaves 7995 (total cookies) - 2595 (rainbow cookies) = 5400.");
+    // After a relation a new quantity starts: `8 plants * 1/4 cup` is not cut into `= 8 * 1/4`.
+    assert!(
+        !verdicts("She needs 20 plants - 4 plants - 8 plants = 8 plants * 1/4 cup of water.")
+            .contains(&ItemVerdict::Refuted)
+    );
+}
+
+#[test]
+fn a_named_calculation_and_its_later_value() {
+    let why = refuted(
+        "Total earnings = $3.00 (dishwasher) + $3.00 (laundry) + $1.50 (trash). Total earnings = $8.00.",
+    );
+    assert!(why.contains("7.5"), "{why}");
+    let why = refuted(
+        "\\[ \\text{Total fruits} = 52 + 24 + 44 + 48 \\] \\[ \\text{Total fruits} = 178 \\]",
+    );
+    assert!(why.contains("168"), "{why}");
+    assert_verified("Total time = 20 + 23. Total time = 43 minutes.");
+    // Different names make no claim.
+    assert!(verdicts("Cost = 20 + 23. Total = 50.").is_empty());
+}
+
+#[test]
+fn unit_words_before_the_value() {
+    let why = refuted("Cost of repaving Lewis' street = $194/meter × 490 meters = $94,860.");
+    assert!(why.contains("95060"), "{why}");
+    let why = refuted(
+        "Therefore, the total amount of money made in a week = 495 students * $15/student = $7455.",
+    );
+    assert!(why.contains("7425"), "{why}");
+}

@@ -1043,7 +1043,13 @@ fn runs(text: &str) -> Vec<Run> {
                 })
                 && i < n
                 && cs[i] == ' '
-                && (same_unit_follows(&cs, i, &lower) || product_follows(&cs, i));
+                && (same_unit_follows(&cs, i, &lower)
+                    || value_follows(&cs, i)
+                    || (!cur
+                        .trim_start()
+                        .trim_start_matches('=')
+                        .contains(is_rel_char)
+                        && product_follows(&cs, i)));
             if unit && !cur.trim().is_empty() {
                 continue;
             }
@@ -1124,8 +1130,26 @@ fn compound_quantity(cs: &[char], mut i: usize, word: &str) -> bool {
     i < n && cs[i].is_alphabetic()
 }
 
+/// Whether `= number` follows position `i` (`× 490 meters = $94,860`): the unit word ends the
+/// calculation's last factor, the value comes next (the run already computes something).
+fn value_follows(cs: &[char], mut i: usize) -> bool {
+    let n = cs.len();
+    while i < n && cs[i] == ' ' {
+        i += 1;
+    }
+    if i >= n || cs[i] != '=' {
+        return false;
+    }
+    i += 1;
+    while i < n && matches!(cs[i], ' ' | '$') {
+        i += 1;
+    }
+    i < n && cs[i].is_ascii_digit()
+}
+
 /// Whether a product with a number follows position `i` (`495 students × 15`, `3 days * 1`):
-/// units multiply, so a unit word before `×`/`*`/`·` never cuts the calculation.
+/// units multiply, so a unit word before `×`/`*`/`·` does not cut the calculation. Only left of
+/// the run's first relation: after `= 8 plants * 1/4 cup` a new quantity starts.
 fn product_follows(cs: &[char], mut i: usize) -> bool {
     let n = cs.len();
     while i < n && cs[i] == ' ' {
