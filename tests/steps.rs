@@ -210,3 +210,24 @@ fn unit_words_before_the_value() {
     );
     assert!(why.contains("7425"), "{why}");
 }
+
+#[test]
+fn factorisations_in_equality_chains() {
+    // One side factored, the other expanded: the link is a factorisation, refuted at a point.
+    let why = refuted("So $x^{3} - 7x^{2} + 8 = (x - 1)(x^{2} - 6x - 8) = 0$.");
+    assert!(why.contains("not an identity"), "{why}");
+    assert_verified("So $x^{3} - 7x^{2} - 2x + 8 = (x - 1)(x^{2} - 6x - 8) = 0$.");
+    assert_verified("Hence $x^2 - 5x + 6 = (x - 2)(x - 3) = 0$.");
+}
+
+#[test]
+fn numeric_tail_after_an_inequality() {
+    let why = refuted("Taking logs, $n-1 > \\frac{-2.302585}{0.693147} \\approx 3.321928$.");
+    assert!(why.contains("-3.32"), "{why}");
+    assert_verified("So $n > \\frac{1103}{7} \\approx 157.57$.");
+    // Bounds paired by position in the middle of a chain are not read.
+    assert!(
+        !verdicts("So $\\frac{90}{123} < k < \\frac{180}{123} \\approx 0.732 < k < 1.463$.")
+            .contains(&ItemVerdict::Refuted)
+    );
+}

@@ -732,7 +732,9 @@ fn checkable(
     } else if modulus.is_some() {
         return Vec::new();
     } else {
-        return variable_items(terms, rels, source, identity);
+        let mut out = numeric_runs(&terms, &rels, &var_sets, source);
+        out.extend(variable_items(terms, rels, source, identity));
+        return out;
     }
     let mut m = MathItem {
         source: source.to_string(),
@@ -742,6 +744,42 @@ fn checkable(
     };
     float_rendering_is_approx(&mut m);
     vec![m]
+}
+
+/// `n - 1 > \frac{-2.302585}{0.693147} \approx -3.321928`: a chain with variables that ends in a
+/// run of two or more terms without variables (one of them not a bare literal) after any
+/// relation keeps that run as a calculation of its own. Runs in the middle are not read:
+/// `\frac{90}{123} < k < \frac{180}{123} \approx 0.732 < k < 1.463` pairs bounds by position.
+fn numeric_runs(
+    terms: &[Expr],
+    rels: &[Rel],
+    var_sets: &[Vec<String>],
+    source: &str,
+) -> Vec<MathItem> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in 1..=terms.len() {
+        if end < terms.len() && var_sets[end].is_empty() && var_sets[start].is_empty() {
+            continue;
+        }
+        let run = &terms[start..end];
+        if run.len() >= 2
+            && end == terms.len()
+            && var_sets[start].is_empty()
+            && !run.iter().all(Expr::is_literal)
+        {
+            let mut m = MathItem {
+                source: source.to_string(),
+                terms: run.to_vec(),
+                rels: rels[start..end - 1].to_vec(),
+                modulus: None,
+            };
+            float_rendering_is_approx(&mut m);
+            out.push(m);
+        }
+        start = end;
+    }
+    out
 }
 
 fn is_rel_char(c: char) -> bool {

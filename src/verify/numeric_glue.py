@@ -193,7 +193,8 @@ def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities):
         # Context says this `=` is an identity (expand/factor, an `=`-chain link).
         if not free:
             return check_pair(a, b, "eq", lit_a, lit_b, ta, tb, tol, modulus, True)
-        return check_symbolic(a, b, "eq", ta, tb, same_monomials(a, b, free), free)
+        claims = same_monomials(a, b, free) or factoring(a, b, free)
+        return check_symbolic(a, b, "eq", ta, tb, claims, free)
     if rel == "congruent":
         m = modulus
         if free or not (a.is_Integer and b.is_Integer and m is not None and m.is_Integer and m > 0):
@@ -255,6 +256,28 @@ def same_monomials(a, b, free):
     # The constant term may vanish on one side (`x^2 + 2x + 1 - 1 = x^2 + 2x`).
     zero = (0,) * len(gens)
     return ma - {zero} == mb - {zero}
+
+
+def is_factored(e):
+    """A product or power of sums with variables: `(x - 1)(x^2 - 6x - 8)`, `(x - 20)^2`."""
+    if e.is_Pow:
+        return e.base.is_Add and bool(e.base.free_symbols) and e.exp.is_Integer and e.exp > 1
+    if e.is_Mul:
+        return any((f.is_Add and f.free_symbols) or is_factored(f) for f in e.args)
+    return False
+
+
+def factoring(a, b, free):
+    """Whether a link of an `=`-chain writes a one-variable polynomial in factored form (one side
+    a product or power of sums, the other a sum of terms): a factorisation, which must hold
+    for every value of the variable (`x^3 - 7x^2 + 8 = (x - 1)(x^2 - 6x - 8) = 0`)."""
+    if len(free) != 1:
+        return False
+    x = next(iter(free))
+    if not (a.is_polynomial(x) and b.is_polynomial(x)):
+        return False
+    expanded = lambda e: e.is_Add and sp.expand(e) == e
+    return (is_factored(a) and expanded(b)) or (is_factored(b) and expanded(a))
 
 
 def check_symbolic(a, b, rel, ta, tb, identities, free):
