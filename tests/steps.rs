@@ -231,3 +231,27 @@ fn numeric_tail_after_an_inequality() {
             .contains(&ItemVerdict::Refuted)
     );
 }
+
+#[test]
+fn inequality_rewrites() {
+    assert_verified("For two roots, $m^2-4(2)(8)>0 \\Rightarrow m^2>64$.");
+    assert_verified("So $7n > 1103 \\implies n > \\frac{1103}{7} \\implies n > 157.57$.");
+    assert_verified("Then $-2x + 4 < 0 \\Rightarrow x > 2$.");
+    let why = refuted("So $7n > 1103 \\implies n > 157.29$.");
+    assert!(why.contains("satisfies"), "{why}");
+    let why = refuted("Hence $m^2 - 4(2)(8) > 0 \\Rightarrow m^2 > 32$.");
+    assert!(why.contains("m = "), "{why}");
+    // A smaller solution set may come from the context (`x > 0` known): not refuted.
+    assert!(
+        !verdicts("Since $x > 0$: $x^2 > 4 \\Rightarrow x > 2$.").contains(&ItemVerdict::Refuted)
+    );
+}
+
+#[test]
+fn inequality_rewrites_round_and_lists_do_not_link() {
+    assert_verified("So $1.4p \\leq 200 \\Rightarrow p \\leq 142.86$.");
+    assert!(!verdicts(
+        "In the interval:\n- \\( x^2 - 11 > 0 \\) (since \\( x^2 > 11 \\))\n- \\( x + 1 < 0 \\)"
+    )
+    .contains(&ItemVerdict::Refuted));
+}

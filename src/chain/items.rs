@@ -242,6 +242,14 @@ const MAX_LINK_CHARS: usize = 80;
 /// space and punctuation, or a short phrase with a link word and no [`UNLINK_WORDS`]; in Chinese
 /// 所以 / 因此 / 即.
 fn links(between: &str) -> bool {
+    // `- \( x^2 - 11 > 0 \)\n- \( x + 1 < 0 \)`: items of a list are separate facts.
+    let bullet = between.split('\n').skip(1).any(|line| {
+        let l = line.trim_start();
+        l.starts_with(['-', '*', '•']) || l.starts_with(|c: char| c.is_ascii_digit())
+    });
+    if bullet {
+        return false;
+    }
     let b = between.trim().to_lowercase();
     if b.chars().all(|c| !c.is_alphanumeric()) {
         return true;

@@ -188,6 +188,8 @@ def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities):
             return ("unknown", f"{t} is undefined ({show(v)})", None)
     if rel == "rewrite":
         return check_rewrite(a, b, ta, tb)
+    if rel in ("rewrite_gt", "rewrite_ge"):
+        return check_rewrite_inequality(a, b, ta, tb, rel == "rewrite_gt")
     free = a.free_symbols | b.free_symbols
     if rel == "identical":
         # Context says this `=` is an identity (expand/factor, an `=`-chain link).
@@ -386,6 +388,86 @@ def check_rewrite(a, b, ta, tb):
     cex = {str(x): str(pick)}
     return ("refuted", f"{x} = {show(pick)} solves {tn} = 0 but not {to} = 0 (it gives {show(old.subs(x, pick))}); "
             f"{where} before: {shown(sa)}, after: {shown(sb)}", cex)
+
+
+def decimal_places(v):
+    """The decimals of a rational whose denominator is a power of ten (a written decimal such as
+    157.29), else None."""
+    if not v.is_Rational or v.is_Integer:
+        return None
+    q = int(v.q)
+    return next((k for k in range(1, 31) if 10 ** k % q == 0), None)
+
+
+def bounds_match(ea, eb):
+    """Whether two sorted lists of boundary points agree, each pair equal or one a decimal that
+    rounds or truncates the other (`n > 1103/7 ⇒ n > 157.57`)."""
+    if len(ea) != len(eb):
+        return False
+    for u, v in zip(ea, eb):
+        if is_zero(u - v)[0] is True:
+            continue
+        ok = False
+        for shown, exact in ((v, u), (u, v)):
+            k = decimal_places(shown)
+            if k is not None and rounds_to(exact, shown, k):
+                ok = True
+        if not ok:
+            return False
+    return True
+
+
+def point_in(st):
+    """One point of a nonempty set of reals (an interval's midpoint or a point near its finite
+    end, a listed element), or None."""
+    if isinstance(st, sp.Union):
+        st = st.args[0]
+    if isinstance(st, sp.FiniteSet):
+        return next(iter(st), None)
+    if isinstance(st, sp.Interval):
+        lo, hi = st.start, st.end
+        if lo.is_finite and hi.is_finite:
+            return (lo + hi) / 2
+        if lo.is_finite:
+            return lo + 1
+        if hi.is_finite:
+            return hi - 1
+        return S.Zero
+    return None
+
+
+def check_rewrite_inequality(a, b, ta, tb, strict):
+    """`ta > 0` (or `≥ 0`) rewritten as `tb > 0`, one variable, polynomials up to degree
+    REWRITE_MAX_DEGREE: verified when both have the same real solution set, or their boundary
+    points differ only by the rounding of a decimal written as a bound; unknown when the new set
+    is a strict subset (the context may restrict the variable); refuted otherwise, with a value
+    that satisfies one and not the other."""
+    free = a.free_symbols | b.free_symbols
+    if len(free) != 1:
+        return ("unknown", "only rewrites of one-variable polynomial inequalities are checked", None)
+    x = next(iter(free))
+    for e in (a, b):
+        if not e.is_polynomial(x) or sp.Poly(e, x).degree() > REWRITE_MAX_DEGREE:
+            return ("unknown", "only rewrites of one-variable polynomial inequalities are checked", None)
+    op = ">" if strict else "≥"
+    rel = (lambda e: e > 0) if strict else (lambda e: e >= 0)
+    xr = sp.Dummy("x", real=True)
+    sa = sp.solve_univariate_inequality(rel(a.subs(x, xr)), xr, relational=False)
+    sb = sp.solve_univariate_inequality(rel(b.subs(x, xr)), xr, relational=False)
+    if sa == sb:
+        return ("verified", f"{ta} {op} 0 and {tb} {op} 0 have the same solutions: {x} ∈ {show(sa)}", None)
+    ends = lambda st: sorted([p for p in st.boundary if p.is_finite], key=lambda p: sp.N(p))
+    if bounds_match(ends(sa), ends(sb)):
+        return ("verified", f"{ta} {op} 0 and {tb} {op} 0 agree up to the rounding of their bounds", None)
+    only_b, only_a = sb - sa, sa - sb
+    if only_b == S.EmptySet:
+        return ("unknown", f"{tb} {op} 0 keeps part of the solutions of {ta} {op} 0 (the context may restrict {x})", None)
+    p = point_in(only_b)
+    if p is None:
+        return ("unknown", "could not pick a value that tells the two inequalities apart", None)
+    cex = {str(x): str(p)}
+    return ("refuted", f"{x} = {show(p)} satisfies {tb} {op} 0 but not {ta} {op} 0 (it gives {show(a.subs(x, p))}); "
+            f"solutions before: {show(sa)}, after: {show(sb)}", cex)
 
 
 RANK = {"refuted": 0, "unknown": 1, "verified": 2}
