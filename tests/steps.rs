@@ -255,3 +255,14 @@ fn inequality_rewrites_round_and_lists_do_not_link() {
     )
     .contains(&ItemVerdict::Refuted));
 }
+
+#[test]
+fn prose_rewrites() {
+    let why = refuted("So 0.99B + 1.01B + B = 4500. Combine like terms: 3.01B = 4500.");
+    assert!(why.contains("B = "), "{why}");
+    let why = refuted(
+        "Since L = J + 10, we substitute: ((J + 10) + J) + 2J + 10 = 100. This simplifies to 5J + 20 = 100.",
+    );
+    assert!(why.contains("J = "), "{why}");
+    assert_verified("So 0.99B + 1.01B + B = 4500. Combine like terms: 3B = 4500.");
+}

@@ -213,6 +213,7 @@ const LINK_WORDS: &[&str] = &[
     "means",
     "implies",
     "obtain",
+    "combin",
 ];
 
 /// Words between two segments that make them separate statements, not a rewrite.
@@ -1240,7 +1241,23 @@ fn same_unit_follows(cs: &[char], mut i: usize, unit: &str) -> bool {
 
 fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
     let cleaned = clean_prose(text);
+    // Equations in prose rewrite each other as in LaTeX ("0.99B + 1.01B + B = 4500. Combine
+    // like terms: 3.01B = 4500"): the prose between two runs decides whether they link.
+    ctx.rewrites.reset();
+    let mut cursor = 0;
+    let mut prev_end: Option<usize> = None;
     for run in runs(&cleaned) {
+        let pos = cleaned[cursor..]
+            .find(run.text.as_str())
+            .map(|k| cursor + k);
+        let linked = match (prev_end.take(), pos) {
+            (Some(e), Some(p)) if e <= p => links(&cleaned[e..p]),
+            _ => false,
+        };
+        let end = pos.map(|p| p + run.text.len());
+        if let Some(e) = end {
+            cursor = e;
+        }
         let mut t = run.text.trim().to_string();
         // A `!` ending a run is punctuation ("that makes 12!"), not a factorial.
         while t.ends_with('!') {
@@ -1325,6 +1342,10 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
         if r.rels.contains(&Rel::Congruent) != r.modulus.is_some() {
             continue;
         }
+        if let Some(m) = ctx.rewrites.offer(&r.terms, &r.rels, &t, linked) {
+            push_math(items, m);
+        }
+        prev_end = end;
         for m in checkable(r, &t, false, ctx.identity) {
             push_math(items, m);
         }
