@@ -266,3 +266,19 @@ fn prose_rewrites() {
     assert!(why.contains("J = "), "{why}");
     assert_verified("So 0.99B + 1.01B + B = 4500. Combine like terms: 3B = 4500.");
 }
+
+#[test]
+fn percent_and_fraction_of_a_number() {
+    let why = refuted("The discount is 25% of $80 = $25.");
+    assert!(why.contains("20"), "{why}");
+    assert_verified("Increase = 20% of $24 = $4.80.");
+    let why = refuted("So 3/4 of 20 = 16 students stayed.");
+    assert!(why.contains("15"), "{why}");
+    // "of" before words stays prose.
+    assert!(verdicts("About 20% of the 24 students = most of them.").is_empty());
+}
+
+#[test]
+fn a_percentage_that_ends_a_calculation_is_not_a_factor() {
+    assert!(!verdicts("So 100 - 25 = 75% of 50 apples are left.").contains(&ItemVerdict::Refuted));
+}

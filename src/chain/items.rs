@@ -832,7 +832,7 @@ fn clean_prose(text: &str) -> String {
         .replace("^{\\circ}", "°")
         .replace("^\\circ", "°");
     s = s.replace(" percent", "%");
-    let s = drop_quantity_labels(&s);
+    let s = percent_of(&drop_quantity_labels(&s));
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -908,6 +908,59 @@ fn drop_quantity_labels(s: &str) -> String {
         out.push(c);
         i += 1;
     }
+    out
+}
+
+/// `20% of 24 = 4.8`, `3/4 of 20 = 15`: "of" between a percentage or a fraction of whole
+/// numbers and a number is a product (`20% × 24`), so the run reads as one calculation.
+fn percent_of(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(k) = rest.find(" of ") {
+        let (before, after) = (&rest[..k], &rest[k + 4..]);
+        let b = before.trim_end();
+        let percent = b
+            .strip_suffix('%')
+            .is_some_and(|p| p.ends_with(|c: char| c.is_ascii_digit()));
+        let fraction = {
+            let tail: String = b
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_digit() || *c == '/')
+                .collect();
+            let parts: Vec<&str> = tail.split('/').collect();
+            parts.len() == 2
+                && parts.iter().all(|p| !p.is_empty())
+                && !b[..b.len() - tail.len()].ends_with(|c: char| c.is_alphanumeric() || c == '.')
+        };
+        let number_next = after
+            .trim_start_matches([' ', '$'])
+            .starts_with(|c: char| c.is_ascii_digit());
+        // `100 - 25 = 75% of 50 …`: a percentage that ends a calculation is its value; "of"
+        // starts a new phrase.
+        let pre = b
+            .trim_end_matches(|c: char| c.is_ascii_digit() || matches!(c, '%' | '/' | '.' | ','))
+            .trim_end()
+            .trim_end_matches('$')
+            .trim_end();
+        let starts_calculation = match pre.strip_suffix('=') {
+            // `Increase = 20% of 24` (a name on the left) but not `100 - 25 = 75% of 50`.
+            Some(left) => !left
+                .trim_end()
+                .ends_with(|c: char| c.is_ascii_digit() || c == ')'),
+            None => !pre.ends_with(is_op_char),
+        };
+        out.push_str(before);
+        out.push_str(
+            if (percent || fraction) && number_next && starts_calculation {
+                " × "
+            } else {
+                " of "
+            },
+        );
+        rest = after;
+    }
+    out.push_str(rest);
     out
 }
 
