@@ -282,3 +282,19 @@ fn percent_and_fraction_of_a_number() {
 fn a_percentage_that_ends_a_calculation_is_not_a_factor() {
     assert!(!verdicts("So 100 - 25 = 75% of 50 apples are left.").contains(&ItemVerdict::Refuted));
 }
+
+#[test]
+fn rewrites_in_one_function_of_the_variable() {
+    let why = refuted(
+        "So $\\sin^2 \\theta + \\sin \\theta - 1 = 0 \\Rightarrow (\\sin \\theta - 1)(\\sin \\theta + 1) = 0$.",
+    );
+    assert!(why.contains("sin"), "{why}");
+    assert_verified(
+        "So $2\\sin^2 \\theta - \\sin \\theta - 1 = 0 \\Rightarrow (2\\sin \\theta + 1)(\\sin \\theta - 1) = 0$.",
+    );
+    // The breaking value of cos x is 2, never attained: not refuted.
+    assert!(
+        !verdicts("So $\\cos^2 x - 3\\cos x + 2 = 0 \\Rightarrow \\cos x - 1 = 0$.")
+            .contains(&ItemVerdict::Refuted)
+    );
+}

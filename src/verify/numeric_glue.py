@@ -351,13 +351,58 @@ def proportional(a, b, x):
     return q if (not q.free_symbols and q != 0) else None
 
 
-def check_rewrite(a, b, ta, tb):
+def attained(g, v):
+    """Whether the real value v is a value of g (sin θ, cos θ, tan θ, log x, e^x, √x) for some
+    real argument; None when not known."""
+    if v.is_real is not True:
+        return False
+    if isinstance(g, (sp.sin, sp.cos)):
+        return truth(Abs(v) <= 1)
+    if isinstance(g, (sp.tan, sp.log)):
+        return True
+    if isinstance(g, sp.exp):
+        return truth(v > 0)
+    if g.is_Pow and g.exp == S.Half:
+        return truth(v >= 0)
+    return None
+
+
+def check_rewrite_in(a, b, ta, tb, x):
+    """A rewrite of an equation in which the variable appears only inside one function
+    (`\\sin^2 θ + \\sin θ - 1 = 0 ⇒ (\\sin θ - 1)(\\sin θ + 1) = 0`): checked as an equation in
+    y = that function; a refutation needs the breaking value of y to be a value of the function."""
+    unknown = ("unknown", "only rewrites of one-variable polynomial or rational equations are checked", None)
+    gens = {g for e in (a, b) for g in e.atoms(sp.Function, sp.Pow)
+            if x in g.free_symbols and not (g.is_Pow and g.exp.is_Integer)}
+    if len(gens) != 1:
+        return unknown
+    g = next(iter(gens))
+    if not (isinstance(g, (sp.sin, sp.cos, sp.tan, sp.log, sp.exp)) or (g.is_Pow and g.exp == S.Half)):
+        return unknown
+    y = sp.Dummy("y")
+    ay, by = a.subs(g, y), b.subs(g, y)
+    if x in (ay.free_symbols | by.free_symbols) or not (ay.is_rational_function(y) and by.is_rational_function(y)):
+        return unknown
+    picked = []
+    verdict, summary, cex = check_rewrite(ay, by, ta, tb, picked)
+    summary = summary.replace(str(y), str(g))
+    if verdict == "refuted":
+        v = picked[0] if picked else None
+        if v is None or attained(g, v) is not True:
+            return ("unknown", f"in terms of {g}: {summary}; that value of {g} is not attained", None)
+        return ("refuted", summary, {str(g): str(v)})
+    return (verdict, summary, cex)
+
+
+def check_rewrite(a, b, ta, tb, picked=None):
     """`ta = 0` rewritten as `tb = 0` (one variable): verified when both have the same solutions
     (the numerators are proportional, or the complex solution sets are equal), or one set
     contains the other and the smaller is not empty (squaring adds solutions, context may drop
     some); refuted with a value solving the new equation and not the old one otherwise."""
     free = a.free_symbols | b.free_symbols
-    if len(free) != 1 or not (a.is_rational_function() and b.is_rational_function()):
+    if len(free) == 1 and not (a.is_rational_function() and b.is_rational_function()):
+        return check_rewrite_in(a, b, ta, tb, next(iter(free)))
+    if len(free) != 1:
         return ("unknown", "only rewrites of one-variable polynomial or rational equations are checked", None)
     x = next(iter(free))
     c = proportional(a, b, x)
@@ -384,6 +429,8 @@ def check_rewrite(a, b, ta, tb):
     if not only_b and sb:
         return ("verified", f"the solutions of {tb} = 0 ({shown(sb)}) are among those of {ta} = 0 ({shown(sa)})", None)
     pick = sorted(only_b or only_a, key=lambda r: 0 if r.is_real else 1)[0]
+    if picked is not None:
+        picked.append(pick)
     new, old, tn, to = (b, a, tb, ta) if only_b else (a, b, ta, tb)
     cex = {str(x): str(pick)}
     return ("refuted", f"{x} = {show(pick)} solves {tn} = 0 but not {to} = 0 (it gives {show(old.subs(x, pick))}); "
