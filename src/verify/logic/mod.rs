@@ -96,13 +96,7 @@ type Verdict = (ItemVerdict, Evidence);
 pub fn check_claim(source: &str, timeout: Duration) -> Check {
     let start = Instant::now();
     let (verdict, evidence) = claim_verdict(source, timeout, start + timeout);
-    check_value(
-        crate::verify::Checker::Logic,
-        source,
-        verdict,
-        evidence,
-        start,
-    )
+    check_value(crate::verify::Checker::Logic, source, verdict, evidence, start)
 }
 
 fn claim_verdict(source: &str, timeout: Duration, deadline: Instant) -> Verdict {

@@ -35,13 +35,7 @@ struct Answer {
 pub fn check_smt2(source: &str, timeout: Duration) -> Check {
     let start = Instant::now();
     let (verdict, evidence) = smt2_verdict(source, timeout);
-    check_value(
-        crate::verify::Checker::Smt2,
-        source,
-        verdict,
-        evidence,
-        start,
-    )
+    check_value(crate::verify::Checker::Smt2, source, verdict, evidence, start)
 }
 
 fn smt2_verdict(source: &str, timeout: Duration) -> Verdict {
