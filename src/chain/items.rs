@@ -1292,6 +1292,11 @@ fn same_unit_follows(cs: &[char], mut i: usize, unit: &str) -> bool {
     !w.is_empty() && stem(&w) == stem(unit)
 }
 
+/// Reads the bare math runs of the prose left after the other passes: named left sides, named
+/// calculations, remainders, cuts at operator words, rewrites between linked runs.
+///
+/// Over 100 lines on purpose: each run goes through one ordered sequence of cuts, and the order
+/// is the rule; split up, the order would be spread over several functions.
 fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
     let cleaned = clean_prose(text);
     // Equations in prose rewrite each other as in LaTeX ("0.99B + 1.01B + B = 4500. Combine
