@@ -737,3 +737,13 @@ fn a_unit_before_equals_is_not_a_name() {
     assert!(sources("3/4 of a skein * 364 yards = 364 / 4 = 273 yards.").is_empty());
     assert_eq!(sources("LCM = 2^3 * 3^3 = 216"), vec!["2^3 * 3^3 = 216"]);
 }
+
+#[test]
+fn powers_of_trigonometric_functions() {
+    use vibecheck::chain::expr::parse_math;
+    let a = parse_math("\\sin^2 x + \\cos^{2} x").expect("parses");
+    let b = parse_math("(\\sin x)^2 + (\\cos x)^2").expect("parses");
+    assert_eq!(a, b);
+    // `\sin^{-1}` is an inverse, not a power: not read.
+    assert!(parse_math("\\sin^{-1} x").is_none());
+}

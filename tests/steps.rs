@@ -169,3 +169,132 @@ fn degree_mark_after_a_power() {
         "$\\frac{1}{\\sin 2^4^\\circ} = \\frac{1}{2 \\sin 2^3^\\circ \\cos 2^3^\\circ}$",
     );
 }
+
+#[test]
+fn quantities_with_unit_words_and_labels() {
+    // A unit word before a product, a per-unit `/word`, a word-only label after a number.
+    let why = refuted("So the total is 495 students * $15/student = $7455.");
+    assert!(why.contains("7425"), "{why}");
+    let why = refuted("First, 7995 (total cookies) - 2595 (rainbow cookies) = 4500.");
+    assert!(why.contains("5400"), "{why}");
+    assert_verified("So 3 days * 1 hour/day = 3 hours.");
+    assert_verified("That leaves 7995 (total cookies) - 2595 (rainbow cookies) = 5400.");
+    // After a relation a new quantity starts: `8 plants * 1/4 cup` is not cut into `= 8 * 1/4`.
+    assert!(
+        !verdicts("She needs 20 plants - 4 plants - 8 plants = 8 plants * 1/4 cup of water.")
+            .contains(&ItemVerdict::Refuted)
+    );
+}
+
+#[test]
+fn a_named_calculation_and_its_later_value() {
+    let why = refuted(
+        "Total earnings = $3.00 (dishwasher) + $3.00 (laundry) + $1.50 (trash). Total earnings = $8.00.",
+    );
+    assert!(why.contains("7.5"), "{why}");
+    let why = refuted(
+        "\\[ \\text{Total fruits} = 52 + 24 + 44 + 48 \\] \\[ \\text{Total fruits} = 178 \\]",
+    );
+    assert!(why.contains("168"), "{why}");
+    assert_verified("Total time = 20 + 23. Total time = 43 minutes.");
+    // Different names make no claim.
+    assert!(verdicts("Cost = 20 + 23. Total = 50.").is_empty());
+}
+
+#[test]
+fn unit_words_before_the_value() {
+    let why = refuted("Cost of repaving Lewis' street = $194/meter × 490 meters = $94,860.");
+    assert!(why.contains("95060"), "{why}");
+    let why = refuted(
+        "Therefore, the total amount of money made in a week = 495 students * $15/student = $7455.",
+    );
+    assert!(why.contains("7425"), "{why}");
+}
+
+#[test]
+fn factorisations_in_equality_chains() {
+    // One side factored, the other expanded: the link is a factorisation, refuted at a point.
+    let why = refuted("So $x^{3} - 7x^{2} + 8 = (x - 1)(x^{2} - 6x - 8) = 0$.");
+    assert!(why.contains("not an identity"), "{why}");
+    assert_verified("So $x^{3} - 7x^{2} - 2x + 8 = (x - 1)(x^{2} - 6x - 8) = 0$.");
+    assert_verified("Hence $x^2 - 5x + 6 = (x - 2)(x - 3) = 0$.");
+}
+
+#[test]
+fn numeric_tail_after_an_inequality() {
+    let why = refuted("Taking logs, $n-1 > \\frac{-2.302585}{0.693147} \\approx 3.321928$.");
+    assert!(why.contains("-3.32"), "{why}");
+    assert_verified("So $n > \\frac{1103}{7} \\approx 157.57$.");
+    // Bounds paired by position in the middle of a chain are not read.
+    assert!(
+        !verdicts("So $\\frac{90}{123} < k < \\frac{180}{123} \\approx 0.732 < k < 1.463$.")
+            .contains(&ItemVerdict::Refuted)
+    );
+}
+
+#[test]
+fn inequality_rewrites() {
+    assert_verified("For two roots, $m^2-4(2)(8)>0 \\Rightarrow m^2>64$.");
+    assert_verified("So $7n > 1103 \\implies n > \\frac{1103}{7} \\implies n > 157.57$.");
+    assert_verified("Then $-2x + 4 < 0 \\Rightarrow x > 2$.");
+    let why = refuted("So $7n > 1103 \\implies n > 157.29$.");
+    assert!(why.contains("satisfies"), "{why}");
+    let why = refuted("Hence $m^2 - 4(2)(8) > 0 \\Rightarrow m^2 > 32$.");
+    assert!(why.contains("m = "), "{why}");
+    // A smaller solution set may come from the context (`x > 0` known): not refuted.
+    assert!(
+        !verdicts("Since $x > 0$: $x^2 > 4 \\Rightarrow x > 2$.").contains(&ItemVerdict::Refuted)
+    );
+}
+
+#[test]
+fn inequality_rewrites_round_and_lists_do_not_link() {
+    assert_verified("So $1.4p \\leq 200 \\Rightarrow p \\leq 142.86$.");
+    assert!(!verdicts(
+        "In the interval:\n- \\( x^2 - 11 > 0 \\) (since \\( x^2 > 11 \\))\n- \\( x + 1 < 0 \\)"
+    )
+    .contains(&ItemVerdict::Refuted));
+}
+
+#[test]
+fn prose_rewrites() {
+    let why = refuted("So 0.99B + 1.01B + B = 4500. Combine like terms: 3.01B = 4500.");
+    assert!(why.contains("B = "), "{why}");
+    let why = refuted(
+        "Since L = J + 10, we substitute: ((J + 10) + J) + 2J + 10 = 100. This simplifies to 5J + 20 = 100.",
+    );
+    assert!(why.contains("J = "), "{why}");
+    assert_verified("So 0.99B + 1.01B + B = 4500. Combine like terms: 3B = 4500.");
+}
+
+#[test]
+fn percent_and_fraction_of_a_number() {
+    let why = refuted("The discount is 25% of $80 = $25.");
+    assert!(why.contains("20"), "{why}");
+    assert_verified("Increase = 20% of $24 = $4.80.");
+    let why = refuted("So 3/4 of 20 = 16 students stayed.");
+    assert!(why.contains("15"), "{why}");
+    // "of" before words stays prose.
+    assert!(verdicts("About 20% of the 24 students = most of them.").is_empty());
+}
+
+#[test]
+fn a_percentage_that_ends_a_calculation_is_not_a_factor() {
+    assert!(!verdicts("So 100 - 25 = 75% of 50 apples are left.").contains(&ItemVerdict::Refuted));
+}
+
+#[test]
+fn rewrites_in_one_function_of_the_variable() {
+    let why = refuted(
+        "So $\\sin^2 \\theta + \\sin \\theta - 1 = 0 \\Rightarrow (\\sin \\theta - 1)(\\sin \\theta + 1) = 0$.",
+    );
+    assert!(why.contains("sin"), "{why}");
+    assert_verified(
+        "So $2\\sin^2 \\theta - \\sin \\theta - 1 = 0 \\Rightarrow (2\\sin \\theta + 1)(\\sin \\theta - 1) = 0$.",
+    );
+    // The breaking value of cos x is 2, never attained: not refuted.
+    assert!(
+        !verdicts("So $\\cos^2 x - 3\\cos x + 2 = 0 \\Rightarrow \\cos x - 1 = 0$.")
+            .contains(&ItemVerdict::Refuted)
+    );
+}

@@ -131,6 +131,9 @@ struct Equation {
     source: String,
     /// `x = 3`: a lone variable on one side, a number on the other.
     solved: bool,
+    /// How `zero_form` relates to 0: [`Rel::Rewrite`] (`= 0`), [`Rel::RewriteGt`] (`> 0`) or
+    /// [`Rel::RewriteGe`] (`≥ 0`); the rewrite item's relation.
+    kind: Rel,
 }
 
 /// Follows one step's equations in order and pairs each with the one before it when the text
@@ -154,15 +157,23 @@ impl Rewrites {
         let cur = equation(terms, rels, source);
         let prev = std::mem::replace(&mut self.last, cur.clone());
         let (prev, cur) = (prev?, cur?);
-        // `x = 3 ⇒ x = -1`, `x = 9 ⇒ x + 2 = 0`: after a solved form the text lists solutions
-        // or cases, it does not rewrite.
-        if !linked || prev.solved || prev.var != cur.var || prev.zero_form == cur.zero_form {
+        // `x = 3 ⇒ x = -1`, `x = 9 ⇒ x + 2 = 0`: after a solved equation the text lists
+        // solutions or cases, it does not rewrite. (`n > 1103/7 ⇒ n > 157.57` does rewrite.)
+        // A solved inequality followed by an unsolved one (`x > 0`, `x^2 > 4`) states a
+        // condition, then a new fact.
+        let solved_eq = prev.solved && (prev.kind == Rel::Rewrite || !cur.solved);
+        if !linked
+            || solved_eq
+            || prev.kind != cur.kind
+            || prev.var != cur.var
+            || prev.zero_form == cur.zero_form
+        {
             return None;
         }
         Some(MathItem {
             source: format!("{} ⇒ {}", prev.source, cur.source),
             terms: vec![prev.zero_form, cur.zero_form],
-            rels: vec![Rel::Rewrite],
+            rels: vec![cur.kind],
             modulus: None,
         })
     }
@@ -174,9 +185,18 @@ impl Rewrites {
 }
 
 fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
-    if rels != [Rel::Eq] || terms.len() != 2 || letters_are_names(source) {
+    if rels.len() != 1 || terms.len() != 2 || letters_are_names(source) {
         return None;
     }
+    // `a < b` is `b − a > 0`: sides swapped so that every inequality reads `> 0` or `≥ 0`.
+    let (kind, terms) = match rels[0] {
+        Rel::Eq => (Rel::Rewrite, [&terms[0], &terms[1]]),
+        Rel::Gt => (Rel::RewriteGt, [&terms[0], &terms[1]]),
+        Rel::Ge => (Rel::RewriteGe, [&terms[0], &terms[1]]),
+        Rel::Lt => (Rel::RewriteGt, [&terms[1], &terms[0]]),
+        Rel::Le => (Rel::RewriteGe, [&terms[1], &terms[0]]),
+        _ => return None,
+    };
     let mut vars = terms[0].vars();
     vars.extend(terms[1].vars());
     vars.sort();
@@ -185,8 +205,8 @@ fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
         return None;
     };
     let zero_form = match &terms[1] {
-        Expr::Int(z) if z.trim_start_matches('0').is_empty() => terms[0].clone(),
-        rhs => Expr::Sub(Box::new(terms[0].clone()), Box::new(rhs.clone())),
+        Expr::Int(z) if z.trim_start_matches('0').is_empty() => (*terms[0]).clone(),
+        rhs => Expr::Sub(Box::new(terms[0].clone()), Box::new((*rhs).clone())),
     };
     let solved = (terms[0].is_lone_var() && terms[1].vars().is_empty())
         || (terms[1].is_lone_var() && terms[0].vars().is_empty());
@@ -195,6 +215,7 @@ fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
         var: var.clone(),
         source: source.trim().to_string(),
         solved,
+        kind,
     })
 }
 

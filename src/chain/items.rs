@@ -20,7 +20,7 @@
 //! its outer term, since that term is probably only part of what the author meant.
 
 use super::algebra::{identity_cue, variable_items, Rewrites};
-use super::expr::{parse_relation, Expr, Func, Relation};
+use super::expr::{parse_math, parse_relation, Expr, Func, Relation};
 use super::remainder::remainder_items;
 use super::text::{is_cjk, normalize_width, unbox};
 use super::{Item, MathItem, Rel};
@@ -111,11 +111,12 @@ pub fn extract_items(text: &str) -> Vec<Item> {
         rewrites: Rewrites::default(),
         remainder: REMAINDER_CUES.iter().any(|w| lower.contains(w)),
         cut_next: false,
+        named: None,
     };
     let rest = take_fences(&text, &mut items);
     let rest = take_annotations(&rest, &mut items, &mut ctx);
     let rest = take_latex(&rest, &mut items, &mut ctx);
-    take_prose(&rest, &mut items, &ctx);
+    take_prose(&rest, &mut items, &mut ctx);
     // "2 + 1 = 1 (False)", "check whether …": the step shows equations that do not hold.
     if DISCLAIM_CUES.iter().any(|w| lower.contains(w)) {
         items.retain(|i| !matches!(i, Item::Math(m) if m.rels.iter().all(|r| *r == Rel::Eq)));
@@ -149,6 +150,41 @@ struct Ctx {
     /// The next relation's first term is only part of what the prose before it says
     /// ("10% of $\$1.50 = 0.10 \times \$1.50$"): drop it.
     cut_next: bool,
+    /// The last quantity named in words and given as a calculation without its value
+    /// (`Total earnings = $3 + $3 + $1.50`): (name, calculation, source).
+    named: Option<(String, Expr, String)>,
+}
+
+impl Ctx {
+    /// `Total earnings = 3 + 3 + 1.50. … Total earnings = 8.00`: a quantity named in words,
+    /// first given as a calculation and later as a value, claims `calculation = value`.
+    /// `name` is the name's last word; `e` what follows its `=`. Returns the item when `e` is
+    /// the value of the calculation last given under the same name.
+    fn named_value(&mut self, name: &str, e: Expr, source: &str) -> Option<MathItem> {
+        if !e.vars().is_empty() {
+            self.named = None;
+            return None;
+        }
+        if !e.is_literal() {
+            self.named = Some((name.to_string(), e, source.trim().to_string()));
+            return None;
+        }
+        let (prev_name, calc, calc_source) = self.named.take()?;
+        (prev_name == name).then(|| MathItem {
+            source: format!("{calc_source} … {name} = {}", source.trim()),
+            terms: vec![calc, e],
+            rels: vec![Rel::Eq],
+            modulus: None,
+        })
+    }
+}
+
+/// The last word of a name written in words (`\text{Total fruits}` → `fruits`), lower-cased.
+fn name_key(name: &str) -> Option<String> {
+    let name = name.replace("\\text", " ").replace("\\mathrm", " ");
+    name.split(|c: char| !c.is_alphabetic())
+        .rfind(|w| !w.is_empty())
+        .map(str::to_lowercase)
 }
 
 /// Separator that links two pieces of math: the second rewrites the first (an arrow, a line
@@ -177,6 +213,7 @@ const LINK_WORDS: &[&str] = &[
     "means",
     "implies",
     "obtain",
+    "combin",
 ];
 
 /// Words between two segments that make them separate statements, not a rewrite.
@@ -206,6 +243,14 @@ const MAX_LINK_CHARS: usize = 80;
 /// space and punctuation, or a short phrase with a link word and no [`UNLINK_WORDS`]; in Chinese
 /// 所以 / 因此 / 即.
 fn links(between: &str) -> bool {
+    // `- \( x^2 - 11 > 0 \)\n- \( x + 1 < 0 \)`: items of a list are separate facts.
+    let bullet = between.split('\n').skip(1).any(|line| {
+        let l = line.trim_start();
+        l.starts_with(['-', '*', '•']) || l.starts_with(|c: char| c.is_ascii_digit())
+    });
+    if bullet {
+        return false;
+    }
     let b = between.trim().to_lowercase();
     if b.chars().all(|c| !c.is_alphanumeric()) {
         return true;
@@ -597,7 +642,7 @@ fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<
     let cut_first = std::mem::take(&mut ctx.cut_next);
     let Some(mut r) = parse_relation(text).or_else(|| named_left_side(text)) else {
         ctx.rewrites.reset();
-        return Vec::new();
+        return named_calculation(text, ctx).into_iter().collect();
     };
     if cut_first {
         r.terms.remove(0);
@@ -627,6 +672,18 @@ fn named_left_side(text: &str) -> Option<Relation> {
         return None;
     }
     parse_relation(rest)
+}
+
+/// `\text{Total fruits} = 52 + 24 + 44 + 48` … `\text{Total fruits} = 178`: see
+/// [`Ctx::named_value`].
+fn named_calculation(text: &str, ctx: &mut Ctx) -> Option<MathItem> {
+    let (name, rest) = text.split_once('=')?;
+    if name.chars().any(|c| c.is_ascii_digit()) || rest.contains('=') {
+        return None;
+    }
+    let key = name_key(name)?;
+    let e = parse_math(rest)?;
+    ctx.named_value(&key, e, rest)
 }
 
 /// `a ÷ b = q` between whole numbers, in a step about remainders: `floor(a / b) = q`.
@@ -684,7 +741,9 @@ fn checkable(
     } else if modulus.is_some() {
         return Vec::new();
     } else {
-        return variable_items(terms, rels, source, identity);
+        let mut out = numeric_runs(&terms, &rels, &var_sets, source);
+        out.extend(variable_items(terms, rels, source, identity));
+        return out;
     }
     let mut m = MathItem {
         source: source.to_string(),
@@ -694,6 +753,42 @@ fn checkable(
     };
     float_rendering_is_approx(&mut m);
     vec![m]
+}
+
+/// `n - 1 > \frac{-2.302585}{0.693147} \approx -3.321928`: a chain with variables that ends in a
+/// run of two or more terms without variables (one of them not a bare literal) after any
+/// relation keeps that run as a calculation of its own. Runs in the middle are not read:
+/// `\frac{90}{123} < k < \frac{180}{123} \approx 0.732 < k < 1.463` pairs bounds by position.
+fn numeric_runs(
+    terms: &[Expr],
+    rels: &[Rel],
+    var_sets: &[Vec<String>],
+    source: &str,
+) -> Vec<MathItem> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in 1..=terms.len() {
+        if end < terms.len() && var_sets[end].is_empty() && var_sets[start].is_empty() {
+            continue;
+        }
+        let run = &terms[start..end];
+        if run.len() >= 2
+            && end == terms.len()
+            && var_sets[start].is_empty()
+            && !run.iter().all(Expr::is_literal)
+        {
+            let mut m = MathItem {
+                source: source.to_string(),
+                terms: run.to_vec(),
+                rels: rels[start..end - 1].to_vec(),
+                modulus: None,
+            };
+            float_rendering_is_approx(&mut m);
+            out.push(m);
+        }
+        start = end;
+    }
+    out
 }
 
 fn is_rel_char(c: char) -> bool {
@@ -737,6 +832,7 @@ fn clean_prose(text: &str) -> String {
         .replace("^{\\circ}", "°")
         .replace("^\\circ", "°");
     s = s.replace(" percent", "%");
+    let s = percent_of(&drop_quantity_labels(&s));
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -749,6 +845,122 @@ fn clean_prose(text: &str) -> String {
         }
         out.push(c);
     }
+    out
+}
+
+/// Longest word-only parenthetical after a number that is read as a label, in characters.
+const MAX_LABEL_CHARS: usize = 40;
+
+/// Drops labels that name a quantity without changing its value: a parenthetical of words
+/// right after a number (`7995 (total cookies) - 2595 (rainbow cookies) = 5400`) and a
+/// per-unit `/word` after a number or its unit (`$15/student`, `2 pounds/book`), so that the
+/// calculation around them reads as one run.
+fn drop_quantity_labels(s: &str) -> String {
+    let cs: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let last_nonspace = |out: &str| out.trim_end().chars().last();
+    while i < cs.len() {
+        let c = cs[i];
+        if c == '(' && last_nonspace(&out).is_some_and(|p| p.is_ascii_digit() || p == '%') {
+            let close = cs[i + 1..]
+                .iter()
+                .take(MAX_LABEL_CHARS + 1)
+                .position(|&d| d == ')');
+            if let Some(k) = close {
+                let inner = &cs[i + 1..i + 1 + k];
+                let words = inner.iter().any(|d| d.is_alphabetic())
+                    && inner
+                        .iter()
+                        .all(|d| d.is_alphabetic() || matches!(d, ' ' | '\'' | '-'))
+                    && inner.iter().filter(|d| d.is_alphabetic()).count() >= 2;
+                if words {
+                    i += k + 2;
+                    continue;
+                }
+            }
+        }
+        if c == '/' {
+            let prev_ok = i > 0 && (cs[i - 1].is_ascii_digit() || cs[i - 1].is_alphabetic());
+            let prev_word_after_number = {
+                // `2 pounds/book`: the letters before `/` follow a number and a space.
+                let mut j = i;
+                while j > 0 && cs[j - 1].is_alphabetic() {
+                    j -= 1;
+                }
+                j < i && j >= 2 && cs[j - 1] == ' ' && cs[j - 2].is_ascii_digit()
+            };
+            let mut k = i + 1;
+            while k < cs.len() && cs[k].is_alphabetic() {
+                k += 1;
+            }
+            let word_len = k - i - 1;
+            let ends = k >= cs.len() || !(cs[k].is_alphanumeric() || cs[k] == '(');
+            if prev_ok
+                && (cs[i - 1].is_ascii_digit() || prev_word_after_number)
+                && word_len >= 2
+                && ends
+            {
+                i = k;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// `20% of 24 = 4.8`, `3/4 of 20 = 15`: "of" between a percentage or a fraction of whole
+/// numbers and a number is a product (`20% × 24`), so the run reads as one calculation.
+fn percent_of(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(k) = rest.find(" of ") {
+        let (before, after) = (&rest[..k], &rest[k + 4..]);
+        let b = before.trim_end();
+        let percent = b
+            .strip_suffix('%')
+            .is_some_and(|p| p.ends_with(|c: char| c.is_ascii_digit()));
+        let fraction = {
+            let tail: String = b
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_digit() || *c == '/')
+                .collect();
+            let parts: Vec<&str> = tail.split('/').collect();
+            parts.len() == 2
+                && parts.iter().all(|p| !p.is_empty())
+                && !b[..b.len() - tail.len()].ends_with(|c: char| c.is_alphanumeric() || c == '.')
+        };
+        let number_next = after
+            .trim_start_matches([' ', '$'])
+            .starts_with(|c: char| c.is_ascii_digit());
+        // `100 - 25 = 75% of 50 …`: a percentage that ends a calculation is its value; "of"
+        // starts a new phrase.
+        let pre = b
+            .trim_end_matches(|c: char| c.is_ascii_digit() || matches!(c, '%' | '/' | '.' | ','))
+            .trim_end()
+            .trim_end_matches('$')
+            .trim_end();
+        let starts_calculation = match pre.strip_suffix('=') {
+            // `Increase = 20% of 24` (a name on the left) but not `100 - 25 = 75% of 50`.
+            Some(left) => !left
+                .trim_end()
+                .ends_with(|c: char| c.is_ascii_digit() || c == ')'),
+            None => !pre.ends_with(is_op_char),
+        };
+        out.push_str(before);
+        out.push_str(
+            if (percent || fraction) && number_next && starts_calculation {
+                " × "
+            } else {
+                " of "
+            },
+        );
+        rest = after;
+    }
+    out.push_str(rest);
     out
 }
 
@@ -931,7 +1143,13 @@ fn runs(text: &str) -> Vec<Run> {
                 })
                 && i < n
                 && cs[i] == ' '
-                && same_unit_follows(&cs, i, &lower);
+                && (same_unit_follows(&cs, i, &lower)
+                    || value_follows(&cs, i)
+                    || (!cur
+                        .trim_start()
+                        .trim_start_matches('=')
+                        .contains(is_rel_char)
+                        && product_follows(&cs, i)));
             if unit && !cur.trim().is_empty() {
                 continue;
             }
@@ -1012,6 +1230,41 @@ fn compound_quantity(cs: &[char], mut i: usize, word: &str) -> bool {
     i < n && cs[i].is_alphabetic()
 }
 
+/// Whether `= number` follows position `i` (`× 490 meters = $94,860`): the unit word ends the
+/// calculation's last factor, the value comes next (the run already computes something).
+fn value_follows(cs: &[char], mut i: usize) -> bool {
+    let n = cs.len();
+    while i < n && cs[i] == ' ' {
+        i += 1;
+    }
+    if i >= n || cs[i] != '=' {
+        return false;
+    }
+    i += 1;
+    while i < n && matches!(cs[i], ' ' | '$') {
+        i += 1;
+    }
+    i < n && cs[i].is_ascii_digit()
+}
+
+/// Whether a product with a number follows position `i` (`495 students × 15`, `3 days * 1`):
+/// units multiply, so a unit word before `×`/`*`/`·` does not cut the calculation. Only left of
+/// the run's first relation: after `= 8 plants * 1/4 cup` a new quantity starts.
+fn product_follows(cs: &[char], mut i: usize) -> bool {
+    let n = cs.len();
+    while i < n && cs[i] == ' ' {
+        i += 1;
+    }
+    if i >= n || !matches!(cs[i], '*' | '×' | '·') {
+        return false;
+    }
+    i += 1;
+    while i < n && matches!(cs[i], ' ' | '$') {
+        i += 1;
+    }
+    i < n && cs[i].is_ascii_digit()
+}
+
 /// Whether, after the operator following position `i`, the next number carries the same unit
 /// word (`km` … `3 km`, `apple` … `4 apples`). Only then is a unit between numbers skipped:
 /// "8 plants * 1/4 cup" mixes quantities and stays cut.
@@ -1039,9 +1292,30 @@ fn same_unit_follows(cs: &[char], mut i: usize, unit: &str) -> bool {
     !w.is_empty() && stem(&w) == stem(unit)
 }
 
-fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &Ctx) {
+/// Reads the bare math runs of the prose left after the other passes: named left sides, named
+/// calculations, remainders, cuts at operator words, rewrites between linked runs.
+///
+/// Over 100 lines on purpose: each run goes through one ordered sequence of cuts, and the order
+/// is the rule; split up, the order would be spread over several functions.
+fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
     let cleaned = clean_prose(text);
+    // Equations in prose rewrite each other as in LaTeX ("0.99B + 1.01B + B = 4500. Combine
+    // like terms: 3.01B = 4500"): the prose between two runs decides whether they link.
+    ctx.rewrites.reset();
+    let mut cursor = 0;
+    let mut prev_end: Option<usize> = None;
     for run in runs(&cleaned) {
+        let pos = cleaned[cursor..]
+            .find(run.text.as_str())
+            .map(|k| cursor + k);
+        let linked = match (prev_end.take(), pos) {
+            (Some(e), Some(p)) if e <= p => links(&cleaned[e..p]),
+            _ => false,
+        };
+        let end = pos.map(|p| p + run.text.len());
+        if let Some(e) = end {
+            cursor = e;
+        }
         let mut t = run.text.trim().to_string();
         // A `!` ending a run is punctuation ("that makes 12!"), not a factorial.
         while t.ends_with('!') {
@@ -1062,6 +1336,21 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &Ctx) {
             _ => (t, false),
         };
         if t.is_empty() {
+            continue;
+        }
+        if named && parse_relation(&t).is_none() {
+            let whole = !(run.glued_end
+                || run.compound_after
+                || run
+                    .word_after
+                    .as_deref()
+                    .is_some_and(|w| WORDS_AFTER.contains(&w)));
+            let key = run.word_before.as_deref().and_then(name_key);
+            if let (Some(e), Some(key), true) = (parse_math(&t), key, whole) {
+                if let Some(m) = ctx.named_value(&key, e, &t) {
+                    push_math(items, m);
+                }
+            }
             continue;
         }
         if let Some(rem) = remainder_items(&t) {
@@ -1111,6 +1400,10 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &Ctx) {
         if r.rels.contains(&Rel::Congruent) != r.modulus.is_some() {
             continue;
         }
+        if let Some(m) = ctx.rewrites.offer(&r.terms, &r.rels, &t, linked) {
+            push_math(items, m);
+        }
+        prev_end = end;
         for m in checkable(r, &t, false, ctx.identity) {
             push_math(items, m);
         }

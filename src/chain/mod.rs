@@ -192,4 +192,10 @@ pub enum Rel {
     /// `terms[0] = 0` rewritten as `terms[1] = 0`, one variable: the two have the same real
     /// solutions (or one set contains the other). See [`algebra::Rewrites`].
     Rewrite,
+    /// `terms[0] > 0` rewritten as `terms[1] > 0`, one variable (`m^2 - 4(2)(8) > 0 ⇒ m^2 > 64`,
+    /// `<` sides swapped): the two have the same real solution set, up to the rounding of
+    /// decimals written as bounds. See [`algebra::Rewrites`].
+    RewriteGt,
+    /// As [`Rel::RewriteGt`] for `≥ 0`.
+    RewriteGe,
 }

@@ -188,12 +188,15 @@ def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities):
             return ("unknown", f"{t} is undefined ({show(v)})", None)
     if rel == "rewrite":
         return check_rewrite(a, b, ta, tb)
+    if rel in ("rewrite_gt", "rewrite_ge"):
+        return check_rewrite_inequality(a, b, ta, tb, rel == "rewrite_gt")
     free = a.free_symbols | b.free_symbols
     if rel == "identical":
         # Context says this `=` is an identity (expand/factor, an `=`-chain link).
         if not free:
             return check_pair(a, b, "eq", lit_a, lit_b, ta, tb, tol, modulus, True)
-        return check_symbolic(a, b, "eq", ta, tb, same_monomials(a, b, free), free)
+        claims = same_monomials(a, b, free) or factoring(a, b, free)
+        return check_symbolic(a, b, "eq", ta, tb, claims, free)
     if rel == "congruent":
         m = modulus
         if free or not (a.is_Integer and b.is_Integer and m is not None and m.is_Integer and m > 0):
@@ -255,6 +258,28 @@ def same_monomials(a, b, free):
     # The constant term may vanish on one side (`x^2 + 2x + 1 - 1 = x^2 + 2x`).
     zero = (0,) * len(gens)
     return ma - {zero} == mb - {zero}
+
+
+def is_factored(e):
+    """A product or power of sums with variables: `(x - 1)(x^2 - 6x - 8)`, `(x - 20)^2`."""
+    if e.is_Pow:
+        return e.base.is_Add and bool(e.base.free_symbols) and e.exp.is_Integer and e.exp > 1
+    if e.is_Mul:
+        return any((f.is_Add and f.free_symbols) or is_factored(f) for f in e.args)
+    return False
+
+
+def factoring(a, b, free):
+    """Whether a link of an `=`-chain writes a one-variable polynomial in factored form (one side
+    a product or power of sums, the other a sum of terms): a factorisation, which must hold
+    for every value of the variable (`x^3 - 7x^2 + 8 = (x - 1)(x^2 - 6x - 8) = 0`)."""
+    if len(free) != 1:
+        return False
+    x = next(iter(free))
+    if not (a.is_polynomial(x) and b.is_polynomial(x)):
+        return False
+    expanded = lambda e: e.is_Add and sp.expand(e) == e
+    return (is_factored(a) and expanded(b)) or (is_factored(b) and expanded(a))
 
 
 def check_symbolic(a, b, rel, ta, tb, identities, free):
@@ -326,13 +351,58 @@ def proportional(a, b, x):
     return q if (not q.free_symbols and q != 0) else None
 
 
-def check_rewrite(a, b, ta, tb):
+def attained(g, v):
+    """Whether the real value v is a value of g (sin θ, cos θ, tan θ, log x, e^x, √x) for some
+    real argument; None when not known."""
+    if v.is_real is not True:
+        return False
+    if isinstance(g, (sp.sin, sp.cos)):
+        return truth(Abs(v) <= 1)
+    if isinstance(g, (sp.tan, sp.log)):
+        return True
+    if isinstance(g, sp.exp):
+        return truth(v > 0)
+    if g.is_Pow and g.exp == S.Half:
+        return truth(v >= 0)
+    return None
+
+
+def check_rewrite_in(a, b, ta, tb, x):
+    """A rewrite of an equation in which the variable appears only inside one function
+    (`\\sin^2 θ + \\sin θ - 1 = 0 ⇒ (\\sin θ - 1)(\\sin θ + 1) = 0`): checked as an equation in
+    y = that function; a refutation needs the breaking value of y to be a value of the function."""
+    unknown = ("unknown", "only rewrites of one-variable polynomial or rational equations are checked", None)
+    gens = {g for e in (a, b) for g in e.atoms(sp.Function, sp.Pow)
+            if x in g.free_symbols and not (g.is_Pow and g.exp.is_Integer)}
+    if len(gens) != 1:
+        return unknown
+    g = next(iter(gens))
+    if not (isinstance(g, (sp.sin, sp.cos, sp.tan, sp.log, sp.exp)) or (g.is_Pow and g.exp == S.Half)):
+        return unknown
+    y = sp.Dummy("y")
+    ay, by = a.subs(g, y), b.subs(g, y)
+    if x in (ay.free_symbols | by.free_symbols) or not (ay.is_rational_function(y) and by.is_rational_function(y)):
+        return unknown
+    picked = []
+    verdict, summary, cex = check_rewrite(ay, by, ta, tb, picked)
+    summary = summary.replace(str(y), str(g))
+    if verdict == "refuted":
+        v = picked[0] if picked else None
+        if v is None or attained(g, v) is not True:
+            return ("unknown", f"in terms of {g}: {summary}; that value of {g} is not attained", None)
+        return ("refuted", summary, {str(g): str(v)})
+    return (verdict, summary, cex)
+
+
+def check_rewrite(a, b, ta, tb, picked=None):
     """`ta = 0` rewritten as `tb = 0` (one variable): verified when both have the same solutions
     (the numerators are proportional, or the complex solution sets are equal), or one set
     contains the other and the smaller is not empty (squaring adds solutions, context may drop
     some); refuted with a value solving the new equation and not the old one otherwise."""
     free = a.free_symbols | b.free_symbols
-    if len(free) != 1 or not (a.is_rational_function() and b.is_rational_function()):
+    if len(free) == 1 and not (a.is_rational_function() and b.is_rational_function()):
+        return check_rewrite_in(a, b, ta, tb, next(iter(free)))
+    if len(free) != 1:
         return ("unknown", "only rewrites of one-variable polynomial or rational equations are checked", None)
     x = next(iter(free))
     c = proportional(a, b, x)
@@ -359,10 +429,92 @@ def check_rewrite(a, b, ta, tb):
     if not only_b and sb:
         return ("verified", f"the solutions of {tb} = 0 ({shown(sb)}) are among those of {ta} = 0 ({shown(sa)})", None)
     pick = sorted(only_b or only_a, key=lambda r: 0 if r.is_real else 1)[0]
+    if picked is not None:
+        picked.append(pick)
     new, old, tn, to = (b, a, tb, ta) if only_b else (a, b, ta, tb)
     cex = {str(x): str(pick)}
     return ("refuted", f"{x} = {show(pick)} solves {tn} = 0 but not {to} = 0 (it gives {show(old.subs(x, pick))}); "
             f"{where} before: {shown(sa)}, after: {shown(sb)}", cex)
+
+
+def decimal_places(v):
+    """The decimals of a rational whose denominator is a power of ten (a written decimal such as
+    157.29), else None."""
+    if not v.is_Rational or v.is_Integer:
+        return None
+    q = int(v.q)
+    return next((k for k in range(1, 31) if 10 ** k % q == 0), None)
+
+
+def bounds_match(ea, eb):
+    """Whether two sorted lists of boundary points agree, each pair equal or one a decimal that
+    rounds or truncates the other (`n > 1103/7 ⇒ n > 157.57`)."""
+    if len(ea) != len(eb):
+        return False
+    for u, v in zip(ea, eb):
+        if is_zero(u - v)[0] is True:
+            continue
+        ok = False
+        for shown, exact in ((v, u), (u, v)):
+            k = decimal_places(shown)
+            if k is not None and rounds_to(exact, shown, k):
+                ok = True
+        if not ok:
+            return False
+    return True
+
+
+def point_in(st):
+    """One point of a nonempty set of reals (an interval's midpoint or a point near its finite
+    end, a listed element), or None."""
+    if isinstance(st, sp.Union):
+        st = st.args[0]
+    if isinstance(st, sp.FiniteSet):
+        return next(iter(st), None)
+    if isinstance(st, sp.Interval):
+        lo, hi = st.start, st.end
+        if lo.is_finite and hi.is_finite:
+            return (lo + hi) / 2
+        if lo.is_finite:
+            return lo + 1
+        if hi.is_finite:
+            return hi - 1
+        return S.Zero
+    return None
+
+
+def check_rewrite_inequality(a, b, ta, tb, strict):
+    """`ta > 0` (or `≥ 0`) rewritten as `tb > 0`, one variable, polynomials up to degree
+    REWRITE_MAX_DEGREE: verified when both have the same real solution set, or their boundary
+    points differ only by the rounding of a decimal written as a bound; unknown when the new set
+    is a strict subset (the context may restrict the variable); refuted otherwise, with a value
+    that satisfies one and not the other."""
+    free = a.free_symbols | b.free_symbols
+    if len(free) != 1:
+        return ("unknown", "only rewrites of one-variable polynomial inequalities are checked", None)
+    x = next(iter(free))
+    for e in (a, b):
+        if not e.is_polynomial(x) or sp.Poly(e, x).degree() > REWRITE_MAX_DEGREE:
+            return ("unknown", "only rewrites of one-variable polynomial inequalities are checked", None)
+    op = ">" if strict else "≥"
+    rel = (lambda e: e > 0) if strict else (lambda e: e >= 0)
+    xr = sp.Dummy("x", real=True)
+    sa = sp.solve_univariate_inequality(rel(a.subs(x, xr)), xr, relational=False)
+    sb = sp.solve_univariate_inequality(rel(b.subs(x, xr)), xr, relational=False)
+    if sa == sb:
+        return ("verified", f"{ta} {op} 0 and {tb} {op} 0 have the same solutions: {x} ∈ {show(sa)}", None)
+    ends = lambda st: sorted([p for p in st.boundary if p.is_finite], key=lambda p: sp.N(p))
+    if bounds_match(ends(sa), ends(sb)):
+        return ("verified", f"{ta} {op} 0 and {tb} {op} 0 agree up to the rounding of their bounds", None)
+    only_b, only_a = sb - sa, sa - sb
+    if only_b == S.EmptySet:
+        return ("unknown", f"{tb} {op} 0 keeps part of the solutions of {ta} {op} 0 (the context may restrict {x})", None)
+    p = point_in(only_b)
+    if p is None:
+        return ("unknown", "could not pick a value that tells the two inequalities apart", None)
+    cex = {str(x): str(p)}
+    return ("refuted", f"{x} = {show(p)} satisfies {tb} {op} 0 but not {ta} {op} 0 (it gives {show(a.subs(x, p))}); "
+            f"solutions before: {show(sa)}, after: {show(sb)}", cex)
 
 
 RANK = {"refuted": 0, "unknown": 1, "verified": 2}

@@ -48,6 +48,8 @@ fn rel_name(r: Rel) -> &'static str {
         Rel::Congruent => "congruent",
         Rel::Identical => "identical",
         Rel::Rewrite => "rewrite",
+        Rel::RewriteGt => "rewrite_gt",
+        Rel::RewriteGe => "rewrite_ge",
     }
 }
 

@@ -197,6 +197,15 @@ fn main() -> anyhow::Result<()> {
                         serde_json::json!({"step": i, "item": c.item, "summary": c.evidence.summary})
                     })
                     .collect();
+                // What the label step held that was not decided: where recall can grow.
+                let label_unknown: Vec<_> = rep
+                    .steps
+                    .iter()
+                    .filter(|s| label >= 0 && s.index == label as usize)
+                    .flat_map(|s| &s.checks)
+                    .filter(|c| c.verdict != ItemVerdict::Refuted)
+                    .map(|c| serde_json::json!({"item": c.item, "verdict": c.verdict, "summary": c.evidence.summary}))
+                    .collect();
                 let slowest = rep
                     .steps
                     .iter()
@@ -208,7 +217,7 @@ fn main() -> anyhow::Result<()> {
                     "{}",
                     serde_json::json!({"subset": name, "id": row["id"], "label": label,
                         "first_error": rep.first_error, "verdict": rep.verdict,
-                        "false_flag": interesting, "refuted": refuted,
+                        "false_flag": interesting, "refuted": refuted, "label_checks": label_unknown,
                         "ms": t.times_ms.last(), "slowest": slowest})
                 )?;
             }

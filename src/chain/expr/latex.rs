@@ -149,10 +149,31 @@ impl Parser {
     /// single factor (`\sin x`, `\ln 2`).
     pub(super) fn func_args(&mut self, f: Func) -> Option<Expr> {
         let trig = matches!(f, Func::Sin | Func::Cos | Func::Tan);
+        // `\sin^2 x` is `(\sin x)^2`; only a whole-number power (`\sin^{-1}` is an inverse).
+        let mut power = None;
+        self.ws();
+        if trig && self.peek() == Some('^') {
+            self.i += 1;
+            let e = if self.eat('{') {
+                let e = self.expr()?;
+                self.eat('}').then_some(e)?
+            } else {
+                let c = self.peek().filter(char::is_ascii_digit)?;
+                self.i += 1;
+                Expr::Int(c.to_string())
+            };
+            if !matches!(&e, Expr::Int(_)) {
+                return None;
+            }
+            power = Some(e);
+        }
         self.trig += usize::from(trig);
         let r = self.func_args_inner(f);
         self.trig -= usize::from(trig);
-        r
+        match power {
+            Some(p) => Some(Expr::Pow(b(r?), b(p))),
+            None => r,
+        }
     }
 
     fn func_args_inner(&mut self, f: Func) -> Option<Expr> {
