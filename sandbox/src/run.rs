@@ -651,3 +651,50 @@ impl tokio::io::AsyncWrite for CappedPipe {
         std::task::Poll::Ready(Ok(()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Touched pages are counted exactly, across a `mincore` chunk boundary and in a tail that
+    /// is not a multiple of eight pages; untouched reserved pages cost nothing.
+    #[test]
+    fn resident_in_counts_touched_pages_only() {
+        let page = host_page_size();
+        let pages = MINCORE_CHUNK_PAGES + 13;
+        let len = pages * page;
+        // SAFETY: a fresh private anonymous mapping, unmapped below.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(ptr, libc::MAP_FAILED);
+        // Exact page counts need 4 KiB faults, whatever the host's transparent huge pages say.
+        unsafe { libc::madvise(ptr, len, libc::MADV_NOHUGEPAGE) };
+        let base = ptr.cast::<u8>();
+        assert_eq!(unsafe { resident_in(base, len) }, 0);
+        let touched = [
+            0,
+            1,
+            7,
+            8,
+            MINCORE_CHUNK_PAGES - 1,
+            MINCORE_CHUNK_PAGES,
+            pages - 1,
+        ];
+        for p in touched {
+            // SAFETY: inside the mapping.
+            unsafe { base.add(p * page).write_volatile(1) };
+        }
+        let got = unsafe { resident_in(base, len) };
+        // SAFETY: the mapping made above.
+        unsafe { libc::munmap(ptr, len) };
+        assert_eq!(got, (touched.len() * page) as u64);
+    }
+}
