@@ -261,7 +261,7 @@ unsafe fn resident_in(ptr: *mut u8, len: usize) -> u64 {
         for w in &words[..np / 8] {
             pages += u64::from((w & LOW_BITS).count_ones());
         }
-        if np % 8 != 0 {
+        if !np.is_multiple_of(8) {
             let tail = words[np / 8].to_ne_bytes();
             pages += tail[..np % 8].iter().filter(|b| **b & 1 != 0).count() as u64;
         }
