@@ -360,6 +360,64 @@ fn stress_finds_planted_bug() {
     expect(&["stress/max_ok.cpp", "--tests", dir], "AC");
 }
 
+/// `stress --gen "gen.cpp ARGS"` with a testlib-style generator: `#include "testlib.h"` is
+/// found one folder up (a problem repository's layout) and beside the generator, and the
+/// extra arguments reach it after the seed.
+#[test]
+fn stress_testlib_generator() {
+    let out = vibecheck(&[
+        "stress",
+        "stress/max_buggy.cpp",
+        "--brute",
+        "stress/max_ok.cpp",
+        "--gen",
+        "stress/testlib/gens/gen.cpp 6 10",
+        "--iterations",
+        "200",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "WA");
+    let input = v["counterexample"]["input"].as_str().unwrap();
+    let nums: Vec<i64> = input
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    // n in [2, 6] (the bug needs two elements), values in [1, 10]: the arguments arrived.
+    assert!(
+        (2..=6).contains(&nums[0]) && nums.len() as i64 == nums[0] + 1,
+        "{input}"
+    );
+    assert!(nums[1..].iter().all(|x| (1..=10).contains(x)), "{input}");
+    // Header beside the generator; `1 5` makes every array one element long, which the buggy
+    // solution gets right: no counterexample in 20 iterations.
+    let out = vibecheck(&[
+        "stress",
+        "stress/max_buggy.cpp",
+        "--brute",
+        "stress/max_ok.cpp",
+        "--gen",
+        "stress/testlib/gen_beside.cpp 1 5",
+        "--iterations",
+        "20",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["iterations"], 20);
+}
+
 #[test]
 fn stress_without_counterexample() {
     let out = vibecheck(&[

@@ -536,26 +536,29 @@ impl Sandbox {
         req: &StressRequest,
         progress: &mut dyn FnMut(u64),
     ) -> Result<StressReport> {
-        self.stress_with_args(req, &[], progress)
+        self.stress_with_args(req, &[], None, progress)
     }
 
     /// Like [`Sandbox::stress`], with `gen_args` passed to the generator after the seed
-    /// (testlib generators: `gen SEED 10 1000`).
+    /// (testlib generators: `gen SEED 10 1000`), and `gen_dir`, the generator's source folder,
+    /// searched for headers (`#include "testlib.h"` beside the generator or one folder up, as
+    /// for checkers).
     pub fn stress_with_args(
         &self,
         req: &StressRequest,
         gen_args: &[String],
+        gen_dir: Option<&Path>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<StressReport> {
-        let prep = |p: &Program, what: &str| -> Result<Runnable> {
-            match self.prepare(p, None)? {
+        let prep = |p: &Program, dir: Option<&Path>, what: &str| -> Result<Runnable> {
+            match self.prepare(p, dir)? {
                 Prepared::Ready(r) => Ok(r),
                 Prepared::CompileError(d) => bail!("the {what} does not compile:\n{d}"),
             }
         };
-        let gen = prep(&req.generator, "generator")?;
-        let brute = prep(&req.brute, "brute force")?;
-        let sol = prep(&req.solution, "solution")?;
+        let gen = prep(&req.generator, gen_dir, "generator")?;
+        let brute = prep(&req.brute, None, "brute force")?;
+        let sol = prep(&req.solution, None, "solution")?;
         let custom = match &req.checker {
             Checker::Custom(p) => Some(self.prepare_checker(p)?),
             _ => None,

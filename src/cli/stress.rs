@@ -79,6 +79,15 @@ pub fn run(args: Args) -> Result<i32> {
     }
     let checker = parse_checker(&args.checker).map_err(|e| anyhow::anyhow!(e))?;
     let (gen_path, gen_args) = split_generator(&args.generator)?;
+    // The generator's folder is searched for headers (testlib.h beside it or one folder up).
+    let gen_dir = gen_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let gen_dir = Some(
+        std::fs::canonicalize(gen_dir)
+            .with_context(|| format!("the generator's folder {}", gen_dir.display()))?,
+    );
     let req = StressRequest {
         solution: program(&args.solution)?,
         brute: program(&args.brute)?,
@@ -106,7 +115,7 @@ pub fn run(args: Args) -> Result<i32> {
     let mut started: Option<Instant> = None;
     let mut last = Instant::now();
     let total = args.iterations;
-    let report = sandbox.stress_with_args(&req, &gen_args, &mut |done| {
+    let report = sandbox.stress_with_args(&req, &gen_args, gen_dir.as_deref(), &mut |done| {
         // Programs are compiled before the first iteration; rates count from there.
         let t0 = *started.get_or_insert_with(Instant::now);
         if done == total || last.elapsed().as_millis() >= 500 {

@@ -502,7 +502,7 @@ impl Compiler {
                         String::from_utf8_lossy(&out.stderr)
                     );
                 }
-                write_atomic(&path, &std::fs::read(&obj)?)?;
+                write_once(&path, &std::fs::read(&obj)?)?;
                 Ok(path.clone())
             };
             build().map_err(|e| format!("{e:#}"))
@@ -645,6 +645,21 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.persist(path)
         .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error))?;
     Ok(())
+}
+
+/// Like [`write_atomic`], but a file already there (another process built the same runtime
+/// object first) is kept, never replaced: the linker's Landlock ruleset grants read access to
+/// the object's inode, and a rename over it would make a concurrent link fail with EACCES.
+fn write_once(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, bytes)?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("writing {}: {}", path.display(), e.error)),
+    }
 }
 
 #[cfg(test)]
