@@ -21,6 +21,15 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 use wasmtime::Module;
 
+/// A custom checker that does not compile: the request's fault, not ours (the server answers
+/// 422 with the diagnostics; the CLI prints them and exits 2).
+#[derive(Debug, thiserror::Error)]
+#[error("the checker {} does not compile:\n{diagnostics}", path.display())]
+pub struct CheckerCompileError {
+    pub path: std::path::PathBuf,
+    pub diagnostics: String,
+}
+
 /// Limits for a custom checker run: checkers read three files and compare; 10 s and 512 MB
 /// cover any reasonable one, and its output is only a message.
 pub const CHECKER_LIMITS: Limits = Limits {
@@ -339,9 +348,11 @@ impl Sandbox {
         let lang = Lang::from_path(path).unwrap_or(Lang::Cpp);
         match self.prepare(&Program { source, lang }, Some(&dir))? {
             Prepared::Ready(r) => Ok(r),
-            Prepared::CompileError(d) => {
-                bail!("the checker {} does not compile:\n{d}", path.display())
+            Prepared::CompileError(d) => Err(CheckerCompileError {
+                path: path.to_path_buf(),
+                diagnostics: d,
             }
+            .into()),
         }
     }
 

@@ -18,7 +18,7 @@ pub mod judge;
 pub mod run;
 pub mod testdata;
 
-pub use judge::Sandbox;
+pub use judge::{CheckerCompileError, Sandbox};
 
 /// A solution's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -432,7 +432,14 @@ pub async fn judge(
                         "before judging started",
                     )));
                 }
-                eng.judge(&input).map(Ok)
+                match eng.judge(&input) {
+                    Ok(report) => Ok(Ok(report)),
+                    // A checker that does not compile is the request's fault: 422, not 500.
+                    Err(e) => match e.downcast_ref::<crate::sandbox::CheckerCompileError>() {
+                        Some(ce) => Ok(Err(ApiError::invalid_request(ce.to_string()))),
+                        None => Err(e),
+                    },
+                }
             },
         )
         .await?;
