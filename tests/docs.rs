@@ -14,6 +14,7 @@ const PAGES: &[(&str, &str)] = &[
     ("solve", "docs/solve.md"),
     ("serve", "docs/serve.md"),
     ("generate", "docs/model.md"),
+    ("listen", "docs/listen.md"),
 ];
 
 fn help(args: &[&str]) -> String {
