@@ -298,19 +298,7 @@ fn connects_boxes(gap: &str) -> bool {
 fn last_boxed(text: &str) -> Option<String> {
     // The matching `}` of every `{`, found in one pass (keeps many unclosed `\boxed{` linear).
     let bytes = text.as_bytes();
-    let mut closing: Vec<Option<usize>> = vec![None; bytes.len() + 1];
-    let mut stack = Vec::new();
-    for (k, &c) in bytes.iter().enumerate() {
-        match c {
-            b'{' => stack.push(k),
-            b'}' => {
-                if let Some(open) = stack.pop() {
-                    closing[open] = Some(k);
-                }
-            }
-            _ => {}
-        }
-    }
+    let closing = super::text::matching_braces(bytes);
     // Every box: (start of the command, end after the box, content).
     let mut boxes: Vec<(usize, usize, String)> = Vec::new();
     let mut search = 0;

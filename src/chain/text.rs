@@ -44,15 +44,11 @@ pub fn is_cjk(c: char) -> bool {
         | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20) // full-width punctuation (：，！？)
 }
 
-/// Replaces `\boxed{…}` / `\fbox{…}` by `(…)`: a boxed result is still part of the calculation
-/// that produced it (`5000 + 10000 + 30000 = \boxed{43000}`). One pass over the braces, so many
-/// unclosed boxes stay linear.
-pub fn unbox(text: &str) -> String {
-    if !text.contains("\\boxed") && !text.contains("\\fbox") {
-        return text.to_string();
-    }
-    let bytes = text.as_bytes();
-    let mut closing: Vec<Option<usize>> = vec![None; bytes.len()];
+/// The byte offset of the `}` matching each `{` in `bytes` (`None` for unclosed braces and for
+/// every other byte), found in one pass so that many unclosed `{` keep scans linear. The vector
+/// has one extra `None` entry at `bytes.len()`, so an offset just past the text can be looked up.
+pub fn matching_braces(bytes: &[u8]) -> Vec<Option<usize>> {
+    let mut closing: Vec<Option<usize>> = vec![None; bytes.len() + 1];
     let mut stack = Vec::new();
     for (k, &c) in bytes.iter().enumerate() {
         match c {
@@ -65,6 +61,18 @@ pub fn unbox(text: &str) -> String {
             _ => {}
         }
     }
+    closing
+}
+
+/// Replaces `\boxed{…}` / `\fbox{…}` by `(…)`: a boxed result is still part of the calculation
+/// that produced it (`5000 + 10000 + 30000 = \boxed{43000}`). One pass over the braces, so many
+/// unclosed boxes stay linear.
+pub fn unbox(text: &str) -> String {
+    if !text.contains("\\boxed") && !text.contains("\\fbox") {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let closing = matching_braces(bytes);
     let mut out = String::with_capacity(text.len());
     let mut close_at: Vec<usize> = Vec::new();
     let mut k = 0;
