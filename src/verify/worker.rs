@@ -10,12 +10,11 @@
 use crate::chain::expr::Func;
 use crate::chain::Rel;
 use crate::verify::numeric::{
-    FlatItem, ItemResult, Node, WireVerdict, WorkerRequest, WorkerResponse, READY_LINE,
+    FlatItem, ItemResult, Node, WireVerdict, WorkerRequest, WorkerResponse,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyModule};
 use std::ffi::CString;
-use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 /// The trusted glue code (ours, constant): relation checks and the rounding rule.
@@ -268,20 +267,8 @@ pub fn run(memory_mb: u64) -> anyhow::Result<i32> {
         let as_limit = resource.getattr("RLIMIT_AS")?;
         resource.call_method1("setrlimit", (as_limit, (bytes, bytes)))?;
 
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        writeln!(out, "{READY_LINE}")?;
-        out.flush()?;
-        let stdin = std::io::stdin();
-        let mut input = stdin.lock();
-        loop {
-            let mut buf = Vec::new();
-            let n =
-                std::io::Read::take(&mut input, MAX_REQUEST_BYTES).read_until(b'\n', &mut buf)?;
-            if n == 0 {
-                return Ok(crate::exit::GOOD);
-            }
-            let resp = match serde_json::from_slice::<WorkerRequest>(&buf) {
+        crate::verify::numeric::pool::serve_json_lines(MAX_REQUEST_BYTES, |line| {
+            Ok(match serde_json::from_slice::<WorkerRequest>(line) {
                 Ok(req) => WorkerResponse {
                     id: req.id,
                     results: req
@@ -296,10 +283,7 @@ pub fn run(memory_mb: u64) -> anyhow::Result<i32> {
                     results: vec![],
                     error: Some(format!("bad request: {e}")),
                 },
-            };
-            serde_json::to_writer(&mut out, &resp)?;
-            out.write_all(b"\n")?;
-            out.flush()?;
-        }
+            })
+        })
     })
 }

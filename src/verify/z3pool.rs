@@ -11,11 +11,11 @@
 //! after answering, so a runaway query never outlives its item.
 
 use crate::verify::logic;
-use crate::verify::numeric::pool::{Outcome, PoolError, ProcessPool, Reply, WorkerSpec};
-use crate::verify::numeric::READY_LINE;
+use crate::verify::numeric::pool::{
+    serve_json_lines, Outcome, PoolError, ProcessPool, Reply, WorkerSpec,
+};
 use crate::verify::{Check, Evidence, ItemVerdict};
 use serde::{Deserialize, Serialize};
-use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -189,19 +189,8 @@ pub fn run_worker(memory_mb: u64) -> anyhow::Result<i32> {
         // The worker's stderr goes to the pool, which shows its tail when the worker dies.
         eprintln!("z3 worker: Landlock unavailable; rlimits and the SMT-LIB allowlist remain");
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    writeln!(out, "{READY_LINE}")?;
-    out.flush()?;
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
-    loop {
-        let mut buf = Vec::new();
-        let n = std::io::Read::take(&mut input, MAX_REQUEST_BYTES).read_until(b'\n', &mut buf)?;
-        if n == 0 {
-            return Ok(crate::exit::GOOD);
-        }
-        let req: Z3Request = match serde_json::from_slice(&buf) {
+    serve_json_lines(MAX_REQUEST_BYTES, |line| {
+        let req: Z3Request = match serde_json::from_slice(line) {
             Ok(r) => r,
             // Requests come from our own pool; a bad one means the pool is confused.
             Err(e) => anyhow::bail!("bad request: {e}"),
@@ -212,13 +201,10 @@ pub fn run_worker(memory_mb: u64) -> anyhow::Result<i32> {
             Z3Task::Smt2 => logic::check_smt2(&req.source, timeout),
         };
         let retire = logic::runtime::detached_queries() > 0;
-        let resp = Z3Response {
+        Ok(Z3Response {
             id: req.id,
             check,
             retire,
-        };
-        serde_json::to_writer(&mut out, &resp)?;
-        out.write_all(b"\n")?;
-        out.flush()?;
-    }
+        })
+    })
 }

@@ -31,6 +31,33 @@ const STDERR_TAIL_BYTES: usize = 2000;
 /// The first line a worker prints once it is ready for requests.
 pub const READY_LINE: &str = "{\"ready\":true}";
 
+/// The worker side of the protocol: prints [`READY_LINE`], then reads one request line at a time
+/// (at most `max_request_bytes`, so a runaway line cannot grow without bound) and writes what
+/// `answer` returns as one JSON line, until stdin closes (→ exit status `GOOD`).
+pub fn serve_json_lines<R: Serialize>(
+    max_request_bytes: u64,
+    mut answer: impl FnMut(&[u8]) -> anyhow::Result<R>,
+) -> anyhow::Result<i32> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(out, "{READY_LINE}")?;
+    out.flush()?;
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    loop {
+        let mut buf = Vec::new();
+        let n = (&mut input)
+            .take(max_request_bytes)
+            .read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            return Ok(crate::exit::GOOD);
+        }
+        serde_json::to_writer(&mut out, &answer(&buf)?)?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+    }
+}
+
 /// Infrastructure failures of a worker pool (a verdict is never an error).
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
