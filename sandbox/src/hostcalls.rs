@@ -4,9 +4,10 @@
 //! - `poll_oneoff` (every `sleep`, `nanosleep`, `usleep`, Python `time.sleep`): a blocking host
 //!   call never reaches the epoch callback, so the stock version lets a guest sleep for hours.
 //!   Ours sleeps at most the time the run has left, charges the sleep to the run's time budget,
-//!   and ends the run as TLE when the guest asked for more. File-descriptor subscriptions never
-//!   block here (stdin is in memory, stdout/stderr are in-memory pipes), so they are answered
-//!   at once.
+//!   and ends the run as TLE when the guest asked for more; the sleep wakes within one epoch
+//!   tick when the run's `Cancel` fires, and the run ends as `Cancelled`. File-descriptor
+//!   subscriptions never block here (stdin is in memory, stdout/stderr are in-memory pipes),
+//!   so they are answered at once.
 //! - stdin as a real, seekable regular file of the test's size: `fd_read`, `fd_pread`,
 //!   `fd_seek`, `fd_tell`, `fd_filestat_get` and `fd_fdstat_get` on fd 0 are served from the
 //!   test's bytes (PyRival's `os.read(0, os.fstat(0).st_size)` works; `os.read(0, 0)` returns).
@@ -357,9 +358,15 @@ fn poll_oneoff(
         let left = c.data().budget.left_ns();
         let sleep = wait_ns.min(left);
         let t = Instant::now();
-        std::thread::sleep(Duration::from_nanos(sleep));
+        // Cut short (within one epoch tick) when the run is cancelled, as a busy guest is.
+        let whole = c.data().budget.cancel.sleep(Duration::from_nanos(sleep));
         let slept = t.elapsed().as_nanos().min(u64::MAX as u128) as u64;
         let budget = &mut c.data_mut().budget;
+        if !whole {
+            budget.slept_ns = budget.slept_ns.saturating_add(slept);
+            budget.stop = StopReason::Cancelled;
+            return Err(wasmtime::format_err!("cancelled while sleeping"));
+        }
         budget.slept_ns = budget.slept_ns.saturating_add(slept.max(sleep));
         if wait_ns > left {
             budget.stop = StopReason::Time;

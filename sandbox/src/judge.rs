@@ -1,7 +1,11 @@
 //! The judge: [`Sandbox`] compiles programs (with the module caches), runs them on tests in
 //! parallel, checks outputs (built-in checkers on the host, custom checkers in the sandbox)
 //! and stress-tests a solution against a brute force.
+//!
+//! Every stage honours the request's [`Cancel`]: compiles, tests and checker runs that it
+//! stops (or that never start) are reported as `IE` with [`CANCELLED_MESSAGE`], never `AC`.
 
+use crate::cancel::{is_cancelled_error, CANCELLED_MESSAGE};
 use crate::check::check_builtin;
 use crate::compile::cache::{
     DiskCache, LruMap, MODULE_DISK_CACHE_BYTES, MODULE_MEMORY_CACHE_BYTES,
@@ -9,8 +13,8 @@ use crate::compile::cache::{
 use crate::compile::{CompileOutcome, Compiler};
 use crate::run::{Guest, RunOutcome, RunSpec, Runner, Status};
 use crate::{
-    Checker, Counterexample, JudgeReport, JudgeRequest, Lang, Limits, Program, SandboxConfig,
-    StressReport, StressRequest, TestResult, TestSource, Verdict,
+    Cancel, Cancelled, Checker, Counterexample, JudgeReport, JudgeRequest, Lang, Limits, Program,
+    SandboxConfig, StressReport, StressRequest, TestResult, TestSource, Verdict,
 };
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
@@ -280,6 +284,18 @@ impl Sandbox {
 
     /// Compiles (or loads from cache) a program. `extra_dir`: a checker's directory.
     pub fn prepare(&self, program: &Program, extra_dir: Option<&Path>) -> Result<Prepared> {
+        self.prepare_cancellable(program, extra_dir, &Cancel::default())
+    }
+
+    /// Like [`Sandbox::prepare`], stopped by `cancel` (the compiler is killed, the Python syntax
+    /// check ends): `Err(`[`Cancelled`]`)` then.
+    pub fn prepare_cancellable(
+        &self,
+        program: &Program,
+        extra_dir: Option<&Path>,
+        cancel: &Cancel,
+    ) -> Result<Prepared> {
+        cancel.check()?;
         match program.lang {
             Lang::Python => {
                 let guest = self.python()?;
@@ -297,17 +313,24 @@ impl Sandbox {
                         stdin: program.source.clone().into_bytes().into(),
                         limits: PY_SYNTAX_LIMITS,
                         preopen: None,
+                        cancel: cancel.clone(),
                     },
                 )?;
                 match out.status {
                     Status::Exited(0) => Ok(Prepared::Ready(r)),
+                    Status::Cancelled => Err(Cancelled.into()),
                     Status::Exited(_) => Ok(Prepared::CompileError(
                         String::from_utf8_lossy(&out.stderr).into_owned(),
                     )),
                     other => bail!("python.wasm failed to check syntax: {other:?}"),
                 }
             }
-            lang => match self.compiler()?.compile(&program.source, lang, extra_dir)? {
+            lang => match self.compiler()?.compile_with_cancel(
+                &program.source,
+                lang,
+                extra_dir,
+                cancel,
+            )? {
                 CompileOutcome::Error(d) => Ok(Prepared::CompileError(d)),
                 CompileOutcome::Ok { wasm, key, .. } => Ok(Prepared::Ready(Runnable {
                     guest: self.guest_for(&key, &wasm)?,
@@ -326,6 +349,18 @@ impl Sandbox {
         stdin: &[u8],
         limits: Limits,
     ) -> Result<RunOutcome> {
+        self.run_program_cancellable(prog, args, stdin, limits, &Cancel::default())
+    }
+
+    /// Like [`Sandbox::run_program`], ended by `cancel` ([`Status::Cancelled`]).
+    pub fn run_program_cancellable(
+        &self,
+        prog: &Runnable,
+        args: &[String],
+        stdin: &[u8],
+        limits: Limits,
+        cancel: &Cancel,
+    ) -> Result<RunOutcome> {
         self.runner.run(
             &prog.guest,
             RunSpec {
@@ -333,11 +368,13 @@ impl Sandbox {
                 stdin: stdin.to_vec().into(),
                 limits,
                 preopen: None,
+                cancel: cancel.clone(),
             },
         )
     }
 
-    fn prepare_checker(&self, path: &Path) -> Result<Runnable> {
+    fn prepare_checker(&self, path: &Path, cancel: &Cancel) -> Result<Runnable> {
+        cancel.check()?;
         let source = std::fs::read_to_string(path)
             .with_context(|| format!("reading checker {}", path.display()))?;
         let dir = path
@@ -346,7 +383,7 @@ impl Sandbox {
             .unwrap_or(Path::new("."));
         let dir = std::fs::canonicalize(dir)?;
         let lang = Lang::from_path(path).unwrap_or(Lang::Cpp);
-        match self.prepare(&Program { source, lang }, Some(&dir))? {
+        match self.prepare_cancellable(&Program { source, lang }, Some(&dir), cancel)? {
             Prepared::Ready(r) => Ok(r),
             Prepared::CompileError(d) => Err(CheckerCompileError {
                 path: path.to_path_buf(),
@@ -365,30 +402,45 @@ impl Sandbox {
     /// Like [`Sandbox::judge`], with the tests taken from `tests` one at a time (each is read
     /// when a worker picks it up, so a large test folder is never in memory at once);
     /// `req.tests` is ignored.
+    ///
+    /// When `req.cancel` fires, what has not run is not run: a compile in progress is killed
+    /// and every test is reported `IE` "not run: cancelled…"; a running test ends as `IE`
+    /// (cancelled), and the tests after it are not started. Tests that finished keep their
+    /// verdicts, so the overall verdict is never `AC` for a cancelled judge.
     pub fn judge_with(&self, req: &JudgeRequest, tests: &dyn TestSource) -> Result<JudgeReport> {
         let count = tests.count();
         if count == 0 {
             bail!("no tests to judge");
         }
+        let cancel = &req.cancel;
+        let stopped = |e: anyhow::Error| -> Result<JudgeReport> {
+            if is_cancelled_error(&e) {
+                Ok(not_run_report(tests))
+            } else {
+                Err(e)
+            }
+        };
         let checker = match &req.checker {
-            Checker::Custom(p) => Some(self.prepare_checker(p)?),
+            Checker::Custom(p) => match self.prepare_checker(p, cancel) {
+                Ok(c) => Some(c),
+                Err(e) => return stopped(e),
+            },
             _ => None,
         };
-        let prog = match self.prepare(
-            &Program {
-                source: req.source.clone(),
-                lang: req.lang,
-            },
-            None,
-        )? {
-            Prepared::Ready(r) => r,
-            Prepared::CompileError(d) => {
+        let program = Program {
+            source: req.source.clone(),
+            lang: req.lang,
+        };
+        let prog = match self.prepare_cancellable(&program, None, cancel) {
+            Ok(Prepared::Ready(r)) => r,
+            Ok(Prepared::CompileError(d)) => {
                 return Ok(JudgeReport {
                     verdict: Verdict::CE,
                     compile_output: Some(d),
                     tests: vec![],
                 })
             }
+            Err(e) => return stopped(e),
         };
         let jobs = req.jobs.clamp(1, MAX_JOBS).min(count);
         let next = AtomicUsize::new(0);
@@ -400,15 +452,17 @@ impl Sandbox {
                     if i >= count {
                         break;
                     }
-                    let r = match tests.load(i) {
-                        Ok(test) => {
-                            self.judge_one(&prog, &test, &req.checker, checker.as_ref(), req.limits)
+                    let r = if cancel.is_cancelled() {
+                        not_run(tests.name(i))
+                    } else {
+                        match tests.load(i) {
+                            Ok(test) => self.judge_one(&prog, &test, req, checker.as_ref()),
+                            Err(e) => TestResult::new(
+                                tests.name(i),
+                                Verdict::IE,
+                                format!("reading the test: {e:#}"),
+                            ),
                         }
-                        Err(e) => TestResult::new(
-                            tests.name(i),
-                            Verdict::IE,
-                            format!("reading the test: {e:#}"),
-                        ),
                     };
                     results.lock().unwrap()[i] = Some(r);
                 });
@@ -436,19 +490,20 @@ impl Sandbox {
         &self,
         prog: &Runnable,
         test: &crate::TestCase,
-        checker: &Checker,
+        req: &JudgeRequest,
         custom: Option<&Runnable>,
-        limits: Limits,
     ) -> TestResult {
+        let (limits, cancel) = (req.limits, &req.cancel);
         let mut result = TestResult::new(test.name.clone(), Verdict::IE, String::new());
-        let out = match self.run_program(prog, &[], test.input.as_bytes(), limits) {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::error!("sandbox failure on test {}: {e:#}", test.name);
-                result.message = format!("sandbox failure: {e:#}");
-                return result;
-            }
-        };
+        let out =
+            match self.run_program_cancellable(prog, &[], test.input.as_bytes(), limits, cancel) {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::error!("sandbox failure on test {}: {e:#}", test.name);
+                    result.message = format!("sandbox failure: {e:#}");
+                    return result;
+                }
+            };
         result.time_ms = out.cpu_ms;
         result.memory_kib = out.memory_kib;
         let (v, m) = match run_verdict(&out, limits) {
@@ -461,8 +516,9 @@ impl Sandbox {
                         &test.input,
                         &output,
                         answer.as_deref().unwrap_or(""),
+                        cancel,
                     ),
-                    (None, Some(answer)) => check_builtin(checker, &output, answer),
+                    (None, Some(answer)) => check_builtin(&req.checker, &output, answer),
                     (None, None) => (
                         Verdict::AC,
                         "ran cleanly; no expected answer to compare".to_string(),
@@ -497,8 +553,12 @@ impl Sandbox {
         input: &str,
         output: &str,
         answer: &str,
+        cancel: &Cancel,
     ) -> (Verdict, String) {
         let go = || -> Result<(Verdict, String)> {
+            if cancel.is_cancelled() {
+                return Ok((Verdict::IE, format!("not checked: {CANCELLED_MESSAGE}")));
+            }
             let dir = tempfile::Builder::new()
                 .prefix("vibecheck-chk-")
                 .tempdir()?;
@@ -516,6 +576,7 @@ impl Sandbox {
                     stdin: Default::default(),
                     limits: CHECKER_LIMITS,
                     preopen: Some(dir.path()),
+                    cancel: cancel.clone(),
                 },
             )?;
             let msg = {
@@ -532,6 +593,7 @@ impl Sandbox {
                 Status::Exited(2) => (Verdict::PE, msg),
                 Status::Exited(3) => (Verdict::IE, format!("checker FAIL: {msg}")),
                 Status::Exited(c) => (Verdict::IE, format!("checker exited with code {c}: {msg}")),
+                Status::Cancelled => (Verdict::IE, format!("checker stopped: {CANCELLED_MESSAGE}")),
                 other => (Verdict::IE, format!("checker failed: {other:?} {msg}")),
             })
         };
@@ -541,7 +603,8 @@ impl Sandbox {
     /// Stress test: for iteration `i`, the generator gets `seed + i` as its argument; the
     /// solution and the brute force run on its output; the first disagreement (or solution
     /// failure) is returned. A failing generator or brute force is an `Err`: the tools are
-    /// broken, not the solution.
+    /// broken, not the solution. When `req.cancel` fires the run stops and is
+    /// `Err(`[`Cancelled`]`)` (the iterations done so far found nothing, which proves nothing).
     pub fn stress(
         &self,
         req: &StressRequest,
@@ -561,8 +624,9 @@ impl Sandbox {
         gen_dir: Option<&Path>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<StressReport> {
+        let cancel = &req.cancel;
         let prep = |p: &Program, dir: Option<&Path>, what: &str| -> Result<Runnable> {
-            match self.prepare(p, dir)? {
+            match self.prepare_cancellable(p, dir, cancel)? {
                 Prepared::Ready(r) => Ok(r),
                 Prepared::CompileError(d) => bail!("the {what} does not compile:\n{d}"),
             }
@@ -571,8 +635,20 @@ impl Sandbox {
         let brute = prep(&req.brute, None, "brute force")?;
         let sol = prep(&req.solution, None, "solution")?;
         let custom = match &req.checker {
-            Checker::Custom(p) => Some(self.prepare_checker(p)?),
+            Checker::Custom(p) => Some(self.prepare_checker(p, cancel)?),
             _ => None,
+        };
+        // A run the cancel stopped says nothing about the programs: the stress run ends.
+        let run = |prog: &Runnable,
+                   args: &[String],
+                   stdin: &[u8],
+                   limits: Limits|
+         -> Result<RunOutcome> {
+            let out = self.run_program_cancellable(prog, args, stdin, limits, cancel)?;
+            if out.status == Status::Cancelled {
+                return Err(anyhow::Error::new(Cancelled));
+            }
+            Ok(out)
         };
         // The brute force is slow by design: give it more time than the solution.
         let brute_limits = Limits {
@@ -586,31 +662,37 @@ impl Sandbox {
             let seed = req.seed.wrapping_add(done);
             let mut args = vec![seed.to_string()];
             args.extend_from_slice(gen_args);
-            let g = self.run_program(&gen, &args, b"", req.limits)?;
+            let g = run(&gen, &args, b"", req.limits)?;
             if let Some((v, m)) = run_verdict(&g, req.limits) {
                 bail!("the generator failed on seed {seed}: {v} {m}");
             }
             let input = String::from_utf8_lossy(&g.stdout).into_owned();
-            let b = self.run_program(&brute, &[], input.as_bytes(), brute_limits)?;
+            let b = run(&brute, &[], input.as_bytes(), brute_limits)?;
             if let Some((v, m)) = run_verdict(&b, brute_limits) {
                 bail!("the brute force failed on seed {seed}: {v} {m}\ninput:\n{input}");
             }
             let brute_output = String::from_utf8_lossy(&b.stdout).into_owned();
-            let s = self.run_program(&sol, &[], input.as_bytes(), req.limits)?;
-            done += 1;
+            let s = run(&sol, &[], input.as_bytes(), req.limits)?;
             let solution_output = String::from_utf8_lossy(&s.stdout).into_owned();
             let verdict = match run_verdict(&s, req.limits) {
                 Some(vm) => Some(vm),
                 None => {
                     let (v, m) = match &custom {
-                        Some(c) => {
-                            self.run_custom_checker(c, &input, &solution_output, &brute_output)
-                        }
+                        Some(c) => self.run_custom_checker(
+                            c,
+                            &input,
+                            &solution_output,
+                            &brute_output,
+                            cancel,
+                        ),
                         None => check_builtin(&req.checker, &solution_output, &brute_output),
                     };
                     (v != Verdict::AC).then_some((v, m))
                 }
             };
+            // A checker cut short is no counterexample.
+            cancel.check()?;
+            done += 1;
             progress(done);
             if let Some((verdict, message)) = verdict {
                 counterexample = Some(Counterexample {
@@ -662,6 +744,21 @@ pub fn run_verdict(out: &RunOutcome, limits: Limits) -> Option<(Verdict, String)
             Verdict::OLE,
             format!("wrote more than {} bytes to stdout", limits.output_bytes),
         )),
+        Status::Cancelled => Some((Verdict::IE, format!("stopped: {CANCELLED_MESSAGE}"))),
+    }
+}
+
+/// A test that was not run because the judge was cancelled.
+fn not_run(name: String) -> TestResult {
+    TestResult::new(name, Verdict::IE, format!("not run: {CANCELLED_MESSAGE}"))
+}
+
+/// The report of a judge cancelled before any test ran (during a compile): every test not run.
+fn not_run_report(tests: &dyn TestSource) -> JudgeReport {
+    JudgeReport {
+        verdict: Verdict::IE,
+        compile_output: None,
+        tests: (0..tests.count()).map(|i| not_run(tests.name(i))).collect(),
     }
 }
 

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+pub mod cancel;
 pub mod check;
 pub mod compile;
 mod hostcalls;
@@ -18,6 +19,7 @@ pub mod judge;
 pub mod run;
 pub mod testdata;
 
+pub use cancel::{Cancel, Cancelled};
 pub use judge::{CheckerCompileError, Sandbox};
 
 /// A solution's language.
@@ -293,6 +295,25 @@ pub struct JudgeRequest {
     pub limits: Limits,
     /// Tests run in parallel (at least 1).
     pub jobs: usize,
+    /// Stops the work early (server deadline, client gone); not part of the JSON form.
+    #[serde(skip)]
+    pub cancel: Cancel,
+}
+
+/// An empty request: C++, no tests, token checker, default limits, one job, never cancelled.
+/// Callers fill in what they need with `..Default::default()`.
+impl Default for JudgeRequest {
+    fn default() -> Self {
+        JudgeRequest {
+            source: String::new(),
+            lang: Lang::Cpp,
+            tests: Vec::new(),
+            checker: Checker::Tokens,
+            limits: Limits::DEFAULT,
+            jobs: 1,
+            cancel: Cancel::default(),
+        }
+    }
 }
 
 /// What to stress: a solution against a brute force on generated inputs.
@@ -307,6 +328,9 @@ pub struct StressRequest {
     pub seed: u64,
     pub checker: Checker,
     pub limits: Limits,
+    /// Stops the run early (see [`Cancel`]); not part of the JSON form.
+    #[serde(skip)]
+    pub cancel: Cancel,
 }
 
 /// The result of a stress run (`vibecheck stress --json`).

@@ -10,14 +10,16 @@
 //!
 //! Limits: time is the guest thread's CPU time plus the time it sleeps, checked on epoch ticks
 //! and inside `poll_oneoff` (a guest blocked in a sleep never reaches an epoch check), with a
-//! wall-clock backstop. Memory is what the guest touches: resident pages of its linear memory
-//! (`mincore`), checked on every tick and at the end; address space it only reserves (the
-//! 256 MiB shadow stack, untouched arrays) is free, and growth past `initial + limit` traps.
+//! wall-clock backstop. The run's [`Cancel`] is checked at the same places (and before the
+//! guest starts): a cancelled run ends at once as [`Status::Cancelled`]. Memory is what the
+//! guest touches: resident pages of its linear memory (`mincore`), checked on every tick and at
+//! the end; address space it only reserves (the 256 MiB shadow stack, untouched arrays) is
+//! free, and growth past `initial + limit` traps.
 //! Guests run on a dedicated thread whose native stack holds [`MAX_WASM_STACK`] (and never on
 //! a tokio worker: `add_to_linker_sync` would panic there).
 
 use crate::hostcalls::StdinFile;
-use crate::Limits;
+use crate::{Cancel, Limits};
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -65,6 +67,9 @@ pub enum Status {
     TimeLimit,
     MemoryLimit,
     OutputLimit,
+    /// Stopped (or never started) because the run's [`Cancel`] fired: nothing is known about
+    /// the program.
+    Cancelled,
 }
 
 /// Everything observed about one run.
@@ -110,6 +115,21 @@ pub struct RunSpec<'a> {
     pub limits: Limits,
     /// A host directory to preopen read-only as `.` (checker files only).
     pub preopen: Option<&'a Path>,
+    /// Ends the run early when it fires (see [`Status::Cancelled`]).
+    pub cancel: Cancel,
+}
+
+/// No args, empty stdin, default limits, no directory, never cancelled.
+impl Default for RunSpec<'_> {
+    fn default() -> Self {
+        RunSpec {
+            args: Vec::new(),
+            stdin: Bytes::new(),
+            limits: Limits::DEFAULT,
+            preopen: None,
+            cancel: Cancel::default(),
+        }
+    }
 }
 
 pub(crate) struct Ctx {
@@ -128,6 +148,8 @@ pub(crate) enum StopReason {
     None,
     Time,
     Memory,
+    /// The run's [`Cancel`] fired.
+    Cancelled,
 }
 
 /// A run's time budget: guest CPU time plus time spent sleeping (sleeps are charged, so a
@@ -138,6 +160,9 @@ pub(crate) struct Budget {
     pub(crate) slept_ns: u64,
     wall_deadline: Instant,
     pub(crate) stop: StopReason,
+    /// The request's cancellation: its deadline caps the run's wall time (the effective wall
+    /// deadline is the earlier of the two), and its flag stops the run.
+    pub(crate) cancel: Cancel,
 }
 
 impl Budget {
@@ -158,6 +183,20 @@ impl Budget {
             .as_nanos()
             .min(u64::MAX as u128) as u64;
         self.limit_ns.saturating_sub(self.used_ns()).min(wall)
+    }
+
+    /// Why the guest must stop now, if it must: its time limit first (the guest's own fault,
+    /// real evidence), then cancellation, then the wall-clock backstop.
+    pub(crate) fn check(&self) -> StopReason {
+        if self.used_ns() >= self.limit_ns {
+            StopReason::Time
+        } else if self.cancel.is_cancelled() {
+            StopReason::Cancelled
+        } else if Instant::now() >= self.wall_deadline {
+            StopReason::Time
+        } else {
+            StopReason::None
+        }
     }
 }
 
@@ -374,6 +413,16 @@ impl Runner {
 
     /// Runs a guest on the current thread (which must have a large enough stack).
     fn run_here(&self, guest: &Guest, spec: RunSpec<'_>) -> Result<RunOutcome> {
+        if spec.cancel.is_cancelled() {
+            return Ok(RunOutcome {
+                status: Status::Cancelled,
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                cpu_ms: 0,
+                wall_ms: 0,
+                memory_kib: 0,
+            });
+        }
         let limits = spec.limits;
         let stdout = CappedPipe::new(limits.output_bytes as usize, false);
         let stderr = CappedPipe::new(MAX_STDERR_BYTES, true);
@@ -422,6 +471,7 @@ impl Runner {
                 slept_ns: 0,
                 wall_deadline: wall_start + wall_limit,
                 stop: StopReason::None,
+                cancel: spec.cancel.clone(),
             },
             clock,
             stdin: StdinFile::new(spec.stdin),
@@ -432,9 +482,12 @@ impl Runner {
         store.limiter(|c| &mut c.limiter);
         store.epoch_deadline_callback(move |mut store| {
             // Runs on the guest thread, so the thread CPU clock measures the guest.
-            if store.data().budget.left_ns() == 0 {
-                store.data_mut().budget.stop = StopReason::Time;
-                return Err(wasmtime::format_err!("time limit exceeded"));
+            match store.data().budget.check() {
+                StopReason::None => {}
+                why => {
+                    store.data_mut().budget.stop = why;
+                    return Err(wasmtime::format_err!("stopped: {why:?}"));
+                }
             }
             // A run younger than one tick is measured once at its end instead (the ticker is
             // shared, so a run's first tick may come at once); saves a `mincore` per short test.
@@ -471,6 +524,8 @@ impl Runner {
                     Status::OutputLimit
                 } else if stop == StopReason::Time {
                     Status::TimeLimit
+                } else if stop == StopReason::Cancelled {
+                    Status::Cancelled
                 } else if mle {
                     Status::MemoryLimit
                 } else if let Some(exit) = e.downcast_ref::<I32Exit>() {

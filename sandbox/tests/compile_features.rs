@@ -157,7 +157,7 @@ fn judge_with_checker(checker: &Path, output_program: &str) -> (Verdict, String)
         }],
         checker: Checker::Custom(checker.to_path_buf()),
         limits: Limits::DEFAULT,
-        jobs: 1,
+        ..Default::default()
     };
     let report = sandbox().judge(&req).expect("judge");
     let t = &report.tests[0];

@@ -32,7 +32,7 @@ pub use confine::{abi_version as landlock_abi, UNCONFINED_ENV};
 use scan::check_preprocessed;
 pub use scan::prescan;
 
-use crate::{CppStd, Lang, SandboxConfig};
+use crate::{Cancel, Cancelled, CppStd, Lang, SandboxConfig};
 use anyhow::{bail, Context, Result};
 use cache::{DiskCache, MODULE_DISK_CACHE_BYTES};
 use includes::Companion;
@@ -235,6 +235,19 @@ impl Compiler {
         lang: Lang,
         source_dir: Option<&Path>,
     ) -> Result<CompileOutcome> {
+        self.compile_with_cancel(source, lang, source_dir, &Cancel::default())
+    }
+
+    /// Like [`Compiler::compile`], stopped by `cancel`: checked before each clang run and
+    /// every few milliseconds while one runs (the compiler's process group is then killed, not
+    /// waited for). A cancelled compile is `Err(`[`Cancelled`]`)` (nothing is cached).
+    pub fn compile_with_cancel(
+        &self,
+        source: &str,
+        lang: Lang,
+        source_dir: Option<&Path>,
+        cancel: &Cancel,
+    ) -> Result<CompileOutcome> {
         assert!(lang != Lang::Python, "Python is not compiled");
         if source.len() > MAX_SOURCE_BYTES {
             return Ok(CompileOutcome::Error(format!(
@@ -258,6 +271,7 @@ impl Compiler {
         if let Err(msg) = prescan(source) {
             return Ok(CompileOutcome::Error(msg));
         }
+        cancel.check()?;
         let work = tempfile::Builder::new()
             .prefix("vibecheck-cc-")
             .tempdir()
@@ -271,11 +285,12 @@ impl Compiler {
         for c in &companions {
             std::fs::write(work.path().join(&c.name), &c.text)?;
         }
-        let preprocessed = match self.preprocess(work.path(), src_name, lang)? {
+        let preprocessed = match self.preprocess(work.path(), src_name, lang, cancel)? {
             Ok(p) => p,
             Err(msg) => return Ok(CompileOutcome::Error(msg)),
         };
-        let wasm = match self.compile_and_link(work.path(), &preprocessed, lang)? {
+        cancel.check()?;
+        let wasm = match self.compile_and_link(work.path(), &preprocessed, lang, cancel)? {
             Ok(w) => w,
             Err(msg) => return Ok(CompileOutcome::Error(msg)),
         };
@@ -294,6 +309,7 @@ impl Compiler {
         work: &Path,
         src_name: &str,
         lang: Lang,
+        cancel: &Cancel,
     ) -> Result<std::result::Result<PathBuf, String>> {
         let sysroot_include = self.config.sysroot.join("include/wasm32-wasi");
         let mut roots: Vec<PathBuf> = vec![
@@ -326,6 +342,7 @@ impl Compiler {
             self.policy.ruleset(work, &[])?,
             self.config.compile_timeout_ms,
             MAX_PREPROCESSED_BYTES,
+            cancel,
         )?;
         let roots: Vec<PathBuf> = roots
             .iter()
@@ -366,6 +383,7 @@ impl Compiler {
         work: &Path,
         preprocessed: &Path,
         lang: Lang,
+        cancel: &Cancel,
     ) -> Result<std::result::Result<Vec<u8>, String>> {
         let wasm_path = work.join("solution.wasm");
         let mut cc = self.clang_cmd(work);
@@ -404,6 +422,7 @@ impl Compiler {
             self.policy.ruleset(work, &runtime_objects)?,
             self.config.compile_timeout_ms,
             MAX_DIAGNOSTICS_BYTES,
+            cancel,
         )?;
         if out.timed_out {
             return Ok(Err(format!(
@@ -495,7 +514,14 @@ impl Compiler {
                 }
                 c.arg(&src).arg("-o").arg(&obj);
                 let ruleset = self.policy.ruleset(work.path(), &[])?;
-                let out = run_bounded(c, ruleset, COMPILE_TIMEOUT_MS, MAX_DIAGNOSTICS_BYTES)?;
+                let out = run_bounded(
+                    c,
+                    ruleset,
+                    COMPILE_TIMEOUT_MS,
+                    MAX_DIAGNOSTICS_BYTES,
+                    // Built once and cached for the process: never cut short by one request.
+                    &Cancel::default(),
+                )?;
                 if !out.success {
                     bail!(
                         "building the sandbox runtime failed: {}",
@@ -522,13 +548,15 @@ struct Bounded {
 }
 
 /// Runs `cmd` in its own process group with resource limits, a wall-clock deadline and capped
-/// stdout (stderr is capped at [`MAX_DIAGNOSTICS_BYTES`]).
+/// stdout (stderr is capped at [`MAX_DIAGNOSTICS_BYTES`]). When `cancel` fires, the group is
+/// killed at once and the result is `Err(`[`Cancelled`]`)`.
 /// With a Landlock `ruleset`, the child enters it before exec (see [`confine`]).
 fn run_bounded(
     mut cmd: Command,
     ruleset: Option<OwnedFd>,
     timeout_ms: u64,
     stdout_cap: usize,
+    cancel: &Cancel,
 ) -> Result<Bounded> {
     use std::os::unix::process::CommandExt;
     cmd.stdin(Stdio::null())
@@ -591,12 +619,14 @@ fn run_bounded(
     );
     let deadline = Instant::now() + Duration::from_millis(timeout_ms);
     let mut timed_out = false;
+    let mut cancelled = false;
     let status = loop {
         if let Some(s) = child.try_wait()? {
             break s;
         }
-        if Instant::now() >= deadline {
-            timed_out = true;
+        cancelled = cancel.is_cancelled();
+        if cancelled || Instant::now() >= deadline {
+            timed_out = !cancelled;
             // SAFETY: signalling the process group we created with setsid.
             unsafe {
                 libc::kill(-pid, libc::SIGKILL);
@@ -611,6 +641,9 @@ fn run_bounded(
     }
     let (stdout, truncated) = out_t.join().unwrap_or_default();
     let (stderr, _) = err_t.join().unwrap_or_default();
+    if cancelled {
+        return Err(Cancelled.into());
+    }
     Ok(Bounded {
         success: status.success() && !timed_out,
         status: status.to_string(),
@@ -690,7 +723,14 @@ mod tests {
             let mut c = compiler.clang_cmd(work.path());
             c.args(args);
             let ruleset = compiler.policy.ruleset(work.path(), &[]).unwrap();
-            run_bounded(c, ruleset, COMPILE_TIMEOUT_MS, MAX_PREPROCESSED_BYTES).unwrap()
+            run_bounded(
+                c,
+                ruleset,
+                COMPILE_TIMEOUT_MS,
+                MAX_PREPROCESSED_BYTES,
+                &Cancel::default(),
+            )
+            .unwrap()
         };
         for file in [secret.as_os_str(), "/etc/passwd".as_ref()] {
             let out = run(&["-E".as_ref(), "-x".as_ref(), "c".as_ref(), file]);
