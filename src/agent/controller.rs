@@ -15,7 +15,9 @@ use crate::verify::{self, Check, Evidence, ItemVerdict, Overall, Verifier};
 use anyhow::{bail, Context};
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
-use vibecheck_sandbox::{JudgeRequest, Lang, Program, Sandbox, StressRequest, TestCase, Verdict};
+use vibecheck_sandbox::{
+    Cancel, JudgeRequest, Lang, Program, Sandbox, StressRequest, TestCase, Verdict,
+};
 
 /// State of one solve.
 pub(crate) struct Controller<'a> {
@@ -120,6 +122,15 @@ impl Controller<'_> {
 
     fn remaining_time(&self) -> Duration {
         self.opts.deadline.saturating_sub(self.started.elapsed())
+    }
+
+    /// Stops sandbox work (compiles, tests, stress runs) at the solve's deadline, so a program
+    /// that sleeps or loops cannot keep the solve running past it.
+    fn sandbox_cancel(&self) -> Cancel {
+        match self.started.checked_add(self.opts.deadline) {
+            Some(at) => Cancel::at(at),
+            None => Cancel::default(),
+        }
     }
 
     /// One generator call of `n` samples within the remaining budgets.
@@ -326,10 +337,13 @@ impl Controller<'_> {
             source,
             lang: Lang::Python,
         };
-        let prepared = self
-            .sandbox
-            .prepare(&program, None)
-            .context("preparing the program-of-thought")?;
+        let cancel = self.sandbox_cancel();
+        let prepared = match self.sandbox.prepare_cancellable(&program, None, &cancel) {
+            Err(e) if vibecheck_sandbox::cancel::is_cancelled_error(&e) => {
+                return Ok(Err("the time budget ran out while preparing it".into()))
+            }
+            r => r.context("preparing the program-of-thought")?,
+        };
         let runnable = match prepared {
             vibecheck_sandbox::judge::Prepared::Ready(r) => r,
             vibecheck_sandbox::judge::Prepared::CompileError(e) => {
@@ -341,7 +355,7 @@ impl Controller<'_> {
         };
         let run = self
             .sandbox
-            .run_program(&runnable, &[], b"", evidence::PROGRAM_LIMITS)
+            .run_program_cancellable(&runnable, &[], b"", evidence::PROGRAM_LIMITS, &cancel)
             .context("running the program-of-thought")?;
         Ok(Ok(run))
     }
@@ -379,6 +393,7 @@ impl Controller<'_> {
                 jobs: std::thread::available_parallelism()
                     .map_or(1, |n| n.get())
                     .min(MAX_JUDGE_JOBS),
+                cancel: self.sandbox_cancel(),
             };
             let report = self.sandbox.judge(&req).context("judging the program")?;
             checks.extend(code::judge_checks(&report, tests));
@@ -440,6 +455,7 @@ impl Controller<'_> {
             seed: self.opts.sampling.seed,
             checker: self.opts.checker.clone(),
             limits: self.opts.limits,
+            cancel: self.sandbox_cancel(),
         };
         (self.progress)(Progress::Message(format!(
             "stress test: {} iterations against the brute force",

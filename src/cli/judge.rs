@@ -208,6 +208,7 @@ pub fn run(args: Args) -> Result<i32> {
             checker,
             limits,
             jobs: args.jobs,
+            ..Default::default()
         },
         &tests,
     )?;

@@ -109,6 +109,8 @@ pub fn run(args: Args) -> Result<i32> {
                     .or(p.as_ref().and_then(|p| p.memory_limit_mb)),
             )?
         },
+        // The command line has no request deadline: its own limits end the work.
+        cancel: Default::default(),
     };
     let sandbox = Sandbox::new(sandbox_config(&args.cpp_std))?;
     let tty = std::io::stderr().is_terminal();
