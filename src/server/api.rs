@@ -422,9 +422,6 @@ pub async fn judge(
             ctx.deadline,
             st.config.deadline_secs as f64,
             move |budget| {
-                // TODO(sandbox hook): pass `budget` (deadline + cancel flag) into the judge request
-                // once the sandbox takes one (see notes/hostile-server.md); until then the slot is
-                // held until the sandbox's own limits end the work, and nothing starts late.
                 if budget.is_cancelled() {
                     return Ok(Err(ApiError::deadline(
                         "/v1/judge",
@@ -432,7 +429,19 @@ pub async fn judge(
                         "before judging started",
                     )));
                 }
-                match eng.judge(&input) {
+                // The sandbox stops at the deadline or when the client goes away (compiler
+                // killed, guest ended, later tests not started), so the slot is freed promptly.
+                let judged = eng.judge(&input, budget.sandbox_cancel());
+                if budget.is_cancelled() {
+                    // Whatever came back is partial (tests "not run"): never answer it as a
+                    // report. The gate has usually answered 504 already.
+                    return Ok(Err(ApiError::deadline(
+                        "/v1/judge",
+                        deadline_secs,
+                        "while running",
+                    )));
+                }
+                match judged {
                     Ok(report) => Ok(Ok(report)),
                     // A checker that does not compile is the request's fault: 422, not 500.
                     Err(e) => match e.downcast_ref::<crate::sandbox::CheckerCompileError>() {

@@ -8,7 +8,7 @@ use crate::agent::{self, Kind, Progress, SolveOptions, SolveReport};
 use crate::chain::Chain;
 use crate::model::{ChatMessage, GenEvent, Generation, Generator, SamplingParams, Usage};
 use crate::sandbox::{
-    Checker, JudgeReport, JudgeRequest, Lang, Limits, Sandbox, SandboxConfig, TestCase,
+    Cancel, Checker, JudgeReport, JudgeRequest, Lang, Limits, Sandbox, SandboxConfig, TestCase,
 };
 use crate::verify::{Verifier, VerifyConfig, VerifyReport};
 use std::ops::ControlFlow;
@@ -156,7 +156,9 @@ impl Engines {
         self.verifier.verify(chain, reference)
     }
 
-    pub fn judge(&self, input: &JudgeInput) -> anyhow::Result<JudgeReport> {
+    /// Judges `input`; `cancel` (the request's deadline and flag) stops the compiles, tests
+    /// and checker runs, so an abandoned request frees its slot at once.
+    pub fn judge(&self, input: &JudgeInput, cancel: Cancel) -> anyhow::Result<JudgeReport> {
         // A custom checker's source is written to a private temp dir that lives until judging
         // ends; it is compiled and run inside the sandbox like any other untrusted code.
         let tmp = tempfile::tempdir()?;
@@ -176,6 +178,7 @@ impl Engines {
             limits: input.limits,
             // Concurrency comes from the server's worker slots, not from inside one request.
             jobs: 1,
+            cancel,
         };
         self.sandbox.judge(&req)
     }

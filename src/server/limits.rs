@@ -86,7 +86,7 @@ pub fn judge_budget_ms(tests: usize, time_ms: u64, custom_checker: bool) -> u64 
 /// What is left of one request's time: its deadline, and a flag set when the deadline passed
 /// (or the client is gone) so the work stops instead of only being answered with 504. Handed to
 /// the blocking work by [`RouteGate::run_blocking`]; engines check it between stages and pass
-/// it to the components that can stop early.
+/// it to the components that can stop early (the sandbox gets [`WorkBudget::sandbox_cancel`]).
 #[derive(Debug, Clone)]
 pub struct WorkBudget {
     pub deadline: Instant,
@@ -115,9 +115,14 @@ impl WorkBudget {
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::Relaxed);
     }
-    /// The shared flag, for components that poll an `AtomicBool` (the sandbox's runner).
+    /// The shared flag, for components that poll an `AtomicBool`.
     pub fn flag(&self) -> Arc<AtomicBool> {
         self.cancelled.clone()
+    }
+    /// The sandbox's cancellation handle for this request: the same flag and deadline, so
+    /// compiles, tests and checker runs stop when the deadline fires or the client goes away.
+    pub fn sandbox_cancel(&self) -> crate::sandbox::Cancel {
+        crate::sandbox::Cancel::new(self.flag(), Some(self.deadline))
     }
 }
 
@@ -396,6 +401,43 @@ mod tests {
             .await
             .unwrap();
         assert!(flagged, "the work was not told to stop at the deadline");
+    }
+
+    /// A client that hangs up drops the handler's future: the sandbox's handle fires, the
+    /// work (here an hour-long cancellable sleep, as a sleeping guest does) returns, and the
+    /// slot is free for the next request long before the work's own end.
+    #[tokio::test]
+    async fn a_dropped_request_cancels_the_sandbox_and_frees_the_slot() {
+        let gate = Arc::new(RouteGate::new("/t", 1, 1));
+        let far = Instant::now() + Duration::from_secs(3600);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let g = gate.clone();
+        let task = tokio::spawn(async move {
+            g.run_blocking(far, 3600.0, move |b| {
+                let cancel = b.sandbox_cancel();
+                assert_eq!(cancel.deadline(), Some(b.deadline));
+                tx.send(cancel.clone()).unwrap();
+                Ok(Ok(cancel.sleep(Duration::from_secs(3600))))
+            })
+            .await
+        });
+        let cancel = tokio::task::spawn_blocking(move || rx.recv().unwrap())
+            .await
+            .unwrap();
+        assert!(!cancel.is_cancelled());
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+        assert!(
+            cancel.is_cancelled(),
+            "hanging up did not cancel the sandbox"
+        );
+        // The slot comes back when the work returns; if it did not stop, this waits out its
+        // own deadline and is a 504.
+        let soon = Instant::now() + Duration::from_secs(30);
+        let _permit = gate
+            .acquire(soon, 30.0)
+            .await
+            .expect("the slot was not freed");
     }
 
     #[test]
