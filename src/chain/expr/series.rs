@@ -409,4 +409,57 @@ mod tests {
             assert_eq!(value(&e), Rat::int(84), "{text:?}");
         }
     }
+
+    /// Random token soups around series syntax (fixed seed): parsing never panics, and
+    /// whatever parses is within the depth limit.
+    #[test]
+    fn series_token_soup_never_panics() {
+        const TOKENS: &[&str] = &[
+            "\\sum",
+            "\\prod",
+            "_{k=1}",
+            "_{k=-2}",
+            "^{3}",
+            "^9",
+            "^{200}",
+            "^{n}",
+            "k",
+            "a_k",
+            "(",
+            ")",
+            "+",
+            "-",
+            "{",
+            "}",
+            "2",
+            "\\cdot",
+            "\\cos",
+            "^\\circ",
+            "\\limits",
+            " ",
+            "=",
+            "\\binom{k}{2}",
+            "\\frac{1}{k}",
+            "\\left(",
+            "\\right)",
+            "’",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len = 1 + (next() % 12) as usize;
+            let text: String = (0..len)
+                .map(|_| TOKENS[(next() % TOKENS.len() as u64) as usize])
+                .collect();
+            if let Some(e) = parse_math(&text) {
+                assert!(!e.depth_exceeds(crate::chain::expr::MAX_DEPTH), "{text:?}");
+            }
+            let _ = parse_relation(&text);
+        }
+    }
 }
