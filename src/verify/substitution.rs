@@ -297,7 +297,8 @@ fn split_segment(seg: &str) -> Vec<&str> {
             _ => {}
         }
         for sep in ["\\quad", "\\text{ and }", "\\text{and}", "\\text{ or }"] {
-            if depth == 0 && seg[i..].starts_with(sep) {
+            // Bytes, not `&seg[i..]`: `i` may be inside a multi-byte character (`There’s`).
+            if depth == 0 && bytes[i..].starts_with(sep.as_bytes()) {
                 parts.push(&seg[start..i]);
                 start = i + sep.len();
                 i = start;
@@ -590,6 +591,21 @@ fn show(e: &Expr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segments_with_multibyte_characters_split_without_panic() {
+        // GSM8K test problem 138 (a 500 on /v1/verify before): a curly apostrophe.
+        let seg = "2 cookies for $1.00 each.  There’s a 20% fee \\quad x = 1, y = 2";
+        let parts = split_segment(seg);
+        assert!(parts.iter().any(|p| p.trim() == "y = 2"), "{parts:?}");
+        // The whole problem through the planner: a plan or none, never a panic.
+        let _ = plan(
+            "Rory orders 2 subs for $7.50 each and 2 cookies for $1.00 each.  There’s a 20% \
+             delivery fee added at check out and she wants to add a $5.00 tip.  What will her \
+             delivery order cost?",
+            "29",
+        );
+    }
 
     fn planned(problem: &str, answer: &str) -> Option<(usize, usize, bool)> {
         plan(problem, answer).map(|p| (p.conditions.len(), p.assignments.len(), p.complete))

@@ -15,7 +15,7 @@ command -v wrk >/dev/null || { echo "bench-server: wrk not found (apt-get instal
 if [ -z "${BIN:-}" ]; then
   echo "bench-server: building release binary" >&2
   cargo build --release --bin vibecheck >&2
-  BIN=target/release/vibecheck
+  BIN="${CARGO_TARGET_DIR:-target}/release/vibecheck"
 fi
 
 KEY="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"

@@ -8,4 +8,4 @@ cd "$(dirname "$0")/../.."
 PROFILE="${PROFILE:-release}"
 cargo build --profile "$PROFILE" --bin vibecheck --example bench-verify >&2
 dir=release; [ "$PROFILE" = dev ] && dir=debug
-exec "target/$dir/examples/bench-verify"
+exec "${CARGO_TARGET_DIR:-target}/$dir/examples/bench-verify"

@@ -11,7 +11,15 @@
 //! progress goes to stderr, the tables to stdout.
 //!
 //! Flags: `--data FILE` (repeatable), `--limit N` (solutions per subset), `--workers N`,
-//! `--dump FILE` (every flagged or mislocated solution with its refuted items, JSON lines).
+//! `--dump FILE` (every flagged or mislocated solution with its refuted items, JSON lines),
+//! `--gsm8k-test FILE` (GSM8K test set for the reference mode; default
+//! `../shared/data/gsm8k/test.jsonl`), `--no-reference` (skip the reference mode).
+//!
+//! After each subset's table come the verdict tables of [`verdicts`]: the chain-level verdict
+//! distribution without a reference, then again with an honest reference where the data has
+//! one (never the solution's own answer).
+
+mod verdicts;
 
 use std::io::Write;
 use std::time::Instant;
@@ -118,6 +126,11 @@ fn main() -> anyhow::Result<()> {
     let mut limit = usize::MAX;
     let mut workers = 2usize;
     let mut dump: Option<std::fs::File> = None;
+    let mut gsm8k_test_path = format!(
+        "{}/../shared/data/gsm8k/test.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut reference_mode = true;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -125,6 +138,8 @@ fn main() -> anyhow::Result<()> {
             "--limit" => limit = args.next().expect("--limit N").parse()?,
             "--workers" => workers = args.next().expect("--workers N").parse()?,
             "--dump" => dump = Some(std::fs::File::create(args.next().expect("--dump FILE"))?),
+            "--gsm8k-test" => gsm8k_test_path = args.next().expect("--gsm8k-test FILE"),
+            "--no-reference" => reference_mode = false,
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -143,6 +158,14 @@ fn main() -> anyhow::Result<()> {
         workers,
         ..VerifyConfig::default()
     })?;
+    // Only the reference mode needs it; a missing file leaves sibling references only.
+    let gsm8k_test = if reference_mode {
+        verdicts::load_gsm8k_test(&gsm8k_test_path)
+            .map_err(|e| eprintln!("eval-processbench: {e}; GSM8K references off"))
+            .ok()
+    } else {
+        None
+    };
     for path in &data {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
@@ -152,6 +175,7 @@ fn main() -> anyhow::Result<()> {
             .file_stem()
             .map_or(path.clone(), |s| s.to_string_lossy().into_owned());
         let mut t = Tally::default();
+        let mut verdict_tally = verdicts::VerdictTally::default();
         let start = Instant::now();
         for (k, row) in rows.iter().take(limit).enumerate() {
             let label = row["label"]
@@ -165,6 +189,7 @@ fn main() -> anyhow::Result<()> {
             t.times_ms.push(t0.elapsed().as_secs_f64() * 1e3);
             t.steps.push(c.steps.len());
             t.items += rep.steps.iter().map(|s| s.checks.len()).sum::<usize>();
+            verdict_tally.add(&rep, label < 0, verdicts::final_answer_correct(row));
             let verified = rep.verdict == Overall::Verified;
             let flagged = rep.verdict == Overall::Flagged;
             let mut interesting = false;
@@ -230,6 +255,11 @@ fn main() -> anyhow::Result<()> {
             }
         }
         print_table(&name, &t);
+        verdict_tally.print(&format!("{name}: without a reference"), false);
+        if reference_mode {
+            let measured: Vec<serde_json::Value> = rows.iter().take(limit).cloned().collect();
+            verdicts::reference_mode(&verifier, &name, &measured, gsm8k_test.as_ref())?;
+        }
     }
     Ok(())
 }

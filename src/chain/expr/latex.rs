@@ -269,6 +269,8 @@ impl Parser {
                 let k = self.latex_arg()?;
                 Some(Expr::Func(Func::Binom, vec![n, k]))
             }
+            "sum" => self.series(false),
+            "prod" => self.series(true),
             "pi" => Some(Expr::Pi),
             "infty" => None,
             "{" => self.group_cmd("}"),

@@ -3,11 +3,14 @@
 //!
 //! [`parse_math`] parses one expression (plain math or LaTeX); [`parse_relation`] parses a chain
 //! of expressions joined by relations (`=`, `<`, `\le`, `≈`, `\equiv … \pmod{m}`, …). Both are
-//! conservative: anything ambiguous makes the whole parse fail with `None`.
+//! conservative: anything ambiguous makes the whole parse fail with `None`. `\sum`/`\prod` with
+//! small whole-number bounds are expanded into their terms ([`series`]).
 
 pub mod ast;
 mod latex;
 pub mod parse;
+mod series;
 
 pub use ast::{Expr, Func, Relation, MAX_DEPTH, MAX_MATH_BYTES};
 pub use parse::{parse_math, parse_relation};
+pub use series::{MAX_SERIES_NODES, MAX_SERIES_TERMS};

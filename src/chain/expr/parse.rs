@@ -134,6 +134,9 @@ pub(super) struct Parser {
     pub(super) deg_radians: bool,
     /// A degree mark was seen outside a trigonometric argument.
     pub(super) deg_outside: bool,
+    /// Nodes created so far by `\sum`/`\prod` expansions (bounded by
+    /// [`super::series::MAX_SERIES_NODES`]).
+    pub(super) series_nodes: usize,
 }
 
 pub(super) fn b(e: Expr) -> Box<Expr> {
@@ -150,6 +153,7 @@ impl Parser {
             trig: 0,
             deg_radians: false,
             deg_outside: false,
+            series_nodes: 0,
         }
     }
 
@@ -469,6 +473,8 @@ impl Parser {
                         | "vert"
                         | "operatorname"
                         | "mathrm"
+                        | "sum"
+                        | "prod"
                 ) || GREEK.contains(&n.as_str())
             }
             _ => false,
