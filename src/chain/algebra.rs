@@ -141,12 +141,16 @@ struct Equation {
 #[derive(Debug, Default)]
 pub struct Rewrites {
     last: Option<Equation>,
+    /// The previous relation when it was one `=` between two terms (any number of variables):
+    /// (sides, source), for [`shared_side`].
+    last_pair: Option<([Expr; 2], String)>,
 }
 
 impl Rewrites {
     /// Offers the next relation; `linked` says whether the text before it continues the previous
     /// one (an arrow, a line break in a display, "so", "simplifies to"). Returns the rewrite item
-    /// when this equation follows a previous one in the same single variable.
+    /// when this equation follows a previous one in the same single variable, or the
+    /// [`shared_side`] identity when an equation in several variables keeps one side.
     pub fn offer(
         &mut self,
         terms: &[Expr],
@@ -154,9 +158,18 @@ impl Rewrites {
         source: &str,
         linked: bool,
     ) -> Option<MathItem> {
+        let pair = (rels == [Rel::Eq] && terms.len() == 2)
+            .then(|| ([terms[0].clone(), terms[1].clone()], source.trim().to_string()));
+        let prev_pair = std::mem::replace(&mut self.last_pair, pair.clone());
         let cur = equation(terms, rels, source);
         let prev = std::mem::replace(&mut self.last, cur.clone());
-        let (prev, cur) = (prev?, cur?);
+        let shared = match (&prev_pair, &pair) {
+            (Some(p), Some(c)) if linked => shared_side(p, c),
+            _ => None,
+        };
+        let (Some(prev), Some(cur)) = (prev, cur) else {
+            return shared;
+        };
         // `x = 3 ⇒ x = -1`, `x = 9 ⇒ x + 2 = 0`: after a solved equation the text lists
         // solutions or cases, it does not rewrite. (`n > 1103/7 ⇒ n > 157.57` does rewrite.)
         // A solved inequality followed by an unsolved one (`x > 0`, `x^2 > 4`) states a
@@ -181,7 +194,48 @@ impl Rewrites {
     /// Forgets the previous equation (a piece that is not an equation came between).
     pub fn reset(&mut self) {
         self.last = None;
+        self.last_pair = None;
     }
+}
+
+/// `24 - 9A = \frac{(9 - 3A) + B + (6A - 10)}{3}` linked to `24 - 9A = \frac{8 + 3A + B}{3}`:
+/// one side kept as written while the other changes claims that the changed side was
+/// simplified, i.e. the two versions are identical ([`Rel::Identical`]; the numeric checker
+/// refutes only a slip between polynomials with the same monomials). Only when the changed
+/// sides have the same variables (`x = 2x - 3 ⇒ x = 3` solves, it does not simplify), none is
+/// a lone variable, and the letters are variables. One-variable equations are left to the
+/// rewrite check ([`Rel::Rewrite`]) except when that cannot apply (it needs one variable).
+fn shared_side(prev: &([Expr; 2], String), cur: &([Expr; 2], String)) -> Option<MathItem> {
+    let ([pl, pr], psrc) = prev;
+    let ([cl, cr], csrc) = cur;
+    let (old, new) = if pl == cl && pr != cr {
+        (pr, cr)
+    } else if pr == cr && pl != cl {
+        (pl, cl)
+    } else {
+        return None;
+    };
+    let vars = old.vars();
+    let mut all = pl.vars();
+    all.extend(pr.vars());
+    all.sort();
+    all.dedup();
+    if vars.is_empty()
+        || vars != new.vars()
+        || all.len() < 2
+        || old.is_lone_var()
+        || new.is_lone_var()
+        || letters_are_names(psrc)
+        || letters_are_names(csrc)
+    {
+        return None;
+    }
+    Some(MathItem {
+        source: format!("{psrc} ⇒ {csrc}"),
+        terms: vec![old.clone(), new.clone()],
+        rels: vec![Rel::Identical],
+        modulus: None,
+    })
 }
 
 fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
