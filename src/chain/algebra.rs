@@ -158,8 +158,12 @@ impl Rewrites {
         source: &str,
         linked: bool,
     ) -> Option<MathItem> {
-        let pair = (rels == [Rel::Eq] && terms.len() == 2)
-            .then(|| ([terms[0].clone(), terms[1].clone()], source.trim().to_string()));
+        let pair = (rels == [Rel::Eq] && terms.len() == 2).then(|| {
+            (
+                [terms[0].clone(), terms[1].clone()],
+                source.trim().to_string(),
+            )
+        });
         let prev_pair = std::mem::replace(&mut self.last_pair, pair.clone());
         let cur = equation(terms, rels, source);
         let prev = std::mem::replace(&mut self.last, cur.clone());
@@ -287,5 +291,33 @@ mod tests {
         assert!(!letters_are_names("\\pi x = \\sin x"));
         assert!(identity_cue("Expanding, we get"));
         assert!(!identity_cue("Expand and solve the equation"));
+    }
+
+    fn offer(r: &mut Rewrites, text: &str, linked: bool) -> Option<MathItem> {
+        let rel = crate::chain::expr::parse_relation(text).expect(text);
+        r.offer(&rel.terms, &rel.rels, text, linked)
+    }
+
+    #[test]
+    fn a_kept_side_makes_the_changed_side_an_identity() {
+        let mut r = Rewrites::default();
+        assert!(offer(&mut r, "a + b = 2(c - a) + 3b", false).is_none());
+        let m = offer(&mut r, "a + b = 2c - 2a + 3b", true).expect("shared side");
+        assert_eq!(m.rels, vec![Rel::Identical]);
+        assert_eq!(m.terms[1].vars(), vec!["a", "b", "c"]);
+        // The kept side may be the right one.
+        let mut r = Rewrites::default();
+        offer(&mut r, "2(x + y) = z", false);
+        assert!(offer(&mut r, "2x + 2y = z", true).is_some());
+        // Not linked, different variables, a lone variable or names: no item.
+        let mut r = Rewrites::default();
+        offer(&mut r, "a + b = 2c + 3", false);
+        assert!(offer(&mut r, "a + b = 5c - 1", false).is_none());
+        offer(&mut r, "2y = 4x + 6y - 8", false);
+        assert!(offer(&mut r, "2y = 2 - x", true).is_none());
+        offer(&mut r, "x + y = 3z", false);
+        assert!(offer(&mut r, "x + y = z", true).is_none());
+        offer(&mut r, "f(x) + y = 3x", false);
+        assert!(offer(&mut r, "f(x) + y = 2x + x", true).is_none());
     }
 }
