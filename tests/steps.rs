@@ -351,3 +351,25 @@ fn a_text_name_with_a_connective_word_before_equals() {
     assert!(why.contains("252"), "{why}");
     assert_verified("\\[ \\text{Cost per pen and pencil} = 3 + 4 = 7 \\]");
 }
+
+#[test]
+fn sub_expressions_evaluated_in_a_rewrite() {
+    // 5^2 − 20 is 5, not 4: refuted with the computed value, even where the equation itself
+    // (exponentials in y) is not checked.
+    let why = refuted("So $5^{y}(5^2 - 20) = 3^{y}(3^3 - 7) \\Rightarrow 5^{y}(4) = 3^{y}(20)$.");
+    assert!(why.contains("= 5"), "{why}");
+    let cs = checks("So $5^{y}(5^2 - 20) = 3^{y}(3^3 - 7) \\Rightarrow 5^{y}(5) = 3^{y}(20)$.");
+    assert!(
+        cs.iter().any(|c| c.verdict == ItemVerdict::Verified),
+        "{cs:#?}"
+    );
+    assert!(
+        !cs.iter().any(|c| c.verdict == ItemVerdict::Refuted),
+        "{cs:#?}"
+    );
+    // In two variables (no solution-set check applies): 901/9 is 100.11…, not 101.11.
+    let why = refuted("Thus $$p + q < \\frac{901}{9}$$ so $$p + q < 101.11$$");
+    assert!(why.contains("100.1"), "{why}");
+    // Solutions listed one after the other are not evaluations.
+    assert!(!verdicts("$$z = -\\frac{3}{2}$$ $$z = 2$$").contains(&ItemVerdict::Refuted));
+}

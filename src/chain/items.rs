@@ -661,9 +661,7 @@ fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<
     }
     let mut out: Vec<MathItem> = ctx
         .rewrites
-        .offer(&r.terms, &r.rels, source.trim(), linked)
-        .into_iter()
-        .collect();
+        .offer_all(&r.terms, &r.rels, source.trim(), linked);
     out.extend(checkable(r, source.trim(), true, ctx.identity));
     out
 }
@@ -1405,7 +1403,7 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
         if r.rels.contains(&Rel::Congruent) != r.modulus.is_some() {
             continue;
         }
-        if let Some(m) = ctx.rewrites.offer(&r.terms, &r.rels, &t, linked) {
+        for m in ctx.rewrites.offer_all(&r.terms, &r.rels, &t, linked) {
             push_math(items, m);
         }
         prev_end = end;
