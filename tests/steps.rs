@@ -373,3 +373,20 @@ fn sub_expressions_evaluated_in_a_rewrite() {
     // Solutions listed one after the other are not evaluations.
     assert!(!verdicts("$$z = -\\frac{3}{2}$$ $$z = 2$$").contains(&ItemVerdict::Refuted));
 }
+
+#[test]
+fn a_factorisation_after_finding_a_root() {
+    // "root" does not make a factorisation an equation to solve.
+    let why =
+        refuted("Since $t = 2$ is a root, we factor: $t^3 - 3t^2 + 4 = (t - 2)(t^2 - t + 2)$.");
+    assert!(why.contains("not an identity"), "{why}");
+    assert!(!verdicts(
+        "Since $t = 2$ is a root, we factor: $t^3 - 3t^2 + 4 = (t - 2)(t^2 - t - 2)$."
+    )
+    .contains(&ItemVerdict::Refuted));
+    // An equation to solve stays an equation.
+    assert!(
+        !verdicts("Factor and solve the equation $t^2 + 3 = (t - 1)^2$ for its roots.")
+            .contains(&ItemVerdict::Refuted)
+    );
+}

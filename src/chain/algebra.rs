@@ -22,7 +22,8 @@ use super::{MathItem, Rel};
 const IDENTITY_CUES: &[&str] = &["expand", "factor", "identity"];
 
 /// Words in a step that say an equation is posed to be solved (overrides the cues above).
-const SOLVE_CUES: &[&str] = &["solve", "solving", "root", "equation"];
+/// ("Root" is not one: "x = 1 is a root, so we factor …" states an identity.)
+const SOLVE_CUES: &[&str] = &["solve", "solving", "equation"];
 
 /// Whether the step's words make its `=` between expressions identities.
 pub fn identity_cue(step: &str) -> bool {
@@ -438,6 +439,7 @@ mod tests {
         assert!(!letters_are_names("\\pi x = \\sin x"));
         assert!(identity_cue("Expanding, we get"));
         assert!(!identity_cue("Expand and solve the equation"));
+        assert!(identity_cue("Since 2 is a root, we factor"));
     }
 
     fn offer(r: &mut Rewrites, text: &str, linked: bool) -> Option<MathItem> {
