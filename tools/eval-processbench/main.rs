@@ -11,7 +11,8 @@
 //! progress goes to stderr, the tables to stdout.
 //!
 //! Flags: `--data FILE` (repeatable), `--limit N` (solutions per subset), `--workers N`,
-//! `--dump FILE` (every flagged or mislocated solution with its refuted items, JSON lines).
+//! `--dump FILE` (one JSON line per solution: its refuted items, what the checks said at the
+//! labelled step and that step's text — the listing to classify misses by).
 
 use std::io::Write;
 use std::time::Instant;
