@@ -280,6 +280,12 @@ fn numeric_subterms(
     {
         return Vec::new();
     }
+    // `x \geq 2\sqrt{2} ⇒ x \geq 2` weakens a bound, it does not evaluate it: under an
+    // inequality only rational arithmetic (`S \geq 2 \times 2 ⇒ S \geq 8`) is read.
+    let inequality = !matches!(prel, Rel::Eq | Rel::Approx);
+    if inequality && !diffs.iter().all(|(old, _)| rational_arithmetic(old)) {
+        return Vec::new();
+    }
     // Evaluating makes a sub-expression smaller; two computations of the same size side by side
     // are cases listed, not one evaluated (`S = 2 + 3 \\ S = 4 \cdot 5`).
     let size = |e: &Expr| e.fold(&mut |_, kids: Vec<usize>| 1 + kids.iter().sum::<usize>());
@@ -311,6 +317,20 @@ fn numeric_subterms(
             modulus: None,
         })
         .collect()
+}
+
+/// Whether `e` is arithmetic on numbers with an exact rational value (`+ − × ÷`, whole-number
+/// powers): no roots, logarithms, π or functions.
+fn rational_arithmetic(e: &Expr) -> bool {
+    match e {
+        Expr::Int(_) | Expr::Decimal(_) => true,
+        Expr::Neg(a) => rational_arithmetic(a),
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
+            rational_arithmetic(a) && rational_arithmetic(b)
+        }
+        Expr::Pow(a, b) => rational_arithmetic(a) && matches!(&**b, Expr::Int(_)),
+        _ => false,
+    }
 }
 
 /// A value as an author writes a computed result: a number, a negated one, or a fraction of
@@ -506,6 +526,9 @@ mod tests {
         assert!(evaluated("S = 2 + 3", "S = 4 \\cdot 5").is_empty());
         assert!(evaluated("z = -\\frac{3}{2}", "z = 2").is_empty());
         assert!(evaluated("t < 2 \\cdot 3", "t > 6").is_empty());
+        // A bound weakened, not evaluated.
+        assert!(evaluated("t \\geq 2\\sqrt{2}", "t \\geq 2").is_empty());
+        assert_eq!(evaluated("t \\geq 2 \\times 2", "t \\geq 8").len(), 1);
         assert!(evaluated("2w = 3 \\cdot 7 + v", "w = 21 + v").is_empty());
         assert!(evaluated("r = \\frac{1}{2} \\sqrt{8}", "r = \\sqrt{2}").is_empty());
         // Not linked.
