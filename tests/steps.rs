@@ -298,3 +298,95 @@ fn rewrites_in_one_function_of_the_variable() {
             .contains(&ItemVerdict::Refuted)
     );
 }
+
+#[test]
+fn equations_in_several_variables_that_keep_one_side() {
+    // The left side is kept, the right side is simplified with a slip (3 − 2 is 1, not 2).
+    let why = refuted("So $$5p - q = \\frac{(3 + 4p) + q - 2}{5}$$ which gives $$5p - q = \\frac{2 + 4p + q}{5}$$");
+    assert!(why.contains("for every value of p, q"), "{why}");
+    let cs = checks(
+        "So $$5p - q = \\frac{(3 + 4p) + q - 2}{5}$$ which gives $$5p - q = \\frac{1 + 4p + q}{5}$$",
+    );
+    let link = cs
+        .iter()
+        .find(|c| c.item.contains('⇒'))
+        .unwrap_or_else(|| panic!("no rewrite check: {cs:#?}"));
+    assert_eq!(link.verdict, ItemVerdict::Verified, "{link:#?}");
+    assert!(
+        !cs.iter().any(|c| c.verdict == ItemVerdict::Refuted),
+        "{cs:#?}"
+    );
+    // Solving for a variable changes the kept side's partner to other variables: no claim.
+    assert!(
+        !verdicts("So $$2y = 4x + 6y - 8$$ which gives $$2y = 2 - x$$")
+            .contains(&ItemVerdict::Refuted)
+    );
+    // Two separate statements (not linked) are not a rewrite.
+    assert!(
+        !verdicts("We know $a + b = 2c + 3$ and also $a + b = 5c - 1$.")
+            .contains(&ItemVerdict::Refuted)
+    );
+}
+
+#[test]
+fn rational_identities_in_one_variable() {
+    let why = refuted(
+        "Using the identity $t^2 + \\frac{1}{t^2} = \\left(t + \\frac{1}{t}\\right)^2 - 1$.",
+    );
+    assert!(why.contains("= -1 for every value of t"), "{why}");
+    assert_verified(
+        "Using the identity $t^2 + \\frac{1}{t^2} = \\left(t + \\frac{1}{t}\\right)^2 - 2$.",
+    );
+    let why = refuted("$\\frac{u+1}{u-1} = \\frac{(u+1)(u+2)}{(u-1)(u+2)} = \\frac{u^2+3u+2}{u^2+u-2} = \\frac{u+3}{u-1}$");
+    assert!(why.contains("not an identity"), "{why}");
+    // Outside rational functions a chain link is still not refuted (equation chains with
+    // exponentials are common): no claim is read as an identity here.
+    assert!(!verdicts("$4^{s} = 2^{s+1} = 2^{2s}$").contains(&ItemVerdict::Refuted));
+}
+
+#[test]
+fn a_text_name_with_a_connective_word_before_equals() {
+    let why =
+        refuted("\\[ \\text{Total revenue for Liam} = 63 \\times 4 = 262 \\text{ dollars} \\]");
+    assert!(why.contains("252"), "{why}");
+    assert_verified("\\[ \\text{Cost per pen and pencil} = 3 + 4 = 7 \\]");
+}
+
+#[test]
+fn sub_expressions_evaluated_in_a_rewrite() {
+    // 5^2 − 20 is 5, not 4: refuted with the computed value, even where the equation itself
+    // (exponentials in y) is not checked.
+    let why = refuted("So $5^{y}(5^2 - 20) = 3^{y}(3^3 - 7) \\Rightarrow 5^{y}(4) = 3^{y}(20)$.");
+    assert!(why.contains("= 5"), "{why}");
+    let cs = checks("So $5^{y}(5^2 - 20) = 3^{y}(3^3 - 7) \\Rightarrow 5^{y}(5) = 3^{y}(20)$.");
+    assert!(
+        cs.iter().any(|c| c.verdict == ItemVerdict::Verified),
+        "{cs:#?}"
+    );
+    assert!(
+        !cs.iter().any(|c| c.verdict == ItemVerdict::Refuted),
+        "{cs:#?}"
+    );
+    // In two variables (no solution-set check applies): 901/9 is 100.11…, not 101.11.
+    let why = refuted("Thus $$p + q < \\frac{901}{9}$$ so $$p + q < 101.11$$");
+    assert!(why.contains("100.1"), "{why}");
+    // Solutions listed one after the other are not evaluations.
+    assert!(!verdicts("$$z = -\\frac{3}{2}$$ $$z = 2$$").contains(&ItemVerdict::Refuted));
+}
+
+#[test]
+fn a_factorisation_after_finding_a_root() {
+    // "root" does not make a factorisation an equation to solve.
+    let why =
+        refuted("Since $t = 2$ is a root, we factor: $t^3 - 3t^2 + 4 = (t - 2)(t^2 - t + 2)$.");
+    assert!(why.contains("not an identity"), "{why}");
+    assert!(!verdicts(
+        "Since $t = 2$ is a root, we factor: $t^3 - 3t^2 + 4 = (t - 2)(t^2 - t - 2)$."
+    )
+    .contains(&ItemVerdict::Refuted));
+    // An equation to solve stays an equation.
+    assert!(
+        !verdicts("Factor and solve the equation $t^2 + 3 = (t - 1)^2$ for its roots.")
+            .contains(&ItemVerdict::Refuted)
+    );
+}

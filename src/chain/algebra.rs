@@ -22,7 +22,8 @@ use super::{MathItem, Rel};
 const IDENTITY_CUES: &[&str] = &["expand", "factor", "identity"];
 
 /// Words in a step that say an equation is posed to be solved (overrides the cues above).
-const SOLVE_CUES: &[&str] = &["solve", "solving", "root", "equation"];
+/// ("Root" is not one: "x = 1 is a root, so we factor …" states an identity.)
+const SOLVE_CUES: &[&str] = &["solve", "solving", "equation"];
 
 /// Whether the step's words make its `=` between expressions identities.
 pub fn identity_cue(step: &str) -> bool {
@@ -141,12 +142,19 @@ struct Equation {
 #[derive(Debug, Default)]
 pub struct Rewrites {
     last: Option<Equation>,
+    /// The previous relation when it was one `=` between two terms (any number of variables):
+    /// (sides, source), for [`shared_side`].
+    last_pair: Option<([Expr; 2], String)>,
+    /// The previous relation when it was one relation between two terms: (sides, relation,
+    /// source), for [`numeric_subterms`].
+    last_rel: Option<([Expr; 2], Rel, String)>,
 }
 
 impl Rewrites {
     /// Offers the next relation; `linked` says whether the text before it continues the previous
     /// one (an arrow, a line break in a display, "so", "simplifies to"). Returns the rewrite item
-    /// when this equation follows a previous one in the same single variable.
+    /// when this equation follows a previous one in the same single variable, or the
+    /// [`shared_side`] identity when an equation in several variables keeps one side.
     pub fn offer(
         &mut self,
         terms: &[Expr],
@@ -154,9 +162,61 @@ impl Rewrites {
         source: &str,
         linked: bool,
     ) -> Option<MathItem> {
+        self.offer_all(terms, rels, source, linked)
+            .into_iter()
+            .next()
+    }
+
+    /// As [`Rewrites::offer`], plus the [`numeric_subterms`] items: every item the link from
+    /// the previous relation to this one claims.
+    pub fn offer_all(
+        &mut self,
+        terms: &[Expr],
+        rels: &[Rel],
+        source: &str,
+        linked: bool,
+    ) -> Vec<MathItem> {
+        let rel = (rels.len() == 1 && terms.len() == 2).then(|| {
+            (
+                [terms[0].clone(), terms[1].clone()],
+                rels[0],
+                source.trim().to_string(),
+            )
+        });
+        let prev_rel = std::mem::replace(&mut self.last_rel, rel.clone());
+        let mut out: Vec<MathItem> = self
+            .offer_one(terms, rels, source, linked)
+            .into_iter()
+            .collect();
+        if let (Some(p), Some(c), true) = (&prev_rel, &rel, linked) {
+            out.extend(numeric_subterms(p, c));
+        }
+        out
+    }
+
+    fn offer_one(
+        &mut self,
+        terms: &[Expr],
+        rels: &[Rel],
+        source: &str,
+        linked: bool,
+    ) -> Option<MathItem> {
+        let pair = (rels == [Rel::Eq] && terms.len() == 2).then(|| {
+            (
+                [terms[0].clone(), terms[1].clone()],
+                source.trim().to_string(),
+            )
+        });
+        let prev_pair = std::mem::replace(&mut self.last_pair, pair.clone());
         let cur = equation(terms, rels, source);
         let prev = std::mem::replace(&mut self.last, cur.clone());
-        let (prev, cur) = (prev?, cur?);
+        let shared = match (&prev_pair, &pair) {
+            (Some(p), Some(c)) if linked => shared_side(p, c),
+            _ => None,
+        };
+        let (Some(prev), Some(cur)) = (prev, cur) else {
+            return shared;
+        };
         // `x = 3 ⇒ x = -1`, `x = 9 ⇒ x + 2 = 0`: after a solved equation the text lists
         // solutions or cases, it does not rewrite. (`n > 1103/7 ⇒ n > 157.57` does rewrite.)
         // A solved inequality followed by an unsolved one (`x > 0`, `x^2 > 4`) states a
@@ -181,7 +241,173 @@ impl Rewrites {
     /// Forgets the previous equation (a piece that is not an equation came between).
     pub fn reset(&mut self) {
         self.last = None;
+        self.last_pair = None;
+        self.last_rel = None;
     }
+}
+
+/// Most sub-expressions one link may evaluate in place; more differences are a different
+/// relation, not one evaluated.
+const MAX_EVALUATED_SUBTERMS: usize = 4;
+
+/// `3^x(3^2 - 9) = 2^x(2^5 - 5) ⇒ 3^x(-6) = 2^x(27)`: a linked relation that is the previous
+/// one with variable-free sub-expressions replaced by their values claims each of those
+/// values (`3^2 - 9 = -6`, refuted: it is 0). Read only when the two relations are the same
+/// relation between trees of the same shape that differ nowhere else, every differing
+/// sub-expression on the old side is a computation (not a bare number: `x + 3 = 5` then
+/// `x + 4 = 5` lists cases; nor a value such as `-\frac{3}{2}` in `z = -\frac{3}{2}` then
+/// `z = 2`), and on the new side is a value ([`is_value`]) written smaller than the computation. Exact and local: the
+/// claim does not depend on what the relation means.
+fn numeric_subterms(
+    prev: &([Expr; 2], Rel, String),
+    cur: &([Expr; 2], Rel, String),
+) -> Vec<MathItem> {
+    let ([pl, pr], prel, psrc) = prev;
+    let ([cl, cr], crel, csrc) = cur;
+    // `z = -\frac{3}{2}` then `z = 2`: after a solved equation the text lists solutions.
+    let solved = |a: &Expr, b: &Expr| a.is_lone_var() && b.vars().is_empty();
+    if prel != crel
+        || (*prel == Rel::Eq && (solved(pl, pr) || solved(pr, pl)))
+        || letters_are_names(psrc)
+        || letters_are_names(csrc)
+    {
+        return Vec::new();
+    }
+    let mut diffs = Vec::new();
+    if !(subterm_diffs(pl, cl, &mut diffs) && subterm_diffs(pr, cr, &mut diffs))
+        || diffs.is_empty()
+        || diffs.len() > MAX_EVALUATED_SUBTERMS
+    {
+        return Vec::new();
+    }
+    // `x \geq 2\sqrt{2} ⇒ x \geq 2` weakens a bound, it does not evaluate it: under an
+    // inequality only rational arithmetic (`S \geq 2 \times 2 ⇒ S \geq 8`) is read.
+    let inequality = !matches!(prel, Rel::Eq | Rel::Approx);
+    if inequality && !diffs.iter().all(|(old, _)| rational_arithmetic(old)) {
+        return Vec::new();
+    }
+    // Evaluating makes a sub-expression smaller; two computations of the same size side by side
+    // are cases listed, not one evaluated (`S = 2 + 3 \\ S = 4 \cdot 5`).
+    let size = |e: &Expr| e.fold(&mut |_, kids: Vec<usize>| 1 + kids.iter().sum::<usize>());
+    // `n > \frac{1103}{7} ⇒ n > 157.29`: a fraction written as a decimal is evaluated too.
+    let to_decimal = |old: &Expr, new: &Expr| {
+        let unneg = |e: &Expr| match e {
+            Expr::Neg(a) => (**a).clone(),
+            e => e.clone(),
+        };
+        matches!(unneg(old), Expr::Div(..)) && matches!(unneg(new), Expr::Decimal(_))
+    };
+    let evaluated = |(old, new): &(&Expr, &Expr)| {
+        (!is_value(old) || to_decimal(old, new)) && is_value(new) && size(new) < size(old)
+    };
+    if !diffs.iter().all(evaluated) {
+        return Vec::new();
+    }
+    diffs
+        .into_iter()
+        .map(|(old, new)| MathItem {
+            source: format!("{psrc} ⇒ {csrc}"),
+            terms: vec![old.clone(), new.clone()],
+            // `\log x \approx \log 0.9542 ⇒ \log x \approx -0.0219`: rounded as `≈` says.
+            rels: vec![if *prel == Rel::Approx {
+                Rel::Approx
+            } else {
+                Rel::Eq
+            }],
+            modulus: None,
+        })
+        .collect()
+}
+
+/// Whether `e` is arithmetic on numbers with an exact rational value (`+ − × ÷`, whole-number
+/// powers): no roots, logarithms, π or functions.
+fn rational_arithmetic(e: &Expr) -> bool {
+    match e {
+        Expr::Int(_) | Expr::Decimal(_) => true,
+        Expr::Neg(a) => rational_arithmetic(a),
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
+            rational_arithmetic(a) && rational_arithmetic(b)
+        }
+        Expr::Pow(a, b) => rational_arithmetic(a) && matches!(&**b, Expr::Int(_)),
+        _ => false,
+    }
+}
+
+/// A value as an author writes a computed result: a number, a negated one, or a fraction of
+/// whole numbers (`-6`, `27`, `75.185`, `\frac{3}{2}`).
+fn is_value(e: &Expr) -> bool {
+    match e {
+        Expr::Int(_) | Expr::Decimal(_) => true,
+        Expr::Neg(a) => is_value(a),
+        Expr::Div(a, b) => matches!((&**a, &**b), (Expr::Int(_), Expr::Int(_))),
+        _ => false,
+    }
+}
+
+/// Collects the largest variable-free sub-expressions where `a` and `b` differ into `out`;
+/// false when they differ in shape around a variable.
+fn subterm_diffs<'a>(a: &'a Expr, b: &'a Expr, out: &mut Vec<(&'a Expr, &'a Expr)>) -> bool {
+    if a == b {
+        return true;
+    }
+    if a.vars().is_empty() && b.vars().is_empty() {
+        out.push((a, b));
+        return true;
+    }
+    same_node(a, b)
+        && a.children()
+            .zip(b.children())
+            .all(|(x, y)| subterm_diffs(x, y, out))
+}
+
+/// Whether `a` and `b` are the same operation with children (their children may differ).
+fn same_node(a: &Expr, b: &Expr) -> bool {
+    match (a, b) {
+        (Expr::Func(f, xs), Expr::Func(g, ys)) => f == g && xs.len() == ys.len(),
+        _ => {
+            std::mem::discriminant(a) == std::mem::discriminant(b) && a.children().next().is_some()
+        }
+    }
+}
+
+/// `24 - 9A = \frac{(9 - 3A) + B + (6A - 10)}{3}` linked to `24 - 9A = \frac{8 + 3A + B}{3}`:
+/// one side kept as written while the other changes claims that the changed side was
+/// simplified, i.e. the two versions are identical ([`Rel::Identical`]; the numeric checker
+/// refutes only a slip between polynomials with the same monomials). Only when the changed
+/// sides have the same variables (`x = 2x - 3 ⇒ x = 3` solves, it does not simplify), none is
+/// a lone variable, and the letters are variables. One-variable equations are left to the
+/// rewrite check ([`Rel::Rewrite`]) except when that cannot apply (it needs one variable).
+fn shared_side(prev: &([Expr; 2], String), cur: &([Expr; 2], String)) -> Option<MathItem> {
+    let ([pl, pr], psrc) = prev;
+    let ([cl, cr], csrc) = cur;
+    let (old, new) = if pl == cl && pr != cr {
+        (pr, cr)
+    } else if pr == cr && pl != cl {
+        (pl, cl)
+    } else {
+        return None;
+    };
+    let vars = old.vars();
+    let mut all = pl.vars();
+    all.extend(pr.vars());
+    all.sort();
+    all.dedup();
+    if vars.is_empty()
+        || vars != new.vars()
+        || all.len() < 2
+        || old.is_lone_var()
+        || new.is_lone_var()
+        || letters_are_names(psrc)
+        || letters_are_names(csrc)
+    {
+        return None;
+    }
+    Some(MathItem {
+        source: format!("{psrc} ⇒ {csrc}"),
+        terms: vec![old.clone(), new.clone()],
+        rels: vec![Rel::Identical],
+        modulus: None,
+    })
 }
 
 fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
@@ -233,5 +459,81 @@ mod tests {
         assert!(!letters_are_names("\\pi x = \\sin x"));
         assert!(identity_cue("Expanding, we get"));
         assert!(!identity_cue("Expand and solve the equation"));
+        assert!(identity_cue("Since 2 is a root, we factor"));
+    }
+
+    fn offer(r: &mut Rewrites, text: &str, linked: bool) -> Option<MathItem> {
+        let rel = crate::chain::expr::parse_relation(text).expect(text);
+        r.offer(&rel.terms, &rel.rels, text, linked)
+    }
+
+    #[test]
+    fn a_kept_side_makes_the_changed_side_an_identity() {
+        let mut r = Rewrites::default();
+        assert!(offer(&mut r, "a + b = 2(c - a) + 3b", false).is_none());
+        let m = offer(&mut r, "a + b = 2c - 2a + 3b", true).expect("shared side");
+        assert_eq!(m.rels, vec![Rel::Identical]);
+        assert_eq!(m.terms[1].vars(), vec!["a", "b", "c"]);
+        // The kept side may be the right one.
+        let mut r = Rewrites::default();
+        offer(&mut r, "2(x + y) = z", false);
+        assert!(offer(&mut r, "2x + 2y = z", true).is_some());
+        // Not linked, different variables, a lone variable or names: no item.
+        let mut r = Rewrites::default();
+        offer(&mut r, "a + b = 2c + 3", false);
+        assert!(offer(&mut r, "a + b = 5c - 1", false).is_none());
+        offer(&mut r, "2y = 4x + 6y - 8", false);
+        assert!(offer(&mut r, "2y = 2 - x", true).is_none());
+        offer(&mut r, "x + y = 3z", false);
+        assert!(offer(&mut r, "x + y = z", true).is_none());
+        offer(&mut r, "f(x) + y = 3x", false);
+        assert!(offer(&mut r, "f(x) + y = 2x + x", true).is_none());
+    }
+
+    fn offer_all(r: &mut Rewrites, text: &str, linked: bool) -> Vec<MathItem> {
+        let rel = crate::chain::expr::parse_relation(text).expect(text);
+        r.offer_all(&rel.terms, &rel.rels, text, linked)
+    }
+
+    /// The (old, new) sub-expressions of the numeric items a link yields.
+    fn evaluated(prev: &str, cur: &str) -> Vec<(Expr, Expr)> {
+        let mut r = Rewrites::default();
+        offer_all(&mut r, prev, false);
+        offer_all(&mut r, cur, true)
+            .into_iter()
+            .filter(|m| m.terms.iter().all(|t| t.vars().is_empty()))
+            .map(|m| (m.terms[0].clone(), m.terms[1].clone()))
+            .collect()
+    }
+
+    #[test]
+    fn sub_expressions_evaluated_in_place() {
+        let e = |s: &str| crate::chain::expr::parse_math(s).expect(s);
+        assert_eq!(
+            evaluated("5^{y}(5^2 - 20) = 3^{y}(3^3 - 7)", "5^{y}(4) = 3^{y}(20)"),
+            vec![(e("5^2 - 20"), e("4")), (e("3^3 - 7"), e("20"))]
+        );
+        assert_eq!(
+            evaluated("q < \\frac{901}{9}", "q < 100.11"),
+            vec![(e("\\frac{901}{9}"), e("100.11"))]
+        );
+        assert_eq!(
+            evaluated("2w - v = 3 \\cdot 7", "2w - v = 21"),
+            vec![(e("3 \\cdot 7"), e("21"))]
+        );
+        // Cases listed, solutions listed, other relations, variables changed: no claim.
+        assert!(evaluated("w + 3 = 5", "w + 4 = 5").is_empty());
+        assert!(evaluated("S = 2 + 3", "S = 4 \\cdot 5").is_empty());
+        assert!(evaluated("z = -\\frac{3}{2}", "z = 2").is_empty());
+        assert!(evaluated("t < 2 \\cdot 3", "t > 6").is_empty());
+        // A bound weakened, not evaluated.
+        assert!(evaluated("t \\geq 2\\sqrt{2}", "t \\geq 2").is_empty());
+        assert_eq!(evaluated("t \\geq 2 \\times 2", "t \\geq 8").len(), 1);
+        assert!(evaluated("2w = 3 \\cdot 7 + v", "w = 21 + v").is_empty());
+        assert!(evaluated("r = \\frac{1}{2} \\sqrt{8}", "r = \\sqrt{2}").is_empty());
+        // Not linked.
+        let mut r = Rewrites::default();
+        offer_all(&mut r, "2w - v = 3 \\cdot 7", false);
+        assert!(offer_all(&mut r, "2w - v = 21", false).is_empty());
     }
 }

@@ -554,7 +554,8 @@ fn latex_items(seg: &str, items: &mut Vec<Item>, ctx: &mut Ctx, linked_first: bo
 }
 
 /// Replaces `\text{…}` groups that contain a connective word (so, then, thus, hence, which, …)
-/// by `;` so that the pieces around them are read separately.
+/// by `;` so that the pieces around them are read separately; a group right before `=` is a
+/// name, not a connective.
 fn split_connective_text(s: &str) -> String {
     const CONNECTIVES: &[&str] = &[
         "so",
@@ -587,9 +588,13 @@ fn split_connective_text(s: &str) -> String {
             return out;
         };
         let content = after[..end].to_lowercase();
-        let connective = content
-            .split(|c: char| !c.is_alphabetic())
-            .any(|w| CONNECTIVES.contains(&w));
+        // `\text{Total revenue for Liam} = 63 \times 4`: a text right before `=` names the
+        // left side, whatever words it holds.
+        let names_left_side = after[end + 1..].trim_start().starts_with('=');
+        let connective = !names_left_side
+            && content
+                .split(|c: char| !c.is_alphabetic())
+                .any(|w| CONNECTIVES.contains(&w));
         if connective {
             out.push_str(" ; ");
         } else {
@@ -656,9 +661,7 @@ fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<
     }
     let mut out: Vec<MathItem> = ctx
         .rewrites
-        .offer(&r.terms, &r.rels, source.trim(), linked)
-        .into_iter()
-        .collect();
+        .offer_all(&r.terms, &r.rels, source.trim(), linked);
     out.extend(checkable(r, source.trim(), true, ctx.identity));
     out
 }
@@ -1400,7 +1403,7 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
         if r.rels.contains(&Rel::Congruent) != r.modulus.is_some() {
             continue;
         }
-        if let Some(m) = ctx.rewrites.offer(&r.terms, &r.rels, &t, linked) {
+        for m in ctx.rewrites.offer_all(&r.terms, &r.rels, &t, linked) {
             push_math(items, m);
         }
         prev_end = end;

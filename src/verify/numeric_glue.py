@@ -195,7 +195,7 @@ def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities):
         # Context says this `=` is an identity (expand/factor, an `=`-chain link).
         if not free:
             return check_pair(a, b, "eq", lit_a, lit_b, ta, tb, tol, modulus, True)
-        claims = same_monomials(a, b, free) or factoring(a, b, free)
+        claims = same_monomials(a, b, free) or factoring(a, b, free) or one_var_rational(a, b, free)
         return check_symbolic(a, b, "eq", ta, tb, claims, free)
     if rel == "congruent":
         m = modulus
@@ -258,6 +258,21 @@ def same_monomials(a, b, free):
     # The constant term may vanish on one side (`x^2 + 2x + 1 - 1 = x^2 + 2x`).
     zero = (0,) * len(gens)
     return ma - {zero} == mb - {zero}
+
+
+def one_var_rational(a, b, free):
+    """Whether a link of an `=`-chain (or an expand/factor identity) rewrites a rational
+    function of one variable that is not a polynomial (`x^6 + 1/x^6 = (x^2 + 1/x^2)(x^4 +
+    1/x^4) - 1`, `\\frac{2m-3}{2m-1} = \\frac{(2m-3)(2m+1)}{(2m-1)(2m+1)}`): the expression
+    rewritten, which must hold wherever both sides are defined. Roots, logarithms, powers with
+    the variable in the exponent and trigonometric functions are left out: there chains mix
+    identities with equations (`2^{x-1} + 3^{x+1} = 2^{2x} 3^{-x}`) and branch choices
+    (`\\sqrt{7T^2} = T\\sqrt{7}`) too often."""
+    if len(free) != 1:
+        return False
+    x = next(iter(free))
+    rational = a.is_rational_function(x) and b.is_rational_function(x)
+    return rational and not (a.is_polynomial(x) and b.is_polynomial(x))
 
 
 def is_factored(e):

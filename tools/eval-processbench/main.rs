@@ -11,7 +11,8 @@
 //! progress goes to stderr, the tables to stdout.
 //!
 //! Flags: `--data FILE` (repeatable), `--limit N` (solutions per subset), `--workers N`,
-//! `--dump FILE` (every flagged or mislocated solution with its refuted items, JSON lines),
+//! `--dump FILE` (one JSON line per solution: its refuted items, what the checks said at the
+//! labelled step and that step's text — the listing to classify misses by),
 //! `--gsm8k-test FILE` (GSM8K test set for the reference mode; default
 //! `../shared/data/gsm8k/test.jsonl`), `--no-reference` (skip the reference mode).
 //!
@@ -25,6 +26,9 @@ use std::io::Write;
 use std::time::Instant;
 use vibecheck::chain;
 use vibecheck::verify::{ItemVerdict, Overall, Verifier, VerifyConfig};
+
+/// Characters of the labelled step's text written per `--dump` line (enough to classify a miss).
+const DUMP_TEXT_CHARS: usize = 600;
 
 /// The subsets read when no `--data` is given, relative to the crate root.
 const DEFAULT_SUBSETS: [&str; 2] = ["gsm8k.json", "olympiadbench.json"];
@@ -231,6 +235,11 @@ fn main() -> anyhow::Result<()> {
                     .filter(|c| c.verdict != ItemVerdict::Refuted)
                     .map(|c| serde_json::json!({"item": c.item, "verdict": c.verdict, "summary": c.evidence.summary}))
                     .collect();
+                // The labelled wrong step as written, for classifying misses.
+                let label_text = usize::try_from(label)
+                    .ok()
+                    .and_then(|l| c.steps.get(l))
+                    .map(|s| s.text.chars().take(DUMP_TEXT_CHARS).collect::<String>());
                 let slowest = rep
                     .steps
                     .iter()
@@ -243,6 +252,7 @@ fn main() -> anyhow::Result<()> {
                     serde_json::json!({"subset": name, "id": row["id"], "label": label,
                         "first_error": rep.first_error, "verdict": rep.verdict,
                         "false_flag": interesting, "refuted": refuted, "label_checks": label_unknown,
+                        "label_text": label_text,
                         "ms": t.times_ms.last(), "slowest": slowest})
                 )?;
             }
