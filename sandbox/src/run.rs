@@ -287,8 +287,6 @@ pub struct Runner {
     /// Stock WASI descriptor calls (only `poll_oneoff` replaced), for runs with a directory.
     dir_linker: Linker<Ctx>,
     ticker_stop: Arc<AtomicBool>,
-    /// Pooling allocator only: runs wait here for a free instance slot.
-    slots: Option<SlotGate>,
 }
 
 impl Drop for Runner {
@@ -298,14 +296,14 @@ impl Drop for Runner {
 }
 
 impl Runner {
-    /// A runner with the default instance allocator ([`Allocator::from_env`]).
     pub fn new() -> Result<Runner> {
-        Self::with_allocator(Allocator::from_env())
-    }
-
-    /// A runner whose engine allocates instances with `allocator`.
-    pub fn with_allocator(allocator: Allocator) -> Result<Runner> {
-        let engine = Engine::new(&engine_config(allocator)).map_err(to_anyhow)?;
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.max_wasm_stack(MAX_WASM_STACK);
+        // Only consulted for async calls (we call synchronously) but must not be smaller.
+        config.async_stack_size(MAX_WASM_STACK + (1 << 20));
+        config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+        let engine = Engine::new(&config).map_err(to_anyhow)?;
         let mut linker: Linker<Ctx> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |c: &mut Ctx| &mut c.wasi)
             .map_err(to_anyhow)?;
@@ -328,7 +326,6 @@ impl Runner {
             linker,
             dir_linker,
             ticker_stop,
-            slots: (allocator == Allocator::Pooling).then(|| SlotGate::new(POOL_SLOTS)),
         })
     }
 
@@ -364,7 +361,6 @@ impl Runner {
 
     /// Runs a guest on a fresh thread with a large native stack.
     pub fn run(&self, guest: &Guest, spec: RunSpec<'_>) -> Result<RunOutcome> {
-        let _slot = self.slots.as_ref().map(SlotGate::acquire);
         std::thread::scope(|s| {
             std::thread::Builder::new()
                 .name("vibecheck-guest".into())
@@ -505,105 +501,6 @@ impl Runner {
             wall_ms,
             memory_kib: resident / 1024,
         })
-    }
-}
-
-/// How instances (linear memory, tables, `VMContext`) are allocated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Allocator {
-    /// wasmtime's default: every instance maps and unmaps its own memory.
-    OnDemand,
-    /// wasmtime's pooling allocator: [`POOL_SLOTS`] slots reserved once per engine and
-    /// reused; a freed slot's memory is decommitted at once (`madvise`, nothing kept resident),
-    /// so the next guest's touched-pages measure starts from zero.
-    Pooling,
-}
-
-impl Allocator {
-    /// The default, or env `VIBECHECK_INSTANCE_ALLOCATOR` (`pooling` / `on-demand`; for
-    /// benchmarks comparing the two in one run).
-    pub fn from_env() -> Allocator {
-        match std::env::var("VIBECHECK_INSTANCE_ALLOCATOR").as_deref() {
-            Ok("pooling") => Allocator::Pooling,
-            Ok("on-demand") => Allocator::OnDemand,
-            _ => Allocator::OnDemand,
-        }
-    }
-}
-
-/// Instance slots of the pooling allocator, i.e. guests one process runs at once (more wait
-/// for a slot). Four per judge job at the most jobs (a solution plus its interactor, and room
-/// for concurrent judge calls in a server), so a judge's `-j` is never capped. Each slot
-/// reserves 4 GiB of address space plus a guard (virtual, never resident: about 1 TiB of the
-/// 128 TiB user address space in all).
-pub const POOL_SLOTS: u32 = 256;
-/// Table entries a pooled instance may have (python.wasm has ~6,000; clang output far fewer).
-pub const POOL_TABLE_ELEMENTS: usize = 1 << 16;
-/// Largest linear memory: all of wasm32 (the judge's memory limit goes up to 4 GiB).
-const MAX_LINEAR_MEMORY: usize = 1 << 32;
-
-/// The engine configuration: epoch interruption, a deep wasm stack, optimised code, and the
-/// instance allocator.
-fn engine_config(allocator: Allocator) -> Config {
-    let mut config = Config::new();
-    config.epoch_interruption(true);
-    config.max_wasm_stack(MAX_WASM_STACK);
-    // Only consulted for async calls (we call synchronously) but must not be smaller.
-    config.async_stack_size(MAX_WASM_STACK + (1 << 20));
-    config.cranelift_opt_level(wasmtime::OptLevel::Speed);
-    if allocator == Allocator::Pooling {
-        let mut pool = wasmtime::PoolingAllocationConfig::new();
-        pool.total_memories(POOL_SLOTS)
-            .total_core_instances(POOL_SLOTS)
-            .total_tables(POOL_SLOTS)
-            .table_elements(POOL_TABLE_ELEMENTS)
-            .max_memory_size(MAX_LINEAR_MEMORY)
-            // Reset freed memory with `madvise(DONTNEED)`, keeping nothing resident: the
-            // memory verdict counts resident pages, so a reused slot must start clean.
-            .linear_memory_keep_resident(0)
-            .table_keep_resident(0)
-            // Decommit each slot as it is freed, not in batches.
-            .decommit_batch_size(1);
-        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
-    }
-    config
-}
-
-/// Guests holding a pooled instance slot: with every slot taken a run waits for one to be
-/// freed instead of failing to instantiate. (Each run holds one slot from before its
-/// instantiation until its store, and so its slot, is gone.)
-struct SlotGate {
-    used: Mutex<u32>,
-    freed: std::sync::Condvar,
-    cap: u32,
-}
-
-impl SlotGate {
-    fn new(cap: u32) -> SlotGate {
-        SlotGate {
-            used: Mutex::new(0),
-            freed: std::sync::Condvar::new(),
-            cap,
-        }
-    }
-
-    fn acquire(&self) -> SlotPermit<'_> {
-        let mut used = self.used.lock().unwrap();
-        while *used >= self.cap {
-            used = self.freed.wait(used).unwrap();
-        }
-        *used += 1;
-        SlotPermit(self)
-    }
-}
-
-/// One held slot of a [`SlotGate`], given back on drop.
-struct SlotPermit<'a>(&'a SlotGate);
-
-impl Drop for SlotPermit<'_> {
-    fn drop(&mut self) {
-        *self.0.used.lock().unwrap() -= 1;
-        self.0.freed.notify_one();
     }
 }
 
