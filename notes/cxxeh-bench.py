@@ -54,7 +54,7 @@ def main():
     modes = {"no-EH (clang-19)": {"VIBECHECK_CXX_EXCEPTIONS": "0"}, "EH (clang-22)": {}}
     progs = dict(bs.PROGRAMS)
     progs["10^6 throws (EH only)"] = THROWING
-    print("| program | mode | compile, cold (s) | run CPU, best of 3 (s) | module (KiB) |")
+    print("| program | mode | compile, cold (s) | run CPU, best of 5 (s) | module (KiB) |")
     print("|---|---|---|---|---|")
     ratios = {}
     warm_src = os.path.join(work, "warm.cpp")
@@ -70,7 +70,7 @@ def main():
         open(os.path.join(d, "tests", "1.in"), "w").write("")
         open(os.path.join(d, "tests", "1.out"), "w").write(expected)
         res = {}
-        for round_ in range(3):  # interleave modes so load drift hits both alike
+        for round_ in range(5):  # interleave modes so load drift hits both alike
             for mode, env in modes.items():
                 if "throws" in name and "no-EH" in mode:
                     continue

@@ -11,7 +11,8 @@
 # Result (the sandbox picks it up when present, else falls back to clang-19 without exceptions):
 #   $DATA_DIR/wasm-eh/bin/clang    clang 22 (a static wrapper running `zig clang`)
 #   $DATA_DIR/wasm-eh/sysroot      include/wasm32-wasi (+ c++/v1), lib/wasm32-wasi
-# Takes ~6 min on 2 cores (the libc++ build), ~150 MB on disk. Re-running is a no-op.
+# Takes 1-2 min on 2 cores (pip download + the libc++ build), ~210 MB on disk. Re-running is a
+# no-op; VIBECHECK_ZIG_WHEEL=path uses an already downloaded wheel.
 set -euo pipefail
 log() { echo "setup-eh: $*" >&2; }
 
@@ -164,7 +165,7 @@ cc_all() { # cc_all NAME FLAGS... -- SOURCES...   (parallel; fails with the firs
     n=$((n + 1))
     "$out/bin/clang" "${flags[@]}" -c "$s" -o "$d/$n.o" 2>"$d/$n.log" &
     pids+=($!)
-    if [ ${#pids[@]} -ge "$JOBS" ]; then wait "${pids[0]}" || { cat "$d"/*.log >&2; log "compiling $s failed"; exit 1; }; pids=("${pids[@]:1}"); fi
+    if [ ${#pids[@]} -ge "$JOBS" ]; then wait "${pids[0]}" || { cat "$d"/*.log >&2; log "building $name failed"; exit 1; }; pids=("${pids[@]:1}"); fi
   done
   for p in "${pids[@]}"; do wait "$p" || { cat "$d"/*.log >&2; log "building $name failed"; exit 1; }; done
   "$out/bin/zig" ar rcs "$sys/lib/wasm32-wasi/lib$name.a" "$d"/*.o

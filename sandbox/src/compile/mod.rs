@@ -255,6 +255,8 @@ impl Compiler {
         h.update(version.as_bytes());
         h.update(target.as_bytes());
         if exceptions {
+            // The marker holds setup-eh's recipe stamp: a rebuilt runtime invalidates the cache.
+            h.update(std::fs::read(config.sysroot.join(EH_SYSROOT_MARKER)).unwrap_or_default());
             h.update(EH_COMPILE_FLAGS.join(" ").as_bytes());
             h.update(EH_LINK_LIBS.join(" ").as_bytes());
             h.update(VCRT_EH_MAIN.text.as_bytes());
