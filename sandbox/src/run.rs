@@ -234,14 +234,17 @@ struct MemLimiter {
 impl ResourceLimiter for MemLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let Some(initial) = self.initial else {
-            self.initial = Some(desired);
+        // A memory being created: the linear memory, or (first, for modules with exception
+        // tags) wasmtime's GC heap that holds exception references.
+        if current == 0 {
+            self.initial = Some(self.initial.unwrap_or(0).max(desired));
             return Ok(true);
-        };
+        }
+        let initial = self.initial.unwrap_or(0);
         if desired > initial.saturating_add(self.limit) {
             self.exceeded = true;
             return Err(wasmtime::format_err!("memory limit exceeded"));
@@ -342,6 +345,10 @@ impl Runner {
         // Only consulted for async calls (we call synchronously) but must not be smaller.
         config.async_stack_size(MAX_WASM_STACK + (1 << 20));
         config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+        // C++ `try`/`catch` (WebAssembly exception handling, exnref; see compile::EH_COMPILE_FLAGS).
+        // The GC proposal itself stays off: exceptions only need the GC heap for exnref objects.
+        config.wasm_exceptions(true);
+        config.wasm_gc(false);
         let engine = Engine::new(&config).map_err(to_anyhow)?;
         let mut linker: Linker<Ctx> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |c: &mut Ctx| &mut c.wasi)

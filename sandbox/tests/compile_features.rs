@@ -124,27 +124,12 @@ fn uncaught_exception_names_type_and_message() {
     assert_eq!((status, out.as_str()), (Status::Exited(0), "12\n"), "{err}");
     let (status, _, err) = run(src, Lang::Cpp, "abc\n");
     assert!(matches!(status, Status::Trap(_)), "{status:?}");
-    // libc++ itself (built without exceptions) reports the throw and aborts.
+    // Uncaught: libc++abi (or, without exception support, libc++ itself) names it and aborts.
     assert!(err.contains("invalid_argument"), "{err}");
     assert!(err.contains("stoll"), "{err}");
 }
 
-/// Caught exceptions are not supported yet (Debian's wasm32 libc++abi has no exception
-/// support; see notes/sbx-compile.md): a `throw` ends the program with a clear message even
-/// inside `try`. This pins the documented behaviour; it must change to `Exited(0)` when
-/// exception handling lands.
-#[test]
-fn caught_exception_is_a_clear_runtime_error_for_now() {
-    let src = "#include <bits/stdc++.h>\nint main(){ try { throw std::runtime_error(\"boom\"); } \
-               catch (const std::exception& e) { puts(e.what()); } }\n";
-    let (status, _, err) = run(src, Lang::Cpp, "");
-    assert!(matches!(status, Status::Trap(_)), "{status:?}");
-    assert!(
-        err.contains("std::runtime_error") && err.contains("boom"),
-        "{err}"
-    );
-    assert!(err.contains("cannot catch"), "{err}");
-}
+// Caught exceptions (and the fallback without them): tests/cxx_exceptions.rs.
 
 fn judge_with_checker(checker: &Path, output_program: &str) -> (Verdict, String) {
     let req = JudgeRequest {

@@ -19,6 +19,12 @@
 //!   sysroot and our headers and write only their own temporary directory — whatever the text
 //!   checks miss, `/etc/passwd` stays unreadable.
 //!
+//! C++ exceptions: with the toolchain of `tools/setup-eh.sh` (clang 22 and a libc++/libc++abi/
+//! libunwind built with `-fwasm-exceptions`, found by [`default_toolchain`]), programs are compiled
+//! with WebAssembly exception handling (the standard exnref encoding that wasmtime runs), so
+//! `try`/`catch` work. Without it (Debian's clang-19 and libc++, built without exceptions) every
+//! `throw` ends the program through the stubs in `runtime/vcrt_exceptions.cpp`.
+//!
 //! Compiled modules are cached on disk under `SandboxConfig::cache_dir/modules` ([`cache`]:
 //! LRU by bytes), keyed by a SHA-256 of (toolchain identity, language, flags, source, headers
 //! taken along).
@@ -65,6 +71,52 @@ pub const SHADOW_STACK_BYTES: u64 = 256 << 20;
 /// under an older policy (perhaps built from a since-closed hole) are never served again.
 const COMPILE_POLICY_VERSION: u32 = 2;
 
+/// Where `tools/setup-eh.sh` installs the exception-handling toolchain, under the data directory
+/// (`$VIBECHECK_DATA_DIR`, else `$XDG_DATA_HOME/vibecheck`, else `~/.local/share/vibecheck`).
+pub const EH_TOOLCHAIN_DIR: &str = "wasm-eh";
+/// Written by `tools/setup-eh.sh` into the sysroot it builds: this sysroot's C++ runtime
+/// supports exceptions, so programs are compiled with [`EH_COMPILE_FLAGS`] and [`EH_LINK_LIBS`].
+pub const EH_SYSROOT_MARKER: &str = "vibecheck-wasm-eh";
+/// Env var: `0` turns the exception-handling toolchain off even when installed.
+pub const EH_ENV: &str = "VIBECHECK_CXX_EXCEPTIONS";
+/// Compile flags (both clang runs) with an exception-handling sysroot: wasm exceptions in the
+/// standard encoding (exnref, `try_table`); clang 22 still emits the legacy one by default, which
+/// wasmtime does not run.
+const EH_COMPILE_FLAGS: &[&str] = &["-fwasm-exceptions", "-mllvm", "-wasm-use-legacy-eh=false"];
+/// Extra libraries with an exception-handling sysroot (`_Unwind_RaiseException` and the
+/// `__cpp_exception` tag; clang links libc++ and libc++abi itself).
+const EH_LINK_LIBS: &[&str] = &["-lunwind"];
+
+/// The default `(clang, sysroot)`: the exception-handling toolchain of `tools/setup-eh.sh` when it
+/// is installed (and not turned off with [`EH_ENV`]`=0`), else Debian's `clang-19` and `/usr`
+/// (programs build, but a `throw` cannot be caught). `VIBECHECK_CLANG` names another clang for
+/// Debian's sysroot.
+pub fn default_toolchain() -> (PathBuf, PathBuf) {
+    if let Some(clang) = std::env::var_os("VIBECHECK_CLANG") {
+        return (PathBuf::from(clang), PathBuf::from("/usr"));
+    }
+    if std::env::var(EH_ENV).as_deref() != Ok("0") {
+        if let Some(eh) = eh_toolchain_dir() {
+            if eh.join("sysroot").join(EH_SYSROOT_MARKER).is_file() {
+                return (eh.join("bin/clang"), eh.join("sysroot"));
+            }
+        }
+    }
+    (PathBuf::from("clang-19"), PathBuf::from("/usr"))
+}
+
+/// The directory `tools/setup-eh.sh` installs into (it may not exist).
+pub fn eh_toolchain_dir() -> Option<PathBuf> {
+    let data = match std::env::var_os("VIBECHECK_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => match std::env::var_os("XDG_DATA_HOME") {
+            Some(x) => PathBuf::from(x).join("vibecheck"),
+            None => PathBuf::from(std::env::var_os("HOME")?).join(".local/share/vibecheck"),
+        },
+    };
+    Some(data.join(EH_TOOLCHAIN_DIR))
+}
+
 /// Headers we ship (installed under the cache dir, first on the system include path):
 /// `<bits/stdc++.h>` (libc++ has none; with libstdc++'s GNU helpers `__gcd`, `__lg`) and
 /// `<fstream>` (Debian builds wasm32 libc++ without its filesystem part, which hides
@@ -94,6 +146,16 @@ const VCRT_EXCEPTIONS: RuntimeSource = RuntimeSource {
     lang: Lang::Cpp,
     text: include_str!("../../runtime/vcrt_exceptions.cpp"),
 };
+/// Runtime support for C++ programs built with exceptions: an exception escaping `main` reaches
+/// `std::terminate` (type and `what()` on stderr) instead of leaving `_start` as a bare wasm
+/// exception.
+const VCRT_EH_MAIN: RuntimeSource = RuntimeSource {
+    name: "eh-main",
+    lang: Lang::Cpp,
+    text: include_str!("../../runtime/vcrt_eh_main.cpp"),
+};
+/// Linker flags that route wasi-libc's call of `main` through [`VCRT_EH_MAIN`].
+const VCRT_EH_MAIN_LINK_FLAGS: &[&str] = &["-Wl,--wrap=__original_main"];
 /// Runtime support linked into C++ programs when `fast_iostreams` is on: fast `cin`/`cout`.
 const VCRT_IOSTREAM: RuntimeSource = RuntimeSource {
     name: "iostream",
@@ -131,6 +193,12 @@ pub struct Compiler {
     runtime_c: RuntimeObject,
     runtime_exceptions: RuntimeObject,
     runtime_iostream: RuntimeObject,
+    runtime_eh_main: RuntimeObject,
+    /// The sysroot's C++ runtime supports exceptions ([`EH_SYSROOT_MARKER`]).
+    exceptions: bool,
+    /// Target triple: clang 22 (the exception-handling toolchain) calls WASI preview 1
+    /// `wasm32-wasip1`; Debian's layout only finds its headers as `wasm32-wasi`.
+    target: &'static str,
     /// What the clang and wasm-ld processes may read and write (Landlock).
     policy: confine::Policy,
     /// Compiled `.wasm` modules on disk.
@@ -167,8 +235,33 @@ impl Compiler {
                 libcxx.display()
             );
         }
+        let exceptions = config.sysroot.join(EH_SYSROOT_MARKER).is_file();
+        if !exceptions {
+            static WARN: std::sync::Once = std::sync::Once::new();
+            WARN.call_once(|| {
+                tracing::warn!(
+                    "C++ exceptions cannot be caught with {} (a throw ends the program): run \
+                     tools/setup-eh.sh to install the exception-handling toolchain",
+                    config.clang.display()
+                )
+            });
+        }
+        let target = if exceptions {
+            "--target=wasm32-wasip1"
+        } else {
+            "--target=wasm32-wasi"
+        };
         let mut h = Sha256::new();
         h.update(version.as_bytes());
+        h.update(target.as_bytes());
+        if exceptions {
+            // The marker holds setup-eh's recipe stamp: a rebuilt runtime invalidates the cache.
+            h.update(std::fs::read(config.sysroot.join(EH_SYSROOT_MARKER)).unwrap_or_default());
+            h.update(EH_COMPILE_FLAGS.join(" ").as_bytes());
+            h.update(EH_LINK_LIBS.join(" ").as_bytes());
+            h.update(VCRT_EH_MAIN.text.as_bytes());
+            h.update(VCRT_EH_MAIN_LINK_FLAGS.join(" ").as_bytes());
+        }
         h.update(config.sysroot.as_os_str().as_encoded_bytes());
         for (name, text) in BUNDLED_HEADERS {
             h.update(name.as_bytes());
@@ -201,6 +294,9 @@ impl Compiler {
             runtime_c: RuntimeObject::new(),
             runtime_exceptions: RuntimeObject::new(),
             runtime_iostream: RuntimeObject::new(),
+            runtime_eh_main: RuntimeObject::new(),
+            exceptions,
+            target,
             policy,
             disk: DiskCache::new(config.cache_dir.join("modules"), MODULE_DISK_CACHE_BYTES),
         })
@@ -209,6 +305,21 @@ impl Compiler {
     /// Identity of the toolchain (goes into cache keys).
     pub fn toolchain_id(&self) -> &str {
         &self.toolchain_id
+    }
+
+    /// Whether C++ programs can catch exceptions (the exception-handling toolchain is in use).
+    pub fn exceptions(&self) -> bool {
+        self.exceptions
+    }
+
+    /// Flags that depend on the toolchain: the target, and wasm exceptions where supported.
+    fn target_flags(&self) -> impl Iterator<Item = &'static str> {
+        let eh: &[&str] = if self.exceptions {
+            EH_COMPILE_FLAGS
+        } else {
+            &[]
+        };
+        std::iter::once(self.target).chain(eh.iter().copied())
     }
 
     /// Whether the kernel confines the compiler processes (Landlock); `false` only when the
@@ -319,12 +430,8 @@ impl Compiler {
             work.to_path_buf(),
         ];
         let mut pp = self.clang_cmd(work);
-        pp.args([
-            "--target=wasm32-wasi",
-            "-E",
-            "-nostdinc",
-            self.std_flag(lang),
-        ]);
+        pp.args(self.target_flags());
+        pp.args(["-E", "-nostdinc", self.std_flag(lang)]);
         pp.args(NO_ALTERNATIVE_SPELLINGS);
         pp.arg("-isystem").arg(&self.include_dir);
         if lang == Lang::Cpp {
@@ -390,12 +497,8 @@ impl Compiler {
         if lang == Lang::Cpp {
             cc.arg("--driver-mode=g++");
         }
-        cc.args([
-            "--target=wasm32-wasi",
-            "-nostdinc",
-            "-O2",
-            self.std_flag(lang),
-        ]);
+        cc.args(self.target_flags());
+        cc.args(["-nostdinc", "-O2", self.std_flag(lang)]);
         cc.args(NO_ALTERNATIVE_SPELLINGS);
         cc.args(["-fno-color-diagnostics", "-ferror-limit=20", "-s"]);
         cc.arg(format!("--sysroot={}", self.config.sysroot.display()));
@@ -408,7 +511,13 @@ impl Compiler {
         cc.arg(preprocessed);
         let mut runtime_objects = vec![self.runtime_object(&self.runtime_c, &VCRT_C)?];
         if lang == Lang::Cpp {
-            runtime_objects.push(self.runtime_object(&self.runtime_exceptions, &VCRT_EXCEPTIONS)?);
+            if self.exceptions {
+                runtime_objects.push(self.runtime_object(&self.runtime_eh_main, &VCRT_EH_MAIN)?);
+                cc.args(VCRT_EH_MAIN_LINK_FLAGS);
+            } else {
+                runtime_objects
+                    .push(self.runtime_object(&self.runtime_exceptions, &VCRT_EXCEPTIONS)?);
+            }
             if self.config.fast_iostreams {
                 runtime_objects.push(self.runtime_object(&self.runtime_iostream, &VCRT_IOSTREAM)?);
                 cc.args(VCRT_IOSTREAM_LINK_FLAGS);
@@ -416,6 +525,9 @@ impl Compiler {
         }
         cc.args(&runtime_objects);
         cc.args(LINK_LIBS);
+        if self.exceptions && lang == Lang::Cpp {
+            cc.args(EH_LINK_LIBS);
+        }
         cc.arg("-o").arg(&wasm_path);
         let out = run_bounded(
             cc,
@@ -507,10 +619,14 @@ impl Compiler {
                 if rt.lang == Lang::Cpp {
                     c.arg("--driver-mode=g++");
                 }
-                c.args(["--target=wasm32-wasi", "-O2", std, "-c"]);
+                c.args(self.target_flags());
+                c.args(["-O2", std, "-c"]);
                 c.arg(format!("--sysroot={}", self.config.sysroot.display()));
                 if rt.lang == Lang::Cpp {
                     c.arg("-isystem").arg(&self.include_dir);
+                    // zig's clang driver does not add the sysroot's libc++ by itself.
+                    c.arg("-isystem")
+                        .arg(self.config.sysroot.join("include/wasm32-wasi/c++/v1"));
                 }
                 c.arg(&src).arg("-o").arg(&obj);
                 let ruleset = self.policy.ruleset(work.path(), &[])?;

@@ -1,0 +1,231 @@
+//! C++ exceptions in the sandbox (issue 11): real programs that throw and catch, compiled by the
+//! exception-handling toolchain of `tools/setup-eh.sh` (clang 22, libc++/libc++abi/libunwind
+//! built with `-fwasm-exceptions`) and run by wasmtime with exception handling on. Expected
+//! outputs are those of native `g++ -O2` on the same input (the programs are in
+//! `tests/fixtures/programs/exc_*.cpp`). Also: uncaught exceptions and `noexcept` violations
+//! are RE naming the exception, a checker's uncaught exception is IE, and without the toolchain
+//! the old path (every throw ends the program, clearly) still works.
+//!
+//! The toolchain is installed by `tools/setup.sh` (through `tools/setup-eh.sh`); without it these
+//! tests fail and say how to install it.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use vibecheck_sandbox::judge::Prepared;
+use vibecheck_sandbox::run::Status;
+use vibecheck_sandbox::{
+    Checker, JudgeRequest, Lang, Limits, Program, Sandbox, SandboxConfig, TestCase, Verdict,
+};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn new_sandbox(config: SandboxConfig) -> (tempfile::TempDir, Sandbox) {
+    let dir = tempfile::Builder::new()
+        .prefix("vibecheck-cxxeh-")
+        .tempdir()
+        .unwrap();
+    let config = SandboxConfig {
+        cache_dir: dir.path().to_path_buf(),
+        ..config
+    };
+    let sb = Sandbox::new(config).unwrap();
+    (dir, sb)
+}
+
+/// The sandbox with the default toolchain, which must be the exception-handling one.
+fn sandbox() -> &'static Sandbox {
+    static S: OnceLock<(tempfile::TempDir, Sandbox)> = OnceLock::new();
+    &S.get_or_init(|| {
+        let config = SandboxConfig::default();
+        assert!(
+            config
+                .sysroot
+                .join(vibecheck_sandbox::compile::EH_SYSROOT_MARKER)
+                .is_file(),
+            "the exception-handling toolchain is not installed (run tools/setup-eh.sh, which \
+             tools/setup.sh calls); default toolchain: {} {}",
+            config.clang.display(),
+            config.sysroot.display()
+        );
+        new_sandbox(config)
+    })
+    .1
+}
+
+/// Compiles and runs `source` on `stdin` in `sb`; returns (status, stdout, stderr).
+fn run_in(sb: &Sandbox, source: &str, stdin: &str) -> (Status, String, String) {
+    let prog = match sb
+        .prepare(
+            &Program {
+                source: source.to_string(),
+                lang: Lang::Cpp,
+            },
+            None,
+        )
+        .expect("sandbox")
+    {
+        Prepared::Ready(r) => r,
+        Prepared::CompileError(e) => panic!("compile error:\n{e}"),
+    };
+    let out = sb
+        .run_program(&prog, &[], stdin.as_bytes(), Limits::DEFAULT)
+        .expect("run");
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn run(source: &str, stdin: &str) -> (Status, String, String) {
+    run_in(sandbox(), source, stdin)
+}
+
+fn program(name: &str) -> String {
+    std::fs::read_to_string(fixtures().join("programs").join(name)).unwrap()
+}
+
+#[test]
+fn stoi_on_bad_input_is_caught_by_type() {
+    let (status, out, err) = run(
+        &program("exc_stoi.cpp"),
+        "12 abc 99999999999 -7 x1 2147483647 2147483648 -0\n",
+    );
+    assert_eq!(status, Status::Exited(0), "{err}");
+    // g++ -O2 (x86-64) on the same input.
+    assert_eq!(
+        out,
+        "ok 12\ninvalid_argument abc\nout_of_range 99999999999 -> 999\nok -7\n\
+         invalid_argument x1\nok 2147483647\nout_of_range 2147483648 -> 648\nok 0\n\
+         2147483652 2 2\n"
+    );
+}
+
+#[test]
+fn custom_hierarchy_is_caught_by_base_class() {
+    let (status, out, err) = run(&program("exc_hierarchy.cpp"), "");
+    assert_eq!(status, Status::Exited(0), "{err}");
+    assert_eq!(
+        out,
+        "value 42\nEmptyInput parse: empty code=2\nParseError parse: bad char 'x' at 2\n\
+         exception too big code=3\nint 13\nsomething else\nvalue 999\n"
+    );
+}
+
+#[test]
+fn rethrow_exception_ptr_and_nested_exceptions() {
+    let (status, out, err) = run(&program("exc_rethrow.cpp"), "");
+    assert_eq!(status, Status::Exited(0), "{err}");
+    assert_eq!(
+        out,
+        "1 fine\n2 fine\nlog: step 3\nrethrown out_of_range: step 3\n4 fine\n5 fine\n\
+         log: step 6\nrethrown out_of_range: step 6\nexception_ptr carried out_of_range\n\
+         caught outer failure\nnested inner cause\nattempts 6\n"
+    );
+}
+
+/// Unwinding through 100 001 frames runs every destructor; a backtracking search stops with a
+/// throw; 200 000 throws in a loop stay within the default memory limit (exception objects are
+/// freed: libc++abi's in linear memory, wasmtime's exnref objects by its reference counting).
+#[test]
+fn exception_across_deep_recursion_runs_destructors() {
+    let (status, out, err) = run(&program("exc_recursion.cpp"), "100000 20 97\n");
+    assert_eq!(status, Status::Exited(0), "{err}");
+    assert_eq!(
+        out,
+        "bottom after 100001 frames\nfound 1 2 3 4 5 6 7 8 9 10 11 12 19 (80 frames unwound)\n\
+         300000\n"
+    );
+}
+
+#[test]
+fn uncaught_exception_is_a_runtime_error_with_its_what() {
+    let src = "#include <bits/stdc++.h>\nstruct Boom : std::runtime_error { \
+               Boom() : std::runtime_error(\"the answer was 42\") {} };\n\
+               int main(){ std::cout << \"before\" << std::endl; \
+               try { throw 1; } catch (int) {} throw Boom(); }\n";
+    let (status, out, err) = run(src, "");
+    assert!(matches!(status, Status::Trap(_)), "{status:?}");
+    assert_eq!(out, "before\n");
+    assert!(
+        err.contains("uncaught exception of type Boom: the answer was 42"),
+        "{err}"
+    );
+    // Thrown inside libc++ and not caught.
+    let (status, _, err) = run(
+        "#include <string>\nint main(){ return std::stoi(\"zz\"); }\n",
+        "",
+    );
+    assert!(matches!(status, Status::Trap(_)), "{status:?}");
+    assert!(err.contains("std::invalid_argument: stoi"), "{err}");
+}
+
+/// A throw out of a `noexcept` function is not caught by the caller's `catch (...)`: the
+/// program terminates (RE). Unlike g++, libc++abi does not name the exception here (clang's
+/// wasm terminate pad calls `std::terminate` without the exception).
+#[test]
+fn noexcept_violation_terminates() {
+    let src = "#include <bits/stdc++.h>\nvoid f(int x) noexcept { if (x > 0) throw \
+               std::out_of_range(\"x too large\"); }\nint main(){ try { f(1); } catch (...) { \
+               puts(\"caught: wrong\"); } }\n";
+    let (status, out, err) = run(src, "");
+    assert!(matches!(status, Status::Trap(_)), "{status:?}");
+    assert_eq!(out, "");
+    assert!(err.contains("libc++abi: terminating"), "{err}");
+}
+
+/// A testlib-style checker that validates with exceptions: caught ones decide WA, an uncaught
+/// one is the checker's failure (IE) with its message.
+#[test]
+fn checker_catches_its_own_exceptions() {
+    let checker = fixtures().join("programs/exc_checker.cpp");
+    let judge = |out: &str| {
+        let req = JudgeRequest {
+            source: format!("#include <cstdio>\nint main(){{ puts(\"{out}\"); }}\n"),
+            lang: Lang::Cpp,
+            tests: vec![TestCase {
+                name: "1".into(),
+                input: "3\n1 2 3\n".into(),
+                answer: Some("6\n".into()),
+            }],
+            checker: Checker::Custom(checker.clone()),
+            limits: Limits::DEFAULT,
+            jobs: 1,
+        };
+        let report = sandbox().judge(&req).expect("judge");
+        (report.tests[0].verdict, report.tests[0].message.clone())
+    };
+    assert_eq!(judge("6").0, Verdict::AC);
+    let (v, m) = judge("seven");
+    assert_eq!(v, Verdict::WA, "{m}");
+    assert!(m.contains("not an integer: seven"), "{m}");
+    let (v, m) = judge("7");
+    assert_eq!(v, Verdict::WA, "{m}");
+    assert!(m.contains("expected 6, found 7"), "{m}");
+    // Not caught by the checker: its failure, with the exception's what().
+    let (v, m) = judge("");
+    assert_eq!(v, Verdict::IE, "{m}");
+    assert!(m.contains("output unreadable"), "{m}");
+}
+
+/// Without the exception-handling toolchain (Debian's clang-19 and libc++, built without
+/// exceptions) programs still build and a throw is a clear runtime error, even inside `try`.
+#[test]
+fn fallback_toolchain_reports_that_exceptions_cannot_be_caught() {
+    let (_dir, sb) = new_sandbox(SandboxConfig {
+        clang: PathBuf::from("clang-19"),
+        sysroot: PathBuf::from("/usr"),
+        ..SandboxConfig::default()
+    });
+    let src = "#include <bits/stdc++.h>\nint main(){ try { throw std::runtime_error(\"boom\"); } \
+               catch (const std::exception& e) { puts(e.what()); } }\n";
+    let (status, _, err) = run_in(&sb, src, "");
+    assert!(matches!(status, Status::Trap(_)), "{status:?}");
+    assert!(
+        err.contains("std::runtime_error") && err.contains("boom"),
+        "{err}"
+    );
+    assert!(err.contains("cannot catch"), "{err}");
+}
