@@ -77,7 +77,7 @@ pub enum Prepared {
 /// A compiled program and how to start it.
 #[derive(Clone)]
 pub struct Runnable {
-    guest: Guest,
+    pub(crate) guest: Guest,
     lang: Lang,
     /// Python only: the source, passed with `-c`.
     source: Option<String>,
@@ -115,7 +115,7 @@ exec(compile(_src, "solution.py", "exec"), {"__name__": "__main__", "__builtins_
 "#;
 
 impl Runnable {
-    fn argv(&self, extra: &[String]) -> Vec<String> {
+    pub(crate) fn argv(&self, extra: &[String]) -> Vec<String> {
         let mut v = match self.lang {
             Lang::Python => {
                 let src = self.source.clone().unwrap_or_default();
@@ -142,7 +142,7 @@ impl Runnable {
 /// on its own plain thread, never on a tokio worker.
 pub struct Sandbox {
     config: SandboxConfig,
-    runner: Runner,
+    pub(crate) runner: Runner,
     compiler: OnceLock<std::result::Result<Compiler, String>>,
     python: OnceLock<std::result::Result<Guest, String>>,
     /// Compiled modules by cache key (this process), LRU by native code size.
@@ -337,7 +337,7 @@ impl Sandbox {
         )
     }
 
-    fn prepare_checker(&self, path: &Path) -> Result<Runnable> {
+    pub(crate) fn prepare_checker(&self, path: &Path) -> Result<Runnable> {
         let source = std::fs::read_to_string(path)
             .with_context(|| format!("reading checker {}", path.display()))?;
         let dir = path
