@@ -3,7 +3,7 @@
 //! (`tests/fixtures/interactive/guess.cpp`, with a testlib-shaped header of our own) against
 //! solutions for every outcome: correct (C++ with fast iostreams, C stdio, Python), too many
 //! queries, a missing flush, a crash, a solution that keeps running after the interactor's
-//! verdict; and an interactor that crashes. Real clang, real wasmtime, real python.wasm; no
+//! verdict; and interactors that crash or fill their folder. Real clang, real wasmtime, real python.wasm; no
 //! timed assertions (the idle case ends at the wall-clock limit, whatever the machine's speed).
 
 use std::path::{Path, PathBuf};
@@ -183,4 +183,13 @@ fn solution_compile_error_is_ce_and_interactor_compile_error_is_an_error() {
         .judge_interactive(&req("int main() {}", bad), &tests)
         .unwrap_err();
     assert!(format!("{e:#}").contains("the interactor"), "{e:#}");
+}
+
+#[test]
+fn interactor_filling_its_folder_is_stopped() {
+    let r = judge_with("guess_ac.cpp", "flooding_interactor.cpp");
+    assert_verdict(&r, Verdict::IE);
+    assert!(r.tests.iter().all(|t| t.verdict == Verdict::IE), "{r:#?}");
+    let m = message_of(&r, Verdict::IE);
+    assert!(m.contains("files grew"), "{m}");
 }

@@ -246,17 +246,7 @@ impl Sandbox {
         test: &TestCase,
         limits: Limits,
     ) -> Result<(SideEnd, SideEnd, (Vec<u8>, Vec<u8>))> {
-        let dir = tempfile::Builder::new()
-            .prefix("vibecheck-interact-")
-            .tempdir()?;
-        std::fs::write(dir.path().join("input.txt"), &test.input)?;
-        std::fs::write(dir.path().join("output.txt"), "")?;
-        let mut int_args = vec!["input.txt".to_string(), "output.txt".to_string()];
-        // An empty answer (Competitive Companion's interactive tests) is no answer.
-        if let Some(answer) = test.answer.as_ref().filter(|a| !a.trim().is_empty()) {
-            std::fs::write(dir.path().join("answer.txt"), answer)?;
-            int_args.push("answer.txt".into());
-        }
+        let (dir, int_args) = interactor_folder(test)?;
         let baseline = folder_size(dir.path()).0;
         let wall_ms = limits
             .time_ms
@@ -283,8 +273,7 @@ impl Sandbox {
             output_bytes: INTERACTOR_OUTPUT_BYTES,
         };
         let order = AtomicUsize::new(0);
-        let files_overflow = AtomicBool::new(false);
-        let (sol_end, int_end) = std::thread::scope(|s| {
+        let (sol_end, int_end, files_overflow) = std::thread::scope(|s| {
             let sol_thread = s.spawn(|| {
                 let spec = RunSpec {
                     args: sol.argv(&[]),
@@ -322,26 +311,17 @@ impl Sandbox {
                 }
                 end
             });
-            // Watch the interactor's folder while it runs.
-            while !int_thread.is_finished() {
-                std::thread::sleep(Duration::from_millis(EPOCH_TICK_MS));
-                let (bytes, entries) = folder_size(dir.path());
-                if bytes > baseline.saturating_add(MAX_INTERACTOR_FILE_BYTES)
-                    || entries > MAX_INTERACTOR_DIR_ENTRIES
-                {
-                    files_overflow.store(true, Ordering::Relaxed);
-                    int_side.stop();
-                    break;
-                }
+            let overflow = watch_folder(dir.path(), baseline, || int_thread.is_finished());
+            if overflow {
+                int_side.stop();
+                sol_side.stop();
             }
-            let sol_end = sol_thread.join();
-            let int_end = int_thread.join();
-            (sol_end, int_end)
+            (sol_thread.join(), int_thread.join(), overflow)
         });
         let sol_end = sol_end.map_err(|_| anyhow::anyhow!("the solution's thread panicked"))?;
         let mut int_end =
             int_end.map_err(|_| anyhow::anyhow!("the interactor's thread panicked"))?;
-        if files_overflow.load(Ordering::Relaxed) {
+        if files_overflow {
             int_end.stopped = false;
             if let Ok(o) = &mut int_end.out {
                 o.status = Status::Trap(format!(
@@ -352,6 +332,38 @@ impl Sandbox {
         }
         Ok((sol_end, int_end, (to_int.transcript(), to_sol.transcript())))
     }
+}
+
+/// Checks the interactor's folder every epoch tick until `finished()`; true when it grew by more
+/// than [`MAX_INTERACTOR_FILE_BYTES`] or holds more than [`MAX_INTERACTOR_DIR_ENTRIES`] entries.
+fn watch_folder(dir: &Path, baseline: u64, finished: impl Fn() -> bool) -> bool {
+    while !finished() {
+        std::thread::sleep(Duration::from_millis(EPOCH_TICK_MS));
+        let (bytes, entries) = folder_size(dir);
+        if bytes > baseline.saturating_add(MAX_INTERACTOR_FILE_BYTES)
+            || entries > MAX_INTERACTOR_DIR_ENTRIES
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// The interactor's folder (`input.txt`, an empty `output.txt`, `answer.txt` when the test has
+/// a non-blank answer) and its arguments.
+fn interactor_folder(test: &TestCase) -> Result<(tempfile::TempDir, Vec<String>)> {
+    let dir = tempfile::Builder::new()
+        .prefix("vibecheck-interact-")
+        .tempdir()?;
+    std::fs::write(dir.path().join("input.txt"), &test.input)?;
+    std::fs::write(dir.path().join("output.txt"), "")?;
+    let mut args = vec!["input.txt".to_string(), "output.txt".to_string()];
+    // An empty answer (Competitive Companion's interactive tests) is no answer.
+    if let Some(answer) = test.answer.as_ref().filter(|a| !a.trim().is_empty()) {
+        std::fs::write(dir.path().join("answer.txt"), answer)?;
+        args.push("answer.txt".into());
+    }
+    Ok((dir, args))
 }
 
 /// Records a side's end: its place in the order, whether we had stopped it, whether its read
