@@ -74,6 +74,14 @@ struct SideEnd {
     idle: bool,
 }
 
+/// How both runs of one test ended, with the start of what each side wrote.
+struct Pair {
+    sol: SideEnd,
+    int: SideEnd,
+    sol_wrote: Vec<u8>,
+    int_wrote: Vec<u8>,
+}
+
 /// One side's pipes and stop flag.
 struct Side {
     stop: Arc<AtomicBool>,
@@ -193,7 +201,12 @@ impl Sandbox {
         limits: Limits,
     ) -> TestResult {
         let mut result = TestResult::new(test.name.clone(), Verdict::IE, String::new());
-        let (sol_end, int_end, transcripts) = match self.run_pair(sol, int, test, limits) {
+        let Pair {
+            sol: sol_end,
+            int: int_end,
+            sol_wrote,
+            int_wrote,
+        } = match self.run_pair(sol, int, test, limits) {
             Ok(x) => x,
             Err(e) => {
                 tracing::error!("sandbox failure on test {}: {e:#}", test.name);
@@ -221,7 +234,7 @@ impl Sandbox {
         } else {
             result.message = format!(
                 "{m}\ninteractor wrote: {}",
-                excerpt(&transcripts.1, INTERACTOR_QUOTE_BYTES)
+                excerpt(&int_wrote, INTERACTOR_QUOTE_BYTES)
             );
             result.input = Some(excerpt(test.input.as_bytes(), EXCERPT_BYTES));
             result.answer = test
@@ -230,22 +243,21 @@ impl Sandbox {
                 .map(|a| excerpt(a.as_bytes(), EXCERPT_BYTES));
             EXCERPT_BYTES
         };
-        result.stdout = Some(excerpt(&transcripts.0, cap));
+        result.stdout = Some(excerpt(&sol_wrote, cap));
         if !sol_out.stderr.is_empty() {
             result.stderr = Some(excerpt(&sol_out.stderr, cap));
         }
         result
     }
 
-    /// Runs the solution and the interactor against each other; returns how each ended and the
-    /// start of what each wrote (solution's, interactor's).
+    /// Runs the solution and the interactor against each other.
     fn run_pair(
         &self,
         sol: &Runnable,
         int: &Runnable,
         test: &TestCase,
         limits: Limits,
-    ) -> Result<(SideEnd, SideEnd, (Vec<u8>, Vec<u8>))> {
+    ) -> Result<Pair> {
         let (dir, int_args) = interactor_folder(test)?;
         let baseline = folder_size(dir.path()).0;
         let wall_ms = limits
@@ -330,7 +342,12 @@ impl Sandbox {
                 ));
             }
         }
-        Ok((sol_end, int_end, (to_int.transcript(), to_sol.transcript())))
+        Ok(Pair {
+            sol: sol_end,
+            int: int_end,
+            sol_wrote: to_int.transcript(),
+            int_wrote: to_sol.transcript(),
+        })
     }
 }
 
