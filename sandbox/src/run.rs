@@ -469,13 +469,13 @@ impl Runner {
         store.limiter(|c| &mut c.limiter);
         let abort = io.as_ref().map(|io| io.abort.clone());
         store.epoch_deadline_callback(move |mut store| {
-            if abort.as_ref().is_some_and(|a| a.load(Ordering::Relaxed)) {
-                return Err(wasmtime::format_err!("stopped: the interaction ended"));
-            }
             // Runs on the guest thread, so the thread CPU clock measures the guest.
             if store.data().budget.left_ns() == 0 {
                 store.data_mut().budget.stop = StopReason::Time;
                 return Err(wasmtime::format_err!("time limit exceeded"));
+            }
+            if abort.as_ref().is_some_and(|a| a.load(Ordering::Relaxed)) {
+                return Err(wasmtime::format_err!("stopped: the interaction ended"));
             }
             // A run younger than one tick is measured once at its end instead (the ticker is
             // shared, so a run's first tick may come at once); saves a `mincore` per short test.

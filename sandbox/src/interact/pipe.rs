@@ -111,6 +111,14 @@ impl Pipe {
     fn read_blocking(&self, max: usize) -> Result<Bytes, StreamError> {
         let mut st = self.lock();
         loop {
+            let now = Instant::now();
+            // Idleness first: when both sides give up at the deadline, the one that ends second
+            // sees the first one's end (its pipe closed, its stop flag set) and must still count
+            // as idle. Past the deadline the interaction is over anyway.
+            if now >= self.deadline && st.queue.is_empty() {
+                st.idle = true;
+                return Err(StreamError::trap(IDLE_TRAP));
+            }
             if self.reader_stop.load(Ordering::Relaxed) {
                 return Err(StreamError::trap(STOPPED_TRAP));
             }
@@ -121,11 +129,6 @@ impl Pipe {
             }
             if st.writer_closed {
                 return Err(StreamError::Closed);
-            }
-            let now = Instant::now();
-            if now >= self.deadline {
-                st.idle = true;
-                return Err(StreamError::trap(IDLE_TRAP));
             }
             st = self
                 .readable
@@ -342,12 +345,18 @@ mod tests {
         assert!(!p.reader_was_idle());
     }
 
-    /// At the deadline a read with nothing to read gives up and records idleness.
+    /// At the deadline a read with nothing to read gives up and records idleness, even when the
+    /// reader was stopped and its writer closed at the same time (the other side gave up first).
     #[test]
     fn deadline_ends_a_read_as_idle() {
         let (p, _) = pipe(100, Instant::now());
         let e = p.read_blocking(10).unwrap_err();
         assert!(e.to_string().contains(IDLE_TRAP), "{e}");
+        assert!(p.reader_was_idle());
+        let (p, stop) = pipe(100, Instant::now());
+        stop.store(true, Ordering::Relaxed);
+        p.close_writer();
+        assert!(p.read_blocking(10).is_err());
         assert!(p.reader_was_idle());
     }
 

@@ -90,6 +90,11 @@ pub(crate) fn decide(
             "idleness limit exceeded: the solution waited for input until the wall-clock limit"
                 .into(),
         ),
+        (SolutionEnd::Stopped, InteractorEnd::Idle) => (
+            Verdict::TLE,
+            "wall-clock limit exceeded: the interactor waited for the solution until the limit"
+                .into(),
+        ),
         (SolutionEnd::Clean, InteractorEnd::Decided(v, m)) => (*v, m.clone()),
         (SolutionEnd::Clean, InteractorEnd::Idle) => (
             Verdict::IE,
@@ -156,6 +161,15 @@ mod tests {
         assert!(m.contains("idleness"), "{m}");
         assert_eq!(
             decide(&SolutionEnd::Idle, &InteractorEnd::Idle, true).0,
+            Verdict::TLE
+        );
+        // The interactor gave up first and stopped a solution that was still computing.
+        assert_eq!(
+            decide(&SolutionEnd::Stopped, &InteractorEnd::Idle, true).0,
+            Verdict::TLE
+        );
+        assert_eq!(
+            decide(&SolutionEnd::Idle, &InteractorEnd::Stopped, false).0,
             Verdict::TLE
         );
         let broken = InteractorEnd::Broken("out of bounds memory access".into());
