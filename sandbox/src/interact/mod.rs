@@ -285,6 +285,7 @@ impl Sandbox {
             output_bytes: INTERACTOR_OUTPUT_BYTES,
         };
         let order = AtomicUsize::new(0);
+        let (int_done, int_done_rx) = std::sync::mpsc::channel::<()>();
         let (sol_end, int_end, files_overflow) = std::thread::scope(|s| {
             let sol_thread = s.spawn(|| {
                 let spec = RunSpec {
@@ -321,9 +322,12 @@ impl Sandbox {
                 if !accepted && !end.stopped {
                     sol_side.stop();
                 }
+                let _ = int_done.send(());
                 end
             });
-            let overflow = watch_folder(dir.path(), baseline, || int_thread.is_finished());
+            let overflow = watch_folder(dir.path(), baseline, &int_done_rx, || {
+                int_thread.is_finished()
+            });
             if overflow {
                 int_side.stop();
                 sol_side.stop();
@@ -351,11 +355,21 @@ impl Sandbox {
     }
 }
 
-/// Checks the interactor's folder every epoch tick until `finished()`; true when it grew by more
+/// Checks the interactor's folder every epoch tick until it is `done` (a message, or
+/// `finished()` should its thread have ended without one); true when the folder grew by more
 /// than [`MAX_INTERACTOR_FILE_BYTES`] or holds more than [`MAX_INTERACTOR_DIR_ENTRIES`] entries.
-fn watch_folder(dir: &Path, baseline: u64, finished: impl Fn() -> bool) -> bool {
-    while !finished() {
-        std::thread::sleep(Duration::from_millis(EPOCH_TICK_MS));
+fn watch_folder(
+    dir: &Path,
+    baseline: u64,
+    done: &std::sync::mpsc::Receiver<()>,
+    finished: impl Fn() -> bool,
+) -> bool {
+    let tick = Duration::from_millis(EPOCH_TICK_MS);
+    while !matches!(
+        done.recv_timeout(tick),
+        Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
+    ) && !finished()
+    {
         let (bytes, entries) = folder_size(dir);
         if bytes > baseline.saturating_add(MAX_INTERACTOR_FILE_BYTES)
             || entries > MAX_INTERACTOR_DIR_ENTRIES
