@@ -9,6 +9,7 @@
 // - when the program calls std::ios_base::sync_with_stdio(false) (promising not to mix stdio
 //   and iostreams), std::cin and std::cout get 64 KiB buffered streambufs. The linker routes
 //   the call here with --wrap.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,9 @@
 #include <locale>
 #include <new>
 #include <streambuf>
+
+#include <stdio_ext.h>
+#include <unistd.h>
 
 namespace {
 
@@ -29,8 +33,18 @@ class FastIn : public std::streambuf {
  protected:
   int_type underflow() override {
     if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-    // fread first drains whatever stdio already buffered, so reads before the switch are kept.
-    size_t n = std::fread(buf_, 1, kBuf, stdin);
+    // What stdio already buffered (reads before the switch) comes first; then one read(2) of
+    // whatever is available, as libstdc++ does: fread would wait for a full buffer, and an
+    // interactive program would never see the reply it is waiting for.
+    size_t n = __freadahead(stdin);
+    if (n > 0) {
+      n = std::fread(buf_, 1, n < kBuf ? n : kBuf, stdin);
+    } else {
+      ssize_t r;
+      do r = ::read(0, buf_, kBuf);
+      while (r < 0 && errno == EINTR);
+      n = r > 0 ? size_t(r) : 0;
+    }
     if (n == 0) return traits_type::eof();
     setg(buf_, buf_, buf_ + n);
     return traits_type::to_int_type(*gptr());

@@ -81,7 +81,7 @@ pub enum Prepared {
 /// A compiled program and how to start it.
 #[derive(Clone)]
 pub struct Runnable {
-    guest: Guest,
+    pub(crate) guest: Guest,
     lang: Lang,
     /// Python only: the source, passed with `-c`.
     source: Option<String>,
@@ -119,7 +119,7 @@ exec(compile(_src, "solution.py", "exec"), {"__name__": "__main__", "__builtins_
 "#;
 
 impl Runnable {
-    fn argv(&self, extra: &[String]) -> Vec<String> {
+    pub(crate) fn argv(&self, extra: &[String]) -> Vec<String> {
         let mut v = match self.lang {
             Lang::Python => {
                 let src = self.source.clone().unwrap_or_default();
@@ -146,7 +146,7 @@ impl Runnable {
 /// on its own plain thread, never on a tokio worker.
 pub struct Sandbox {
     config: SandboxConfig,
-    runner: Runner,
+    pub(crate) runner: Runner,
     compiler: OnceLock<std::result::Result<Compiler, String>>,
     python: OnceLock<std::result::Result<Guest, String>>,
     /// Compiled modules by cache key (this process), LRU by native code size.
@@ -373,7 +373,7 @@ impl Sandbox {
         )
     }
 
-    fn prepare_checker(&self, path: &Path, cancel: &Cancel) -> Result<Runnable> {
+    pub(crate) fn prepare_checker(&self, path: &Path, cancel: &Cancel) -> Result<Runnable> {
         cancel.check()?;
         let source = std::fs::read_to_string(path)
             .with_context(|| format!("reading checker {}", path.display()))?;

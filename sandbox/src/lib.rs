@@ -5,7 +5,8 @@
 //!
 //! Module map: [`compile`] (clang → wasm32-wasi with include hardening and the on-disk module
 //! cache), [`run`] (wasmtime host: limits, traps, capped pipes), [`check`] (output checkers),
-//! [`judge`] (judging and stress testing), [`testdata`] (loading test directories and Competitive
+//! [`judge`] (judging and stress testing), [`interact`] (interactive problems: solution and
+//! interactor connected by pipes), [`testdata`] (loading test directories and Competitive
 //! Companion JSON). The public API below is a contract other parts of vibecheck code against.
 
 use serde::{Deserialize, Serialize};
@@ -15,11 +16,13 @@ pub mod cancel;
 pub mod check;
 pub mod compile;
 mod hostcalls;
+pub mod interact;
 pub mod judge;
 pub mod run;
 pub mod testdata;
 
 pub use cancel::{Cancel, Cancelled};
+pub use interact::InteractiveRequest;
 pub use judge::{CheckerCompileError, Sandbox};
 
 /// A solution's language.

@@ -7,6 +7,9 @@
 //! write past the cap traps, so a flood ends at once as OLE); stderr keeping its first
 //! [`MAX_STDERR_BYTES`] and dropping the rest; no environment; fixed args; no preopened
 //! directories unless the caller grants one (a custom checker's files, read-only).
+//! [`Runner::run_piped`] instead connects stdin and stdout to another guest (interactive
+//! problems, see `interact`): blocking pipes read through the stock WASI calls, a stop flag
+//! checked on every epoch tick, the interaction's wall-clock deadline.
 //!
 //! Limits: time is the guest thread's CPU time plus the time it sleeps, checked on epoch ticks
 //! and inside `poll_oneoff` (a guest blocked in a sleep never reaches an epoch check), with a
@@ -105,6 +108,21 @@ pub struct Guest {
     pre: InstancePre<Ctx>,
     /// Linked with stock descriptor calls (runs that get a directory: custom checkers).
     pre_dir: InstancePre<Ctx>,
+}
+
+/// A run connected to another guest instead of served from memory (interactive problems, see
+/// `interact`): stdin and stdout are blocking pipes, the run may be stopped from outside, and its
+/// wall-clock deadline is the interaction's.
+pub(crate) struct PipedIo {
+    pub stdin: crate::interact::PipeReader,
+    pub stdout: crate::interact::PipeWriter,
+    /// Set by the other side's thread: the run ends at its next epoch tick (a blocked read
+    /// ends at once, see `PipeReader`).
+    pub abort: Arc<AtomicBool>,
+    /// The interaction's wall-clock deadline (replaces the run's own backstop when earlier).
+    pub deadline: Instant,
+    /// Preopen `RunSpec::preopen` read-write (an interactor writes its output file there).
+    pub writable_dir: bool,
 }
 
 /// What one run gets.
@@ -407,19 +425,27 @@ impl Runner {
 
     /// Runs a guest on a fresh thread with a large native stack.
     pub fn run(&self, guest: &Guest, spec: RunSpec<'_>) -> Result<RunOutcome> {
-        std::thread::scope(|s| {
-            std::thread::Builder::new()
-                .name("vibecheck-guest".into())
-                .stack_size(GUEST_THREAD_STACK)
-                .spawn_scoped(s, || self.run_here(guest, spec))
-                .context("starting a guest thread")?
-                .join()
-                .map_err(|_| anyhow::anyhow!("the guest thread panicked"))?
-        })
+        on_guest_thread(|| self.run_here(guest, spec, None))
+    }
+
+    /// Runs a guest connected to pipes (see [`PipedIo`]) on a fresh thread with a large native
+    /// stack. `RunOutcome::stdout` stays empty: what the guest wrote went into the pipe.
+    pub(crate) fn run_piped(
+        &self,
+        guest: &Guest,
+        spec: RunSpec<'_>,
+        io: PipedIo,
+    ) -> Result<RunOutcome> {
+        on_guest_thread(|| self.run_here(guest, spec, Some(io)))
     }
 
     /// Runs a guest on the current thread (which must have a large enough stack).
-    fn run_here(&self, guest: &Guest, spec: RunSpec<'_>) -> Result<RunOutcome> {
+    fn run_here(
+        &self,
+        guest: &Guest,
+        spec: RunSpec<'_>,
+        io: Option<PipedIo>,
+    ) -> Result<RunOutcome> {
         if spec.cancel.is_cancelled() {
             return Ok(RunOutcome {
                 status: Status::Cancelled,
@@ -437,14 +463,18 @@ impl Runner {
             origin: Instant::now(),
         };
         let mut b = WasiCtxBuilder::new();
-        b.args(&spec.args)
-            .stdin(MemoryInputPipe::new(if spec.preopen.is_some() {
-                spec.stdin.clone()
-            } else {
-                Bytes::new()
-            }))
-            .stdout(stdout.clone())
-            .stderr(stderr.clone())
+        b.args(&spec.args);
+        match &io {
+            Some(io) => b.stdin(io.stdin.clone()).stdout(io.stdout.clone()),
+            None => b
+                .stdin(MemoryInputPipe::new(if spec.preopen.is_some() {
+                    spec.stdin.clone()
+                } else {
+                    Bytes::new()
+                }))
+                .stdout(stdout.clone()),
+        };
+        b.stderr(stderr.clone())
             .monotonic_clock(clock)
             .allow_tcp(false)
             .allow_udp(false)
@@ -453,7 +483,11 @@ impl Runner {
             .insecure_random(Deterministic::new(guest_random_bytes()))
             .insecure_random_seed(GUEST_RANDOM_SEED as u128);
         if let Some(dir) = spec.preopen {
-            b.preopened_dir(dir, ".", FsPerms::ReadOnly)
+            let perms = match &io {
+                Some(io) if io.writable_dir => FsPerms::ReadWrite,
+                _ => FsPerms::ReadOnly,
+            };
+            b.preopened_dir(dir, ".", perms)
                 .map_err(to_anyhow)
                 .with_context(|| format!("granting {}", dir.display()))?;
         }
@@ -476,7 +510,10 @@ impl Runner {
                 cpu_start: thread_cpu_ns(),
                 limit_ns,
                 slept_ns: 0,
-                wall_deadline: wall_start + wall_limit,
+                wall_deadline: match &io {
+                    Some(io) => io.deadline.min(wall_start + wall_limit),
+                    None => wall_start + wall_limit,
+                },
                 stop: StopReason::None,
                 cancel: spec.cancel.clone(),
             },
@@ -487,6 +524,7 @@ impl Runner {
         let mem_limit = limits.memory_mb.saturating_mul(1 << 20);
         let mut store = Store::new(&self.engine, ctx);
         store.limiter(|c| &mut c.limiter);
+        let abort = io.as_ref().map(|io| io.abort.clone());
         store.epoch_deadline_callback(move |mut store| {
             // Runs on the guest thread, so the thread CPU clock measures the guest.
             match store.data().budget.check() {
@@ -495,6 +533,9 @@ impl Runner {
                     store.data_mut().budget.stop = why;
                     return Err(wasmtime::format_err!("stopped: {why:?}"));
                 }
+            }
+            if abort.as_ref().is_some_and(|a| a.load(Ordering::Relaxed)) {
+                return Err(wasmtime::format_err!("stopped: the interaction ended"));
             }
             // A run younger than one tick is measured once at its end instead (the ticker is
             // shared, so a run's first tick may come at once); saves a `mincore` per short test.
@@ -506,7 +547,8 @@ impl Runner {
             Ok(UpdateDeadline::Continue(1))
         });
         store.set_epoch_deadline(1);
-        let pre = if spec.preopen.is_some() {
+        // Piped runs read stdin through the stock calls (a pipe is not a file).
+        let pre = if spec.preopen.is_some() || io.is_some() {
             &guest.pre_dir
         } else {
             &guest.pre
@@ -527,7 +569,11 @@ impl Runner {
         let status = match result {
             Ok(()) => Status::Exited(0),
             Err(e) => {
-                if stdout.overflowed() {
+                let overflowed = match &io {
+                    Some(io) => io.stdout.overflowed(),
+                    None => stdout.overflowed(),
+                };
+                if overflowed {
                     Status::OutputLimit
                 } else if stop == StopReason::Time {
                     Status::TimeLimit
@@ -564,6 +610,19 @@ impl Runner {
             memory_kib: resident / 1024,
         })
     }
+}
+
+/// Runs `f` on a fresh thread whose native stack holds [`GUEST_THREAD_STACK`].
+fn on_guest_thread<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("vibecheck-guest".into())
+            .stack_size(GUEST_THREAD_STACK)
+            .spawn_scoped(s, f)
+            .context("starting a guest thread")?
+            .join()
+            .map_err(|_| anyhow::anyhow!("the guest thread panicked"))?
+    })
 }
 
 /// Bytes served to the guest's `random_get` (cycled): fixed, so every run of a program sees

@@ -7,7 +7,8 @@ use crate::exit;
 use crate::sandbox::check::parse_checker;
 use crate::sandbox::testdata::{self, TestSet};
 use crate::sandbox::{
-    CppStd, JudgeReport, JudgeRequest, Lang, Limits, Sandbox, SandboxConfig, Verdict,
+    CppStd, InteractiveRequest, JudgeReport, JudgeRequest, Lang, Limits, Sandbox, SandboxConfig,
+    Verdict,
 };
 use anyhow::{bail, Context, Result};
 use std::io::{IsTerminal, Write};
@@ -29,6 +30,11 @@ pub struct Args {
     /// tokens | lines | exact | float:EPS | yesno | PROGRAM.cpp (a testlib-style checker).
     #[arg(long, default_value = "tokens")]
     pub checker: String,
+    /// Interactive problem: a testlib-style interactor (PROGRAM.cpp), run in the sandbox as
+    /// `interactor input.txt output.txt [answer.txt]` and connected to the solution by pipes;
+    /// its verdict decides.
+    #[arg(long, value_name = "PROGRAM.cpp", conflicts_with = "checker")]
+    pub interactor: Option<PathBuf>,
     /// CPU time limit per test, in seconds (default: the problem's, else 2).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
@@ -180,8 +186,15 @@ pub fn run(args: Args) -> Result<i32> {
         bail!("no tests: pass --tests DIR|FILE.json or --problem FILE.json");
     }
     let loaded = load_tests(&args.tests, args.problem.as_deref(), &args.solution)?;
-    if loaded.interactive {
-        bail!("interactive problems are not supported yet (the problem says `interactive`)");
+    if let Some(p) = &args.interactor {
+        if !p.is_file() {
+            bail!("interactor {} does not exist", p.display());
+        }
+    } else if loaded.interactive {
+        bail!(
+            "the problem says `interactive`: interactive problems are not supported without an \
+             interactor (pass --interactor PROGRAM.cpp)"
+        );
     }
     let tests = loaded.tests;
     let limits = make_limits(
@@ -200,18 +213,31 @@ pub fn run(args: Args) -> Result<i32> {
             limits.memory_mb
         );
     }
-    let report = sandbox.judge_with(
-        &JudgeRequest {
-            source,
-            lang,
-            tests: vec![],
-            checker,
-            limits,
-            jobs: args.jobs,
-            ..Default::default()
-        },
-        &tests,
-    )?;
+    let report = match args.interactor {
+        Some(interactor) => sandbox.judge_interactive(
+            &InteractiveRequest {
+                source,
+                lang,
+                interactor,
+                limits,
+                jobs: args.jobs,
+                cancel: Default::default(),
+            },
+            &tests,
+        )?,
+        None => sandbox.judge_with(
+            &JudgeRequest {
+                source,
+                lang,
+                tests: vec![],
+                checker,
+                limits,
+                jobs: args.jobs,
+                ..Default::default()
+            },
+            &tests,
+        )?,
+    };
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer(&mut out, &report)?;
