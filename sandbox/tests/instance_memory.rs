@@ -56,6 +56,7 @@ fn touched_pages_start_from_zero_after_a_big_run() {
                     stdin: stdin.as_bytes().to_vec().into(),
                     limits: limits(memory_mb),
                     preopen: None,
+                    ..Default::default()
                 },
             )
             .unwrap()
