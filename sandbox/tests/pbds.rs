@@ -134,3 +134,16 @@ fn missing_headers_are_a_compile_error_naming_setup() {
     };
     assert!(!other.contains("pb_ds"), "{other}");
 }
+
+/// `#define _GLIBCXX_DEBUG` (libstdc++'s debug mode, common in templates for local testing)
+/// compiles and runs as without it: libc++ has no such mode.
+#[test]
+fn glibcxx_debug_is_accepted_and_ignored() {
+    let src = "#define _GLIBCXX_DEBUG\n#include <bits/stdc++.h>\n\
+               #include <ext/pb_ds/assoc_container.hpp>\n#include <ext/pb_ds/tree_policy.hpp>\n\
+               using namespace __gnu_pbds;\nint main(){ tree<int, null_type, std::less<int>, \
+               rb_tree_tag, tree_order_statistics_node_update> t; for (int i = 0; i < 9; i++) \
+               t.insert(i * i); std::cout << *t.find_by_order(4) << ' ' << t.order_of_key(50) \
+               << '\\n'; }\n";
+    assert_eq!(run(sandbox(), src, ""), "16 8\n");
+}
