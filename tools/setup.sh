@@ -14,7 +14,7 @@ DATA_DIR="${VIBECHECK_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/vibecheck}"
 mkdir -p "$DATA_DIR"
 
 APT_PKGS=(clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
-          libclang-rt-19-dev-wasm32 libz3-dev pkg-config g++)
+          libclang-rt-19-dev-wasm32 libz3-dev pkg-config g++ libstdc++-12-dev)
 # server: headless Chromium for the web-page test, wrk for tools/bench-server.
 APT_PKGS+=(chromium wrk)
 missing=()
@@ -30,6 +30,24 @@ if [ ${#missing[@]} -gt 0 ]; then
     cat "$aptlog" >&2; log "apt-get failed"; exit 1
   fi
   rm -f "$aptlog"
+fi
+
+# GNU policy-based data structures (<ext/pb_ds/...>, common in contest C++): the judge compiles
+# against libc++, so it takes libstdc++'s pb_ds headers and the three GNU ext/ headers they use
+# (unmodified, from the apt package above) from this folder; the libstdc++ internals they need
+# come from vibecheck's own small headers (sandbox/include/). Recopied when the package changes.
+PBDS_SRC=/usr/include/c++/12
+PBDS_DIR="$DATA_DIR/pbds"
+pbds_stamp="libstdc++-12-dev $(dpkg-query -W -f='${Version}' libstdc++-12-dev)"
+if [ "$(cat "$PBDS_DIR/.source" 2>/dev/null)" != "$pbds_stamp" ]; then
+  log "copying the pb_ds headers from $PBDS_SRC ($pbds_stamp)"
+  tmp=$(mktemp -d "$DATA_DIR/.pbds.XXXXXX") && chmod 755 "$tmp"
+  mkdir -p "$tmp/ext"
+  cp -R "$PBDS_SRC/ext/pb_ds" "$tmp/ext/"
+  cp "$PBDS_SRC/ext/typelist.h" "$PBDS_SRC/ext/type_traits.h" "$PBDS_SRC/ext/numeric_traits.h" \
+     "$tmp/ext/"
+  echo "$pbds_stamp" >"$tmp/.source"
+  rm -rf "$PBDS_DIR" && mv "$tmp" "$PBDS_DIR"
 fi
 
 PY="${PYTHON:-python3}"

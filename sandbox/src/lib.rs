@@ -245,6 +245,10 @@ pub struct SandboxConfig {
     /// Wall-clock limit for one compiler invocation (default
     /// [`compile::COMPILE_TIMEOUT_MS`]; env `VIBECHECK_COMPILE_TIMEOUT_MS` overrides).
     pub compile_timeout_ms: u64,
+    /// libstdc++'s policy-based data structure headers, installed by tools/setup.sh (default
+    /// [`compile::pbds::default_dir`]; env `VIBECHECK_PBDS_DIR` overrides). C++ compiles without
+    /// them when absent; `<ext/pb_ds/...>` is then a CE naming the script.
+    pub pbds_dir: PathBuf,
 }
 
 impl Default for SandboxConfig {
@@ -276,6 +280,7 @@ impl Default for SandboxConfig {
                 .and_then(|v| v.parse().ok())
                 .filter(|v| *v > 0)
                 .unwrap_or(compile::COMPILE_TIMEOUT_MS),
+            pbds_dir: compile::pbds::default_dir(),
         }
     }
 }

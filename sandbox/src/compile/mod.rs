@@ -7,8 +7,9 @@
 //!   ([`includes`]: testlib.h and friends are copied into the compile directory, so clang never
 //!   reads the user's folders);
 //! - clang runs with `-nostdinc`, trigraphs and digraphs off, and only the sysroot, our bundled
-//!   headers (`include/`: `<bits/stdc++.h>`, a `<fstream>` that works) and the compile
-//!   directory on its include path, with an empty environment, a wall-clock limit
+//!   headers (`include/`: `<bits/stdc++.h>`, a `<fstream>` that works, the libstdc++ shims for
+//!   [`pbds`]), libstdc++'s pb_ds headers when installed and the compile directory on its
+//!   include path, with an empty environment, a wall-clock limit
 //!   ([`COMPILE_TIMEOUT_MS`]), an address-space limit ([`COMPILE_MEMORY_BYTES`]) and capped
 //!   output;
 //! - preprocessing is a separate step whose output [`scan::check_preprocessed`] lexes before
@@ -32,6 +33,7 @@
 pub mod cache;
 mod confine;
 pub mod includes;
+pub mod pbds;
 mod scan;
 
 pub use confine::{abi_version as landlock_abi, UNCONFINED_ENV};
@@ -124,6 +126,24 @@ pub fn eh_toolchain_dir() -> Option<PathBuf> {
 const BUNDLED_HEADERS: &[(&str, &str)] = &[
     ("bits/stdc++.h", include_str!("../../include/bits/stdc++.h")),
     ("fstream", include_str!("../../include/fstream")),
+    // The libstdc++ internals that the GNU pb_ds headers need (see [`pbds`]).
+    (
+        "bits/c++config.h",
+        include_str!("../../include/bits/c++config.h"),
+    ),
+    (
+        "bits/cpp_type_traits.h",
+        include_str!("../../include/bits/cpp_type_traits.h"),
+    ),
+    ("debug/debug.h", include_str!("../../include/debug/debug.h")),
+    (
+        "tr1/type_traits",
+        include_str!("../../include/tr1/type_traits"),
+    ),
+    (
+        "tr1/functional",
+        include_str!("../../include/tr1/functional"),
+    ),
 ];
 
 /// A runtime support source linked into programs (compiled once per toolchain).
@@ -190,6 +210,8 @@ pub struct Compiler {
     toolchain_id: String,
     resource_include: PathBuf,
     include_dir: PathBuf,
+    /// libstdc++'s pb_ds headers (`None`: not installed; see [`pbds`]).
+    pbds: Option<pbds::Pbds>,
     runtime_c: RuntimeObject,
     runtime_exceptions: RuntimeObject,
     runtime_iostream: RuntimeObject,
@@ -275,6 +297,11 @@ impl Compiler {
         h.update(LINK_LIBS.join(" ").as_bytes());
         h.update(SHADOW_STACK_BYTES.to_le_bytes());
         h.update(COMPILE_POLICY_VERSION.to_le_bytes());
+        let pbds = pbds::find(&config.pbds_dir)?;
+        if let Some(p) = &pbds {
+            h.update(p.dir.as_os_str().as_encoded_bytes());
+            h.update(p.digest);
+        }
         let toolchain_id = hex(&h.finalize())[..16].to_string();
         let include_dir = config.cache_dir.join(format!("include-{toolchain_id}"));
         for (name, text) in BUNDLED_HEADERS {
@@ -284,13 +311,15 @@ impl Compiler {
                     .with_context(|| format!("installing {}", path.display()))?;
             }
         }
-        let policy =
-            confine::Policy::new(&config.clang, &config.sysroot, vec![include_dir.clone()])?;
+        let mut readable = vec![include_dir.clone()];
+        readable.extend(pbds.iter().map(|p| p.dir.clone()));
+        let policy = confine::Policy::new(&config.clang, &config.sysroot, readable)?;
         Ok(Compiler {
             config: config.clone(),
             toolchain_id,
             resource_include: resource_dir.join("include"),
             include_dir,
+            pbds,
             runtime_c: RuntimeObject::new(),
             runtime_exceptions: RuntimeObject::new(),
             runtime_iostream: RuntimeObject::new(),
@@ -438,6 +467,11 @@ impl Compiler {
             let libcxx = sysroot_include.join("c++/v1");
             pp.arg("-isystem").arg(&libcxx);
             roots.push(libcxx);
+            // After libc++, whose own `ext/` headers (hash_map) stay first.
+            if let Some(p) = &self.pbds {
+                pp.arg("-isystem").arg(&p.dir);
+                roots.push(p.dir.clone());
+            }
         }
         pp.arg("-isystem").arg(&self.resource_include);
         pp.arg("-isystem").arg(&sysroot_include);
@@ -472,7 +506,13 @@ impl Compiler {
             )));
         }
         if !out.success {
-            return Ok(Err(clean_diagnostics(&out.stderr, work)));
+            let mut d = clean_diagnostics(&out.stderr, work);
+            if self.pbds.is_none() {
+                if let Some(hint) = pbds::missing_hint(&d, &self.config.pbds_dir) {
+                    d = format!("{hint}\n{d}");
+                }
+            }
+            return Ok(Err(d));
         }
         let pp_path = work.join(if lang == Lang::C {
             "solution.i"
