@@ -193,6 +193,7 @@ fn checker_catches_its_own_exceptions() {
             checker: Checker::Custom(checker.clone()),
             limits: Limits::DEFAULT,
             jobs: 1,
+            ..Default::default()
         };
         let report = sandbox().judge(&req).expect("judge");
         (report.tests[0].verdict, report.tests[0].message.clone())

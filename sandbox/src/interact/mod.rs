@@ -166,7 +166,7 @@ impl Sandbox {
                         break;
                     }
                     let r = match tests.load(i) {
-                        Ok(test) => self.interact_one(&solution, &interactor, &test, req.limits),
+                        Ok(test) => self.interact_one(&solution, &interactor, &test, req.limits, &req.cancel),
                         Err(e) => TestResult::new(
                             tests.name(i),
                             Verdict::IE,
@@ -202,6 +202,7 @@ impl Sandbox {
         int: &Runnable,
         test: &TestCase,
         limits: Limits,
+        cancel: &crate::Cancel,
     ) -> TestResult {
         let mut result = TestResult::new(test.name.clone(), Verdict::IE, String::new());
         let Pair {
@@ -209,7 +210,7 @@ impl Sandbox {
             int: int_end,
             sol_wrote,
             int_wrote,
-        } = match self.run_pair(sol, int, test, limits) {
+        } = match self.run_pair(sol, int, test, limits, cancel) {
             Ok(x) => x,
             Err(e) => {
                 tracing::error!("sandbox failure on test {}: {e:#}", test.name);
@@ -260,6 +261,7 @@ impl Sandbox {
         int: &Runnable,
         test: &TestCase,
         limits: Limits,
+        cancel: &crate::Cancel,
     ) -> Result<Pair> {
         let (dir, int_args) = interactor_folder(test)?;
         let baseline = folder_size(dir.path()).0;
@@ -296,7 +298,7 @@ impl Sandbox {
                     stdin: Default::default(),
                     limits,
                     preopen: None,
-                    cancel: req.cancel.clone(),
+                    cancel: cancel.clone(),
                 };
                 let out = self
                     .runner
@@ -317,7 +319,7 @@ impl Sandbox {
                     stdin: Default::default(),
                     limits: int_limits,
                     preopen: Some(dir.path()),
-                    cancel: req.cancel.clone(),
+                    cancel: cancel.clone(),
                 };
                 let out = self
                     .runner
@@ -447,6 +449,10 @@ fn interactor_end(out: &RunOutcome, end: &SideEnd) -> InteractorEnd {
         )),
         Status::OutputLimit => InteractorEnd::Broken(format!(
             "the interactor wrote more than {INTERACTOR_OUTPUT_BYTES} bytes"
+        )),
+        Status::Cancelled => InteractorEnd::Broken(format!(
+            "stopped: {}",
+            crate::cancel::CANCELLED_MESSAGE
         )),
     }
 }
