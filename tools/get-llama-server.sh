@@ -10,7 +10,8 @@
 #
 #   $DATA_DIR/llama.cpp-<version>/llama-server      (VIBECHECK_LLAMA_SERVER overrides, in the test)
 #
-# Idempotent: an installed binary is reused. About 11 minutes on 2 busy cores (see notes/cpu.md).
+# Idempotent: an installed binary is reused. The build takes ~9.5 CPU-minutes (about 5 minutes
+# on 2 idle cores; see notes/cpu.md).
 set -euo pipefail
 LLAMA_PY_VERSION="0.3.36"
 DATA_DIR="${VIBECHECK_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/vibecheck}"

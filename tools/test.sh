@@ -10,7 +10,7 @@ log() { printf '== %s\n' "$*" >&2; }
 bash tools/setup.sh
 log "tools/get-demo-model.sh"
 bash tools/get-demo-model.sh >/dev/null
-# llama.cpp's llama-server for tests/llama_server.rs: built once (~10+ min on 2 cores), cached.
+# llama.cpp's llama-server for tests/llama_server.rs: built once (~5 min on 2 idle cores), cached.
 log "tools/get-llama-server.sh"
 bash tools/get-llama-server.sh >/dev/null
 
