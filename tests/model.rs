@@ -483,6 +483,64 @@ fn gguf_q8_0_loads_and_generates() {
     assert_eq!(out.token_ids[0][0], ids(&p["greedy"])[0]);
 }
 
+/// Greedy `n = 3` in one batch against three separate single runs of the same prompt.
+fn assert_batched_greedy_equals_singles(
+    g: &mut engine::CandleGenerator,
+    prompt: &[u32],
+    what: &str,
+) {
+    let singles: Vec<Vec<u32>> = (0..3)
+        .map(|_| run_ids(g, prompt, &greedy(24)).token_ids.remove(0))
+        .collect();
+    let batched = run_ids(g, prompt, &SamplingParams { n: 3, ..greedy(24) });
+    assert_eq!(batched.token_ids, singles, "{what}");
+}
+
+/// GGUF models decode `n` samples as one batch (one forward pass over the rows, a KV cache per
+/// row): greedy `n = 3` gives exactly the tokens of three single runs, for the quantized
+/// (Q8_0) qwen2 fixture and the llama one; with sampling, row 0 of a batch reproduces the
+/// single run with the same seed while the other rows finish at other times.
+#[test]
+fn gguf_batched_n3_greedy_equals_three_single_runs() {
+    let r = reference();
+    for file in ["tiny-qwen2-q8_0.gguf", "tiny-llama-f32.gguf"] {
+        let mut g = model::load_candle(&fixture().join(file), &Device::Cpu).unwrap();
+        assert!(g.capabilities().batched, "{file}");
+        for p in r["prompts"].as_array().unwrap() {
+            assert_batched_greedy_equals_singles(&mut g, &ids(&p["ids"]), file);
+        }
+        let prompt = ids(&r["prompts"][0]["ids"]);
+        let sampled = |n| SamplingParams {
+            temperature: 1.0,
+            top_p: 1.0,
+            max_tokens: 40,
+            seed: 9,
+            n,
+            ..SamplingParams::default()
+        };
+        let one = run_ids(&mut g, &prompt, &sampled(1));
+        let many = run_ids(&mut g, &prompt, &sampled(3));
+        assert_eq!(many.token_ids[0], one.token_ids[0], "{file}");
+        assert!(
+            many.token_ids.iter().any(|s| s != &many.token_ids[0]),
+            "{file}: independent seeds per sequence"
+        );
+    }
+}
+
+/// The same on the demo model, whose matmuls run on candle's quantized (Q8_0) SIMD kernels with
+/// one and with three rows.
+#[test]
+#[ignore = "needs the demo model: run tools/get-demo-model.sh; CI (tools/test.sh) runs it"]
+fn demo_gguf_batched_n3_greedy_equals_three_single_runs() {
+    let mut g = model::load_candle(&require::demo_gguf(), &Device::Cpu).unwrap();
+    let prompt = g
+        .tokenizer()
+        .encode_chat(&[ChatMessage::user("Name three prime numbers.")])
+        .unwrap();
+    assert_batched_greedy_equals_singles(&mut g, &prompt, "demo model");
+}
+
 /// The offline demo model (SmolLM2-135M, llama, Q4_1, tokenizer from GGUF metadata).
 #[test]
 #[ignore = "needs the demo model: run tools/get-demo-model.sh; CI (tools/test.sh) runs it"]
@@ -770,15 +828,16 @@ fn config_json_variants() {
 /// A prompt longer than one prefill chunk gives the same next token as a single pass.
 #[test]
 fn chunked_prefill_equals_one_pass() {
-    use vibecheck::model::engine::Lm;
+    use vibecheck::model::engine::{Lm, Logits};
     let mut m = engine::load_hf_model(&fixture(), &Device::Cpu, candle_core::DType::F32).unwrap();
     // The fixture holds 512 positions, fewer than the default chunk: use small chunks.
     m.set_prefill_chunk(64);
     let prompt: Vec<u32> = (0..250u32).map(|i| 3 + (i * 31) % 300).collect();
-    let chunked = m.prefill(&prompt, 1).unwrap();
+    let mut chunked = Logits::default();
+    m.prefill(&prompt, 1, &mut chunked).unwrap();
     m.reset();
     let one: Vec<Vec<f32>> = m.forward(&prompt, 1, false).unwrap().to_vec2().unwrap();
-    let d = max_abs_diff(&chunked[0], &one[0]);
+    let d = max_abs_diff(chunked.row(0), &one[0]);
     assert!(d <= 1e-4, "{d}");
 }
 

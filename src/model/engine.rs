@@ -1,5 +1,5 @@
-//! The candle [`Generator`]: a language model behind the small [`Lm`] trait (our Qwen2 code, or
-//! candle's quantized GGUF models) plus the decode loop shared by both — batched sampling of
+//! The candle [`Generator`]: a language model behind the small [`Lm`] trait (our Qwen2 decoder,
+//! with dense weights from safetensors or quantized ones from GGUF) plus the decode loop shared by both — batched sampling of
 //! `n` sequences, streaming detokenization, stop tokens and strings, the loop detector,
 //! cancellation and usage accounting.
 
@@ -31,10 +31,10 @@ pub trait Lm: Send {
     fn arch(&self) -> String;
     /// Prompt + generated tokens the model can hold.
     fn max_positions(&self) -> usize;
-    /// Starts `n` sequences that share `prompt`; returns the next-token logits of each row.
-    fn prefill(&mut self, prompt: &[u32], n: usize) -> Result<Vec<Vec<f32>>>;
-    /// Feeds one token per cached row; returns each row's next-token logits.
-    fn step(&mut self, tokens: &[u32]) -> Result<Vec<Vec<f32>>>;
+    /// Starts `n` sequences that share `prompt`; writes the next-token logits of each row.
+    fn prefill(&mut self, prompt: &[u32], n: usize, out: &mut Logits) -> Result<()>;
+    /// Feeds one token per cached row; writes each row's next-token logits.
+    fn step(&mut self, tokens: &[u32], out: &mut Logits) -> Result<()>;
     /// Drops all rows but `keep` (in order). Returns false when the backend cannot drop rows
     /// (it then keeps being fed a token for every row).
     fn retain(&mut self, keep: &[usize]) -> Result<bool>;
@@ -43,8 +43,56 @@ pub trait Lm: Send {
     fn on_gpu(&self) -> bool;
 }
 
-fn rows(logits: &Tensor) -> Result<Vec<Vec<f32>>> {
-    Ok(logits.to_dtype(DType::F32)?.to_vec2::<f32>()?)
+/// Next-token logits of every batch row in one buffer that the decode loop reuses: after the
+/// first step, copying a step's logits out of the model allocates nothing.
+#[derive(Debug, Default, Clone)]
+pub struct Logits {
+    data: Vec<f32>,
+    vocab: usize,
+}
+
+impl Logits {
+    /// Rows held.
+    pub fn rows(&self) -> usize {
+        self.data.len().checked_div(self.vocab).unwrap_or(0)
+    }
+
+    /// Row `r`'s logits.
+    pub fn row(&self, r: usize) -> &[f32] {
+        &self.data[r * self.vocab..(r + 1) * self.vocab]
+    }
+
+    /// Copies a `(rows, vocab)` tensor in, reusing the buffer.
+    pub fn fill(&mut self, t: &Tensor) -> Result<()> {
+        let (_, vocab) = t.dims2()?;
+        let t = t.to_dtype(DType::F32)?.contiguous()?;
+        self.vocab = vocab;
+        self.data.clear();
+        let (storage, layout) = t.storage_and_layout();
+        match &*storage {
+            candle_core::Storage::Cpu(cpu) => {
+                let all = cpu.as_slice::<f32>()?;
+                let start = layout.start_offset();
+                self.data
+                    .extend_from_slice(&all[start..start + t.elem_count()]);
+            }
+            _ => {
+                drop(storage);
+                self.data
+                    .extend_from_slice(&t.flatten_all()?.to_vec1::<f32>()?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Repeats the single row held `n` times (a shared prompt's logits for `n` samples).
+    fn repeat_row(&mut self, n: usize) {
+        let v = self.vocab;
+        self.data.truncate(v);
+        for _ in 1..n {
+            self.data.extend_from_within(..v);
+        }
+    }
 }
 
 impl Lm for Qwen2Model {
@@ -54,7 +102,7 @@ impl Lm for Qwen2Model {
     fn max_positions(&self) -> usize {
         Qwen2Model::max_positions(self)
     }
-    fn prefill(&mut self, prompt: &[u32], n: usize) -> Result<Vec<Vec<f32>>> {
+    fn prefill(&mut self, prompt: &[u32], n: usize, out: &mut Logits) -> Result<()> {
         self.reset();
         let mut logits = None;
         for chunk in prompt.chunks(self.prefill_chunk()) {
@@ -62,11 +110,12 @@ impl Lm for Qwen2Model {
         }
         let logits = logits.expect("prompt is not empty");
         self.expand_batch(n)?;
-        let row = rows(&logits)?.remove(0);
-        Ok(vec![row; n])
+        out.fill(&logits)?;
+        out.repeat_row(n);
+        Ok(())
     }
-    fn step(&mut self, tokens: &[u32]) -> Result<Vec<Vec<f32>>> {
-        rows(&self.forward(tokens, tokens.len(), false)?)
+    fn step(&mut self, tokens: &[u32], out: &mut Logits) -> Result<()> {
+        out.fill(&self.forward(tokens, tokens.len(), false)?)
     }
     fn retain(&mut self, keep: &[usize]) -> Result<bool> {
         Qwen2Model::retain(self, keep)?;
@@ -77,72 +126,6 @@ impl Lm for Qwen2Model {
     }
     fn on_gpu(&self) -> bool {
         self.device().is_cuda()
-    }
-}
-
-/// candle's quantized models for GGUF files.
-pub enum GgufModel {
-    Qwen2(candle_transformers::models::quantized_qwen2::ModelWeights),
-    Llama(candle_transformers::models::quantized_llama::ModelWeights),
-}
-
-/// A GGUF model with its position bookkeeping.
-pub struct GgufLm {
-    model: GgufModel,
-    arch: String,
-    max_positions: usize,
-    pos: usize,
-    device: Device,
-}
-
-impl GgufLm {
-    fn forward(&mut self, tokens: &[u32], batch: usize) -> Result<Vec<Vec<f32>>> {
-        let t = tokens.len() / batch;
-        if self.pos + t > self.max_positions {
-            bail!("context full ({} positions)", self.max_positions);
-        }
-        let x = Tensor::from_slice(tokens, (batch, t), &self.device)?;
-        let logits = match &mut self.model {
-            GgufModel::Qwen2(m) => m.forward(&x, self.pos)?,
-            GgufModel::Llama(m) => m.forward(&x, self.pos)?,
-        };
-        self.pos += t;
-        rows(&logits)
-    }
-}
-
-impl Lm for GgufLm {
-    fn arch(&self) -> String {
-        self.arch.clone()
-    }
-    fn max_positions(&self) -> usize {
-        self.max_positions
-    }
-    fn prefill(&mut self, prompt: &[u32], n: usize) -> Result<Vec<Vec<f32>>> {
-        match &mut self.model {
-            GgufModel::Qwen2(m) => m.clear_kv_cache(),
-            GgufModel::Llama(m) => m.clear_kv_cache(),
-        }
-        self.pos = 0;
-        if n != 1 {
-            bail!("GGUF models prefill one sequence at a time");
-        }
-        self.forward(prompt, 1)
-    }
-    fn step(&mut self, tokens: &[u32]) -> Result<Vec<Vec<f32>>> {
-        self.forward(tokens, tokens.len())
-    }
-    fn retain(&mut self, _keep: &[usize]) -> Result<bool> {
-        Ok(false)
-    }
-    fn batches(&self) -> bool {
-        // candle's quantized matmul needs contiguous input, which its models' last-position
-        // slice of a multi-row prefill is not; and their KV caches are private, so a b=1
-        // prefill cannot be copied to n rows. GGUF samples therefore run one after another.
-        false
-    }
-    fn on_gpu(&self) -> bool {
-        self.device.is_cuda()
     }
 }
 
@@ -161,6 +144,8 @@ pub struct CandleGenerator {
     lm: Box<dyn Lm>,
     tok: ChatTokenizer,
     label: String,
+    /// The decode loop's logits buffer, kept between calls.
+    logits: Logits,
 }
 
 struct Seq {
@@ -194,7 +179,12 @@ fn check_params(p: &SamplingParams) -> Result<()> {
 
 impl CandleGenerator {
     pub fn new(lm: Box<dyn Lm>, tok: ChatTokenizer, label: String) -> Self {
-        Self { lm, tok, label }
+        Self {
+            lm,
+            tok,
+            label,
+            logits: Logits::default(),
+        }
     }
 
     pub fn tokenizer(&self) -> &ChatTokenizer {
@@ -270,10 +260,13 @@ impl CandleGenerator {
                 continue;
             }
             let t0 = Instant::now();
-            let logits = self.lm.prefill(prompt, group.len())?;
+            let mut logits = std::mem::take(&mut self.logits);
+            self.lm.prefill(prompt, group.len(), &mut logits)?;
             prefill_seconds += t0.elapsed().as_secs_f64();
             let t1 = Instant::now();
-            cancelled = self.decode_group(&mut seqs, &group, logits, max_new, on_event)?;
+            let r = self.decode_group(&mut seqs, &group, &mut logits, max_new, on_event);
+            self.logits = logits;
+            cancelled = r?;
             decode_seconds += t1.elapsed().as_secs_f64();
         }
         if cancelled {
@@ -320,15 +313,16 @@ impl CandleGenerator {
         &mut self,
         seqs: &mut [Seq],
         group: &[usize],
-        mut logits: Vec<Vec<f32>>,
+        logits: &mut Logits,
         max_new: usize,
         on_event: &mut dyn FnMut(GenEvent) -> ControlFlow<()>,
     ) -> Result<bool> {
         // Batch row -> sequence (None: finished, still fed because the backend keeps rows).
         let mut row_seq: Vec<Option<usize>> = group.iter().map(|&i| Some(i)).collect();
         let mut cancelled = false;
+        let mut feed = Vec::with_capacity(row_seq.len());
         while !row_seq.is_empty() {
-            let mut feed = Vec::with_capacity(row_seq.len());
+            feed.clear();
             for (r, slot) in row_seq.iter().enumerate() {
                 if cancelled {
                     break;
@@ -338,7 +332,7 @@ impl CandleGenerator {
                     continue;
                 };
                 let s = &mut seqs[si];
-                let tok = s.sampler.sample(&logits[r]);
+                let tok = s.sampler.sample(logits.row(r));
                 feed.push(tok);
                 let mut emit = String::new();
                 if self.tok.eos_ids.contains(&tok) {
@@ -408,7 +402,7 @@ impl CandleGenerator {
                 feed = keep.iter().map(|&r| feed[r]).collect();
                 row_seq = keep.iter().map(|&r| row_seq[r]).collect();
             }
-            logits = self.lm.step(&feed)?;
+            self.lm.step(&feed, logits)?;
         }
         Ok(cancelled)
     }
@@ -539,57 +533,22 @@ pub fn load_gguf(path: &Path, device: &Device) -> Result<CandleGenerator> {
             path.display()
         );
     }
-    let (model, max_positions) = match super::gguf::convert_for_cpu(&content, &mut f, device)? {
-        Some((converted, mut mem)) => gguf_weights(&arch, converted, &mut mem, device, path)?,
-        None => gguf_weights(&arch, content, &mut f, device, path)?,
-    };
-    let lm = GgufLm {
-        model,
-        arch: arch.clone(),
-        max_positions,
-        pos: 0,
-        device: device.clone(),
-    };
+    let model = match super::gguf::convert_for_cpu(&content, &mut f, device)? {
+        Some((converted, mut mem)) => super::gguf::load_model(&converted, &mut mem, &arch, device),
+        None => super::gguf::load_model(&content, &mut f, &arch, device),
+    }
+    .with_context(|| format!("loading {}", path.display()))?;
+    if tok.vocab_size() > model.config().vocab_size {
+        bail!(
+            "{}: the tokenizer has {} tokens but the model embeds {}",
+            path.display(),
+            tok.vocab_size(),
+            model.config().vocab_size
+        );
+    }
     Ok(CandleGenerator::new(
-        Box::new(lm),
+        Box::new(model),
         tok,
         format!("candle-gguf:{arch}"),
     ))
-}
-
-/// candle's quantized model for `arch` from a parsed GGUF, and its context length.
-fn gguf_weights<R: std::io::Read + std::io::Seek>(
-    arch: &str,
-    content: gguf_file::Content,
-    f: &mut R,
-    device: &Device,
-    path: &Path,
-) -> Result<(GgufModel, usize)> {
-    Ok(match arch {
-        "qwen2" => {
-            let ctx = content
-                .metadata
-                .get("qwen2.context_length")
-                .and_then(|v| v.to_u32().ok())
-                .unwrap_or(4096) as usize;
-            let m = candle_transformers::models::quantized_qwen2::ModelWeights::from_gguf(
-                content, f, device,
-            )?;
-            (GgufModel::Qwen2(m), ctx)
-        }
-        "llama" => {
-            let ctx = content
-                .metadata
-                .get("llama.context_length")
-                .and_then(|v| v.to_u32().ok())
-                .map(|c| c as usize)
-                .unwrap_or(usize::MAX)
-                .min(candle_transformers::models::quantized_llama::MAX_SEQ_LEN);
-            let m = candle_transformers::models::quantized_llama::ModelWeights::from_gguf(
-                content, f, device,
-            )?;
-            (GgufModel::Llama(m), ctx)
-        }
-        other => bail!("{}: GGUF architecture {other:?}", path.display()),
-    })
 }

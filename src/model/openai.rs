@@ -140,6 +140,12 @@ impl OpenAiGenerator {
         })
     }
 
+    /// Whether the server refused `n > 1` once, so that every later `n > 1` call is sent as
+    /// single-sample requests (at most [`MAX_PARALLEL_REQUESTS`] at a time).
+    pub fn splits_n(&self) -> bool {
+        self.n_refused
+    }
+
     /// Streaming (SSE, the default) or one JSON response.
     pub fn with_streaming(mut self, stream: bool) -> Self {
         self.stream = stream;

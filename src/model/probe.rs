@@ -6,7 +6,7 @@
 //! row's logits to the host for sampling, so the number is what `generate` gets, not a
 //! kernel-only figure.
 
-use super::engine::{load_hf_model, Lm};
+use super::engine::{load_hf_model, Lm, Logits};
 use super::error::ModelError;
 use super::qwen2::Qwen2Model;
 use super::sampler::argmax;
@@ -39,10 +39,11 @@ pub fn prompt_logits(
         let logits: Vec<Vec<f32>> = all.to_vec2()?;
         let mut greedy = Vec::with_capacity(greedy_tokens);
         let mut next = argmax(logits.last().expect("prompt is not empty"));
+        let mut row = Logits::default();
         for _ in 0..greedy_tokens {
             greedy.push(next);
-            let row = Lm::step(m, &[next])?;
-            next = argmax(&row[0]);
+            Lm::step(m, &[next], &mut row)?;
+            next = argmax(row.row(0));
         }
         out.push(PromptLogits { logits, greedy });
     }
@@ -125,15 +126,24 @@ pub fn bench_lm(
         .map(|i| ((i * 7919 + 13) % vocab as u64) as u32)
         .collect();
     let t0 = Instant::now();
-    let first = lm.prefill(&prompt, batch)?;
+    let mut logits = Logits::default();
+    lm.prefill(&prompt, batch, &mut logits)?;
     let prefill_seconds = t0.elapsed().as_secs_f64();
-    let mut toks: Vec<u32> = first.iter().map(|r| argmax(r)).collect();
+    let mut toks: Vec<u32> = vec![0; batch];
+    let next = |logits: &Logits, toks: &mut Vec<u32>| {
+        for (r, t) in toks.iter_mut().enumerate() {
+            *t = argmax(logits.row(r));
+        }
+    };
+    next(&logits, &mut toks);
     for _ in 0..WARMUP_STEPS {
-        toks = lm.step(&toks)?.iter().map(|r| argmax(r)).collect();
+        lm.step(&toks, &mut logits)?;
+        next(&logits, &mut toks);
     }
     let t1 = Instant::now();
     for _ in 0..steps {
-        toks = lm.step(&toks)?.iter().map(|r| argmax(r)).collect();
+        lm.step(&toks, &mut logits)?;
+        next(&logits, &mut toks);
     }
     let decode_seconds = t1.elapsed().as_secs_f64();
     Ok(DecodeBench {

@@ -15,10 +15,12 @@
 //!   cache copied to `n` rows; finished rows are dropped with [`Qwen2Model::retain`].
 
 use anyhow::{bail, Context, Result};
-use candle_core::{DType, Device, Tensor, D};
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::{DType, Device, Module, Tensor, D};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// First KV-cache capacity (tokens) beyond the prompt; grows by doubling after that. Small
 /// enough not to reserve gigabytes for short answers, large enough that doubling is rare.
@@ -96,6 +98,7 @@ impl Qwen2Config {
         Ok(cfg)
     }
 
+    /// Checks the architecture names and [`Self::validate_shape`].
     pub fn validate(&self) -> Result<()> {
         let arch_ok = self.model_type.as_deref() == Some("qwen2")
             || self.architectures.iter().any(|a| a.starts_with("Qwen2"));
@@ -113,6 +116,12 @@ impl Qwen2Config {
                 self.hidden_act
             );
         }
+        self.validate_shape()
+    }
+
+    /// Checks that the attention shape is consistent (heads divide the hidden size, KV heads
+    /// divide the heads, head_dim is even).
+    pub fn validate_shape(&self) -> Result<()> {
         if self.num_attention_heads == 0
             || self.num_key_value_heads == 0
             || !self.hidden_size.is_multiple_of(self.num_attention_heads)
@@ -121,7 +130,7 @@ impl Qwen2Config {
                 .is_multiple_of(self.num_key_value_heads)
             || !(self.hidden_size / self.num_attention_heads).is_multiple_of(2)
         {
-            bail!("inconsistent attention shape in config.json: {self:?}");
+            bail!("inconsistent attention shape in the model config: {self:?}");
         }
         Ok(())
     }
@@ -164,11 +173,70 @@ impl Weights {
     }
 }
 
+/// A weight matrix `(out, in)`: dense in the compute dtype, or a GGUF block-quantized tensor
+/// multiplied by candle's quantized kernels (f32 activations).
+pub(crate) enum Mat {
+    Dense(Tensor),
+    Quant(Arc<QTensor>, QMatMul),
+}
+
+impl Mat {
+    /// A GGUF tensor: float formats become dense f32, block formats stay quantized.
+    pub(crate) fn from_qtensor(q: QTensor) -> Result<Self> {
+        Ok(match q.dtype() {
+            GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16 => {
+                Mat::Dense(q.dequantize(&q.device())?)
+            }
+            _ => {
+                let q = Arc::new(q);
+                Mat::Quant(q.clone(), QMatMul::from_arc(q)?)
+            }
+        })
+    }
+
+    /// Another handle on the same weights (a tied LM head).
+    pub(crate) fn shared(&self) -> Self {
+        match self {
+            Mat::Dense(w) => Mat::Dense(w.clone()),
+            Mat::Quant(q, m) => Mat::Quant(q.clone(), m.clone()),
+        }
+    }
+
+    fn out_dim(&self) -> Result<usize> {
+        Ok(match self {
+            Mat::Dense(w) => w.dim(0)?,
+            Mat::Quant(q, _) => q.shape().dims2()?.0,
+        })
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Mat::Dense(w) => w.elem_count() * w.dtype().size_in_bytes(),
+            Mat::Quant(q, _) => q.storage_size_in_bytes(),
+        }
+    }
+
+    /// `x (rows, in) · Wᵀ`.
+    fn matmul_t(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(match self {
+            Mat::Dense(w) => super::gemv::matmul_t(x, w)?,
+            Mat::Quant(_, m) => m.forward(&x.contiguous()?)?,
+        })
+    }
+
+    /// Rows `ids` of the matrix (the token embedding), in the compute dtype.
+    fn rows(&self, ids: &Tensor) -> Result<Tensor> {
+        Ok(match self {
+            Mat::Dense(w) => w.index_select(ids, 0)?,
+            Mat::Quant(q, _) => q.embedding(ids)?,
+        })
+    }
+}
+
 /// A linear layer `y = x Wᵀ + b` over the last dimension.
-struct Linear {
-    /// `(out, in)`.
-    weight: Tensor,
-    bias: Option<Tensor>,
+pub(crate) struct Linear {
+    pub(crate) weight: Mat,
+    pub(crate) bias: Option<Tensor>,
 }
 
 impl Linear {
@@ -177,12 +245,12 @@ impl Linear {
         let dims = x.dims().to_vec();
         let rows: usize = dims[..dims.len() - 1].iter().product();
         let x2 = x.reshape((rows, dims[dims.len() - 1]))?;
-        let mut y = super::gemv::matmul_t(&x2, &self.weight)?;
+        let mut y = self.weight.matmul_t(&x2)?;
         if let Some(b) = &self.bias {
             y = y.broadcast_add(b)?;
         }
         let mut out_dims = dims;
-        *out_dims.last_mut().unwrap() = self.weight.dim(0)?;
+        *out_dims.last_mut().unwrap() = self.weight.out_dim()?;
         Ok(y.reshape(out_dims)?)
     }
 }
@@ -194,24 +262,53 @@ struct KvCache {
     len: usize,
 }
 
-struct Layer {
-    qkv: Linear,
-    o: Linear,
-    gate_up: Linear,
-    down: Linear,
-    input_norm: Tensor,
-    post_norm: Tensor,
+pub(crate) struct Layer {
+    pub(crate) qkv: Linear,
+    pub(crate) o: Linear,
+    pub(crate) gate_up: Linear,
+    pub(crate) down: Linear,
+    pub(crate) input_norm: Tensor,
+    pub(crate) post_norm: Tensor,
     cache: Option<KvCache>,
+}
+
+impl Layer {
+    /// A layer with an empty KV cache.
+    pub(crate) fn new(
+        [qkv, o, gate_up, down]: [Linear; 4],
+        input_norm: Tensor,
+        post_norm: Tensor,
+    ) -> Self {
+        Self {
+            qkv,
+            o,
+            gate_up,
+            down,
+            input_norm,
+            post_norm,
+            cache: None,
+        }
+    }
+}
+
+/// How RoPE pairs the dimensions of a head: Hugging Face Qwen2/Llama checkpoints and GGUF
+/// `qwen2` rotate the two halves (GPT-NeoX style); GGUF `llama` files, whose Q/K rows the
+/// converter permuted, rotate adjacent pairs (GPT-J style).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RopeStyle {
+    Halves,
+    Interleaved,
 }
 
 /// The Qwen2 causal LM with its KV cache.
 pub struct Qwen2Model {
     cfg: Qwen2Config,
-    embed: Tensor,
+    embed: Mat,
     layers: Vec<Layer>,
     norm: Tensor,
     /// `(vocab, hidden)`; the embedding matrix when `tie_word_embeddings`.
-    lm_head: Tensor,
+    lm_head: Mat,
+    rope_style: RopeStyle,
     /// Whether `lm_head` is the embedding matrix.
     tied_head: bool,
     cos: Tensor,
@@ -233,7 +330,6 @@ impl Qwen2Model {
         let (h, i, v) = (cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size);
         let hd = cfg.head_dim();
         let (nq, nkv) = (cfg.num_attention_heads * hd, cfg.num_key_value_heads * hd);
-        let device = w.device.clone();
         let dtype = w.dtype;
         let embed = w.take("model.embed_tokens.weight", &[v, h])?;
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
@@ -247,37 +343,57 @@ impl Qwen2Model {
             let vb = w.take(&format!("{p}self_attn.v_proj.bias"), &[nkv])?;
             let gate = w.take(&format!("{p}mlp.gate_proj.weight"), &[i, h])?;
             let up = w.take(&format!("{p}mlp.up_proj.weight"), &[i, h])?;
-            layers.push(Layer {
-                qkv: Linear {
-                    weight: Tensor::cat(&[&q, &k, &vv], 0)?,
-                    bias: Some(Tensor::cat(&[&qb, &kb, &vb], 0)?),
-                },
-                o: Linear {
-                    weight: w.take(&format!("{p}self_attn.o_proj.weight"), &[h, nq])?,
-                    bias: None,
-                },
-                gate_up: Linear {
-                    weight: Tensor::cat(&[&gate, &up], 0)?,
-                    bias: None,
-                },
-                down: Linear {
-                    weight: w.take(&format!("{p}mlp.down_proj.weight"), &[h, i])?,
-                    bias: None,
-                },
-                input_norm: w.take(&format!("{p}input_layernorm.weight"), &[h])?,
-                post_norm: w.take(&format!("{p}post_attention_layernorm.weight"), &[h])?,
-                cache: None,
-            });
+            let dense = |t: Tensor| Linear {
+                weight: Mat::Dense(t),
+                bias: None,
+            };
+            layers.push(Layer::new(
+                [
+                    Linear {
+                        weight: Mat::Dense(Tensor::cat(&[&q, &k, &vv], 0)?),
+                        bias: Some(Tensor::cat(&[&qb, &kb, &vb], 0)?),
+                    },
+                    dense(w.take(&format!("{p}self_attn.o_proj.weight"), &[h, nq])?),
+                    dense(Tensor::cat(&[&gate, &up], 0)?),
+                    dense(w.take(&format!("{p}mlp.down_proj.weight"), &[h, i])?),
+                ],
+                w.take(&format!("{p}input_layernorm.weight"), &[h])?,
+                w.take(&format!("{p}post_attention_layernorm.weight"), &[h])?,
+            ));
         }
         let norm = w.take("model.norm.weight", &[h])?;
         let tied_head = !w.contains("lm_head.weight");
         let lm_head = if !tied_head {
-            w.take("lm_head.weight", &[v, h])?
+            Mat::Dense(w.take("lm_head.weight", &[v, h])?)
         } else if cfg.tie_word_embeddings {
-            embed.clone()
+            Mat::Dense(embed.clone())
         } else {
             bail!("checkpoint has no lm_head.weight and tie_word_embeddings is false");
         };
+        Self::from_parts(
+            cfg,
+            Mat::Dense(embed),
+            layers,
+            norm,
+            (lm_head, tied_head),
+            RopeStyle::Halves,
+            dtype,
+        )
+    }
+
+    /// Assembles a model from loaded parts (`lm_head` with whether it is the embedding matrix);
+    /// the GGUF loader ([`super::gguf::load_model`]) builds them from quantized tensors.
+    pub(crate) fn from_parts(
+        cfg: &Qwen2Config,
+        embed: Mat,
+        layers: Vec<Layer>,
+        norm: Tensor,
+        (lm_head, tied_head): (Mat, bool),
+        rope_style: RopeStyle,
+        dtype: DType,
+    ) -> Result<Self> {
+        cfg.validate_shape()?;
+        let device = norm.device().clone();
         let (cos, sin) = rope_tables(cfg, &device, dtype)?;
         Ok(Self {
             cfg: cfg.clone(),
@@ -285,6 +401,7 @@ impl Qwen2Model {
             layers,
             norm,
             lm_head,
+            rope_style,
             tied_head,
             cos,
             sin,
@@ -345,13 +462,13 @@ impl Qwen2Model {
     /// Bytes of all weights (a tied LM head counted once): what one decode step reads.
     pub fn weight_bytes(&self) -> usize {
         let size = |t: &Tensor| t.elem_count() * t.dtype().size_in_bytes();
-        let mut total = size(&self.embed) + size(&self.norm);
+        let mut total = self.embed.bytes() + size(&self.norm);
         if !self.tied_head {
-            total += size(&self.lm_head);
+            total += self.lm_head.bytes();
         }
         for l in &self.layers {
             for lin in [&l.qkv, &l.o, &l.gate_up, &l.down] {
-                total += size(&lin.weight) + lin.bias.as_ref().map_or(0, size);
+                total += lin.weight.bytes() + lin.bias.as_ref().map_or(0, size);
             }
             total += size(&l.input_norm) + size(&l.post_norm);
         }
@@ -386,11 +503,10 @@ impl Qwen2Model {
             );
         }
         let ids = Tensor::from_slice(tokens, (batch, t), &self.device)?;
-        let mut x = self.embed.index_select(&ids.flatten_all()?, 0)?.reshape((
-            batch,
-            t,
-            self.cfg.hidden_size,
-        ))?;
+        let mut x =
+            self.embed
+                .rows(&ids.flatten_all()?)?
+                .reshape((batch, t, self.cfg.hidden_size))?;
         let mask = if t > 1 {
             Some(self.causal_mask(t)?)
         } else {
@@ -403,7 +519,8 @@ impl Qwen2Model {
         for l in 0..self.layers.len() {
             let layer = &mut self.layers[l];
             let h = candle_nn::ops::rms_norm(&x, &layer.input_norm, eps)?;
-            let a = attention(&self.cfg, layer, &h, &cos, &sin, mask.as_ref(), pos)?;
+            let rope = (&cos, &sin, self.rope_style);
+            let a = attention(&self.cfg, layer, &h, rope, mask.as_ref(), pos)?;
             x = (x + a)?;
             let h = candle_nn::ops::rms_norm(&x, &layer.post_norm, eps)?;
             let gu = layer.gate_up.forward(&h)?;
@@ -422,8 +539,9 @@ impl Qwen2Model {
         let x = candle_nn::ops::rms_norm(&x.contiguous()?, &self.norm, eps)?;
         let dims = x.dims().to_vec();
         let rows: usize = dims[..dims.len() - 1].iter().product();
-        let logits =
-            super::gemv::matmul_t(&x.reshape((rows, self.cfg.hidden_size))?, &self.lm_head)?;
+        let logits = self
+            .lm_head
+            .matmul_t(&x.reshape((rows, self.cfg.hidden_size))?)?;
         let mut out = dims;
         *out.last_mut().unwrap() = self.cfg.vocab_size;
         Ok(logits.reshape(out)?)
@@ -524,8 +642,7 @@ fn attention(
     cfg: &Qwen2Config,
     layer: &mut Layer,
     x: &Tensor,
-    cos: &Tensor,
-    sin: &Tensor,
+    (cos, sin, style): (&Tensor, &Tensor, RopeStyle),
     mask: Option<&Tensor>,
     pos: usize,
 ) -> Result<Tensor> {
@@ -541,8 +658,16 @@ fn attention(
     let q = q.reshape((b, t, nh, hd))?.transpose(1, 2)?.contiguous()?;
     let k = k.reshape((b, t, nkv, hd))?.transpose(1, 2)?.contiguous()?;
     let v = v.reshape((b, t, nkv, hd))?.transpose(1, 2)?.contiguous()?;
-    let q = candle_nn::rotary_emb::rope(&q, cos, sin)?;
-    let k = candle_nn::rotary_emb::rope(&k, cos, sin)?;
+    let (q, k) = match style {
+        RopeStyle::Halves => (
+            candle_nn::rotary_emb::rope(&q, cos, sin)?,
+            candle_nn::rotary_emb::rope(&k, cos, sin)?,
+        ),
+        RopeStyle::Interleaved => (
+            candle_nn::rotary_emb::rope_i(&q, cos, sin)?,
+            candle_nn::rotary_emb::rope_i(&k, cos, sin)?,
+        ),
+    };
 
     // Append to the preallocated cache, growing by doubling when full.
     let need = pos + t;

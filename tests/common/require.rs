@@ -125,3 +125,14 @@ pub fn fixture(rel: &str) -> PathBuf {
         "git checkout (the file belongs to the repository)",
     )
 }
+
+/// llama.cpp's `llama-server`, built and installed by `tools/get-llama-server.sh`
+/// (`VIBECHECK_LLAMA_SERVER` overrides).
+pub fn llama_server() -> PathBuf {
+    let default = data_dir().join("llama.cpp-0.3.36/llama-server");
+    require_file(
+        &from_env("VIBECHECK_LLAMA_SERVER", default),
+        "the OpenAI-compatible backend is tested against a real llama-server",
+        "tools/get-llama-server.sh",
+    )
+}
