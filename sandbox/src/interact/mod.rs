@@ -130,10 +130,9 @@ impl Sandbox {
         if count == 0 {
             bail!("no tests to judge");
         }
-        let interactor =
-            self.prepare_checker(&req.interactor, &req.cancel).map_err(|e| match e
-                .downcast::<crate::CheckerCompileError>()
-            {
+        let interactor = self
+            .prepare_checker(&req.interactor, &req.cancel)
+            .map_err(|e| match e.downcast::<crate::CheckerCompileError>() {
                 Ok(c) => anyhow::anyhow!(
                     "the interactor {} does not compile:\n{}",
                     c.path.display(),
@@ -166,7 +165,13 @@ impl Sandbox {
                         break;
                     }
                     let r = match tests.load(i) {
-                        Ok(test) => self.interact_one(&solution, &interactor, &test, req.limits, &req.cancel),
+                        Ok(test) => self.interact_one(
+                            &solution,
+                            &interactor,
+                            &test,
+                            req.limits,
+                            &req.cancel,
+                        ),
                         Err(e) => TestResult::new(
                             tests.name(i),
                             Verdict::IE,
@@ -450,10 +455,9 @@ fn interactor_end(out: &RunOutcome, end: &SideEnd) -> InteractorEnd {
         Status::OutputLimit => InteractorEnd::Broken(format!(
             "the interactor wrote more than {INTERACTOR_OUTPUT_BYTES} bytes"
         )),
-        Status::Cancelled => InteractorEnd::Broken(format!(
-            "stopped: {}",
-            crate::cancel::CANCELLED_MESSAGE
-        )),
+        Status::Cancelled => {
+            InteractorEnd::Broken(format!("stopped: {}", crate::cancel::CANCELLED_MESSAGE))
+        }
     }
 }
 
