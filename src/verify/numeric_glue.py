@@ -547,8 +547,12 @@ def check_item(terms, rels, lits, texts, modulus, tol, identities):
             results.append(("unknown", "ran out of the worker's memory cap", None))
         except Exception as e:  # a sympy failure is an unknown verdict, not a crash
             msg = f"{type(e).__name__}: {str(e)[:200]}"
-            if isinstance(e, SystemError) and "NULL without setting an exception" in str(e):
-                # A C-level allocation failing under RLIMIT_AS surfaces like this.
+            if isinstance(e, SystemError) and (
+                "NULL without setting an exception" in str(e)
+                or "error return without exception set" in str(e)
+            ):
+                # A C-level allocation failing under RLIMIT_AS surfaces like this (the wording
+                # depends on where CPython notices it).
                 msg = "ran out of the worker's memory cap (" + msg + ")"
             results.append(("unknown", f"could not evaluate: {msg}", None))
     worst = min(results, key=lambda r: RANK[r[0]])
