@@ -76,6 +76,12 @@ const EXTRACT: &[(&str, Option<&str>)] = &[
         Some("4 blue boxes and 6 red boxes"),
     ),
     ("Work.\nAnswer: 7 dollars", Some("7 dollars")),
+    // A markdown heading `#### …` is not GSM8K's `#### N`.
+    (
+        "#### For \\(T = 3\\):\nWork.\n\n### Final Answer\nThe product is **6**.",
+        Some("6"),
+    ),
+    ("Work.\n#### 72\n\n#### Check\nDone.", Some("72")),
 ];
 
 /// (a, b, equivalent?).

@@ -397,7 +397,12 @@ pub fn extract_answer(text: &str) -> Option<String> {
     ];
     let mut best: Option<(usize, usize)> = None;
     for m in markers {
-        if let Some(p) = lower.rfind(m) {
+        let found = if m == "####" {
+            gsm8k_marker(&lower)
+        } else {
+            lower.rfind(m)
+        };
+        if let Some(p) = found {
             if best.is_none_or(|(bp, _)| p > bp) && lower.is_char_boundary(p) {
                 best = Some((p, m.len()));
             }
@@ -428,6 +433,18 @@ pub fn extract_answer(text: &str) -> Option<String> {
         }
     }
     Some(answer)
+}
+
+/// The last GSM8K `#### N` marker: four `#` not part of a longer run, whose line does not go on
+/// with a word (`#### For \(T = 3\):` is a markdown heading).
+fn gsm8k_marker(lower: &str) -> Option<usize> {
+    lower.rmatch_indices("####").map(|(p, _)| p).find(|&p| {
+        let after = &lower[p + 4..];
+        let tail = after.lines().next().unwrap_or("").trim_start();
+        !after.starts_with('#')
+            && (p == 0 || !lower[..p].ends_with('#'))
+            && !tail.starts_with(|c: char| c.is_alphabetic())
+    })
 }
 
 /// Opening words of a concluding sentence (`Therefore, …`, `So, …`), lower-case.
