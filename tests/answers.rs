@@ -40,6 +40,48 @@ const EXTRACT: &[(&str, Option<&str>)] = &[
     ("2 + 2 = 4", None),
     ("Hence\n\\[ x = \\frac{170}{3} \\]", Some("\\frac{170}{3}")),
     ("Therefore, $x^3 = 12$.", Some("12")),
+    // A concluding sentence that states one number.
+    (
+        "Work.\n\nSo, after all his transactions, Raymond has $8 left.",
+        Some("8"),
+    ),
+    (
+        "Work.\n\nTherefore, the restaurant's tables have a total of 310 legs.",
+        Some("310"),
+    ),
+    (
+        "Work.\n\nTherefore, the total cost for the installations will be \\$324.",
+        Some("324"),
+    ),
+    (
+        "Work.\nSo, it took James 2 hours to walk to the store.",
+        Some("2"),
+    ),
+    // Two numbers, a label, or no cue: which number is the answer is not said.
+    ("Work.\nSo he has 3 red and 4 blue boxes.", None),
+    ("Work.\nThus part 2 is proved.", None),
+    ("Work.\nRaymond has $8 left.", None),
+    // ` is ` followed by a number and a long tail: that number.
+    (
+        "Work.\nElvis is 54 miles east of his house after completing his journey.",
+        Some("54"),
+    ),
+    // A sentence after an answer marker: its one number.
+    (
+        "Work.\n**Answer:** Verna received $7.00 in change.",
+        Some("7.00"),
+    ),
+    (
+        "Work.\nAnswer: 4 blue boxes and 6 red boxes",
+        Some("4 blue boxes and 6 red boxes"),
+    ),
+    ("Work.\nAnswer: 7 dollars", Some("7 dollars")),
+    // A markdown heading `#### …` is not GSM8K's `#### N`.
+    (
+        "#### For \\(T = 3\\):\nWork.\n\n### Final Answer\nThe product is **6**.",
+        Some("6"),
+    ),
+    ("Work.\n#### 72\n\n#### Check\nDone.", Some("72")),
 ];
 
 /// (a, b, equivalent?).
@@ -245,6 +287,27 @@ const EQUIV: &[(&str, &str, bool)] = &[
     ("72", "73", false),
     ("-5", "- 5", true),
     ("0.1", "\\frac{1}{10}", true),
+    // a backslash left of a lost `$` before a number
+    ("\\15", "15", true),
+    ("\\15", "16", false),
+    // a function's value at numbers names the value
+    ("I(6,3) = 0", "0", true),
+    ("f(2) = 5", "5", true),
+    ("f(2) = 5", "f(3) = 5", false),
+    ("x(2) = 6", "6", false),
+    // named values: name by name, or in the order written against bare values
+    (
+        "(f(n), g(n)) = (n, 1)",
+        "\\left( f(n) = n, g(n) = 1 \\right)",
+        true,
+    ),
+    ("(f(n), g(n)) = (n, 1)", "(g(n) = 1, f(n) = n)", true),
+    ("(f(n), g(n)) = (n, 1)", "(f(n) = 1, g(n) = n)", false),
+    ("(a, b) = (1, 2)", "(b, a) = (1, 2)", false),
+    ("(a, b) = (1, 2)", "(1, 2)", true),
+    ("(a, b) = (1, 2)", "(2, 1)", false),
+    ("a = 1, b = 2", "(1, 2)", true),
+    ("(a, b) = (1, 2)", "(a, c) = (1, 2)", false),
 ];
 
 #[test]

@@ -397,7 +397,12 @@ pub fn extract_answer(text: &str) -> Option<String> {
     ];
     let mut best: Option<(usize, usize)> = None;
     for m in markers {
-        if let Some(p) = lower.rfind(m) {
+        let found = if m == "####" {
+            gsm8k_marker(&lower)
+        } else {
+            lower.rfind(m)
+        };
+        if let Some(p) = found {
             if best.is_none_or(|(bp, _)| p > bp) && lower.is_char_boundary(p) {
                 best = Some((p, m.len()));
             }
@@ -419,7 +424,150 @@ pub fn extract_answer(text: &str) -> Option<String> {
     };
     let rest = &text[p + len..];
     let line = rest.trim_start().lines().next().unwrap_or("");
-    clean_answer(line)
+    let answer = clean_answer(line)?;
+    // `**Answer:** Verna received $7.00 in change.`: a sentence after the marker states its one
+    // number.
+    if is_sentence(&answer) {
+        if let Some(n) = sole_number(&answer) {
+            return Some(n);
+        }
+    }
+    Some(answer)
+}
+
+/// The last GSM8K `#### N` marker: four `#` not part of a longer run, whose line does not go on
+/// with a word (`#### For \(T = 3\):` is a markdown heading).
+fn gsm8k_marker(lower: &str) -> Option<usize> {
+    lower.rmatch_indices("####").map(|(p, _)| p).find(|&p| {
+        let after = &lower[p + 4..];
+        let tail = after.lines().next().unwrap_or("").trim_start();
+        !after.starts_with('#')
+            && (p == 0 || !lower[..p].ends_with('#'))
+            && !tail.starts_with(|c: char| c.is_alphabetic())
+    })
+}
+
+/// Opening words of a concluding sentence (`Therefore, …`, `So, …`), lower-case.
+const CONCLUDING_CUES: &[&str] = &[
+    "therefore",
+    "thus",
+    "so",
+    "hence",
+    "in total",
+    "in conclusion",
+    "finally",
+    "overall",
+    "altogether",
+    "consequently",
+];
+
+/// Words that label the number after them instead of stating an amount (`part 2`, `case 3`).
+const LABEL_WORDS: &[&str] = &[
+    "part",
+    "case",
+    "cases",
+    "step",
+    "steps",
+    "lemma",
+    "equation",
+    "figure",
+    "problem",
+    "question",
+    "line",
+    "item",
+    "claim",
+    "condition",
+    "theorem",
+    "option",
+    "page",
+];
+
+/// Fewest words (letters only, two or more) that make an answer a sentence rather than a value
+/// with a unit (`7 dollars`) or a short text answer.
+const MIN_SENTENCE_WORDS: usize = 3;
+
+/// Whether `s` reads as a prose sentence: at least [`MIN_SENTENCE_WORDS`] plain words and no
+/// LaTeX command, relation or math segment.
+fn is_sentence(s: &str) -> bool {
+    let s = s.replace("\\$", "$");
+    if s.contains(['\\', '=', '^', '{']) || (s.matches('$').count() >= 2 && !currency_only(&s)) {
+        return false;
+    }
+    s.split_whitespace()
+        .filter(|w| {
+            let w = w.trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            w.chars().count() >= 2 && w.chars().all(char::is_alphabetic)
+        })
+        .count()
+        >= MIN_SENTENCE_WORDS
+}
+
+/// Whether every `$` in `s` is a currency sign (directly before a digit).
+fn currency_only(s: &str) -> bool {
+    s.match_indices('$')
+        .all(|(k, _)| s[k + 1..].starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// The one number a prose sentence states (`So, Raymond has $8 left.` → `8`): `None` when the
+/// sentence holds no number, more than one token with a digit (which is the answer is not
+/// said), a relation, or only a number that a label word names (`part 2`).
+fn sole_number(sentence: &str) -> Option<String> {
+    if sentence.contains(['=', '<', '>', '^', '{']) || sentence.contains("\\(") {
+        return None;
+    }
+    let tokens: Vec<&str> = sentence.split_whitespace().collect();
+    let mut found: Option<(usize, String)> = None;
+    for (k, tok) in tokens.iter().enumerate() {
+        if !tok.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        if found.is_some() {
+            return None;
+        }
+        let t = tok.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '*']);
+        let t = t.trim_start_matches(['(', '*']);
+        let t = t
+            .strip_prefix("\\$")
+            .or_else(|| t.strip_prefix('$'))
+            .unwrap_or(t);
+        let t = t.trim_end_matches('$');
+        let body = t.strip_prefix('-').unwrap_or(t);
+        let numeric = body.starts_with(|c: char| c.is_ascii_digit())
+            && body
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+            && body.matches('.').count() <= 1
+            && !body.ends_with([',', '.']);
+        if !numeric {
+            return None;
+        }
+        found = Some((k, t.to_string()));
+    }
+    let (k, n) = found?;
+    let labelled = k > 0 && {
+        let prev = tokens[k - 1].trim_matches(|c: char| !c.is_alphabetic());
+        LABEL_WORDS.contains(&prev.to_ascii_lowercase().as_str())
+    };
+    (!labelled).then_some(n)
+}
+
+/// The last sentence of `line` when it opens with a concluding cue ([`CONCLUDING_CUES`]).
+fn concluding_sentence(line: &str) -> Option<&str> {
+    let body = line.trim().trim_end_matches(['.', '!']);
+    let last = [". ", "! ", "? "]
+        .iter()
+        .filter_map(|sep| body.rfind(sep).map(|p| p + sep.len()))
+        .max()
+        .map_or(body, |p| &body[p..])
+        .trim();
+    let lower = last.to_ascii_lowercase();
+    CONCLUDING_CUES
+        .iter()
+        .any(|c| {
+            lower.starts_with(c)
+                && !lower[c.len()..].starts_with(|ch: char| ch.is_ascii_alphanumeric())
+        })
+        .then_some(last)
 }
 
 /// Longest answer (in characters) taken from prose without a marker ("… is 6."): a longer tail
@@ -481,13 +629,22 @@ fn last_stated_value(text: &str) -> Option<String> {
         }
     }
     let lower = line.to_ascii_lowercase();
-    let p = lower.rfind(" is ")?;
-    let tail = line[p + 4..].trim();
-    let starts_number = tail.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '$');
-    if starts_number && tail.chars().count() <= MAX_PROSE_ANSWER_CHARS {
-        return clean_answer(tail);
+    if let Some(p) = lower.rfind(" is ") {
+        let tail = line[p + 4..].trim();
+        let starts_number = tail.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '$');
+        if starts_number && tail.chars().count() <= MAX_PROSE_ANSWER_CHARS {
+            return clean_answer(tail);
+        }
+        // `Elvis is 54 miles east of his house after …`: the one number of a longer tail.
+        if starts_number {
+            if let Some(n) = sole_number(tail) {
+                return Some(n);
+            }
+        }
     }
-    None
+    // `So, after all his transactions, Raymond has $8 left.`: a concluding sentence with one
+    // number states it.
+    concluding_sentence(line).and_then(sole_number)
 }
 
 /// The content of the last `$…$` or `\(…\)` segment of a line.

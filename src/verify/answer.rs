@@ -79,6 +79,14 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
     if na == nb || squeeze_spaces(&na) == squeeze_spaces(&nb) {
         return Equivalence::Equal;
     }
+    // `(f(n), g(n)) = (n, 1)` vs `(f(n) = n, g(n) = 1)`: values compared name by name; against
+    // an answer without names, the values in the order written.
+    match (assignments(&na), assignments(&nb)) {
+        (Some(x), Some(y)) => return assignments_equal(&x, &y).into(),
+        (Some(x), None) => return compare(&values_tuple(&x), &nb),
+        (None, Some(y)) => return compare(&na, &values_tuple(&y)),
+        (None, None) => {}
+    }
     if let (Some(x), Some(y)) = (choice(&na), choice(&nb)) {
         return if x == y {
             Equivalence::Equal
@@ -104,6 +112,78 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
         return m.into();
     }
     Equivalence::Different
+}
+
+/// Named values of an answer that names two or more: `(a, b) = (1, 2)`, `(a = 1, b = 2)`,
+/// `a = 1, b = 2` → `[(a, 1), (b, 2)]` (names without spaces or braces). `None` unless every
+/// part is `name = value` ([`lhs_is_name`]) and the names differ (`x = 2, x = 3` lists
+/// solutions).
+fn assignments(s: &str) -> Option<Vec<(String, String)>> {
+    let inner = |t: &str| -> Option<String> {
+        let t = t.trim();
+        (t.starts_with('(') && t.ends_with(')') && outer_pair_encloses(t))
+            .then(|| t[1..t.len() - 1].to_string())
+    };
+    let key = |n: &str| n.replace(['{', '}', ' '], "");
+    let mut out: Vec<(String, String)> = Vec::new();
+    let parts_eq = s.matches('=').count();
+    if parts_eq == 1 {
+        // `(a, b) = (1, 2)`.
+        let (l, r) = s.split_once('=')?;
+        let (names, values) = (split_commas(&inner(l)?), split_commas(&inner(r)?));
+        if names.len() < 2 || names.len() != values.len() {
+            return None;
+        }
+        for (n, v) in names.iter().zip(&values) {
+            if !lhs_is_name(n) || n.contains(',') || v.trim().is_empty() {
+                return None;
+            }
+            out.push((key(n), v.trim().to_string()));
+        }
+    } else {
+        // `(a = 1, b = 2)` or `a = 1, b = 2`.
+        let body = inner(s).unwrap_or_else(|| s.to_string());
+        let parts = split_commas(&body);
+        if parts.len() < 2 {
+            return None;
+        }
+        for p in &parts {
+            let (n, v) = p.split_once('=')?;
+            if v.contains('=') || !lhs_is_name(n) || v.trim().is_empty() {
+                return None;
+            }
+            out.push((key(n), v.trim().to_string()));
+        }
+    }
+    let mut names: Vec<&String> = out.iter().map(|(n, _)| n).collect();
+    names.sort();
+    names.dedup();
+    (names.len() == out.len()).then_some(out)
+}
+
+/// The same names on both sides, each with an equal value.
+fn assignments_equal(x: &[(String, String)], y: &[(String, String)]) -> M {
+    if x.len() != y.len() {
+        return M::No;
+    }
+    let mut acc = M::Exact;
+    for (n, v) in x {
+        let Some((_, w)) = y.iter().find(|(m, _)| m == n) else {
+            return M::No;
+        };
+        acc = acc.and(match compare(v, w) {
+            Equivalence::Equal => M::Exact,
+            Equivalence::ProbablyEqual => M::Probable,
+            Equivalence::Different | Equivalence::Unknown => M::No,
+        });
+    }
+    acc
+}
+
+/// `(1, 2)`: the values of [`assignments`] in the order written.
+fn values_tuple(x: &[(String, String)]) -> String {
+    let vals: Vec<&str> = x.iter().map(|(_, v)| v.as_str()).collect();
+    format!("({})", vals.join(","))
 }
 
 /// Drops spaces except between two digits (`x^2 + 1` → `x^2+1`; `1 2` stays).
@@ -240,11 +320,16 @@ fn lhs_is_name(lhs: &str) -> bool {
     if name(lhs) {
         return true;
     }
-    // `(b, c)` and `f(x)`, `f(x, y)`.
+    // `(b, c)` and `f(x)`, `f(x, y)`; a function's value at numbers `f(2)`, `I(6,3)` (but not
+    // `x(2)`, `y(3)`: a product).
     if let Some(open) = lhs.find('(') {
         if let Some(inner) = lhs[open + 1..].strip_suffix(')') {
             let head = &lhs[..open];
             if (head.is_empty() || name(head)) && inner.split(',').all(name) {
+                return true;
+            }
+            let function = name(head) && !matches!(head.trim(), "x" | "y" | "z");
+            if function && inner.split(',').all(|a| name(a) || int_str(a.trim())) {
                 return true;
             }
         }
@@ -354,6 +439,8 @@ fn normalize(s: &str) -> String {
     }
     // Currency: `$18`, `18 dollars`.
     out = out.replace('$', "");
+    // `\15`: a currency sign whose `$` was lost (no LaTeX command starts with a digit).
+    out = lost_dollar(&out);
     let out = out.trim().replace("\\text{ }", " ");
     // `28 percent`, `28 pct`, `28 %`.
     let out = {
@@ -372,6 +459,21 @@ fn normalize(s: &str) -> String {
     let out = approximately(&out).unwrap_or(out);
     let out = inequality_interval(&out).unwrap_or(out);
     solution_list(&out)
+}
+
+/// Drops a single `\` directly before a digit (`\15` → `15`); `\\` (a line break) stays.
+fn lost_dollar(s: &str) -> String {
+    let cs: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (k, &c) in cs.iter().enumerate() {
+        let lone = c == '\\'
+            && cs.get(k + 1).is_some_and(char::is_ascii_digit)
+            && (k == 0 || cs[k - 1] != '\\');
+        if !lone {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `\sqrt{2} \approx 1.41` → `\sqrt{2}` (the exact value), `x \approx 3.14` → `3.14` (a name
