@@ -230,3 +230,48 @@ fn fallback_toolchain_reports_that_exceptions_cannot_be_caught() {
     );
     assert!(err.contains("cannot catch"), "{err}");
 }
+
+/// Programs without `try`/`catch` are compiled without wasm exception handling (the fast path,
+/// `compile::NO_HANDLER_COMPILE_FLAGS`): a throw — from the library or their own `throw` — still
+/// ends them as RE naming the exception, and one `catch` token switches handling back on.
+#[test]
+fn programs_without_handlers_still_report_uncaught_exceptions() {
+    // Library throws, uncaught, in a program with no try/catch (nor in comments or strings).
+    let src = "#include <bits/stdc++.h>\n// try { } catch (...) { } in a comment\n\
+               int main(){ std::string s; std::cin >> s; puts(\"catch in a string\");\n\
+               std::vector<int> v(3); if (s == \"at\") return v.at(5);\n\
+               return std::stoi(s); }\n";
+    let (status, out, err) = run(src, "x");
+    assert!(matches!(status, Status::Trap(_)), "{status:?}");
+    assert_eq!(out, "catch in a string\n");
+    assert!(
+        err.contains("uncaught exception of type std::invalid_argument: stoi"),
+        "{err}"
+    );
+    let (status, _, err) = run(src, "at");
+    assert!(matches!(status, Status::Trap(_)), "{status:?}");
+    assert!(
+        err.contains("uncaught exception of type std::out_of_range"),
+        "{err}"
+    );
+    let (status, out, _) = run(src, "42");
+    assert_eq!(status, Status::Exited(42));
+    assert_eq!(out, "catch in a string\n");
+    // Its own throw (a keyword that needs no handler) through a noexcept-free call chain.
+    let (status, _, err) = run(
+        "#include <stdexcept>\nstruct E : std::runtime_error { E() : std::runtime_error(\"mine\") \
+         {} };\nvoid f(int d) { if (d == 0) throw E(); f(d - 1); }\nint main(){ f(100); }\n",
+        "",
+    );
+    assert!(matches!(status, Status::Trap(_)), "{status:?}");
+    assert!(err.contains("uncaught exception of type E: mine"), "{err}");
+    // The same library throw, caught: the handler tokens turn exception handling on.
+    let (status, out, err) = run(
+        "#include <bits/stdc++.h>\nint main(){ std::string s; std::cin >> s; \
+         try { std::cout << std::stoi(s) << \"\\n\"; } \
+         catch (const std::invalid_argument& e) { std::cout << \"bad: \" << e.what() << \"\\n\"; } }\n",
+        "x",
+    );
+    assert_eq!(status, Status::Exited(0), "{err}");
+    assert_eq!(out, "bad: stoi: no conversion\n");
+}

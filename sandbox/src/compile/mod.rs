@@ -23,7 +23,10 @@
 //! C++ exceptions: with the toolchain of `tools/setup-eh.sh` (clang 22 and a libc++/libc++abi/
 //! libunwind built with `-fwasm-exceptions`, found by [`default_toolchain`]), programs are compiled
 //! with WebAssembly exception handling (the standard exnref encoding that wasmtime runs), so
-//! `try`/`catch` work. Without it (Debian's clang-19 and libc++, built without exceptions) every
+//! `try`/`catch` work. Only programs whose own text has a `try` or `catch` token get those flags;
+//! the others (most contest code) are compiled without wasm exception handling and stay as fast
+//! as before, while their throws still end the program with the exception's type and `what()`
+//! (see [`NO_HANDLER_COMPILE_FLAGS`]). Without it (Debian's clang-19 and libc++, built without exceptions) every
 //! `throw` ends the program through the stubs in `runtime/vcrt_exceptions.cpp`.
 //!
 //! Compiled modules are cached on disk under `SandboxConfig::cache_dir/modules` ([`cache`]:
@@ -85,6 +88,16 @@ pub const EH_ENV: &str = "VIBECHECK_CXX_EXCEPTIONS";
 /// standard encoding (exnref, `try_table`); clang 22 still emits the legacy one by default, which
 /// wasmtime does not run.
 const EH_COMPILE_FLAGS: &[&str] = &["-fwasm-exceptions", "-mllvm", "-wasm-use-legacy-eh=false"];
+/// Compile flags (both clang runs) with an exception-handling sysroot for a C++ program whose own
+/// text cannot catch (no `try`/`catch`, see [`scan::may_catch_exceptions`]): none, i.e. C++
+/// exceptions on but no wasm exception handling, so clang lowers every potentially-throwing call
+/// to a plain call (no `try_table` regions). `throw`, `.at()` and `std::stoi` still throw real
+/// wasm exceptions (`__cxa_throw` is in the EH-built libc++abi); they pass through the program's
+/// frames to `vcrt_eh_main.cpp` and end as RE with the type and `what()`, like g++ (which does not
+/// unwind either when nothing catches). Measured (notes/ehpick.md): `-fwasm-exceptions` alone
+/// made a 10^8-step DP loop 1.76x slower; `-fno-exceptions` is as fast but turns `throw` into a
+/// compile error and `.at()` into an abort without the exception's type.
+const NO_HANDLER_COMPILE_FLAGS: &[&str] = &[];
 /// Extra libraries with an exception-handling sysroot (`_Unwind_RaiseException` and the
 /// `__cpp_exception` tag; clang links libc++ and libc++abi itself).
 const EH_LINK_LIBS: &[&str] = &["-lunwind"];
@@ -341,7 +354,32 @@ impl Compiler {
         self.exceptions
     }
 
-    /// Flags that depend on the toolchain: the target, and wasm exceptions where supported.
+    /// The exception flags for compiling `source` (both clang runs): [`EH_COMPILE_FLAGS`] with an
+    /// exception-handling sysroot when the program's own text (source and headers taken along)
+    /// may catch ([`scan::may_catch_exceptions`]) or is C, [`NO_HANDLER_COMPILE_FLAGS`] for C++
+    /// that cannot catch (the fast path), none without exception support.
+    fn exception_flags(
+        &self,
+        source: &str,
+        lang: Lang,
+        companions: &[Companion],
+    ) -> &'static [&'static str] {
+        if !self.exceptions {
+            return &[];
+        }
+        let may_catch = scan::may_catch_exceptions(source)
+            || companions
+                .iter()
+                .any(|c| scan::may_catch_exceptions(&c.text));
+        if lang == Lang::Cpp && !may_catch {
+            NO_HANDLER_COMPILE_FLAGS
+        } else {
+            EH_COMPILE_FLAGS
+        }
+    }
+
+    /// Flags that depend on the toolchain (runtime objects): the target, and wasm exceptions
+    /// where supported.
     fn target_flags(&self) -> impl Iterator<Item = &'static str> {
         let eh: &[&str] = if self.exceptions {
             EH_COMPILE_FLAGS
@@ -399,7 +437,8 @@ impl Compiler {
             Ok(c) => c.unwrap_or_default(),
             Err(msg) => return Ok(CompileOutcome::Error(msg)),
         };
-        let key = self.cache_key(source, lang, &companions);
+        let eh = self.exception_flags(source, lang, &companions);
+        let key = self.cache_key(source, lang, &companions, eh);
         let file = format!("{key}.wasm");
         if let Some(wasm) = self.disk.get(&file) {
             return Ok(CompileOutcome::Ok {
@@ -425,12 +464,12 @@ impl Compiler {
         for c in &companions {
             std::fs::write(work.path().join(&c.name), &c.text)?;
         }
-        let preprocessed = match self.preprocess(work.path(), src_name, lang, cancel)? {
+        let preprocessed = match self.preprocess(work.path(), src_name, lang, eh, cancel)? {
             Ok(p) => p,
             Err(msg) => return Ok(CompileOutcome::Error(msg)),
         };
         cancel.check()?;
-        let wasm = match self.compile_and_link(work.path(), &preprocessed, lang, cancel)? {
+        let wasm = match self.compile_and_link(work.path(), &preprocessed, lang, eh, cancel)? {
             Ok(w) => w,
             Err(msg) => return Ok(CompileOutcome::Error(msg)),
         };
@@ -449,6 +488,7 @@ impl Compiler {
         work: &Path,
         src_name: &str,
         lang: Lang,
+        eh: &'static [&'static str],
         cancel: &Cancel,
     ) -> Result<std::result::Result<PathBuf, String>> {
         let sysroot_include = self.config.sysroot.join("include/wasm32-wasi");
@@ -459,7 +499,7 @@ impl Compiler {
             work.to_path_buf(),
         ];
         let mut pp = self.clang_cmd(work);
-        pp.args(self.target_flags());
+        pp.arg(self.target).args(eh);
         pp.args(["-E", "-nostdinc", self.std_flag(lang)]);
         pp.args(NO_ALTERNATIVE_SPELLINGS);
         pp.arg("-isystem").arg(&self.include_dir);
@@ -530,6 +570,7 @@ impl Compiler {
         work: &Path,
         preprocessed: &Path,
         lang: Lang,
+        eh: &'static [&'static str],
         cancel: &Cancel,
     ) -> Result<std::result::Result<Vec<u8>, String>> {
         let wasm_path = work.join("solution.wasm");
@@ -537,7 +578,7 @@ impl Compiler {
         if lang == Lang::Cpp {
             cc.arg("--driver-mode=g++");
         }
-        cc.args(self.target_flags());
+        cc.arg(self.target).args(eh);
         cc.args(["-nostdinc", "-O2", self.std_flag(lang)]);
         cc.args(NO_ALTERNATIVE_SPELLINGS);
         cc.args(["-fno-color-diagnostics", "-ferror-limit=20", "-s"]);
@@ -602,9 +643,10 @@ impl Compiler {
         ))
     }
 
-    fn cache_key(&self, source: &str, lang: Lang, companions: &[Companion]) -> String {
+    fn cache_key(&self, source: &str, lang: Lang, companions: &[Companion], eh: &[&str]) -> String {
         let mut h = Sha256::new();
         h.update(self.toolchain_id.as_bytes());
+        h.update(format!("eh={eh:?}").as_bytes());
         h.update(
             format!(
                 "{lang:?} {} {}",

@@ -153,6 +153,72 @@ fn strip_comments(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Identifiers that make a C++ translation unit need WebAssembly exception handling: the
+/// handler keywords (without them no frame of the user's code can catch anything, so a throw
+/// can only pass through it to `std::terminate`).
+const EXCEPTION_HANDLER_WORDS: &[&str] = &["try", "catch"];
+
+/// Whether the user's own text (the source and the headers taken along with it, not the
+/// toolchain's headers) may contain an exception handler: a `try` or `catch` token outside
+/// comments and string/character literals, or a `##` token paste (a macro could paste one
+/// together). Conservative: `#if 0` blocks and raw strings count too, since a false `true` only
+/// costs speed while a false `false` would compile a `catch` that never catches.
+pub(crate) fn may_catch_exceptions(text: &str) -> bool {
+    let text = join_continuations(text);
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if text[i..].starts_with("//") {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if text[i..].starts_with("/*") {
+            i = text[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2);
+        } else if text[i..].starts_with("##") {
+            return true;
+        } else if c == b'"' || c == b'\'' {
+            i = skip_literal_in_line(b, i);
+        } else if c.is_ascii_digit() {
+            i = skip_pp_number(b, i);
+        } else if is_ident_byte(c) {
+            let start = i;
+            while i < b.len() && is_ident_byte(b[i]) {
+                i += 1;
+            }
+            let ident = &text[start..i];
+            if EXCEPTION_HANDLER_WORDS.contains(&ident) {
+                return true;
+            }
+            if b.get(i) == Some(&b'"') && matches!(ident, "R" | "u8R" | "uR" | "UR" | "LR") {
+                // A raw string: skip to its `)delim"`; a malformed one is skipped as a literal.
+                let rest = &text[i + 1..];
+                match rest.find('(').filter(|p| *p <= 16) {
+                    Some(open) => {
+                        let close = format!("){}\"", &rest[..open]);
+                        i = rest[open..]
+                            .find(&close)
+                            .map_or(b.len(), |p| i + 1 + open + p + close.len());
+                    }
+                    None => i = skip_literal_in_line(b, i),
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Like [`skip_literal`], but an unterminated literal ends at the end of its line.
+fn skip_literal_in_line(b: &[u8], i: usize) -> usize {
+    let end = b[i + 1..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| i + 1 + p);
+    skip_literal(&b[..end], i)
+}
+
 /// Pragmas that may not reach the compiler: they read files (`GCC dependency`, MS
 /// `include_alias`), load modules, embed data or poke at clang's internals (`__debug`).
 const FORBIDDEN_PRAGMA_WORDS: &[&str] = &["dependency", "include", "embed", "module", "__debug"];
@@ -448,5 +514,29 @@ mod tests {
                   int plasma = 1; const char* s = \"asm # x\"; char c = '#';\n\
                   const char* r = R\"x(\n)x\" \"#include\";\nint y = 1'000'000;\n";
         assert_eq!(pp(ok), Ok(()));
+    }
+
+    #[test]
+    fn handler_tokens_are_found_in_code_only() {
+        assert!(may_catch_exceptions(
+            "int main(){ try { f(); } catch (...) {} }"
+        ));
+        assert!(may_catch_exceptions("#define T tr\\\ny\nint main(){}"));
+        assert!(may_catch_exceptions("#define CAT(a, b) a##b\n"));
+        assert!(may_catch_exceptions("void f() try {} catch (int) {}"));
+        assert!(may_catch_exceptions(
+            "auto s = R\"x( )\" )x\"; int t; try {} catch (...) {}"
+        ));
+        assert!(!may_catch_exceptions(
+            "#include <bits/stdc++.h>\n// try { } catch\n/* catch */ int main(){ \
+             const char* s = \"try \\\" catch\"; char c = '\\''; int x = 1'000; \
+             int retry = 0, catcher = 1; throw std::runtime_error(\"x\"); }"
+        ));
+        assert!(!may_catch_exceptions(
+            "auto s = R\"d(try { } catch)d\"; int t;"
+        ));
+        assert!(!may_catch_exceptions(
+            "const char* s = \"unterminated\nint t;"
+        ));
     }
 }
