@@ -14,7 +14,7 @@ round, best of ROUNDS:
 The clang-22 variants are linked by hand with the judge's flags and put into the module cache
 under the key the judge computed for the source (the judge then runs them as its own).
 
-Usage: python3 notes/ehpick-flags.py BIN [ROUNDS]
+Usage: python3 tools/bench-cxx-eh-flags.py BIN [ROUNDS]
 """
 import glob, json, os, shutil, subprocess, sys, tempfile, importlib.machinery, importlib.util
 

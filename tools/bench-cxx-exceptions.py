@@ -10,7 +10,7 @@ Since ehpick, a C++ program is compiled with -fwasm-exceptions only when its own
 or `catch` token; mode "EH forced" appends a never-called function with an empty try/catch to the
 source to measure the full-EH compile of the same kernel. Ratios are against clang-19.
 
-Usage: python3 notes/cxxeh-bench.py BIN [ROUNDS]   (BIN: a vibecheck binary built from this branch)
+Usage: python3 tools/bench-cxx-exceptions.py BIN [ROUNDS]   (BIN: a vibecheck binary)
 """
 import json, os, subprocess, sys, tempfile, time
 
