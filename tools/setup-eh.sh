@@ -18,7 +18,7 @@ log() { echo "setup-eh: $*" >&2; }
 
 ZIG_VERSION=0.17.1
 # Bump when the recipe changes: a sysroot built by an older recipe is rebuilt.
-RECIPE=2
+RECIPE=3
 DATA_DIR="${VIBECHECK_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/vibecheck}"
 EH="$DATA_DIR/wasm-eh"
 STAMP="zig-$ZIG_VERSION recipe-$RECIPE"
@@ -121,8 +121,10 @@ cat >"$cxx/__config_site" <<'EOF'
 // exceptions (enabled by -fwasm-exceptions at compile time).
 #ifndef _LIBCPP___CONFIG_SITE
 #define _LIBCPP___CONFIG_SITE
-#define _LIBCPP_ABI_VERSION 1
-#define _LIBCPP_ABI_NAMESPACE __1
+// ABI version 2 (namespace std::__2), as Debian's wasm32 libc++: the runtime's fast-iostreams
+// wrapper (sandbox/runtime/vcrt_iostream.cpp) wraps std::__2::ios_base::sync_with_stdio.
+#define _LIBCPP_ABI_VERSION 2
+#define _LIBCPP_ABI_NAMESPACE __2
 #define _LIBCPP_HAS_THREADS 0
 #define _LIBCPP_HAS_MONOTONIC_CLOCK 1
 #define _LIBCPP_HAS_TERMINAL 1
