@@ -442,48 +442,9 @@ impl Sandbox {
             }
             Err(e) => return stopped(e),
         };
-        let jobs = req.jobs.clamp(1, MAX_JOBS).min(count);
-        let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<TestResult>>> = Mutex::new(vec![None; count]);
-        std::thread::scope(|s| {
-            for _ in 0..jobs {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= count {
-                        break;
-                    }
-                    let r = if cancel.is_cancelled() {
-                        not_run(tests.name(i))
-                    } else {
-                        match tests.load(i) {
-                            Ok(test) => self.judge_one(&prog, &test, req, checker.as_ref()),
-                            Err(e) => TestResult::new(
-                                tests.name(i),
-                                Verdict::IE,
-                                format!("reading the test: {e:#}"),
-                            ),
-                        }
-                    };
-                    results.lock().unwrap()[i] = Some(r);
-                });
-            }
-        });
-        let tests: Vec<TestResult> = results
-            .into_inner()
-            .unwrap()
-            .into_iter()
-            .map(|r| r.expect("every test ran"))
-            .collect();
-        let verdict = tests
-            .iter()
-            .map(|t| t.verdict)
-            .find(|v| *v != Verdict::AC)
-            .unwrap_or(Verdict::AC);
-        Ok(JudgeReport {
-            verdict,
-            compile_output: None,
-            tests,
-        })
+        Ok(run_tests(tests, req.jobs, cancel, |test| {
+            self.judge_one(&prog, test, req, checker.as_ref())
+        }))
     }
 
     fn judge_one(
@@ -749,6 +710,61 @@ pub fn run_verdict(out: &RunOutcome, limits: Limits) -> Option<(Verdict, String)
 }
 
 /// A test that was not run because the judge was cancelled.
+/// Runs `one` on every test, `jobs` at a time (tests are loaded one at a time, in parallel
+/// workers, results kept in test order), and makes the report: the first non-`AC` verdict
+/// decides. Tests not started before `cancel` fires are `IE` "not run"; a test that cannot be
+/// read is `IE` with the reason.
+pub(crate) fn run_tests(
+    tests: &dyn TestSource,
+    jobs: usize,
+    cancel: &Cancel,
+    one: impl Fn(&crate::TestCase) -> TestResult + Sync,
+) -> JudgeReport {
+    let count = tests.count();
+    let jobs = jobs.clamp(1, MAX_JOBS).min(count.max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<TestResult>>> = Mutex::new(vec![None; count]);
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    break;
+                }
+                let r = if cancel.is_cancelled() {
+                    not_run(tests.name(i))
+                } else {
+                    match tests.load(i) {
+                        Ok(test) => one(&test),
+                        Err(e) => TestResult::new(
+                            tests.name(i),
+                            Verdict::IE,
+                            format!("reading the test: {e:#}"),
+                        ),
+                    }
+                };
+                results.lock().unwrap()[i] = Some(r);
+            });
+        }
+    });
+    let tests: Vec<TestResult> = results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.expect("every test ran"))
+        .collect();
+    let verdict = tests
+        .iter()
+        .map(|t| t.verdict)
+        .find(|v| *v != Verdict::AC)
+        .unwrap_or(Verdict::AC);
+    JudgeReport {
+        verdict,
+        compile_output: None,
+        tests,
+    }
+}
+
 fn not_run(name: String) -> TestResult {
     TestResult::new(name, Verdict::IE, format!("not run: {CANCELLED_MESSAGE}"))
 }

@@ -31,7 +31,7 @@ use pipe::Pipe;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use verdict::{InteractorEnd, SolutionEnd};
 
@@ -154,50 +154,12 @@ impl Sandbox {
                 })
             }
         };
-        let jobs = req.jobs.clamp(1, crate::judge::MAX_JOBS).min(count);
-        let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<TestResult>>> = Mutex::new(vec![None; count]);
-        std::thread::scope(|s| {
-            for _ in 0..jobs {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= count {
-                        break;
-                    }
-                    let r = match tests.load(i) {
-                        Ok(test) => self.interact_one(
-                            &solution,
-                            &interactor,
-                            &test,
-                            req.limits,
-                            &req.cancel,
-                        ),
-                        Err(e) => TestResult::new(
-                            tests.name(i),
-                            Verdict::IE,
-                            format!("reading the test: {e:#}"),
-                        ),
-                    };
-                    results.lock().unwrap()[i] = Some(r);
-                });
-            }
-        });
-        let tests: Vec<TestResult> = results
-            .into_inner()
-            .unwrap()
-            .into_iter()
-            .map(|r| r.expect("every test ran"))
-            .collect();
-        let verdict = tests
-            .iter()
-            .map(|t| t.verdict)
-            .find(|v| *v != Verdict::AC)
-            .unwrap_or(Verdict::AC);
-        Ok(JudgeReport {
-            verdict,
-            compile_output: None,
+        Ok(crate::judge::run_tests(
             tests,
-        })
+            req.jobs,
+            &req.cancel,
+            |test| self.interact_one(&solution, &interactor, test, req.limits, &req.cancel),
+        ))
     }
 
     /// One test: both runs, then the verdict and the report's excerpts.
