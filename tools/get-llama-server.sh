@@ -32,7 +32,12 @@ if [ ! -d "$SRC" ]; then
     "llama-cpp-python==$LLAMA_PY_VERSION" -d "$CACHE" >&2
   tar xzf "$CACHE/llama_cpp_python-$LLAMA_PY_VERSION.tar.gz" -C "$CACHE"
 fi
-command -v cmake >/dev/null || "$PY" -m pip install -q cmake >&2
+if ! command -v cmake >/dev/null; then
+  "$PY" -m pip install -q cmake >&2
+  # pip may put the script outside PATH (e.g. ~/.local/bin): use the package's own bin dir.
+  command -v cmake >/dev/null \
+    || PATH="$("$PY" -c 'import cmake; print(cmake.CMAKE_BIN_DIR)'):$PATH"
+fi
 BUILD="$SRC/build-server"
 log "building llama-server (static, GGML_NATIVE=OFF) in $BUILD"
 start=$(date +%s)
