@@ -1,10 +1,13 @@
 //! The wider step checks of issue 9 (section 2), end to end: step text → items → the real
 //! numeric workers (embedded CPython + sympy) → verdict with evidence. Each kind has an example
-//! that must hold and one that must be refuted with the computed value or counterexample.
+//! that must hold and one that must be refuted with the computed value or counterexample. `\sum` /
+//! `\prod` with small whole-number bounds and binomials too: a series past the term limit is left
+//! unchecked (never refuted).
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use vibecheck::chain;
+use vibecheck::chain::expr::MAX_SERIES_TERMS;
 use vibecheck::verify::{Check, ItemVerdict, Verifier, VerifyConfig};
 
 fn verifier() -> &'static Verifier {
@@ -389,4 +392,43 @@ fn a_factorisation_after_finding_a_root() {
         !verdicts("Factor and solve the equation $t^2 + 3 = (t - 1)^2$ for its roots.")
             .contains(&ItemVerdict::Refuted)
     );
+}
+
+#[test]
+fn sums_and_products_with_numeric_bounds() {
+    assert_verified("So $\\sum_{k=1}^{10} k^2 = 385$.");
+    assert_verified("Adding up, $\\sum_{k=1}^{100} k = 5050$.");
+    assert_verified("Then $\\prod_{i=1}^{5} i = 5! = 120$.");
+    assert_verified("$$\\prod_{x=81}^{99} \\left(1 + \\frac{1}{x}\\right) = \\frac{100}{81}$$");
+    assert_verified("The total is $\\sum_{j=0}^{4} 2^j = 2^5 - 1 = 31$.");
+    let why = refuted("So $\\sum_{k=1}^{10} k^2 = 386$.");
+    assert!(why.contains("385"), "{why}");
+    let why = refuted("Hence $\\prod_{k=1}^{4} (2k-1) = 100$.");
+    assert!(why.contains("105"), "{why}");
+}
+
+#[test]
+fn binomial_coefficients() {
+    assert_verified("There are $\\binom{9}{3} = 84$ ways.");
+    assert_verified("There are 9 choose 3 = 84 ways.");
+    assert_verified("So $\\sum_{k=0}^{5} \\binom{5}{k} = 2^5 = 32$.");
+    let why = refuted("There are $\\binom{9}{3} = 85$ ways.");
+    assert!(why.contains("84"), "{why}");
+}
+
+#[test]
+fn series_past_the_limits_are_not_judged() {
+    // Too many terms, a symbolic bound, an ambiguous summand: no refutation of any kind.
+    let long = format!("So $\\sum_{{k=1}}^{{{}}} k = 1$.", MAX_SERIES_TERMS + 1);
+    for step in [
+        long.as_str(),
+        "So $\\sum_{k=1}^{n} k = 7$.",
+        "So $\\sum_{k=1}^{3} k + 1 = 9$.",
+    ] {
+        let cs = checks(step);
+        assert!(
+            cs.iter().all(|c| c.verdict != ItemVerdict::Refuted),
+            "{step:?}: {cs:#?}"
+        );
+    }
 }
