@@ -14,6 +14,7 @@ use crate::model::{ChatMessage, GenEvent, Generation, Generator, SamplingParams,
 use crate::verify::{self, Check, Evidence, ItemVerdict, Overall, Verifier};
 use anyhow::{bail, Context};
 use std::ops::ControlFlow;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use vibecheck_sandbox::{
     Cancel, JudgeRequest, Lang, Program, Sandbox, StressRequest, TestCase, Verdict,
@@ -116,21 +117,25 @@ impl Controller<'_> {
         (remaining / self.opts.samples < MIN_TOKENS_PER_SAMPLE).then_some(StopCause::TokenBudget)
     }
 
+    /// Past the deadline, or abandoned by the caller ([`SolveOptions::cancel`]).
     fn past_deadline(&self) -> bool {
-        self.started.elapsed() >= self.opts.deadline
+        self.cancelled() || self.started.elapsed() >= self.opts.deadline
+    }
+
+    fn cancelled(&self) -> bool {
+        self.opts.cancel.load(Ordering::Relaxed)
     }
 
     fn remaining_time(&self) -> Duration {
         self.opts.deadline.saturating_sub(self.started.elapsed())
     }
 
-    /// Stops sandbox work (compiles, tests, stress runs) at the solve's deadline, so a program
-    /// that sleeps or loops cannot keep the solve running past it.
+    /// Stops sandbox work (compiles, tests, stress runs) at the solve's deadline or when the
+    /// caller abandons the solve, so a program that sleeps or loops cannot keep the solve
+    /// running past either.
     fn sandbox_cancel(&self) -> Cancel {
-        match self.started.checked_add(self.opts.deadline) {
-            Some(at) => Cancel::at(at),
-            None => Cancel::default(),
-        }
+        let at = self.started.checked_add(self.opts.deadline);
+        Cancel::new(self.opts.cancel.clone(), at)
     }
 
     /// One generator call of `n` samples within the remaining budgets.
@@ -163,6 +168,7 @@ impl Controller<'_> {
         };
         self.calls += 1;
         let deadline = self.started + self.opts.deadline;
+        let cancel = self.opts.cancel.clone();
         let t0 = Instant::now();
         let mut last = t0;
         let mut streamed = 0usize;
@@ -183,7 +189,7 @@ impl Controller<'_> {
                         });
                     }
                 }
-                if Instant::now() >= deadline {
+                if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
                     ControlFlow::Break(())
                 } else {
                     ControlFlow::Continue(())

@@ -37,6 +37,8 @@ use controller::Controller;
 use prompts::{render, Prompts};
 use samples::SampleStyle;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vibecheck_sandbox::{Checker, Lang, Limits, Sandbox, TestCase};
 
@@ -110,6 +112,10 @@ pub struct SolveOptions {
     /// program computing the answer (prompt `pot.md`), run it in the sandbox and compare
     /// (program-of-thought). Costs one short generation per round.
     pub program_check: bool,
+    /// Set by the caller to abandon the solve (a server client that hung up): generation
+    /// stops at the next token or chunk, sandbox work at its next cancellation check, and no
+    /// further round starts; the solve then ends as at its deadline. Never set by default.
+    pub cancel: Arc<AtomicBool>,
 }
 
 impl Default for SolveOptions {
@@ -131,6 +137,7 @@ impl Default for SolveOptions {
             checker: Checker::Tokens,
             claims: false,
             program_check: true,
+            cancel: Arc::default(),
         }
     }
 }

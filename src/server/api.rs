@@ -548,16 +548,24 @@ pub async fn solve(
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(SSE_BUFFER);
     let eng = st.engines.clone();
     let metrics = st.metrics.clone();
+    // The event stream owns the guard: hyper drops the stream when the client disconnects,
+    // which cancels the solve (generation at its next token, sandbox work at its next check)
+    // and counts it as abandoned. The agent ends at its own deadline with a report.
+    let budget = limits::WorkBudget::new(input.deadline);
+    let cancel = budget.flag();
+    let guard = st.gates.solve.cancel_on_drop(budget);
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let progress_tx = tx.clone();
-        let result = eng.solve(&input, &mut |p: &Progress| {
+        let result = eng.solve(&input, cancel.clone(), &mut |p: &Progress| {
             if let Ok(ev) = Event::default().event("progress").json_data(p) {
                 // Full buffer: drop this progress event rather than block the solver.
-                let _ = progress_tx.try_send(ev);
+                let _ = tx.try_send(ev);
             }
-            !progress_tx.is_closed()
         });
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            // The client is gone: nobody receives this report, so it is not counted.
+            return;
+        }
         let final_event = match result {
             Ok(report) => {
                 metrics.observe_verdict("/v1/solve", &label(&report.verdict));
@@ -573,8 +581,15 @@ pub async fn solve(
             let _ = tx.blocking_send(ev);
         }
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|ev| (Ok::<_, Infallible>(ev), rx))
+    let stream = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
+        match rx.recv().await {
+            Some(ev) => Some((Ok::<_, Infallible>(ev), (rx, guard))),
+            // The solve ended and every event was sent.
+            None => {
+                guard.answered();
+                None
+            }
+        }
     });
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(SSE_KEEP_ALIVE))

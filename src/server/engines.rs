@@ -183,12 +183,15 @@ impl Engines {
         self.sandbox.judge(&req)
     }
 
-    /// Runs the agent on one generator from the pool. `progress` gets each progress event and
-    /// returns `false` when the client has gone away (generation is then cancelled).
+    /// Runs the agent on one generator from the pool, reporting each progress event to
+    /// `progress`. `cancel` is the request's flag, set when the client disconnects: generation
+    /// stops at its next token or chunk, sandbox work (judging, program-of-thought, stress) at
+    /// its next cancellation check, and no further round starts.
     pub fn solve(
         &self,
         input: &SolveInput,
-        progress: &mut dyn FnMut(&Progress) -> bool,
+        cancel: Arc<AtomicBool>,
+        progress: &mut dyn FnMut(&Progress),
     ) -> anyhow::Result<SolveReport> {
         let pool = self
             .generators
@@ -199,7 +202,6 @@ impl Engines {
             .gen
             .as_mut()
             .ok_or_else(|| anyhow::anyhow!("generator missing from its loan"))?;
-        let cancel = Arc::new(AtomicBool::new(false));
         let mut gen = Cancellable {
             inner: inner.as_mut(),
             cancel: cancel.clone(),
@@ -216,6 +218,7 @@ impl Engines {
             deadline: input.deadline.saturating_duration_since(Instant::now()),
             sampling: pool.sampling.clone(),
             program_check: input.program_check.unwrap_or(defaults.program_check),
+            cancel,
             ..defaults
         };
         agent::solve(
@@ -224,11 +227,7 @@ impl Engines {
             &self.sandbox,
             &input.problem,
             &opts,
-            &mut |p: Progress| {
-                if !progress(&p) {
-                    cancel.store(true, Ordering::Relaxed);
-                }
-            },
+            &mut |p: Progress| progress(&p),
         )
     }
 }

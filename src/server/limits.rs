@@ -4,7 +4,7 @@
 use super::auth::KeyId;
 use super::error::ApiError;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -192,6 +192,8 @@ pub struct RouteGate {
     workers: usize,
     queue: usize,
     queued: AtomicUsize,
+    /// Requests whose client went away while their work ran ([`CancelOnDrop`]).
+    abandoned: Arc<AtomicU64>,
 }
 
 /// A running slot on a route.
@@ -206,6 +208,7 @@ impl RouteGate {
             workers,
             queue,
             queued: AtomicUsize::new(0),
+            abandoned: Arc::default(),
         }
     }
 
@@ -284,14 +287,9 @@ impl RouteGate {
     {
         let permit = self.acquire(deadline, deadline_secs).await?;
         let budget = WorkBudget::new(deadline);
-        // Cancels the work when this future ends early: deadline, or the client hung up.
-        struct CancelOnDrop(WorkBudget);
-        impl Drop for CancelOnDrop {
-            fn drop(&mut self) {
-                self.0.cancel();
-            }
-        }
-        let guard = CancelOnDrop(budget.clone());
+        // Cancels the work when this future ends early: the client hung up (the future is
+        // dropped) or the deadline fired (answered below).
+        let guard = self.cancel_on_drop(budget.clone());
         let handle = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             work(&budget)
@@ -307,8 +305,52 @@ impl RouteGate {
                 "while running",
             )),
         };
-        drop(guard);
+        guard.answered();
         out
+    }
+
+    /// A guard that cancels `budget` when dropped, counting the request as abandoned on this
+    /// route unless [`CancelOnDrop::answered`] was called first.
+    pub fn cancel_on_drop(&self, budget: WorkBudget) -> CancelOnDrop {
+        CancelOnDrop {
+            budget,
+            abandoned: Some(self.abandoned.clone()),
+        }
+    }
+
+    /// Requests on this route whose client went away while their work ran (the work was
+    /// cancelled).
+    pub fn abandoned(&self) -> u64 {
+        self.abandoned.load(Ordering::Relaxed)
+    }
+}
+
+/// Cancels a request's [`WorkBudget`] when dropped. The request's future owns it (for
+/// `/v1/solve`, the event stream does), and hyper drops that future when the client's
+/// connection closes: so a client that hangs up stops its work (the sandbox at its next
+/// cancellation check, generation at its next token) instead of leaving it to run for nobody.
+/// A guard dropped without [`CancelOnDrop::answered`] counts one abandoned request on its route.
+#[derive(Debug)]
+pub struct CancelOnDrop {
+    budget: WorkBudget,
+    /// The route's abandoned-request counter; `None` once answered.
+    abandoned: Option<Arc<AtomicU64>>,
+}
+
+impl CancelOnDrop {
+    /// The request was answered (a response, a 504 or the end of an event stream): stops
+    /// whatever is left of its work without counting it as abandoned.
+    pub fn answered(mut self) {
+        self.abandoned = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.budget.cancel();
+        if let Some(counter) = self.abandoned.take() {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -401,6 +443,11 @@ mod tests {
             .await
             .unwrap();
         assert!(flagged, "the work was not told to stop at the deadline");
+        assert_eq!(
+            gate.abandoned(),
+            0,
+            "a 504 is an answer, not an abandonment"
+        );
     }
 
     /// A client that hangs up drops the handler's future: the sandbox's handle fires, the
@@ -431,6 +478,7 @@ mod tests {
             cancel.is_cancelled(),
             "hanging up did not cancel the sandbox"
         );
+        assert_eq!(gate.abandoned(), 1);
         // The slot comes back when the work returns; if it did not stop, this waits out its
         // own deadline and is a 504.
         let soon = Instant::now() + Duration::from_secs(30);

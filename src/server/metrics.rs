@@ -44,6 +44,8 @@ pub struct RouteGauges {
     pub queued: usize,
     pub running: usize,
     pub workers: usize,
+    /// Requests whose client went away while their work ran (a counter).
+    pub abandoned: u64,
 }
 
 /// The `method` label of a request: one of the nine standard methods, or `other`. A client can
@@ -78,22 +80,21 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Escapes a label value per the exposition format.
-/// Writes one gauge family with a sample per route.
-fn per_route_gauge<V: std::fmt::Display>(
+/// Writes one metric family (`kind`: `gauge` or `counter`) with a sample per route.
+fn per_route<V: std::fmt::Display>(
     out: &mut String,
-    name: &str,
-    help: &str,
+    (name, kind, help): (&str, &str, &str),
     gauges: &[RouteGauges],
     value: impl Fn(&RouteGauges) -> V,
 ) {
     let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} gauge");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
     for g in gauges {
         let _ = writeln!(out, "{name}{{route=\"{}\"}} {}", g.route, value(g));
     }
 }
 
+/// Escapes a label value per the exposition format.
 fn esc(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
@@ -193,26 +194,45 @@ impl Metrics {
                 esc(verdict)
             );
         }
-        per_route_gauge(
+        per_route(
             &mut out,
-            "vibecheck_queue_depth",
-            "Requests waiting for a worker slot, by route.",
+            (
+                "vibecheck_queue_depth",
+                "gauge",
+                "Requests waiting for a worker slot, by route.",
+            ),
             gauges,
             |g| g.queued,
         );
-        per_route_gauge(
+        per_route(
             &mut out,
-            "vibecheck_in_flight",
-            "Requests holding a worker slot, by route.",
+            (
+                "vibecheck_in_flight",
+                "gauge",
+                "Requests holding a worker slot, by route.",
+            ),
             gauges,
             |g| g.running,
         );
-        per_route_gauge(
+        per_route(
             &mut out,
-            "vibecheck_workers",
-            "Worker slots per route (--workers).",
+            (
+                "vibecheck_workers",
+                "gauge",
+                "Worker slots per route (--workers).",
+            ),
             gauges,
             |g| g.workers,
+        );
+        per_route(
+            &mut out,
+            (
+                "vibecheck_abandoned_total",
+                "counter",
+                "Requests whose client disconnected while their work ran; the work was cancelled.",
+            ),
+            gauges,
+            |g| g.abandoned,
         );
         let _ = writeln!(
             out,
@@ -244,6 +264,7 @@ mod tests {
                 queued: 3,
                 running: 2,
                 workers: 2,
+                abandoned: 1,
             }],
             7,
         );
@@ -260,6 +281,8 @@ mod tests {
             "vibecheck_http_request_duration_seconds_bucket{route=\"/v1/verify\",le=\"0.5\"} 3"
         ));
         assert!(text.contains("vibecheck_queue_depth{route=\"/v1/verify\"} 3"));
+        assert!(text.contains("# TYPE vibecheck_abandoned_total counter"));
+        assert!(text.contains("vibecheck_abandoned_total{route=\"/v1/verify\"} 1"));
         assert!(text.contains("vibecheck_worker_restarts_total 7"));
         assert!(
             text.contains("vibecheck_verdicts_total{route=\"/v1/verify\",verdict=\"verified\"} 1")

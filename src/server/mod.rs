@@ -97,6 +97,7 @@ impl Gates {
                 queued: g.queued(),
                 running: g.running(),
                 workers: g.workers(),
+                abandoned: g.abandoned(),
             })
             .collect()
     }

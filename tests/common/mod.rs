@@ -1,7 +1,8 @@
 //! Shared test helpers. Here: a tiny blocking HTTP/1.1 client over `std::net` (no client
-//! library needed; it also lets tests send deliberately broken requests), and starting the real
-//! `vibecheck serve` binary on a free loopback port. [`require`]: the missing-tool policy (fail,
-//! never skip). [`procs`]: waiting on a child process's state instead of sleeping.
+//! library needed; it also lets tests send deliberately broken requests), starting the real
+//! `vibecheck serve` binary on a free loopback port, and [`Upstream`], a stand-in server for it
+//! to talk to. [`require`]: the missing-tool policy (fail, never skip). [`procs`]: waiting on a
+//! child process's state instead of sleeping.
 #![allow(dead_code)]
 
 pub mod procs;
@@ -150,6 +151,73 @@ pub fn post_json(
         h.push(("Authorization", a));
     }
     request(addr, "POST", path, &h, Some(body.to_string().as_bytes())).expect("POST")
+}
+
+/// A request whose response is read piece by piece as it arrives (a `/v1/solve` event stream).
+/// Dropping it closes the connection, as a client that goes away does.
+pub struct OpenResponse {
+    stream: TcpStream,
+    /// Everything received so far (head and raw body, chunk framing included).
+    pub seen: String,
+}
+
+impl OpenResponse {
+    /// Sends `POST path` with a JSON `body` and returns without reading the response.
+    pub fn post_json(addr: SocketAddr, path: &str, body: &serde_json::Value) -> Self {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+        let body = body.to_string();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).expect("send head");
+        stream.write_all(body.as_bytes()).expect("send body");
+        Self {
+            stream,
+            seen: String::new(),
+        }
+    }
+
+    /// Reads until `pred` holds on everything received; fails the test, naming `what`, if the
+    /// server closes the connection first (or [`IO_TIMEOUT`] passes without a byte).
+    pub fn read_until(&mut self, what: &str, pred: impl Fn(&str) -> bool) {
+        let mut buf = [0u8; 4096];
+        while !pred(&self.seen) {
+            match self.stream.read(&mut buf) {
+                Ok(0) => panic!("the response ended before {what}:\n{}", self.seen),
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(e) => panic!(
+                    "reading the response failed before {what} ({e}):\n{}",
+                    self.seen
+                ),
+            }
+        }
+    }
+}
+
+/// An axum app served on a free loopback port by a runtime of its own (a stand-in upstream,
+/// e.g. a scripted OpenAI-compatible model); stops when dropped.
+pub struct Upstream {
+    pub addr: SocketAddr,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Upstream {
+    pub fn start(app: axum::Router) -> Upstream {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime for the upstream");
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("a loopback port");
+        let addr = listener.local_addr().expect("its address");
+        rt.spawn(async move { axum::serve(listener, app).await.expect("serving") });
+        Upstream { addr, _rt: rt }
+    }
 }
 
 /// The real `vibecheck` binary running `serve`; killed on drop.
