@@ -6,53 +6,20 @@
 //! python.wasm; no timed assertions.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::path::Path;
 
 mod common;
+use common::cli::Cli;
 use common::require;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sandbox/tests/fixtures/interactive")
-}
-
-/// One module cache for this test process.
-fn cache_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        tempfile::Builder::new()
-            .prefix("vibecheck-interactive-cli-")
-            .tempdir()
-            .unwrap()
-    })
-    .path()
-}
-
-fn vibecheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vibecheck"))
-        .args(args)
-        .current_dir(fixtures())
-        .env("VIBECHECK_CACHE_DIR", cache_dir())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run vibecheck")
+/// The binary in the sandbox crate's interactive fixtures.
+fn cli() -> Cli {
+    Cli::in_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("sandbox/tests/fixtures/interactive"))
 }
 
 /// `vibecheck judge ARGS --json`: (exit code, report).
 fn judge(args: &[&str]) -> (i32, Value) {
-    let mut a = vec!["judge"];
-    a.extend_from_slice(args);
-    a.push("--json");
-    let out = vibecheck(&a);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-        panic!(
-            "judge {args:?}: not JSON ({e}): stdout={stdout} stderr={}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().expect("exit code"), v)
+    cli().judge(args)
 }
 
 #[test]
@@ -93,7 +60,7 @@ fn interactive_companion_problem_needs_the_interactor() {
     assert_eq!((code, v["verdict"].as_str()), (0, Some("AC")), "{v}");
     assert_eq!(v["tests"].as_array().unwrap().len(), 2, "{v}");
     // Without the interactor: refused, naming the flag.
-    let out = vibecheck(&["judge", "guess_ac.py", "--problem", "problem.json"]);
+    let out = cli().run(&["judge", "guess_ac.py", "--problem", "problem.json"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--interactor"), "{err}");
@@ -102,7 +69,7 @@ fn interactive_companion_problem_needs_the_interactor() {
 #[test]
 fn interactor_usage_errors() {
     // A missing interactor file, and --checker with --interactor.
-    let out = vibecheck(&[
+    let out = cli().run(&[
         "judge",
         "guess_ac.cpp",
         "--tests",
@@ -112,7 +79,7 @@ fn interactor_usage_errors() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.cpp"));
-    let out = vibecheck(&[
+    let out = cli().run(&[
         "judge",
         "guess_ac.cpp",
         "--tests",

@@ -4,26 +4,14 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::process::Output;
 
 mod common;
+use common::cli::Cli;
 use common::require;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/judge")
-}
-
-/// One module cache for this test process (python.wasm is precompiled once).
-fn cache_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        tempfile::Builder::new()
-            .prefix("vibecheck-judge-test-")
-            .tempdir()
-            .unwrap()
-    })
-    .path()
 }
 
 /// The Python cases need python.wasm (tools/setup.sh installs it): a missing one fails the test.
@@ -31,32 +19,18 @@ fn require_python() {
     require::python_wasm();
 }
 
+/// The binary in the judge fixtures, with a compile timeout that a loaded machine meets.
+fn cli() -> Cli {
+    Cli::in_dir(fixtures()).env("VIBECHECK_COMPILE_TIMEOUT_MS", "8000")
+}
+
 fn vibecheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vibecheck"))
-        .args(args)
-        .current_dir(fixtures())
-        .env("VIBECHECK_CACHE_DIR", cache_dir())
-        .env("VIBECHECK_COMPILE_TIMEOUT_MS", "8000")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run vibecheck")
+    cli().run(args)
 }
 
 /// Runs `vibecheck judge ARGS --json`, returns (exit code, report).
 fn judge(args: &[&str]) -> (i32, Value) {
-    let mut a = vec!["judge"];
-    a.extend_from_slice(args);
-    a.push("--json");
-    let out = vibecheck(&a);
-    let code = out.status.code().expect("exit code");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-        panic!(
-            "judge {args:?}: not JSON ({e}): stdout={stdout} stderr={}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (code, v)
+    cli().judge(args)
 }
 
 fn verdict(v: &Value) -> &str {
@@ -733,8 +707,8 @@ fn show_prints_input_expected_and_received() {
 fn listen_writes_folders_that_judge_takes() {
     use std::io::{BufRead, BufReader, Read, Write};
     let d = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vibecheck"))
-        .args(["listen", "--port", "0", "--count", "1", "--dir"])
+    let mut child = cli()
+        .command(&["listen", "--port", "0", "--count", "1", "--dir"])
         .arg(d.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

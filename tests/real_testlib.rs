@@ -6,9 +6,9 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod common;
+use common::cli::Cli;
 use common::require;
 
 /// `<data dir>/testlib`, with `testlib.h` and `checkers/`.
@@ -39,30 +39,15 @@ fn workdir(solution: &str) -> tempfile::TempDir {
     dir
 }
 
-/// `vibecheck judge sol.cpp --tests tests --checker CHECKER --json` in `work`.
+/// `vibecheck judge sol.cpp --tests tests --checker CHECKER --json` in `work`, with a module
+/// cache of its own.
 fn judge(work: &Path, checker: &Path) -> Value {
     let cache = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vibecheck"))
-        .args([
-            "judge",
-            "sol.cpp",
-            "--tests",
-            "tests",
-            "--json",
-            "--checker",
-        ])
-        .arg(checker)
-        .current_dir(work)
+    let checker = checker.to_str().expect("a UTF-8 checker path");
+    Cli::in_dir(work)
         .env("VIBECHECK_CACHE_DIR", cache.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON report ({e}); stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+        .judge(&["sol.cpp", "--tests", "tests", "--checker", checker])
+        .1
 }
 
 fn verdict(v: &Value) -> &str {

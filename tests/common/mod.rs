@@ -2,9 +2,11 @@
 //! library needed; it also lets tests send deliberately broken requests), starting the real
 //! `vibecheck serve` binary on a free loopback port, and [`Upstream`], a stand-in server for it
 //! to talk to. [`require`]: the missing-tool policy (fail, never skip). [`procs`]: waiting on a
-//! child process's state instead of sleeping.
+//! child process's state instead of sleeping. [`cli`]: running the binary's subcommands in a
+//! fixture folder.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod procs;
 pub mod require;
 
