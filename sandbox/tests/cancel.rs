@@ -9,6 +9,8 @@
 //! a run that ignored the cancel would end as TLE (after ten minutes), never as the `IE`
 //! "cancelled" these tests assert.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -33,19 +35,12 @@ const LONG: Limits = Limits {
     output_bytes: 1 << 16,
 };
 
+/// The shared sandbox, with PROG compiled once, uncancelled, so the cancels below never fall
+/// on its compile.
 fn sandbox() -> &'static Sandbox {
-    static S: OnceLock<(tempfile::TempDir, Sandbox)> = OnceLock::new();
-    &S.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("vibecheck-cancel-")
-            .tempdir()
-            .unwrap();
-        let config = SandboxConfig {
-            cache_dir: dir.path().to_path_buf(),
-            ..SandboxConfig::default()
-        };
-        let sb = Sandbox::new(config).unwrap();
-        // Compile PROG once, uncancelled, so the cancels below never fall on its compile.
+    static WARM: OnceLock<()> = OnceLock::new();
+    let sb = common::shared_sandbox(SandboxConfig::default);
+    WARM.get_or_init(|| {
         let warm = sb
             .judge(&request(
                 vec![test("warm", "41", Some("42"))],
@@ -53,9 +48,8 @@ fn sandbox() -> &'static Sandbox {
             ))
             .expect("the toolchain (tools/setup.sh)");
         assert_eq!(warm.verdict, Verdict::AC, "{warm:#?}");
-        (dir, sb)
-    })
-    .1
+    });
+    sb
 }
 
 fn test(name: &str, input: &str, answer: Option<&str>) -> TestCase {

@@ -2,6 +2,8 @@
 //! binary: it asserts that no clang child of this process is left, which a test running beside
 //! it in the same process could falsify by compiling at that moment.
 
+mod common;
+
 use std::time::{Duration, Instant};
 use vibecheck_sandbox::cancel::is_cancelled_error;
 use vibecheck_sandbox::compile::Compiler;
@@ -35,14 +37,7 @@ fn children_named(name: &str) -> Vec<u32> {
 /// module or a CE, and nothing is cached.
 #[test]
 fn a_cancelled_compile_kills_clang() {
-    let dir = tempfile::Builder::new()
-        .prefix("vibecheck-cancel-cc-")
-        .tempdir()
-        .unwrap();
-    let config = SandboxConfig {
-        cache_dir: dir.path().to_path_buf(),
-        ..SandboxConfig::default()
-    };
+    let (dir, config) = common::temp_cache(SandboxConfig::default());
     let compiler = Compiler::new(&config).expect("the toolchain (tools/setup.sh)");
     let mut src = String::from("#include <bits/stdc++.h>\n");
     for i in 0..3000 {

@@ -4,63 +4,19 @@
 //! layouts (`tests/fixtures/testlib_repo/`, with a small testlib-shaped header of our own).
 //! Real clang, real wasmtime.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use vibecheck_sandbox::judge::Prepared;
-use vibecheck_sandbox::run::Status;
-use vibecheck_sandbox::{
-    Checker, JudgeRequest, Lang, Limits, Program, Sandbox, SandboxConfig, TestCase, Verdict,
-};
+mod common;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
+use common::{fixtures, program};
+use vibecheck_sandbox::run::Status;
+use vibecheck_sandbox::{Lang, Sandbox, SandboxConfig, Verdict};
 
 fn sandbox() -> &'static Sandbox {
-    static S: OnceLock<(tempfile::TempDir, Sandbox)> = OnceLock::new();
-    &S.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("vibecheck-features-")
-            .tempdir()
-            .unwrap();
-        let config = SandboxConfig {
-            cache_dir: dir.path().to_path_buf(),
-            ..SandboxConfig::default()
-        };
-        let sb = Sandbox::new(config).unwrap();
-        (dir, sb)
-    })
-    .1
+    common::shared_sandbox(SandboxConfig::default)
 }
 
 /// Compiles and runs `source` on `stdin`; returns (status, stdout, stderr).
 fn run(source: &str, lang: Lang, stdin: &str) -> (Status, String, String) {
-    let sb = sandbox();
-    let prog = match sb
-        .prepare(
-            &Program {
-                source: source.to_string(),
-                lang,
-            },
-            None,
-        )
-        .expect("sandbox")
-    {
-        Prepared::Ready(r) => r,
-        Prepared::CompileError(e) => panic!("compile error:\n{e}"),
-    };
-    let out = sb
-        .run_program(&prog, &[], stdin.as_bytes(), Limits::DEFAULT)
-        .expect("run");
-    (
-        out.status,
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn program(name: &str) -> String {
-    std::fs::read_to_string(fixtures().join("programs").join(name)).unwrap()
+    common::run(sandbox(), source, lang, stdin)
 }
 
 #[test]
@@ -131,22 +87,8 @@ fn uncaught_exception_names_type_and_message() {
 
 // Caught exceptions (and the fallback without them): tests/cxx_exceptions.rs.
 
-fn judge_with_checker(checker: &Path, output_program: &str) -> (Verdict, String) {
-    let req = JudgeRequest {
-        source: output_program.to_string(),
-        lang: Lang::Cpp,
-        tests: vec![TestCase {
-            name: "1".into(),
-            input: "3\n1 2 3\n".into(),
-            answer: Some("6\n".into()),
-        }],
-        checker: Checker::Custom(checker.to_path_buf()),
-        limits: Limits::DEFAULT,
-        ..Default::default()
-    };
-    let report = sandbox().judge(&req).expect("judge");
-    let t = &report.tests[0];
-    (t.verdict, t.message.clone())
+fn judge_with_checker(checker: &std::path::Path, output_program: &str) -> (Verdict, String) {
+    common::judge_with_checker(sandbox(), output_program, checker)
 }
 
 const SUM: &str = "#include <cstdio>\nint main(){ long long n,s=0,x; scanf(\"%lld\",&n); \

@@ -4,6 +4,8 @@
 //! CE with no byte of the file in the message. Real clang; a planted secret file in a temp dir
 //! stands in for the host's files (plus /etc/passwd, which every Linux machine has).
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use vibecheck_sandbox::compile::{CompileOutcome, Compiler};
@@ -13,7 +15,7 @@ use vibecheck_sandbox::{Lang, SandboxConfig};
 const SECRET: &str = "VIBECHECK_HOST_SECRET_7f3a9c";
 
 struct Fixture {
-    _dir: tempfile::TempDir,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
     secret: PathBuf,
     compiler: Compiler,
 }
@@ -27,14 +29,11 @@ fn fixture() -> &'static Fixture {
             .unwrap();
         let secret = dir.path().join("secret.h");
         std::fs::write(&secret, format!("int {SECRET} = 1;\n{SECRET}\n")).unwrap();
-        let config = SandboxConfig {
-            cache_dir: dir.path().join("cache"),
-            ..SandboxConfig::default()
-        };
+        let (cache, config) = common::temp_cache(SandboxConfig::default());
         let compiler = Compiler::new(&config)
             .expect("clang-19 and the wasm32-wasi sysroot (install with tools/setup.sh)");
         Fixture {
-            _dir: dir,
+            _dirs: (dir, cache),
             secret,
             compiler,
         }

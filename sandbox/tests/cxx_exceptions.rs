@@ -9,35 +9,16 @@
 //! The toolchain is installed by `tools/setup.sh` (through `tools/setup-eh.sh`); without it these
 //! tests fail and say how to install it.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use vibecheck_sandbox::judge::Prepared;
+mod common;
+
+use common::{fixtures, new_sandbox, program};
+use std::path::PathBuf;
 use vibecheck_sandbox::run::Status;
-use vibecheck_sandbox::{
-    Checker, JudgeRequest, Lang, Limits, Program, Sandbox, SandboxConfig, TestCase, Verdict,
-};
+use vibecheck_sandbox::{Lang, Sandbox, SandboxConfig, Verdict};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn new_sandbox(config: SandboxConfig) -> (tempfile::TempDir, Sandbox) {
-    let dir = tempfile::Builder::new()
-        .prefix("vibecheck-cxxeh-")
-        .tempdir()
-        .unwrap();
-    let config = SandboxConfig {
-        cache_dir: dir.path().to_path_buf(),
-        ..config
-    };
-    let sb = Sandbox::new(config).unwrap();
-    (dir, sb)
-}
-
-/// The sandbox with the default toolchain, which must be the exception-handling one.
+/// The shared sandbox with the default toolchain, which must be the exception-handling one.
 fn sandbox() -> &'static Sandbox {
-    static S: OnceLock<(tempfile::TempDir, Sandbox)> = OnceLock::new();
-    &S.get_or_init(|| {
+    common::shared_sandbox(|| {
         let config = SandboxConfig::default();
         assert!(
             config
@@ -49,42 +30,17 @@ fn sandbox() -> &'static Sandbox {
             config.clang.display(),
             config.sysroot.display()
         );
-        new_sandbox(config)
+        config
     })
-    .1
 }
 
-/// Compiles and runs `source` on `stdin` in `sb`; returns (status, stdout, stderr).
+/// Compiles and runs the C++ `source` on `stdin` in `sb`; returns (status, stdout, stderr).
 fn run_in(sb: &Sandbox, source: &str, stdin: &str) -> (Status, String, String) {
-    let prog = match sb
-        .prepare(
-            &Program {
-                source: source.to_string(),
-                lang: Lang::Cpp,
-            },
-            None,
-        )
-        .expect("sandbox")
-    {
-        Prepared::Ready(r) => r,
-        Prepared::CompileError(e) => panic!("compile error:\n{e}"),
-    };
-    let out = sb
-        .run_program(&prog, &[], stdin.as_bytes(), Limits::DEFAULT)
-        .expect("run");
-    (
-        out.status,
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run(sb, source, Lang::Cpp, stdin)
 }
 
 fn run(source: &str, stdin: &str) -> (Status, String, String) {
     run_in(sandbox(), source, stdin)
-}
-
-fn program(name: &str) -> String {
-    std::fs::read_to_string(fixtures().join("programs").join(name)).unwrap()
 }
 
 #[test]
@@ -182,21 +138,8 @@ fn noexcept_violation_terminates() {
 fn checker_catches_its_own_exceptions() {
     let checker = fixtures().join("programs/exc_checker.cpp");
     let judge = |out: &str| {
-        let req = JudgeRequest {
-            source: format!("#include <cstdio>\nint main(){{ puts(\"{out}\"); }}\n"),
-            lang: Lang::Cpp,
-            tests: vec![TestCase {
-                name: "1".into(),
-                input: "3\n1 2 3\n".into(),
-                answer: Some("6\n".into()),
-            }],
-            checker: Checker::Custom(checker.clone()),
-            limits: Limits::DEFAULT,
-            jobs: 1,
-            ..Default::default()
-        };
-        let report = sandbox().judge(&req).expect("judge");
-        (report.tests[0].verdict, report.tests[0].message.clone())
+        let source = format!("#include <cstdio>\nint main(){{ puts(\"{out}\"); }}\n");
+        common::judge_with_checker(sandbox(), &source, &checker)
     };
     assert_eq!(judge("6").0, Verdict::AC);
     let (v, m) = judge("seven");

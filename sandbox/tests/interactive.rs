@@ -6,32 +6,20 @@
 //! verdict; and interactors that crash or fill their folder. Real clang, real wasmtime, real python.wasm; no
 //! timed assertions (the idle case ends at the wall-clock limit, whatever the machine's speed).
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+mod common;
+
+use std::path::PathBuf;
 use vibecheck_sandbox::testdata;
 use vibecheck_sandbox::{
     InteractiveRequest, JudgeReport, Lang, Limits, Sandbox, SandboxConfig, TestCase, Verdict,
 };
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interactive")
+    common::fixtures().join("interactive")
 }
 
 fn sandbox() -> &'static Sandbox {
-    static S: OnceLock<(tempfile::TempDir, Sandbox)> = OnceLock::new();
-    &S.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("vibecheck-interactive-")
-            .tempdir()
-            .unwrap();
-        let config = SandboxConfig {
-            cache_dir: dir.path().to_path_buf(),
-            ..SandboxConfig::default()
-        };
-        let sb = Sandbox::new(config).unwrap();
-        (dir, sb)
-    })
-    .1
+    common::shared_sandbox(SandboxConfig::default)
 }
 
 /// A short time limit: the idle case waits for the wall-clock limit (3 × 0.5 s + 1 s).

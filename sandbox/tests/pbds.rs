@@ -3,11 +3,13 @@
 //! Real programs (`tests/fixtures/programs/pbds_*.cpp`), real clang, real wasmtime; each
 //! output is the one native `g++ -O2` (libstdc++) prints for the same input, recorded here.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use vibecheck_sandbox::judge::Prepared;
+mod common;
+
+use common::program;
+use std::path::PathBuf;
+use vibecheck_sandbox::judge::Runnable;
 use vibecheck_sandbox::run::Status;
-use vibecheck_sandbox::{CppStd, Lang, Limits, Program, Sandbox, SandboxConfig};
+use vibecheck_sandbox::{CppStd, Lang, Sandbox, SandboxConfig};
 
 /// The installed headers, or a failure naming the script that installs them (never a skip).
 fn require_pbds() -> PathBuf {
@@ -24,54 +26,31 @@ fn require_pbds() -> PathBuf {
 }
 
 fn new_sandbox(cpp_std: CppStd, pbds_dir: PathBuf) -> (tempfile::TempDir, Sandbox) {
-    let dir = tempfile::Builder::new()
-        .prefix("vibecheck-pbds-")
-        .tempdir()
-        .unwrap();
-    let config = SandboxConfig {
-        cache_dir: dir.path().to_path_buf(),
+    common::new_sandbox(SandboxConfig {
         cpp_std,
         pbds_dir,
         ..SandboxConfig::default()
-    };
-    let sb = Sandbox::new(config).unwrap();
-    (dir, sb)
+    })
 }
 
 fn sandbox() -> &'static Sandbox {
-    static S: OnceLock<(tempfile::TempDir, Sandbox)> = OnceLock::new();
-    &S.get_or_init(|| new_sandbox(CppStd::Cpp17, require_pbds()))
-        .1
+    common::shared_sandbox(|| SandboxConfig {
+        cpp_std: CppStd::Cpp17,
+        pbds_dir: require_pbds(),
+        ..SandboxConfig::default()
+    })
 }
 
-fn program(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/programs")
-        .join(name);
-    std::fs::read_to_string(path).unwrap()
-}
-
-/// Compiles `source` in `sb`: the module, or the CE text.
-fn prepare(sb: &Sandbox, source: &str) -> Result<vibecheck_sandbox::judge::Runnable, String> {
-    let prog = Program {
-        source: source.to_string(),
-        lang: Lang::Cpp,
-    };
-    match sb.prepare(&prog, None).expect("sandbox") {
-        Prepared::Ready(r) => Ok(r),
-        Prepared::CompileError(e) => Err(e),
-    }
+/// Compiles the C++ `source` in `sb`: the module, or the CE text.
+fn prepare(sb: &Sandbox, source: &str) -> Result<Runnable, String> {
+    common::prepare(sb, source, Lang::Cpp)
 }
 
 /// Compiles and runs `source` on `stdin`; returns stdout (asserting a clean exit).
 fn run(sb: &Sandbox, source: &str, stdin: &str) -> String {
-    let prog = prepare(sb, source).unwrap_or_else(|e| panic!("compile error:\n{e}"));
-    let out = sb
-        .run_program(&prog, &[], stdin.as_bytes(), Limits::DEFAULT)
-        .expect("run");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status, Status::Exited(0), "{err}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let (status, out, err) = common::run(sb, source, Lang::Cpp, stdin);
+    assert_eq!(status, Status::Exited(0), "{err}");
+    out
 }
 
 const ORDER_STAT_INPUT: &str =
