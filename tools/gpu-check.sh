@@ -37,19 +37,28 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$BIN" ]; then
   for c in "${CARGO_TARGET_DIR:-$REPO/target}"/cuda-dist/sm80/vibecheck "$REPO"/cuda-dist/sm80/vibecheck; do
-    [ -x "$c" ] && { BIN="$c"; break; }
+    { [ -x "$c" ] || [ -f "$c.xz" ]; } && { BIN="$c"; break; }
   done
 fi
-[ -n "$BIN" ] && [ -x "$BIN" ] || { echo "gpu-check: no binary (give --bin PATH)" >&2; exit 2; }
-BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
+[ -n "$BIN" ] || { echo "gpu-check: no binary (give --bin PATH)" >&2; exit 2; }
+DIST="$(cd "$(dirname "$BIN")" && pwd)"
+BIN="$DIST/$(basename "$BIN")"
+if [ ! -x "$BIN" ] && [ -f "$BIN.xz" ]; then
+  # build-cuda.sh ships the binary xz-compressed; the bundle may sit in a read-only place.
+  BINDIR="$(mktemp -d)"
+  xz -dc "$BIN.xz" > "$BINDIR/vibecheck"
+  chmod +x "$BINDIR/vibecheck"
+  BIN="$BINDIR/vibecheck"
+fi
+[ -x "$BIN" ] || { echo "gpu-check: no binary at $BIN (nor $BIN.xz)" >&2; exit 2; }
 
 # Shared libraries: the bundle's lib/ (cudart, libz3, libpython), then the CUDA libraries that
 # the torch install brought (pip's nvidia-* wheels), then the system's (driver).
-LIBS="$(dirname "$BIN")/lib"
-if [ ! -d "$LIBS" ] && [ -f "$(dirname "$BIN")/lib.tar.xz" ]; then
+LIBS="$DIST/lib"
+if [ ! -d "$LIBS" ] && [ -f "$DIST/lib.tar.xz" ]; then
   # The bundle may sit in a read-only place: unpack its libraries into a temporary directory.
   UNPACK="$(mktemp -d)"
-  tar -xJf "$(dirname "$BIN")/lib.tar.xz" -C "$UNPACK"
+  tar -xJf "$DIST/lib.tar.xz" -C "$UNPACK"
   LIBS="$UNPACK/lib"
 fi
 NV_LIBS="$("$PY" - <<'PYEOF' 2>/dev/null || true

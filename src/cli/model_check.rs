@@ -56,10 +56,7 @@ pub enum What {
 }
 
 fn device(c: &Common) -> anyhow::Result<Device> {
-    if c.cpu {
-        return Ok(Device::Cpu);
-    }
-    Ok(Device::cuda_if_available(0)?)
+    crate::model::spec::open_device(c.cpu)
 }
 
 /// Runs `vibecheck model-check`; returns the exit code.

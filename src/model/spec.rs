@@ -36,7 +36,7 @@ impl BackendSpec {
     /// present (unless `cpu`), else the CPU. Remote backends: the CPU (unused).
     pub fn device(&self) -> anyhow::Result<Device> {
         match self {
-            BackendSpec::Local { cpu: false, .. } => Ok(Device::cuda_if_available(0)?),
+            BackendSpec::Local { cpu: false, .. } => open_device(false),
             _ => Ok(Device::Cpu),
         }
     }
@@ -85,4 +85,19 @@ mod tests {
         };
         assert!(spec.open().is_err());
     }
+}
+
+/// The device for local weights: CUDA 0 when built with `--features cuda` (unless `cpu`), else
+/// the CPU. A CUDA build that cannot open its device (no driver, no GPU visible) says so and
+/// names `--cpu`, instead of candle's bare driver error.
+pub fn open_device(cpu: bool) -> anyhow::Result<Device> {
+    if cpu {
+        return Ok(Device::Cpu);
+    }
+    Device::cuda_if_available(0).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open CUDA device 0 ({e}); is the NVIDIA driver loaded and a GPU visible \
+             (nvidia-smi)? Pass --cpu to run on the CPU"
+        )
+    })
 }
