@@ -847,6 +847,44 @@ mod tests {
     }
 
     #[test]
+    fn interactor_header_names_are_plain_header_files() {
+        for ok in ["testlib.h", "my_lib-2.hpp", "a.inc"] {
+            assert!(valid_header_name(ok), "{ok}");
+        }
+        let long = format!("{}.h", "a".repeat(MAX_HEADER_NAME_BYTES));
+        for bad in [
+            "../testlib.h",
+            "a/b.h",
+            ".h",
+            ".hidden.h",
+            "x.txt",
+            "x",
+            "a b.h",
+            &long,
+        ] {
+            assert!(!valid_header_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn interactor_excludes_checker_and_defaults_to_cpp() {
+        let body = br#"{"source":"x","language":"c","tests":[{"input":"1"}],
+            "interactor":{"source":"int main(){}"},"checker":"tokens"}"#;
+        let e = parse_json::<JudgeRequestBody>(body)
+            .unwrap()
+            .validate(60)
+            .unwrap_err();
+        assert!(e.message.contains("`interactor`"), "{}", e.message);
+        let body = br#"{"source":"x","language":"c","tests":[{"input":"1"}],
+            "interactor":{"source":"int main(){}"}}"#;
+        let input = parse_json::<JudgeRequestBody>(body)
+            .unwrap()
+            .validate(60)
+            .unwrap();
+        assert_eq!(input.interactor.map(|i| i.lang), Some(Lang::Cpp));
+    }
+
+    #[test]
     fn verify_needs_exactly_one_form() {
         assert!(VerifyRequest::default().into_chain().is_err());
         let both = VerifyRequest {
