@@ -22,7 +22,7 @@ pub mod run;
 pub mod testdata;
 
 pub use cancel::{Cancel, Cancelled};
-pub use interact::InteractiveRequest;
+pub use interact::{InteractiveRequest, InteractorCompileError};
 pub use judge::{CheckerCompileError, Sandbox};
 
 /// A solution's language.

@@ -5,12 +5,13 @@
 //! Handlers validate input up front (422 with the JSON path of the problem), then run the work on
 //! the blocking pool under the route's [`RouteGate`](super::limits::RouteGate).
 
-use super::engines::{CheckerSpec, JudgeInput, SolveInput};
+use super::engines::{CheckerSpec, InteractorSpec, JudgeInput, SolveInput};
 use super::error::{ApiError, ErrorCode};
-use super::limits::{self, judge_budget_ms};
+use super::limits::{self, judge_budget_ms, JudgeShape};
 use super::{AppState, RequestCtx};
 use crate::agent::{Kind, Progress};
 use crate::chain::{self, Chain};
+use crate::sandbox::compile::includes::MAX_COMPANION_HEADERS;
 use crate::sandbox::{Checker, Lang, Limits, TestCase};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
@@ -20,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -325,6 +327,67 @@ pub struct ApiLimits {
     pub output_bytes: Option<u64>,
 }
 
+/// The interactor of an interactive problem (`/v1/judge`'s `interactor`): it is started with the
+/// test's input and answer files, talks to the solution through its stdin/stdout and gives the
+/// test's verdict by its exit code, as testlib's `registerInteraction` expects.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiInteractor {
+    pub source: String,
+    /// Defaults to C++ (testlib interactors are C++).
+    #[serde(default)]
+    pub language: Option<ApiLang>,
+    /// Headers the source includes, by file name (`{"testlib.h": "..."}`); the server bundles
+    /// none, so a testlib interactor sends its testlib.h here.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Longest header name an interactor may send.
+pub const MAX_HEADER_NAME_BYTES: usize = 64;
+
+/// A header name is a plain file name with a header extension, so it can only land beside the
+/// interactor's source (no `/`, no `..`, no hidden files).
+fn valid_header_name(name: &str) -> bool {
+    let ext_ok = matches!(
+        name.rsplit_once('.')
+            .map(|(stem, ext)| (stem.is_empty(), ext)),
+        Some((false, "h" | "hpp" | "hh" | "hxx" | "inc"))
+    );
+    ext_ok
+        && name.len() <= MAX_HEADER_NAME_BYTES
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+impl ApiInteractor {
+    fn validate(self) -> Result<InteractorSpec, ApiError> {
+        if self.source.trim().is_empty() {
+            return Err(ApiError::invalid_request("`interactor.source` is empty"));
+        }
+        if self.headers.len() > MAX_COMPANION_HEADERS {
+            return Err(ApiError::invalid_request(format!(
+                "too many `interactor.headers` ({}, at most {MAX_COMPANION_HEADERS})",
+                self.headers.len()
+            )));
+        }
+        if let Some(bad) = self.headers.keys().find(|n| !valid_header_name(n)) {
+            return Err(ApiError::invalid_request(format!(
+                "`interactor.headers` name {bad:?} is not a plain header file name (letters, \
+                 digits, `._-`, at most {MAX_HEADER_NAME_BYTES} bytes, ending in .h, .hpp, .hh, \
+                 .hxx or .inc)"
+            )));
+        }
+        Ok(InteractorSpec {
+            source: self.source,
+            lang: self.language.unwrap_or(ApiLang::Cpp).into(),
+            headers: self.headers.into_iter().collect(),
+        })
+    }
+}
+
 /// `POST /v1/judge`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -334,6 +397,9 @@ pub struct JudgeRequestBody {
     pub tests: Vec<ApiTest>,
     #[serde(default)]
     pub checker: Option<ApiChecker>,
+    /// Judges an interactive problem; excludes `checker` (the interactor decides each verdict).
+    #[serde(default)]
+    pub interactor: Option<ApiInteractor>,
     #[serde(default)]
     pub limits: Option<ApiLimits>,
 }
@@ -370,13 +436,28 @@ impl JudgeRequestBody {
                 )));
             }
         }
-        let custom = matches!(self.checker, Some(ApiChecker::Custom(_)));
-        let budget = judge_budget_ms(self.tests.len(), time_ms, custom);
+        if self.interactor.is_some() && self.checker.is_some() {
+            return Err(ApiError::invalid_request(
+                "give either `interactor` or `checker`, not both: the interactor decides each \
+                 test's verdict",
+            ));
+        }
+        let shape = match (&self.interactor, &self.checker) {
+            (Some(_), _) => JudgeShape::Interactive,
+            (None, Some(ApiChecker::Custom(_))) => JudgeShape::CustomChecker,
+            (None, _) => JudgeShape::Plain,
+        };
+        let budget = judge_budget_ms(self.tests.len(), time_ms, shape);
         if budget > deadline_secs.saturating_mul(1000) {
-            let what = if custom {
-                "tests × (solution + checker runs) plus compiling both"
-            } else {
-                "tests plus compilation"
+            let what = match shape {
+                JudgeShape::Plain => "tests plus compilation",
+                JudgeShape::CustomChecker => {
+                    "tests × (solution + checker runs) plus compiling both"
+                }
+                JudgeShape::Interactive => {
+                    "interactions (each up to its wall-clock limit) plus compiling the solution \
+                     and the interactor"
+                }
             };
             return Err(ApiError::invalid_request(format!(
                 "{} {what} at {time_ms} ms each could take {:.1} s, more than this \
@@ -392,11 +473,13 @@ impl JudgeRequestBody {
                 ));
             }
         }
+        let interactor = self.interactor.map(ApiInteractor::validate).transpose()?;
         Ok(JudgeInput {
             source: self.source,
             lang: self.language.into(),
             tests: test_cases(self.tests),
             checker: self.checker.unwrap_or(ApiChecker::Tokens).into(),
+            interactor,
             limits: Limits {
                 time_ms,
                 memory_mb,
@@ -444,10 +527,7 @@ pub async fn judge(
                 match judged {
                     Ok(report) => Ok(Ok(report)),
                     // A checker that does not compile is the request's fault: 422, not 500.
-                    Err(e) => match e.downcast_ref::<crate::sandbox::CheckerCompileError>() {
-                        Some(ce) => Ok(Err(ApiError::invalid_request(ce.to_string()))),
-                        None => Err(e),
-                    },
+                    Err(e) => Ok(Err(compile_error(e)?)),
                 }
             },
         )
@@ -455,6 +535,33 @@ pub async fn judge(
     st.metrics
         .observe_verdict("/v1/judge", &label(&report.verdict));
     Ok(Json(report).into_response())
+}
+
+/// A checker or interactor that does not compile is the request's fault: 422 with the
+/// compiler's diagnostics, not 500. The server's temp path of the source is not named (it means
+/// nothing to the client); the field is. Any other error is passed on (500).
+fn compile_error(e: anyhow::Error) -> anyhow::Result<ApiError> {
+    use crate::sandbox::{CheckerCompileError, InteractorCompileError};
+    if let Some(ce) = e.downcast_ref::<CheckerCompileError>() {
+        return Ok(ApiError::invalid_request(format!(
+            "the checker (`checker.custom`) does not compile:\n{}",
+            ce.diagnostics
+        )));
+    }
+    if let Some(ie) = e.downcast_ref::<InteractorCompileError>() {
+        // The server bundles no headers: say where a missing testlib.h goes.
+        let hint = if ie.diagnostics.contains("file not found") {
+            "\n(headers the interactor includes, such as testlib.h, are sent in \
+             `interactor.headers`)"
+        } else {
+            ""
+        };
+        return Ok(ApiError::invalid_request(format!(
+            "the interactor (`interactor.source`) does not compile:\n{}{hint}",
+            ie.diagnostics
+        )));
+    }
+    Err(e)
 }
 
 // ---------------------------------------------------------------- /v1/solve
@@ -729,6 +836,7 @@ mod tests {
             language: ApiLang::C,
             tests,
             checker: None,
+            interactor: None,
             limits: Some(ApiLimits {
                 time_ms: Some(10_000),
                 ..Default::default()
@@ -736,6 +844,44 @@ mod tests {
         };
         let e = r.validate(60).unwrap_err();
         assert!(e.message.contains("deadline"), "{}", e.message);
+    }
+
+    #[test]
+    fn interactor_header_names_are_plain_header_files() {
+        for ok in ["testlib.h", "my_lib-2.hpp", "a.inc"] {
+            assert!(valid_header_name(ok), "{ok}");
+        }
+        let long = format!("{}.h", "a".repeat(MAX_HEADER_NAME_BYTES));
+        for bad in [
+            "../testlib.h",
+            "a/b.h",
+            ".h",
+            ".hidden.h",
+            "x.txt",
+            "x",
+            "a b.h",
+            &long,
+        ] {
+            assert!(!valid_header_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn interactor_excludes_checker_and_defaults_to_cpp() {
+        let body = br#"{"source":"x","language":"c","tests":[{"input":"1"}],
+            "interactor":{"source":"int main(){}"},"checker":"tokens"}"#;
+        let e = parse_json::<JudgeRequestBody>(body)
+            .unwrap()
+            .validate(60)
+            .unwrap_err();
+        assert!(e.message.contains("`interactor`"), "{}", e.message);
+        let body = br#"{"source":"x","language":"c","tests":[{"input":"1"}],
+            "interactor":{"source":"int main(){}"}}"#;
+        let input = parse_json::<JudgeRequestBody>(body)
+            .unwrap()
+            .validate(60)
+            .unwrap();
+        assert_eq!(input.interactor.map(|i| i.lang), Some(Lang::Cpp));
     }
 
     #[test]

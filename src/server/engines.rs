@@ -8,7 +8,8 @@ use crate::agent::{self, Kind, Progress, SolveOptions, SolveReport};
 use crate::chain::Chain;
 use crate::model::{ChatMessage, GenEvent, Generation, Generator, SamplingParams, Usage};
 use crate::sandbox::{
-    Cancel, Checker, JudgeReport, JudgeRequest, Lang, Limits, Sandbox, SandboxConfig, TestCase,
+    Cancel, Checker, InteractiveRequest, JudgeReport, JudgeRequest, Lang, Limits, Sandbox,
+    SandboxConfig, TestCase,
 };
 use crate::verify::{Verifier, VerifyConfig, VerifyReport};
 use std::ops::ControlFlow;
@@ -24,14 +25,37 @@ pub enum CheckerSpec {
     CustomSource(String),
 }
 
+/// The interactor of an interactive problem, as sent: compiled and run inside the sandbox like
+/// any other untrusted code, talking to the solution through pipes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InteractorSpec {
+    pub source: String,
+    pub lang: Lang,
+    /// Headers it includes (`testlib.h`, its own), by plain file name, placed beside it.
+    pub headers: Vec<(String, String)>,
+}
+
 /// A validated `/v1/judge` request, in the sandbox's types.
 #[derive(Debug, Clone)]
 pub struct JudgeInput {
     pub source: String,
     pub lang: Lang,
     pub tests: Vec<TestCase>,
+    /// Ignored when `interactor` is set (the interactor decides every verdict).
     pub checker: CheckerSpec,
+    /// Judges an interactive problem instead of comparing outputs.
+    pub interactor: Option<InteractorSpec>,
     pub limits: Limits,
+}
+
+/// The file name an interactor's source is written to; its extension tells the sandbox the
+/// language.
+fn interactor_file(lang: Lang) -> &'static str {
+    match lang {
+        Lang::C => "interactor.c",
+        Lang::Cpp => "interactor.cpp",
+        Lang::Python => "interactor.py",
+    }
 }
 
 /// A validated `/v1/solve` request.
@@ -157,15 +181,36 @@ impl Engines {
     }
 
     /// Judges `input`; `cancel` (the request's deadline and flag) stops the compiles, tests
-    /// and checker runs, so an abandoned request frees its slot at once.
+    /// and checker or interactor runs, so an abandoned request frees its slot at once.
     pub fn judge(&self, input: &JudgeInput, cancel: Cancel) -> anyhow::Result<JudgeReport> {
-        // A custom checker's source is written to a private temp dir that lives until judging
-        // ends; it is compiled and run inside the sandbox like any other untrusted code.
+        // A custom checker's or interactor's source (and headers) is written to a private temp
+        // dir that lives until judging ends; it is compiled and run inside the sandbox like any
+        // other untrusted code. The sources go one folder down, so the folder above (which the
+        // sandbox searches for testlib.h) is this private dir, never the shared system temp dir.
         let tmp = tempfile::tempdir()?;
+        let dir = tmp.path().join("src");
+        std::fs::create_dir(&dir)?;
+        if let Some(int) = &input.interactor {
+            for (name, text) in &int.headers {
+                std::fs::write(dir.join(name), text)?;
+            }
+            let path = dir.join(interactor_file(int.lang));
+            std::fs::write(&path, &int.source)?;
+            let req = InteractiveRequest {
+                source: input.source.clone(),
+                lang: input.lang,
+                interactor: path,
+                limits: input.limits,
+                // As below: concurrency comes from the server's worker slots.
+                jobs: 1,
+                cancel,
+            };
+            return self.sandbox.judge_interactive(&req, &input.tests);
+        }
         let checker = match &input.checker {
             CheckerSpec::Builtin(c) => c.clone(),
             CheckerSpec::CustomSource(src) => {
-                let path = tmp.path().join("checker.cpp");
+                let path = dir.join("checker.cpp");
                 std::fs::write(&path, src)?;
                 Checker::Custom(path)
             }

@@ -66,20 +66,42 @@ pub const MAX_DEADLINE_SECS: u64 = 86_400;
 pub const MAX_RATE_BUCKETS: usize = 10_000;
 
 /// Allowance for compiling one program (preprocess + compile + link; clang to wasm takes 2–3 s
-/// here) in a judge request's budget. A custom checker is a second program.
+/// here) in a judge request's budget. A custom checker or an interactor is a second program.
 pub const JUDGE_COMPILE_ALLOWANCE_MS: u64 = 20_000;
 
+/// What a judge request runs besides the solution, for [`judge_budget_ms`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JudgeShape {
+    /// A built-in checker: only the solution is compiled and run.
+    Plain,
+    /// A custom checker: a second compile, and one checker run per test.
+    CustomChecker,
+    /// An interactor: a second compile, and per test an interaction bounded by its wall-clock
+    /// limit (`WALL_FACTOR` × time limit + `WALL_SLACK_MS`), which both sides reach when they
+    /// wait on each other (a missing flush), so that is the worst case, not the CPU limit.
+    Interactive,
+}
+
 /// The time a judge request is budgeted before it starts: every compile (the solution, and the
-/// checker when `custom_checker`) plus every test's time limit, and with a custom checker one
-/// more time limit per test for the checker's run on that test's output. Requests whose budget
-/// exceeds the deadline are refused with 422 before any work starts; the deadline itself is
-/// enforced by [`WorkBudget`] on whatever runs longer.
-pub fn judge_budget_ms(tests: usize, time_ms: u64, custom_checker: bool) -> u64 {
-    let programs = 1 + u64::from(custom_checker);
-    let runs_per_test = 1 + u64::from(custom_checker);
+/// checker or interactor) plus every test's worst case: its time limit, with a custom checker one
+/// more time limit for the checker's run on that test's output, and for an interactive problem
+/// the interaction's wall-clock limit. Requests whose budget exceeds the deadline are refused
+/// with 422 before any work starts; the deadline itself is enforced by [`WorkBudget`] on
+/// whatever runs longer.
+pub fn judge_budget_ms(tests: usize, time_ms: u64, shape: JudgeShape) -> u64 {
+    use crate::sandbox::run::{WALL_FACTOR, WALL_SLACK_MS};
+    let (programs, per_test) = match shape {
+        JudgeShape::Plain => (1, time_ms),
+        JudgeShape::CustomChecker => (2, time_ms.saturating_mul(2)),
+        JudgeShape::Interactive => (
+            2,
+            time_ms
+                .saturating_mul(WALL_FACTOR)
+                .saturating_add(WALL_SLACK_MS),
+        ),
+    };
     (tests as u64)
-        .saturating_mul(time_ms)
-        .saturating_mul(runs_per_test)
+        .saturating_mul(per_test)
         .saturating_add(programs * JUDGE_COMPILE_ALLOWANCE_MS)
 }
 
@@ -412,10 +434,15 @@ mod tests {
     }
 
     #[test]
-    fn judge_budget_counts_checker_compile_and_runs() {
-        assert_eq!(judge_budget_ms(3, 1000, false), 20_000 + 3_000);
-        assert_eq!(judge_budget_ms(3, 1000, true), 40_000 + 6_000);
-        assert_eq!(judge_budget_ms(usize::MAX, u64::MAX, true), u64::MAX);
+    fn judge_budget_counts_checker_and_interactor_compiles_and_runs() {
+        use JudgeShape::*;
+        assert_eq!(judge_budget_ms(3, 1000, Plain), 20_000 + 3_000);
+        assert_eq!(judge_budget_ms(3, 1000, CustomChecker), 40_000 + 6_000);
+        // Interactive: the interactor's compile, and each test's wall-clock limit (3 × 1 s + 1 s).
+        assert_eq!(judge_budget_ms(3, 1000, Interactive), 40_000 + 12_000);
+        for shape in [Plain, CustomChecker, Interactive] {
+            assert_eq!(judge_budget_ms(usize::MAX, u64::MAX, shape), u64::MAX);
+        }
     }
 
     #[tokio::test]

@@ -140,11 +140,27 @@ pub fn schemas() -> Value {
                         { "type": "null" }
                     ]
                 },
+                "interactor": {
+                    "description": "Judges an interactive problem: the interactor talks to the solution through its stdin/stdout and gives each test's verdict. Excludes `checker`.",
+                    "oneOf": [ r("Interactor"), { "type": "null" } ]
+                },
                 "limits": {
                     "type": ["object", "null"], "additionalProperties": false,
                     "properties": {
                         "time_ms": nullable("integer"), "memory_mb": nullable("integer"), "output_bytes": nullable("integer")
                     }
+                }
+            }
+        },
+        "Interactor": {
+            "type": "object", "additionalProperties": false, "required": ["source"],
+            "description": "Run as testlib's registerInteraction expects: `interactor input.txt output.txt [answer.txt]`, its exit code is the verdict, with testlib's codes (0 AC, 1 WA, 2 PE, 3 FAIL → IE).",
+            "properties": {
+                "source": { "type": "string" },
+                "language": { "type": ["string", "null"], "enum": ["c", "cpp", "c++", "cxx", "python", "py", "python3", null], "description": "default cpp" },
+                "headers": {
+                    "type": "object", "additionalProperties": { "type": "string" },
+                    "description": "Headers the source includes, by plain file name (e.g. testlib.h); none are bundled"
                 }
             }
         },

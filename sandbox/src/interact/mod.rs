@@ -49,6 +49,15 @@ pub const MAX_INTERACTOR_DIR_ENTRIES: usize = 64;
 /// How much of what the interactor sent is quoted in a failing test's message.
 const INTERACTOR_QUOTE_BYTES: usize = 512;
 
+/// An interactor that does not compile: the problem's fault, not the solution's (the CLI
+/// prints the diagnostics as an error and exits 2; the server answers 422 with them).
+#[derive(Debug, thiserror::Error)]
+#[error("the interactor {} does not compile:\n{diagnostics}", path.display())]
+pub struct InteractorCompileError {
+    pub path: PathBuf,
+    pub diagnostics: String,
+}
+
 /// What to judge: a solution against an interactor on tests.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InteractiveRequest {
@@ -133,11 +142,11 @@ impl Sandbox {
         let interactor = self
             .prepare_checker(&req.interactor, &req.cancel)
             .map_err(|e| match e.downcast::<crate::CheckerCompileError>() {
-                Ok(c) => anyhow::anyhow!(
-                    "the interactor {} does not compile:\n{}",
-                    c.path.display(),
-                    c.diagnostics
-                ),
+                Ok(c) => InteractorCompileError {
+                    path: c.path,
+                    diagnostics: c.diagnostics,
+                }
+                .into(),
                 Err(e) => e,
             })?;
         let program = Program {
@@ -193,6 +202,11 @@ impl Sandbox {
                 return result;
             }
         };
+        if cancel.is_cancelled() {
+            // Both sides may have been stopped mid-dialogue: no verdict is established.
+            result.message = format!("stopped: {}", crate::cancel::CANCELLED_MESSAGE);
+            return result;
+        }
         let sol_state = solution_end(sol_out, limits, &sol_end);
         let int_state = interactor_end(int_out, &int_end);
         let (v, m) = verdict::decide(&sol_state, &int_state, int_end.seq < sol_end.seq);
@@ -300,9 +314,12 @@ impl Sandbox {
                 end
             });
             let overflow = watch_folder(dir.path(), baseline, &int_done_rx, || {
-                int_thread.is_finished()
+                int_thread.is_finished() || cancel.is_cancelled()
             });
-            if overflow {
+            // A side blocked in a read never reaches its epoch callback, where cancellation is
+            // seen; stopping both wakes it, so a cancelled test ends within a tick instead of
+            // at the interaction's wall-clock limit.
+            if overflow || cancel.is_cancelled() {
                 int_side.stop();
                 sol_side.stop();
             }
