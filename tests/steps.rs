@@ -99,6 +99,32 @@ fn rewriting_one_equation_into_the_next() {
 }
 
 #[test]
+fn rewriting_an_equation_in_several_variables() {
+    // Moving −2 across leaves 20, not 19: the parts with variables agree, the constants do not, so no (a, b)
+    // satisfies both; the refutation names a point on the new equation.
+    let why =
+        refuted("Simplifying, \\[10b - 40 - 2a = 20 + 8a - 2 \\implies 10b - 38 = 8a + 19 + 2a\\]");
+    assert!(
+        why.contains("no common solution") && why.contains("= -1"),
+        "{why}"
+    );
+    assert_verified("\\[10b - 40 - 2a = 20 + 8a - 2 \\implies 10b - 38 = 8a + 20 + 2a\\]");
+    // Multiplying through by a number is the same equation.
+    assert_verified("$\\frac{x}{2} + y = 3 \\Rightarrow x + 2y = 6$");
+    // A quadratic in two variables scaled with a slip in the constant.
+    let why = refuted("$x^2 + y^2 = 25 \\Rightarrow 2x^2 + 2y^2 = 49$");
+    assert!(why.contains("x = ") || why.contains("y = "), "{why}");
+    // A system listed line by line, a substitution, a combination: not decided, never refuted.
+    for step in [
+        "\\[ a + b = 5 \\\\ a - b = 1 \\]",
+        "$x + y = 10 \\Rightarrow x + 2x = 10$",
+        "Adding, $x + y = 10 \\Rightarrow 2x + y = 13$",
+    ] {
+        assert!(!verdicts(step).contains(&ItemVerdict::Refuted), "{step}");
+    }
+}
+
+#[test]
 fn identities_decided_by_context() {
     let why = refuted("Factoring, $x^3-4x^2-7x+6=(x-1)(x^2-3x-6)$.");
     assert!(why.contains("not an identity"), "{why}");

@@ -9,7 +9,9 @@
 //! - an `=`-chain whose terms change variables (`2a+b-c = 38k+8+19m+2-19n-18 = 38k+19m-19n+2`)
 //!   keeps its adjacent links between terms in the same variables;
 //! - one equation rewritten into the next (`-2+4a+8=0 \Rightarrow 4a=-10`, consecutive display
-//!   lines) is a [`Rel::Rewrite`] item: both must have the same real solutions.
+//!   lines) is a [`Rel::Rewrite`] item: both must have the same real solutions. With several
+//!   variables (up to [`MAX_REWRITE_VARS`], the same ones on both) the checker decides only a
+//!   slip in the constants (`10b-40-2a = 20+8a-2 ⇒ 10b-38 = 10a+19`: no common solution).
 //!
 //! Text where letters are not variables is never read this way: function calls `f(3)`, point
 //! and segment names `AB`, the imaginary unit `i` and Euler's `e`.
@@ -128,7 +130,8 @@ fn factored(e: &Expr) -> bool {
 struct Equation {
     /// `lhs − rhs` (or `lhs` when `rhs` is 0).
     zero_form: Expr,
-    var: String,
+    /// Its variables, sorted: one, or up to [`MAX_REWRITE_VARS`] for an `=`.
+    vars: Vec<String>,
     source: String,
     /// `x = 3`: a lone variable on one side, a number on the other.
     solved: bool,
@@ -217,6 +220,10 @@ impl Rewrites {
         let (Some(prev), Some(cur)) = (prev, cur) else {
             return shared;
         };
+        // A kept side claims an identity, which says more than the rewrite of the equation.
+        if shared.is_some() && cur.vars.len() > 1 {
+            return shared;
+        }
         // `x = 3 ⇒ x = -1`, `x = 9 ⇒ x + 2 = 0`: after a solved equation the text lists
         // solutions or cases, it does not rewrite. (`n > 1103/7 ⇒ n > 157.57` does rewrite.)
         // A solved inequality followed by an unsolved one (`x > 0`, `x^2 > 4`) states a
@@ -225,7 +232,7 @@ impl Rewrites {
         if !linked
             || solved_eq
             || prev.kind != cur.kind
-            || prev.var != cur.var
+            || prev.vars != cur.vars
             || prev.zero_form == cur.zero_form
         {
             return None;
@@ -410,6 +417,10 @@ fn shared_side(prev: &([Expr; 2], String), cur: &([Expr; 2], String)) -> Option<
     })
 }
 
+/// Most variables of an equation followed into the next one: a rewrite of a small system's
+/// equation has a handful; more is a formula, not a step of solving.
+pub const MAX_REWRITE_VARS: usize = 6;
+
 fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
     if rels.len() != 1 || terms.len() != 2 || letters_are_names(source) {
         return None;
@@ -427,9 +438,12 @@ fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
     vars.extend(terms[1].vars());
     vars.sort();
     vars.dedup();
-    let [var] = vars.as_slice() else {
+    // Several variables: only `=` (the checker decides a slip in the constants, see
+    // `check_rewrite_multi` in numeric_glue.py).
+    if vars.is_empty() || vars.len() > MAX_REWRITE_VARS || (vars.len() > 1 && kind != Rel::Rewrite)
+    {
         return None;
-    };
+    }
     let zero_form = match &terms[1] {
         Expr::Int(z) if z.trim_start_matches('0').is_empty() => (*terms[0]).clone(),
         rhs => Expr::Sub(Box::new(terms[0].clone()), Box::new((*rhs).clone())),
@@ -438,7 +452,7 @@ fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
         || (terms[1].is_lone_var() && terms[0].vars().is_empty());
     Some(Equation {
         zero_form,
-        var: var.clone(),
+        vars,
         source: source.trim().to_string(),
         solved,
         kind,
@@ -482,12 +496,31 @@ mod tests {
         let mut r = Rewrites::default();
         offer(&mut r, "a + b = 2c + 3", false);
         assert!(offer(&mut r, "a + b = 5c - 1", false).is_none());
+        // (Equations in the same variables are still followed as rewrites, not identities.)
+        let rewrite_only = |m: Option<MathItem>| m.is_none_or(|m| m.rels == [Rel::Rewrite]);
         offer(&mut r, "2y = 4x + 6y - 8", false);
-        assert!(offer(&mut r, "2y = 2 - x", true).is_none());
+        assert!(rewrite_only(offer(&mut r, "2y = 2 - x", true)));
         offer(&mut r, "x + y = 3z", false);
-        assert!(offer(&mut r, "x + y = z", true).is_none());
+        assert!(rewrite_only(offer(&mut r, "x + y = z", true)));
         offer(&mut r, "f(x) + y = 3x", false);
         assert!(offer(&mut r, "f(x) + y = 2x + x", true).is_none());
+    }
+
+    #[test]
+    fn equations_in_several_variables_are_followed() {
+        let mut r = Rewrites::default();
+        assert!(offer(&mut r, "10b - 40 - 2a = 20 + 8a - 2", false).is_none());
+        let m = offer(&mut r, "10b - 38 = 10a + 19", true).expect("rewrite");
+        assert_eq!(m.rels, vec![Rel::Rewrite]);
+        assert_eq!(m.terms[0].vars(), vec!["a", "b"]);
+        // Different variables (a substitution), an inequality, not linked: no item.
+        let mut r = Rewrites::default();
+        offer(&mut r, "x + y = 10", false);
+        assert!(offer(&mut r, "x + 2x = 10", true).is_none());
+        offer(&mut r, "x + y > 10", false);
+        assert!(offer(&mut r, "2x + 2y > 20", true).is_none());
+        offer(&mut r, "x + y = 10", false);
+        assert!(offer(&mut r, "2x + 2y = 20", false).is_none());
     }
 
     fn offer_all(r: &mut Rewrites, text: &str, linked: bool) -> Vec<MathItem> {

@@ -190,7 +190,8 @@ pub enum Rel {
     /// agree for every value of their variables. See [`algebra`].
     Identical,
     /// `terms[0] = 0` rewritten as `terms[1] = 0`, one variable: the two have the same real
-    /// solutions (or one set contains the other). See [`algebra::Rewrites`].
+    /// solutions (or one set contains the other). With several variables only a slip in the
+    /// constants is decided (no common solution). See [`algebra::Rewrites`].
     Rewrite,
     /// `terms[0] > 0` rewritten as `terms[1] > 0`, one variable (`m^2 - 4(2)(8) > 0 ⇒ m^2 > 64`,
     /// `<` sides swapped): the two have the same real solution set, up to the rounding of
