@@ -124,6 +124,60 @@ fn rewriting_an_equation_in_several_variables() {
     }
 }
 
+/// Every check of a chain given as steps, with its step's index.
+fn chain_checks(steps: &[&str]) -> Vec<(usize, Check)> {
+    let c = chain::parse_input(&serde_json::json!({ "steps": steps }).to_string()).unwrap();
+    let rep = verifier().verify(&c, None).expect("verify");
+    rep.steps
+        .into_iter()
+        .flat_map(|s| s.checks.into_iter().map(move |c| (s.index, c)))
+        .collect()
+}
+
+#[test]
+fn a_step_that_simplifies_the_previous_steps_equation() {
+    let first = "Substituting, \\( x \\times (100 + 30) = (x + 1.5) \\times 100 \\).";
+    // Expanding gives 130x = 100x + 150 (x = 5), not a quadratic with the root 75.
+    let cs = chain_checks(&[
+        first,
+        "Expanding both sides of the equation: \\( x^2 + 30x = 100x + 150 \\).",
+    ]);
+    let (step, c) = cs
+        .iter()
+        .find(|(_, c)| c.verdict == ItemVerdict::Refuted)
+        .unwrap_or_else(|| panic!("not refuted: {cs:#?}"));
+    assert_eq!(*step, 1);
+    assert!(c.evidence.summary.contains("x = "), "{c:#?}");
+    let cs = chain_checks(&[
+        first,
+        "Expanding both sides of the equation: \\( 130x = 100x + 150 \\).",
+    ]);
+    assert!(cs
+        .iter()
+        .any(|(s, c)| *s == 1 && c.verdict == ItemVerdict::Verified));
+    assert!(
+        cs.iter().all(|(_, c)| c.verdict != ItemVerdict::Refuted),
+        "{cs:#?}"
+    );
+    // Several variables: 2014 − 1900 is 114, not 14.
+    let cs = chain_checks(&[
+        "So \\[2014 - 1900 - 10x - y = 2(10x + y)\\]",
+        "Simplifying the left side, we get: \\[14 - 10x - y = 20x + 2y\\]",
+    ]);
+    assert!(
+        cs.iter().any(|(s, c)| *s == 1
+            && c.verdict == ItemVerdict::Refuted
+            && c.evidence.summary.contains("= 100")),
+        "{cs:#?}"
+    );
+    // A step that does not say it simplifies states something new.
+    let cs = chain_checks(&[first, "The area is \\( x^2 + 30x = 100x + 150 \\)."]);
+    assert!(
+        cs.iter().all(|(_, c)| c.verdict != ItemVerdict::Refuted),
+        "{cs:#?}"
+    );
+}
+
 #[test]
 fn identities_decided_by_context() {
     let why = refuted("Factoring, $x^3-4x^2-7x+6=(x-1)(x^2-3x-6)$.");
