@@ -114,6 +114,10 @@ fn rewriting_an_equation_in_several_variables() {
     // A quadratic in two variables scaled with a slip in the constant.
     let why = refuted("$x^2 + y^2 = 25 \\Rightarrow 2x^2 + 2y^2 = 49$");
     assert!(why.contains("x = ") || why.contains("y = "), "{why}");
+    // Rounded decimals: 14/3 written 4.67 is not a slip.
+    assert!(
+        !verdicts("$30x + 3y = 14 \\Rightarrow 10x + y = 4.67$").contains(&ItemVerdict::Refuted)
+    );
     // A system listed line by line, a substitution, a combination: not decided, never refuted.
     for step in [
         "\\[ a + b = 5 \\\\ a - b = 1 \\]",
