@@ -563,7 +563,9 @@ fn latex_items(seg: &str, items: &mut Vec<Item>, ctx: &mut Ctx, linked_first: bo
         .iter()
         .any(|a| seg.contains(a));
     // `\;` is a space, not the `;` that separates pieces.
-    let mut s = seg.replace('&', " ").replace("\\;", " ");
+    let mut s = strip_nested_environments(seg)
+        .replace('&', " ")
+        .replace("\\;", " ");
     // `21 \div 14 = 1 \quad \text{remainder} \quad 7`: the spacing belongs to the remainder.
     if s.contains("remainder") || s.contains("\\mathrm{R}") {
         s = s.replace("\\qquad", " ").replace("\\quad", " ");
@@ -625,6 +627,35 @@ fn latex_items(seg: &str, items: &mut Vec<Item>, ctx: &mut Ctx, linked_first: bo
             push_math(items, m);
         }
     }
+}
+
+/// Display environments whose lines rewrite one another, as they appear nested inside `\[ … \]`
+/// or `$$ … $$` (a top-level `\begin{…}` is unwrapped by [`take_latex`]). `cases` and `array`
+/// are not among them: their lines are separate conditions.
+const NESTED_ENVIRONMENTS: &[&str] = &[
+    "aligned",
+    "align",
+    "align*",
+    "gathered",
+    "gather",
+    "gather*",
+    "split",
+    "equation",
+    "equation*",
+];
+
+/// `\[ \begin{aligned} 4r - 4 &= 4r^2 - 4r \\ … \end{aligned} \]`: removes the tags of a
+/// [`NESTED_ENVIRONMENTS`] environment so that its first and last lines parse.
+fn strip_nested_environments(seg: &str) -> String {
+    let mut s = seg.to_string();
+    for name in NESTED_ENVIRONMENTS {
+        for tag in [format!("\\begin{{{name}}}"), format!("\\end{{{name}}}")] {
+            if s.contains(&tag) {
+                s = s.replace(&tag, " ");
+            }
+        }
+    }
+    s
 }
 
 /// Replaces `\text{…}` groups that contain a connective word (so, then, thus, hence, which, …)
@@ -1536,6 +1567,19 @@ mod tests {
         assert!(!opening_links("Simplifying these equations: \\( x = 1 \\)"));
         assert!(!opening_links("Substituting and simplifying: $x = 1$"));
         assert!(!opening_links("Simplifying, we get x = 1"));
+    }
+
+    #[test]
+    fn an_environment_nested_in_a_display_is_read() {
+        let items = extract_items(
+            "\\[ \\begin{aligned} 4r - 4 &= 4r^2 - 4r \\\\ 0 &= 4r^2 - 8r + 4 \\end{aligned} \\]",
+        );
+        assert!(
+            items
+                .iter()
+                .any(|i| matches!(i, Item::Math(m) if m.rels == [Rel::Rewrite])),
+            "{items:?}"
+        );
     }
 
     #[test]
