@@ -210,6 +210,19 @@ fn identities_decided_by_context() {
 }
 
 #[test]
+fn a_function_value_on_the_left_of_an_identity_chain() {
+    // −3y + 1.4y is −1.6y, not +0.4y: the chain after `f(x) =` is read as identities in y.
+    let why = refuted("\\[ f(x) = 1 - 3y + 3y^2 - 0.7(1 - 2y + 2y^2) = 1 - 3y + 3y^2 - 0.7 + 1.4y - 1.4y^2 = 0.3 + 0.4y + 1.6y^2. \\]");
+    assert!(
+        why.contains("not an identity") && why.contains("y = "),
+        "{why}"
+    );
+    assert_verified("\\[ f(x) = 1 - 3y + 3y^2 - 0.7(1 - 2y + 2y^2) = 0.3 - 1.6y + 1.6y^2 \\]");
+    // Function values after the first `=` are names: nothing read.
+    assert!(verdicts("$f(x) = f(y) + 1 = 1 + f(y)$").is_empty());
+}
+
+#[test]
 fn adjacent_links_of_mixed_chains() {
     // 8 + 2 − 18 is −8, not +2: the link in k, m, n is refuted; the substitution link is not
     // an identity claim and is not checked.

@@ -66,6 +66,18 @@ pub fn variable_items(
     identity_context: bool,
 ) -> Vec<MathItem> {
     if letters_are_names(source) {
+        // `f(x) = 1 - 3y + … = 0.3 + 0.4y + 1.6y^2`: a function's value on the left names the
+        // chain; the links after it are read when their own letters are variables.
+        if let Some(rest) = after_function_value(source) {
+            if terms.len() >= 3 && rels[0] == Rel::Eq && !letters_are_names(rest) {
+                return variable_items(
+                    terms[1..].to_vec(),
+                    rels[1..].to_vec(),
+                    rest,
+                    identity_context,
+                );
+            }
+        }
         // `f(m+n) \neq f(m)+f(n)`: letters that are names make no claim we can read.
         return Vec::new();
     }
@@ -110,6 +122,30 @@ pub fn variable_items(
         start = end;
     }
     out
+}
+
+/// `f(x) = …`, `g_1(t) = …`: the text after the first `=` when all before it is one function
+/// value (a letter, an optional subscript, one parenthesised argument without brackets).
+fn after_function_value(source: &str) -> Option<&str> {
+    let (left, rest) = source.split_once('=')?;
+    let left = left.trim();
+    let mut cs = left.chars();
+    if !cs.next()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let tail = cs.as_str();
+    let tail = match tail.strip_prefix('_') {
+        Some(t) => {
+            let t = t
+                .strip_prefix('{')
+                .map_or_else(|| t.get(1..), |t| t.split_once('}').map(|(_, r)| r))?;
+            t
+        }
+        None => tail,
+    };
+    let arg = tail.strip_prefix('(')?.strip_suffix(')')?;
+    let plain = !arg.is_empty() && !arg.contains(['(', ')', '[', ']', '{', '}', '<', '>', '=']);
+    plain.then_some(rest)
 }
 
 /// Whether `e` has a product or power of a sum with variables (`(x-1)(x+2)`, `(a+b)^2`): the
@@ -474,6 +510,26 @@ mod tests {
         assert!(identity_cue("Expanding, we get"));
         assert!(!identity_cue("Expand and solve the equation"));
         assert!(identity_cue("Since 2 is a root, we factor"));
+    }
+
+    #[test]
+    fn a_function_value_names_the_chain_after_it() {
+        assert_eq!(after_function_value("f(x) = 1 - y = 2"), Some(" 1 - y = 2"));
+        assert_eq!(after_function_value("g_{1}(t) = t"), Some(" t"));
+        assert_eq!(after_function_value("f(x+1) = 2"), Some(" 2"));
+        assert_eq!(after_function_value("f(g(x)) = 2"), None);
+        assert_eq!(after_function_value("2f(x) = 2"), None);
+        assert_eq!(after_function_value("AB(x) = 2"), None);
+        let rel = |t: &str| crate::chain::expr::parse_relation(t).expect(t);
+        let src = "f(x) = 1 - 3y + 3y^2 = 1 + 0.4y + 3y^2";
+        let r = rel(src);
+        let items = variable_items(r.terms, r.rels, src, false);
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].terms.len(), 2);
+        // The rest has names of its own: nothing read.
+        let src = "f(x) = f(y) + 1 = 3 + f(y) - 2";
+        let r = rel(src);
+        assert!(variable_items(r.terms, r.rels, src, false).is_empty());
     }
 
     fn offer(r: &mut Rewrites, text: &str, linked: bool) -> Option<MathItem> {
