@@ -223,6 +223,18 @@ fn a_function_value_on_the_left_of_an_identity_chain() {
 }
 
 #[test]
+fn a_variable_in_inline_math_inside_a_prose_equation() {
+    // 500 − 150 is 350: "x = 350 − 150" does not follow from 150 + x = 500.
+    let why = refuted(
+        "Simplifying the equation, we get: 150 + \\( x \\) = 500. Subtracting 150 from both sides, we get: \\( x \\) = 350 - 150.",
+    );
+    assert!(why.contains("x = 200"), "{why}");
+    assert_verified(
+        "Simplifying the equation, we get: 150 + \\( x \\) = 500. Subtracting 150 from both sides, we get: \\( x \\) = 500 - 150.",
+    );
+}
+
+#[test]
 fn adjacent_links_of_mixed_chains() {
     // 8 + 2 − 18 is −8, not +2: the link in k, m, n is refuted; the substitution link is not
     // an identity claim and is not checked.

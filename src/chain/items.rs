@@ -177,6 +177,7 @@ pub fn extract_items_after(text: &str, carried: Option<Carried>) -> (Vec<Item>, 
         ctx.link_first = true;
     }
     let rest = take_fences(&text, &mut items);
+    let rest = inline_variables(&rest);
     let rest = take_annotations(&rest, &mut items, &mut ctx);
     // Only LaTeX math is carried to the next step (annotations and prose are read apart).
     ctx.last_rel = None;
@@ -188,6 +189,45 @@ pub fn extract_items_after(text: &str, carried: Option<Carried>) -> (Vec<Item>, 
         items.retain(|i| !matches!(i, Item::Math(m) if m.rels.iter().all(|r| *r == Rel::Eq)));
     }
     (items, last)
+}
+
+/// Operators next to which an inline `\( x \)` is a variable of a prose equation (`-` is not one:
+/// "the \( k \)-th term").
+const PROSE_OPERATORS: &[char] = &['=', '+', '*', '/', '×', '÷'];
+
+/// `150 + \( x \) = 500`: an inline math segment holding one letter, next to an operator of a
+/// prose equation, is that letter written in the prose (so the equation is read whole).
+fn inline_variables(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(p) = rest.find("\\(") {
+        let after = &rest[p + 2..];
+        let letter = after.find("\\)").and_then(|e| {
+            let inner = after[..e].trim();
+            let mut cs = inner.chars();
+            match (cs.next(), cs.next()) {
+                (Some(c), None) if c.is_ascii_alphabetic() => Some((c, e)),
+                _ => None,
+            }
+        });
+        let operator_next = |c: Option<char>| c.is_some_and(|c| PROSE_OPERATORS.contains(&c));
+        match letter {
+            Some((c, e))
+                if operator_next(rest[..p].trim_end().chars().next_back())
+                    || operator_next(after[e + 2..].trim_start().chars().next()) =>
+            {
+                out.push_str(&rest[..p]);
+                out.push(c);
+                rest = &after[e + 2..];
+            }
+            _ => {
+                out.push_str(&rest[..p + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Words in a step that say its quotients are whole-number quotients (`49 \div 9 = 5` complete
@@ -1580,6 +1620,21 @@ mod tests {
                 .any(|i| matches!(i, Item::Math(m) if m.rels == [Rel::Rewrite])),
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn a_letter_in_inline_math_inside_a_prose_equation() {
+        assert_eq!(
+            inline_variables("so 150 + \\( x \\) = 500."),
+            "so 150 + x = 500."
+        );
+        assert_eq!(inline_variables("\\(x\\) = 350 - 150"), "x = 350 - 150");
+        assert_eq!(
+            inline_variables("the \\( k \\)-th term"),
+            "the \\( k \\)-th term"
+        );
+        assert_eq!(inline_variables("let \\( xy \\) = 3"), "let \\( xy \\) = 3");
+        assert_eq!(inline_variables("\\( x \\"), "\\( x \\");
     }
 
     #[test]
