@@ -202,23 +202,27 @@ fn inline_variables(text: &str) -> String {
     let mut rest = text;
     while let Some(p) = rest.find("\\(") {
         let after = &rest[p + 2..];
-        let letter = after.find("\\)").and_then(|e| {
-            let inner = after[..e].trim();
-            let mut cs = inner.chars();
-            match (cs.next(), cs.next()) {
-                (Some(c), None) if c.is_ascii_alphabetic() => Some((c, e)),
+        // Only a short look ahead (`\( x \)`), so hostile runs of `\(` stay linear.
+        let letter = {
+            let t = after.trim_start_matches(' ');
+            let mut cs = t.chars();
+            match cs.next() {
+                Some(c) if c.is_ascii_alphabetic() => {
+                    let tail = cs.as_str().trim_start_matches(' ');
+                    tail.strip_prefix("\\)").map(|r| (c, after.len() - r.len()))
+                }
                 _ => None,
             }
-        });
+        };
         let operator_next = |c: Option<char>| c.is_some_and(|c| PROSE_OPERATORS.contains(&c));
         match letter {
-            Some((c, e))
+            Some((c, end))
                 if operator_next(rest[..p].trim_end().chars().next_back())
-                    || operator_next(after[e + 2..].trim_start().chars().next()) =>
+                    || operator_next(after[end..].trim_start().chars().next()) =>
             {
                 out.push_str(&rest[..p]);
                 out.push(c);
-                rest = &after[e + 2..];
+                rest = &after[end..];
             }
             _ => {
                 out.push_str(&rest[..p + 2]);
