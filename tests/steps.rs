@@ -99,6 +99,90 @@ fn rewriting_one_equation_into_the_next() {
 }
 
 #[test]
+fn rewriting_an_equation_in_several_variables() {
+    // Moving −2 across leaves 20, not 19: the parts with variables agree, the constants do not, so no (a, b)
+    // satisfies both; the refutation names a point on the new equation.
+    let why =
+        refuted("Simplifying, \\[10b - 40 - 2a = 20 + 8a - 2 \\implies 10b - 38 = 8a + 19 + 2a\\]");
+    assert!(
+        why.contains("no common solution") && why.contains("= -1"),
+        "{why}"
+    );
+    assert_verified("\\[10b - 40 - 2a = 20 + 8a - 2 \\implies 10b - 38 = 8a + 20 + 2a\\]");
+    // Multiplying through by a number is the same equation.
+    assert_verified("$\\frac{x}{2} + y = 3 \\Rightarrow x + 2y = 6$");
+    // A quadratic in two variables scaled with a slip in the constant.
+    let why = refuted("$x^2 + y^2 = 25 \\Rightarrow 2x^2 + 2y^2 = 49$");
+    assert!(why.contains("x = ") || why.contains("y = "), "{why}");
+    // Rounded decimals: 14/3 written 4.67 is not a slip.
+    assert!(
+        !verdicts("$30x + 3y = 14 \\Rightarrow 10x + y = 4.67$").contains(&ItemVerdict::Refuted)
+    );
+    // A system listed line by line, a substitution, a combination: not decided, never refuted.
+    for step in [
+        "\\[ a + b = 5 \\\\ a - b = 1 \\]",
+        "$x + y = 10 \\Rightarrow x + 2x = 10$",
+        "Adding, $x + y = 10 \\Rightarrow 2x + y = 13$",
+    ] {
+        assert!(!verdicts(step).contains(&ItemVerdict::Refuted), "{step}");
+    }
+}
+
+/// Every check of a chain given as steps, with its step's index.
+fn chain_checks(steps: &[&str]) -> Vec<(usize, Check)> {
+    let c = chain::parse_input(&serde_json::json!({ "steps": steps }).to_string()).unwrap();
+    let rep = verifier().verify(&c, None).expect("verify");
+    rep.steps
+        .into_iter()
+        .flat_map(|s| s.checks.into_iter().map(move |c| (s.index, c)))
+        .collect()
+}
+
+#[test]
+fn a_step_that_simplifies_the_previous_steps_equation() {
+    let first = "Substituting, \\( x \\times (100 + 30) = (x + 1.5) \\times 100 \\).";
+    // Expanding gives 130x = 100x + 150 (x = 5), not a quadratic with the root 75.
+    let cs = chain_checks(&[
+        first,
+        "Expanding both sides of the equation: \\( x^2 + 30x = 100x + 150 \\).",
+    ]);
+    let (step, c) = cs
+        .iter()
+        .find(|(_, c)| c.verdict == ItemVerdict::Refuted)
+        .unwrap_or_else(|| panic!("not refuted: {cs:#?}"));
+    assert_eq!(*step, 1);
+    assert!(c.evidence.summary.contains("x = "), "{c:#?}");
+    let cs = chain_checks(&[
+        first,
+        "Expanding both sides of the equation: \\( 130x = 100x + 150 \\).",
+    ]);
+    assert!(cs
+        .iter()
+        .any(|(s, c)| *s == 1 && c.verdict == ItemVerdict::Verified));
+    assert!(
+        cs.iter().all(|(_, c)| c.verdict != ItemVerdict::Refuted),
+        "{cs:#?}"
+    );
+    // Several variables: 2014 − 1900 is 114, not 14.
+    let cs = chain_checks(&[
+        "So \\[2014 - 1900 - 10x - y = 2(10x + y)\\]",
+        "Simplifying the left side, we get: \\[14 - 10x - y = 20x + 2y\\]",
+    ]);
+    assert!(
+        cs.iter().any(|(s, c)| *s == 1
+            && c.verdict == ItemVerdict::Refuted
+            && c.evidence.summary.contains("= 100")),
+        "{cs:#?}"
+    );
+    // A step that does not say it simplifies states something new.
+    let cs = chain_checks(&[first, "The area is \\( x^2 + 30x = 100x + 150 \\)."]);
+    assert!(
+        cs.iter().all(|(_, c)| c.verdict != ItemVerdict::Refuted),
+        "{cs:#?}"
+    );
+}
+
+#[test]
 fn identities_decided_by_context() {
     let why = refuted("Factoring, $x^3-4x^2-7x+6=(x-1)(x^2-3x-6)$.");
     assert!(why.contains("not an identity"), "{why}");
@@ -123,6 +207,31 @@ fn identities_decided_by_context() {
     // Function values and point names are not products of variables.
     assert!(!verdicts("$f(6) = f(2 \\cdot 3) = 2f(3)$").contains(&ItemVerdict::Refuted));
     assert!(!verdicts("$AB = BC = CA$").contains(&ItemVerdict::Refuted));
+}
+
+#[test]
+fn a_function_value_on_the_left_of_an_identity_chain() {
+    // −3y + 1.4y is −1.6y, not +0.4y: the chain after `f(x) =` is read as identities in y.
+    let why = refuted("\\[ f(x) = 1 - 3y + 3y^2 - 0.7(1 - 2y + 2y^2) = 1 - 3y + 3y^2 - 0.7 + 1.4y - 1.4y^2 = 0.3 + 0.4y + 1.6y^2. \\]");
+    assert!(
+        why.contains("not an identity") && why.contains("y = "),
+        "{why}"
+    );
+    assert_verified("\\[ f(x) = 1 - 3y + 3y^2 - 0.7(1 - 2y + 2y^2) = 0.3 - 1.6y + 1.6y^2 \\]");
+    // Function values after the first `=` are names: nothing read.
+    assert!(verdicts("$f(x) = f(y) + 1 = 1 + f(y)$").is_empty());
+}
+
+#[test]
+fn a_variable_in_inline_math_inside_a_prose_equation() {
+    // 500 − 150 is 350: "x = 350 − 150" does not follow from 150 + x = 500.
+    let why = refuted(
+        "Simplifying the equation, we get: 150 + \\( x \\) = 500. Subtracting 150 from both sides, we get: \\( x \\) = 350 - 150.",
+    );
+    assert!(why.contains("x = 200"), "{why}");
+    assert_verified(
+        "Simplifying the equation, we get: 150 + \\( x \\) = 500. Subtracting 150 from both sides, we get: \\( x \\) = 500 - 150.",
+    );
 }
 
 #[test]

@@ -9,7 +9,9 @@
 //! - an `=`-chain whose terms change variables (`2a+b-c = 38k+8+19m+2-19n-18 = 38k+19m-19n+2`)
 //!   keeps its adjacent links between terms in the same variables;
 //! - one equation rewritten into the next (`-2+4a+8=0 \Rightarrow 4a=-10`, consecutive display
-//!   lines) is a [`Rel::Rewrite`] item: both must have the same real solutions.
+//!   lines) is a [`Rel::Rewrite`] item: both must have the same real solutions. With several
+//!   variables (up to [`MAX_REWRITE_VARS`], the same ones on both) the checker decides only a
+//!   slip in the constants (`10b-40-2a = 20+8a-2 ⇒ 10b-38 = 10a+19`: no common solution).
 //!
 //! Text where letters are not variables is never read this way: function calls `f(3)`, point
 //! and segment names `AB`, the imaginary unit `i` and Euler's `e`.
@@ -64,6 +66,18 @@ pub fn variable_items(
     identity_context: bool,
 ) -> Vec<MathItem> {
     if letters_are_names(source) {
+        // `f(x) = 1 - 3y + … = 0.3 + 0.4y + 1.6y^2`: a function's value on the left names the
+        // chain; the links after it are read when their own letters are variables.
+        if let Some(rest) = after_function_value(source) {
+            if terms.len() >= 3 && rels[0] == Rel::Eq && !letters_are_names(rest) {
+                return variable_items(
+                    terms[1..].to_vec(),
+                    rels[1..].to_vec(),
+                    rest,
+                    identity_context,
+                );
+            }
+        }
         // `f(m+n) \neq f(m)+f(n)`: letters that are names make no claim we can read.
         return Vec::new();
     }
@@ -110,6 +124,30 @@ pub fn variable_items(
     out
 }
 
+/// `f(x) = …`, `g_1(t) = …`: the text after the first `=` when all before it is one function
+/// value (a letter, an optional subscript, one parenthesised argument without brackets).
+fn after_function_value(source: &str) -> Option<&str> {
+    let (left, rest) = source.split_once('=')?;
+    let left = left.trim();
+    let mut cs = left.chars();
+    if !cs.next()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let tail = cs.as_str();
+    let tail = match tail.strip_prefix('_') {
+        Some(t) => {
+            let t = t
+                .strip_prefix('{')
+                .map_or_else(|| t.get(1..), |t| t.split_once('}').map(|(_, r)| r))?;
+            t
+        }
+        None => tail,
+    };
+    let arg = tail.strip_prefix('(')?.strip_suffix(')')?;
+    let plain = !arg.is_empty() && !arg.contains(['(', ')', '[', ']', '{', '}', '<', '>', '=']);
+    plain.then_some(rest)
+}
+
 /// Whether `e` has a product or power of a sum with variables (`(x-1)(x+2)`, `(a+b)^2`): the
 /// factored side of an expand/factor identity.
 fn factored(e: &Expr) -> bool {
@@ -128,7 +166,8 @@ fn factored(e: &Expr) -> bool {
 struct Equation {
     /// `lhs − rhs` (or `lhs` when `rhs` is 0).
     zero_form: Expr,
-    var: String,
+    /// Its variables, sorted: one, or up to [`MAX_REWRITE_VARS`] for an `=`.
+    vars: Vec<String>,
     source: String,
     /// `x = 3`: a lone variable on one side, a number on the other.
     solved: bool,
@@ -217,6 +256,10 @@ impl Rewrites {
         let (Some(prev), Some(cur)) = (prev, cur) else {
             return shared;
         };
+        // A kept side claims an identity, which says more than the rewrite of the equation.
+        if shared.is_some() && cur.vars.len() > 1 {
+            return shared;
+        }
         // `x = 3 ⇒ x = -1`, `x = 9 ⇒ x + 2 = 0`: after a solved equation the text lists
         // solutions or cases, it does not rewrite. (`n > 1103/7 ⇒ n > 157.57` does rewrite.)
         // A solved inequality followed by an unsolved one (`x > 0`, `x^2 > 4`) states a
@@ -225,7 +268,7 @@ impl Rewrites {
         if !linked
             || solved_eq
             || prev.kind != cur.kind
-            || prev.var != cur.var
+            || prev.vars != cur.vars
             || prev.zero_form == cur.zero_form
         {
             return None;
@@ -410,6 +453,10 @@ fn shared_side(prev: &([Expr; 2], String), cur: &([Expr; 2], String)) -> Option<
     })
 }
 
+/// Most variables of an equation followed into the next one: a rewrite of a small system's
+/// equation has a handful; more is a formula, not a step of solving.
+pub const MAX_REWRITE_VARS: usize = 6;
+
 fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
     if rels.len() != 1 || terms.len() != 2 || letters_are_names(source) {
         return None;
@@ -427,9 +474,12 @@ fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
     vars.extend(terms[1].vars());
     vars.sort();
     vars.dedup();
-    let [var] = vars.as_slice() else {
+    // Several variables: only `=` (the checker decides a slip in the constants, see
+    // `check_rewrite_multi` in numeric_glue.py).
+    if vars.is_empty() || vars.len() > MAX_REWRITE_VARS || (vars.len() > 1 && kind != Rel::Rewrite)
+    {
         return None;
-    };
+    }
     let zero_form = match &terms[1] {
         Expr::Int(z) if z.trim_start_matches('0').is_empty() => (*terms[0]).clone(),
         rhs => Expr::Sub(Box::new(terms[0].clone()), Box::new((*rhs).clone())),
@@ -438,7 +488,7 @@ fn equation(terms: &[Expr], rels: &[Rel], source: &str) -> Option<Equation> {
         || (terms[1].is_lone_var() && terms[0].vars().is_empty());
     Some(Equation {
         zero_form,
-        var: var.clone(),
+        vars,
         source: source.trim().to_string(),
         solved,
         kind,
@@ -462,6 +512,26 @@ mod tests {
         assert!(identity_cue("Since 2 is a root, we factor"));
     }
 
+    #[test]
+    fn a_function_value_names_the_chain_after_it() {
+        assert_eq!(after_function_value("f(x) = 1 - y = 2"), Some(" 1 - y = 2"));
+        assert_eq!(after_function_value("g_{1}(t) = t"), Some(" t"));
+        assert_eq!(after_function_value("f(x+1) = 2"), Some(" 2"));
+        assert_eq!(after_function_value("f(g(x)) = 2"), None);
+        assert_eq!(after_function_value("2f(x) = 2"), None);
+        assert_eq!(after_function_value("AB(x) = 2"), None);
+        let rel = |t: &str| crate::chain::expr::parse_relation(t).expect(t);
+        let src = "f(x) = 1 - 3y + 3y^2 = 1 + 0.4y + 3y^2";
+        let r = rel(src);
+        let items = variable_items(r.terms, r.rels, src, false);
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].terms.len(), 2);
+        // The rest has names of its own: nothing read.
+        let src = "f(x) = f(y) + 1 = 3 + f(y) - 2";
+        let r = rel(src);
+        assert!(variable_items(r.terms, r.rels, src, false).is_empty());
+    }
+
     fn offer(r: &mut Rewrites, text: &str, linked: bool) -> Option<MathItem> {
         let rel = crate::chain::expr::parse_relation(text).expect(text);
         r.offer(&rel.terms, &rel.rels, text, linked)
@@ -482,12 +552,31 @@ mod tests {
         let mut r = Rewrites::default();
         offer(&mut r, "a + b = 2c + 3", false);
         assert!(offer(&mut r, "a + b = 5c - 1", false).is_none());
+        // (Equations in the same variables are still followed as rewrites, not identities.)
+        let rewrite_only = |m: Option<MathItem>| m.is_none_or(|m| m.rels == [Rel::Rewrite]);
         offer(&mut r, "2y = 4x + 6y - 8", false);
-        assert!(offer(&mut r, "2y = 2 - x", true).is_none());
+        assert!(rewrite_only(offer(&mut r, "2y = 2 - x", true)));
         offer(&mut r, "x + y = 3z", false);
-        assert!(offer(&mut r, "x + y = z", true).is_none());
+        assert!(rewrite_only(offer(&mut r, "x + y = z", true)));
         offer(&mut r, "f(x) + y = 3x", false);
         assert!(offer(&mut r, "f(x) + y = 2x + x", true).is_none());
+    }
+
+    #[test]
+    fn equations_in_several_variables_are_followed() {
+        let mut r = Rewrites::default();
+        assert!(offer(&mut r, "10b - 40 - 2a = 20 + 8a - 2", false).is_none());
+        let m = offer(&mut r, "10b - 38 = 10a + 19", true).expect("rewrite");
+        assert_eq!(m.rels, vec![Rel::Rewrite]);
+        assert_eq!(m.terms[0].vars(), vec!["a", "b"]);
+        // Different variables (a substitution), an inequality, not linked: no item.
+        let mut r = Rewrites::default();
+        offer(&mut r, "x + y = 10", false);
+        assert!(offer(&mut r, "x + 2x = 10", true).is_none());
+        offer(&mut r, "x + y > 10", false);
+        assert!(offer(&mut r, "2x + 2y > 20", true).is_none());
+        offer(&mut r, "x + y = 10", false);
+        assert!(offer(&mut r, "2x + 2y = 20", false).is_none());
     }
 
     fn offer_all(r: &mut Rewrites, text: &str, linked: bool) -> Vec<MathItem> {

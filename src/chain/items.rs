@@ -103,6 +103,63 @@ const PROSE_FUNCS: &[&str] = &[
 
 /// Extracts the items of one step.
 pub fn extract_items(text: &str) -> Vec<Item> {
+    extract_items_after(text, None).0
+}
+
+/// The last relation of a step's LaTeX math (terms, relations, source): what the next step may
+/// rewrite (see [`extract_items_after`]).
+pub type Carried = (Vec<Expr>, Vec<Rel>, String);
+
+/// The items of every step of a chain, in order: each step as [`extract_items`], plus the
+/// rewrite of the previous step's last equation into this step's first one when this step
+/// opens with a phrase that says so ([`opening_links`]: "Simplifying the left side, we get:").
+pub fn extract_chain_items<S: AsRef<str>>(texts: &[S]) -> Vec<Vec<Item>> {
+    let mut carried = None;
+    texts
+        .iter()
+        .map(|t| {
+            let (items, last) = extract_items_after(t.as_ref(), carried.take());
+            carried = last;
+            items
+        })
+        .collect()
+}
+
+/// Words (or stems) that, opening a step before its first math, say the step rewrites the
+/// equation the previous step ended with ("Simplifying the left side, we get:", "Expanding
+/// both sides of the equation:", "which simplifies to:"). Narrower than [`LINK_WORDS`]: a step
+/// is a new statement unless it says it simplifies.
+const STEP_LINK_WORDS: &[&str] = &["simplif", "expand", "rearrang", "becomes", "reduces"];
+
+/// Whether a step's opening prose (before its first LaTeX math) links it to the previous
+/// step's last equation: short, a [`STEP_LINK_WORDS`] word, none of [`UNLINK_WORDS`], and no
+/// mention of several equations ("simplifying these equations": a system, whose equations are
+/// not matched one to one).
+fn opening_links(text: &str) -> bool {
+    let first = ["$", "\\[", "\\(", "\\begin{"]
+        .iter()
+        .filter_map(|d| text.find(d))
+        .min();
+    let Some(first) = first else {
+        return false;
+    };
+    let b = text[..first].trim().to_lowercase();
+    if b.is_empty() || b.chars().count() > MAX_LINK_CHARS || b.contains("equations") {
+        return false;
+    }
+    let words: Vec<&str> = b.split(|c: char| !c.is_alphabetic()).collect();
+    let has = |list: &[&str]| {
+        words.iter().any(|w| {
+            list.iter()
+                .any(|l| w == l || (l.len() >= 5 && w.starts_with(l)))
+        })
+    };
+    has(STEP_LINK_WORDS) && !has(UNLINK_WORDS) && !has(&["these", "each", "system"])
+}
+
+/// [`extract_items`] for a step that follows another: `carried` is the previous step's last
+/// relation. Returns the items and this step's last relation.
+pub fn extract_items_after(text: &str, carried: Option<Carried>) -> (Vec<Item>, Option<Carried>) {
     let mut items = Vec::new();
     let text = unbox(&normalize_width(text));
     let lower = text.to_lowercase();
@@ -112,16 +169,69 @@ pub fn extract_items(text: &str) -> Vec<Item> {
         remainder: REMAINDER_CUES.iter().any(|w| lower.contains(w)),
         cut_next: false,
         named: None,
+        link_first: false,
+        last_rel: None,
     };
+    if let Some((terms, rels, source)) = carried.filter(|_| opening_links(&text)) {
+        ctx.rewrites.offer_all(&terms, &rels, &source, false);
+        ctx.link_first = true;
+    }
     let rest = take_fences(&text, &mut items);
+    let rest = inline_variables(&rest);
     let rest = take_annotations(&rest, &mut items, &mut ctx);
+    // Only LaTeX math is carried to the next step (annotations and prose are read apart).
+    ctx.last_rel = None;
     let rest = take_latex(&rest, &mut items, &mut ctx);
+    let last = ctx.last_rel.take();
     take_prose(&rest, &mut items, &mut ctx);
     // "2 + 1 = 1 (False)", "check whether …": the step shows equations that do not hold.
     if DISCLAIM_CUES.iter().any(|w| lower.contains(w)) {
         items.retain(|i| !matches!(i, Item::Math(m) if m.rels.iter().all(|r| *r == Rel::Eq)));
     }
-    items
+    (items, last)
+}
+
+/// Operators next to which an inline `\( x \)` is a variable of a prose equation (`-` is not one:
+/// "the \( k \)-th term").
+const PROSE_OPERATORS: &[char] = &['=', '+', '*', '/', '×', '÷'];
+
+/// `150 + \( x \) = 500`: an inline math segment holding one letter, next to an operator of a
+/// prose equation, is that letter written in the prose (so the equation is read whole).
+fn inline_variables(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(p) = rest.find("\\(") {
+        let after = &rest[p + 2..];
+        // Only a short look ahead (`\( x \)`), so hostile runs of `\(` stay linear.
+        let letter = {
+            let t = after.trim_start_matches(' ');
+            let mut cs = t.chars();
+            match cs.next() {
+                Some(c) if c.is_ascii_alphabetic() => {
+                    let tail = cs.as_str().trim_start_matches(' ');
+                    tail.strip_prefix("\\)").map(|r| (c, after.len() - r.len()))
+                }
+                _ => None,
+            }
+        };
+        let operator_next = |c: Option<char>| c.is_some_and(|c| PROSE_OPERATORS.contains(&c));
+        match letter {
+            Some((c, end))
+                if operator_next(rest[..p].trim_end().chars().next_back())
+                    || operator_next(after[end..].trim_start().chars().next()) =>
+            {
+                out.push_str(&rest[..p]);
+                out.push(c);
+                rest = &after[end..];
+            }
+            _ => {
+                out.push_str(&rest[..p + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Words in a step that say its quotients are whole-number quotients (`49 \div 9 = 5` complete
@@ -153,6 +263,11 @@ struct Ctx {
     /// The last quantity named in words and given as a calculation without its value
     /// (`Total earnings = $3 + $3 + $1.50`): (name, calculation, source).
     named: Option<(String, Expr, String)>,
+    /// The step's first LaTeX segment rewrites the previous step's last equation (already
+    /// offered to `rewrites`); consumed by the first segment.
+    link_first: bool,
+    /// The last relation read (see [`Carried`]); `None` after a piece that is not one.
+    last_rel: Option<Carried>,
 }
 
 impl Ctx {
@@ -427,7 +542,10 @@ fn take_latex(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
         };
         match found {
             Some((cs, ce, total)) if cs <= ce => {
-                let linked = last_end.is_some_and(|e| links(&text[e..i]));
+                let linked = match last_end {
+                    Some(e) => links(&text[e..i]),
+                    None => std::mem::take(&mut ctx.link_first),
+                };
                 let before = &text[last_end.unwrap_or(0)..i];
                 ctx.cut_next = before
                     .split(|c: char| !c.is_alphanumeric())
@@ -489,7 +607,9 @@ fn latex_items(seg: &str, items: &mut Vec<Item>, ctx: &mut Ctx, linked_first: bo
         .iter()
         .any(|a| seg.contains(a));
     // `\;` is a space, not the `;` that separates pieces.
-    let mut s = seg.replace('&', " ").replace("\\;", " ");
+    let mut s = strip_nested_environments(seg)
+        .replace('&', " ")
+        .replace("\\;", " ");
     // `21 \div 14 = 1 \quad \text{remainder} \quad 7`: the spacing belongs to the remainder.
     if s.contains("remainder") || s.contains("\\mathrm{R}") {
         s = s.replace("\\qquad", " ").replace("\\quad", " ");
@@ -551,6 +671,35 @@ fn latex_items(seg: &str, items: &mut Vec<Item>, ctx: &mut Ctx, linked_first: bo
             push_math(items, m);
         }
     }
+}
+
+/// Display environments whose lines rewrite one another, as they appear nested inside `\[ … \]`
+/// or `$$ … $$` (a top-level `\begin{…}` is unwrapped by [`take_latex`]). `cases` and `array`
+/// are not among them: their lines are separate conditions.
+const NESTED_ENVIRONMENTS: &[&str] = &[
+    "aligned",
+    "align",
+    "align*",
+    "gathered",
+    "gather",
+    "gather*",
+    "split",
+    "equation",
+    "equation*",
+];
+
+/// `\[ \begin{aligned} 4r - 4 &= 4r^2 - 4r \\ … \end{aligned} \]`: removes the tags of a
+/// [`NESTED_ENVIRONMENTS`] environment so that its first and last lines parse.
+fn strip_nested_environments(seg: &str) -> String {
+    let mut s = seg.to_string();
+    for name in NESTED_ENVIRONMENTS {
+        for tag in [format!("\\begin{{{name}}}"), format!("\\end{{{name}}}")] {
+            if s.contains(&tag) {
+                s = s.replace(&tag, " ");
+            }
+        }
+    }
+    s
 }
 
 /// Replaces `\text{…}` groups that contain a connective word (so, then, thus, hence, which, …)
@@ -640,6 +789,7 @@ fn split_top_level(s: &str) -> Vec<(String, bool)> {
 /// A division with remainder (`355 \div 6 = 58\;\mathrm{R}\;5`) gives its two items instead.
 /// `linked`: the text before this piece rewrites the previous equation into it.
 fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<MathItem> {
+    ctx.last_rel = None;
     if let Some(items) = remainder_items(text) {
         ctx.rewrites.reset();
         return items;
@@ -656,6 +806,7 @@ fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<
             return Vec::new();
         }
     }
+    ctx.last_rel = Some((r.terms.clone(), r.rels.clone(), source.trim().to_string()));
     if ctx.remainder {
         whole_quotient(&mut r);
     }
@@ -1440,5 +1591,69 @@ fn balance_edges(t: &str) -> String {
         } else {
             return s;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_opening_links_only_when_it_says_it_simplifies() {
+        assert!(opening_links(
+            "Simplifying the left side, we get: \\[x = 1\\]"
+        ));
+        assert!(opening_links("which simplifies to: $x = 1$"));
+        assert!(opening_links(
+            "Expanding both sides of the equation: \\( x = 1 \\)"
+        ));
+        assert!(!opening_links("The area is \\( x = 1 \\)"));
+        assert!(!opening_links("Simplifying these equations: \\( x = 1 \\)"));
+        assert!(!opening_links("Substituting and simplifying: $x = 1$"));
+        assert!(!opening_links("Simplifying, we get x = 1"));
+    }
+
+    #[test]
+    fn an_environment_nested_in_a_display_is_read() {
+        let items = extract_items(
+            "\\[ \\begin{aligned} 4r - 4 &= 4r^2 - 4r \\\\ 0 &= 4r^2 - 8r + 4 \\end{aligned} \\]",
+        );
+        assert!(
+            items
+                .iter()
+                .any(|i| matches!(i, Item::Math(m) if m.rels == [Rel::Rewrite])),
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn a_letter_in_inline_math_inside_a_prose_equation() {
+        assert_eq!(
+            inline_variables("so 150 + \\( x \\) = 500."),
+            "so 150 + x = 500."
+        );
+        assert_eq!(inline_variables("\\(x\\) = 350 - 150"), "x = 350 - 150");
+        assert_eq!(
+            inline_variables("the \\( k \\)-th term"),
+            "the \\( k \\)-th term"
+        );
+        assert_eq!(inline_variables("let \\( xy \\) = 3"), "let \\( xy \\) = 3");
+        assert_eq!(inline_variables("\\( x \\"), "\\( x \\");
+    }
+
+    #[test]
+    fn the_previous_steps_last_equation_is_carried() {
+        let items = extract_chain_items(&[
+            "So $3x + 6 = 12 - x$.",
+            "Simplifying, $4x = 6$.",
+            "Then $x = 2$.",
+        ]);
+        let rewrites = |k: usize| {
+            items[k]
+                .iter()
+                .filter(|i| matches!(i, Item::Math(m) if m.rels == [Rel::Rewrite]))
+                .count()
+        };
+        assert_eq!((rewrites(0), rewrites(1), rewrites(2)), (0, 1, 0));
     }
 }

@@ -20,14 +20,13 @@ pub use steps::{extract_answer, split_steps};
 /// plain text, GSM8K solutions). Never fails: text with nothing recognisable gives steps without
 /// items.
 pub fn parse(text: &str) -> Chain {
-    let steps = split_steps(text)
+    let texts = split_steps(text);
+    let items = items::extract_chain_items(&texts);
+    let steps = texts
         .into_iter()
+        .zip(items)
         .enumerate()
-        .map(|(index, text)| Step {
-            index,
-            items: extract_items(&text),
-            text,
-        })
+        .map(|(index, (text, items))| Step { index, items, text })
         .collect();
     Chain {
         problem: None,
@@ -92,16 +91,14 @@ pub fn parse_input(text: &str) -> anyhow::Result<Chain> {
                 }
             }
             let joined = texts.join("\n\n");
+            let items = items::extract_chain_items(&texts);
             Chain {
                 problem: None,
                 steps: texts
                     .into_iter()
+                    .zip(items)
                     .enumerate()
-                    .map(|(index, text)| Step {
-                        index,
-                        items: extract_items(&text),
-                        text,
-                    })
+                    .map(|(index, (text, items))| Step { index, items, text })
                     .collect(),
                 answer: extract_answer(&joined),
                 reference: None,
@@ -190,7 +187,8 @@ pub enum Rel {
     /// agree for every value of their variables. See [`algebra`].
     Identical,
     /// `terms[0] = 0` rewritten as `terms[1] = 0`, one variable: the two have the same real
-    /// solutions (or one set contains the other). See [`algebra::Rewrites`].
+    /// solutions (or one set contains the other). With several variables only a slip in the
+    /// constants is decided (no common solution). See [`algebra::Rewrites`].
     Rewrite,
     /// `terms[0] > 0` rewritten as `terms[1] > 0`, one variable (`m^2 - 4(2)(8) > 0 ⇒ m^2 > 64`,
     /// `<` sides swapped): the two have the same real solution set, up to the rounding of

@@ -328,6 +328,7 @@ def check_symbolic(a, b, rel, ta, tb, identities, free):
 
 
 REWRITE_MAX_DEGREE = 4   # solution sets are listed (closed forms) for polynomials up to this degree
+MULTI_MAX_POWER = 12     # largest power of a sum of several variables expanded by check_rewrite_multi
 
 
 def solutions(e, x, real):
@@ -417,6 +418,8 @@ def check_rewrite(a, b, ta, tb, picked=None):
     free = a.free_symbols | b.free_symbols
     if len(free) == 1 and not (a.is_rational_function() and b.is_rational_function()):
         return check_rewrite_in(a, b, ta, tb, next(iter(free)))
+    if len(free) > 1:
+        return check_rewrite_multi(a, b, ta, tb, free)
     if len(free) != 1:
         return ("unknown", "only rewrites of one-variable polynomial or rational equations are checked", None)
     x = next(iter(free))
@@ -450,6 +453,67 @@ def check_rewrite(a, b, ta, tb, picked=None):
     cex = {str(x): str(pick)}
     return ("refuted", f"{x} = {show(pick)} solves {tn} = 0 but not {to} = 0 (it gives {show(old.subs(x, pick))}); "
             f"{where} before: {shown(sa)}, after: {shown(sb)}", cex)
+
+
+def point_on(p, gens):
+    """A real point where the polynomial p vanishes, exactly: every variable but one set to a
+    small whole number and the remaining one solved for (a real root sympy lists in closed
+    form, degree at most REWRITE_MAX_DEGREE). None when no such point is found."""
+    for v in gens:
+        others = [g for g in gens if g != v]
+        for fill in (0, 1, 2):
+            sub = {g: Integer(fill) for g in others}
+            q = sp.Poly(sp.expand(p.subs(sub)), v)
+            if not 1 <= q.degree() <= REWRITE_MAX_DEGREE:
+                continue
+            real = [r for r in sp.roots(q) if r.is_real is True]
+            if real:
+                sub[v] = real[0]
+                return sub
+    return None
+
+
+def check_rewrite_multi(a, b, ta, tb, free):
+    """`ta = 0` rewritten as `tb = 0` with several variables (`10b - 40 - 2a = 20 + 8a - 2 ⇒
+    10b - 38 = 8a + 19 + 2a`). Only one case is decided: both sides polynomials whose parts
+    with variables are proportional (ta = c·tb + d with constants c ≠ 0, d). Then d = 0 is the
+    same equation (verified) and d ≠ 0 is a slip in the constants: no point satisfies both
+    (refuted, with a point on the new equation and the old one's value there). Other pairs are
+    a system listed, a substitution or a combination with another equation: unknown."""
+    unknown = ("unknown", "a rewrite in several variables is checked only when the parts with variables are proportional", None)
+    gens = sorted(free, key=str)
+    if not (a.is_polynomial(*gens) and b.is_polynomial(*gens)):
+        return unknown
+    # `(x+y+z)^{200}` expands to ~20,000 terms; several variables under a large power are not
+    # a rewrite step anyone checks by hand.
+    if any(len(p.base.free_symbols) > 1 and p.exp.is_Integer and p.exp > MULTI_MAX_POWER
+           for e in (a, b) for p in e.atoms(sp.Pow)):
+        return unknown
+    pa, pb = sp.Poly(sp.expand(a), *gens), sp.Poly(sp.expand(b), *gens)
+    zero = (0,) * len(gens)
+    na = pa - sp.Poly(pa.coeff_monomial(zero), *gens)
+    nb = pb - sp.Poly(pb.coeff_monomial(zero), *gens)
+    if na.is_zero or nb.is_zero:
+        return unknown
+    c = sp.cancel(na.as_expr() / nb.as_expr())
+    if c.free_symbols or c == 0 or not c.is_number:
+        return unknown
+    d = sp.expand(a - c * b)
+    if d.free_symbols:
+        return unknown
+    if d == 0:
+        return ("verified", f"{ta} = 0 and {tb} = 0 are the same equation (they differ by the factor {show(c)})", None)
+    if re.search(r"\d\.\d", ta + tb):
+        # `14 - 30x - 3y = 0 ⇒ 4.67 - 10x - y = 0`: a written decimal may be rounded.
+        return ("unknown", f"the constants differ by {show(d)}, but a decimal written in the equations may be rounded", None)
+    pt = point_on(pb.as_expr(), gens)
+    if pt is None:
+        return unknown
+    at = ", ".join(f"{k} = {show(v)}" for k, v in sorted(pt.items(), key=lambda kv: str(kv[0])))
+    cex = {str(k): str(v) for k, v in pt.items()}
+    scaled = f"({tb})" if c == 1 else f"{show(c)}·({tb})"
+    return ("refuted", f"({ta}) − {scaled} = {show(d)}, not 0: the two equations have no common solution "
+            f"(at {at} the new one holds but the old one gives {show(a.subs(pt))})", cex)
 
 
 def decimal_places(v):
