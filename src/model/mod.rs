@@ -3,6 +3,7 @@
 //!
 //! Backends never call verifiers; only the agent joins the two.
 
+pub mod attn;
 pub mod chat;
 pub mod dtype;
 pub mod engine;
@@ -11,6 +12,7 @@ pub mod gemv;
 pub mod gguf;
 pub mod openai;
 pub mod probe;
+pub mod quant;
 pub mod qwen2;
 pub mod sampler;
 pub mod spec;
