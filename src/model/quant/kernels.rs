@@ -391,14 +391,7 @@ mod x86 {
                         let dd = halves(blk);
                         let d = _mm_cvtss_f32(dd);
                         let dmin = _mm_cvtss_f32(_mm_movehdup_ps(dd));
-                        let sb = std::slice::from_raw_parts(blk.add(4), 12);
-                        let mut sc = [0f32; 8];
-                        let mut mn = [0f32; 8];
-                        for j in 0..8 {
-                            let (s, m) = super::super::scale_min_k4(j, sb);
-                            sc[j] = d * s as f32;
-                            mn[j] = dmin * m as f32;
-                        }
+                        let (sc, mn) = q4k_scales(blk.add(4), d, dmin);
                         for r in 0..R {
                             let ab = a[r].add(8 * b);
                             for j in 0..8 {
@@ -429,6 +422,32 @@ mod x86 {
                 }
             }
         };
+    }
+
+    /// The eight `d·sc` and `dmin·mn` of a Q4_K block from its 12 scale bytes at `p`: ggml's
+    /// word-wise unpacking of the 6-bit fields (same result as [`super::scale_min_k4`]), then
+    /// one vector conversion each.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    unsafe fn q4k_scales(p: *const u8, d: f32, dmin: f32) -> ([f32; 8], [f32; 8]) {
+        const K1: u32 = 0x3f3f_3f3f;
+        const K2: u32 = 0x0f0f_0f0f;
+        const K3: u32 = 0x0303_0303;
+        let mut u = [0u32; 4];
+        std::ptr::copy_nonoverlapping(p, u.as_mut_ptr() as *mut u8, 12);
+        u[3] = ((u[2] >> 4) & K2) | (((u[1] >> 6) & K3) << 4);
+        let mins_lo = u[1] & K1;
+        u[1] = (u[2] & K2) | (((u[0] >> 6) & K3) << 4);
+        u[2] = mins_lo;
+        u[0] &= K1;
+        let (mut sc, mut mn) = ([0f32; 8], [0f32; 8]);
+        let scq = _mm256_cvtepu8_epi32(_mm_loadl_epi64(u.as_ptr() as *const __m128i));
+        let mnq = _mm256_cvtepu8_epi32(_mm_loadl_epi64(u.as_ptr().add(2) as *const __m128i));
+        let scv = _mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(scq));
+        let mnv = _mm256_mul_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(mnq));
+        _mm256_storeu_ps(sc.as_mut_ptr(), scv);
+        _mm256_storeu_ps(mn.as_mut_ptr(), mnv);
+        (sc, mn)
     }
 
     /// AVX2: `vpmaddubsw` then `vpmaddwd` with ones. The i16 pair sums cannot saturate:
