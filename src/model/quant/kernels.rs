@@ -313,30 +313,40 @@ mod x86 {
                 ) {
                     let nb = row.len() / 20;
                     let mask = _mm_set1_epi8(0x0f);
-                    let mut acc = [_mm256_setzero_ps(); R];
-                    let mut accm = [0f32; R];
+                    // Two accumulator sets (even / odd blocks): one chain of dependent FMAs
+                    // per row would bound a one-row gemv by FMA latency, not by memory.
+                    let mut acc = [[_mm256_setzero_ps(); 2]; R];
+                    let mut accm = [[0f32; 2]; R];
                     let a: [*const ActBlock; R] = std::array::from_fn(|r| acts[r].as_ptr());
                     let w = row.as_ptr();
-                    for b in 0..nb {
-                        let blk = w.add(b * 20);
-                        let dm = halves(blk);
-                        let d = _mm_cvtss_f32(dm);
-                        let m = _mm_cvtss_f32(_mm_movehdup_ps(dm));
-                        let q = _mm_loadu_si128(blk.add(4) as *const __m128i);
-                        let lo = _mm_and_si128(q, mask);
-                        let hi = _mm_and_si128(_mm_srli_epi16(q, 4), mask);
-                        let wq = _mm256_set_m128i(hi, lo);
-                        for r in 0..R {
-                            let ab = &*a[r].add(b);
-                            let y = _mm256_loadu_si256(ab.qs.as_ptr() as *const __m256i);
-                            let p = $dp(_mm256_setzero_si256(), wq, y);
-                            let f = _mm256_cvtepi32_ps(p);
-                            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), f, acc[r]);
-                            accm[r] += m * ab.s;
+                    for bp in 0..nb.div_ceil(2) {
+                        for h in 0..2 {
+                            let b = 2 * bp + h;
+                            if b >= nb {
+                                break;
+                            }
+                            let blk = w.add(b * 20);
+                            let dm = halves(blk);
+                            let d = _mm_cvtss_f32(dm);
+                            let m = _mm_cvtss_f32(_mm_movehdup_ps(dm));
+                            let q = _mm_loadu_si128(blk.add(4) as *const __m128i);
+                            let lo = _mm_and_si128(q, mask);
+                            let hi = _mm_and_si128(_mm_srli_epi16(q, 4), mask);
+                            let wq = _mm256_set_m128i(hi, lo);
+                            for r in 0..R {
+                                let ab = &*a[r].add(b);
+                                let y = _mm256_loadu_si256(ab.qs.as_ptr() as *const __m256i);
+                                let p = $dp(_mm256_setzero_si256(), wq, y);
+                                let f = _mm256_cvtepi32_ps(p);
+                                let s = _mm256_set1_ps(d * ab.d);
+                                acc[r][h] = _mm256_fmadd_ps(s, f, acc[r][h]);
+                                accm[r][h] += m * ab.s;
+                            }
                         }
                     }
                     for r in 0..R {
-                        out[r] = hsum(acc[r]) + accm[r];
+                        let v = _mm256_add_ps(acc[r][0], acc[r][1]);
+                        out[r] = hsum(v) + accm[r][0] + accm[r][1];
                     }
                 }
 
@@ -349,25 +359,33 @@ mod x86 {
                     out: &mut [f32; ROW_TILE],
                 ) {
                     let nb = row.len() / 34;
-                    let mut acc = [_mm256_setzero_ps(); R];
+                    // Even / odd block accumulators, as in `dot_q4_1`.
+                    let mut acc = [[_mm256_setzero_ps(); 2]; R];
                     let a: [*const ActBlock; R] = std::array::from_fn(|r| acts[r].as_ptr());
                     let w = row.as_ptr();
-                    for b in 0..nb {
-                        let blk = w.add(b * 34);
-                        let h = std::ptr::read_unaligned(blk as *const u16) as i32;
-                        let d = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
-                        let x = _mm256_loadu_si256(blk.add(2) as *const __m256i);
-                        let ax = _mm256_sign_epi8(x, x);
-                        for r in 0..R {
-                            let ab = &*a[r].add(b);
-                            let y = _mm256_loadu_si256(ab.qs.as_ptr() as *const __m256i);
-                            let p = $dp(_mm256_setzero_si256(), ax, _mm256_sign_epi8(y, x));
-                            let f = _mm256_cvtepi32_ps(p);
-                            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), f, acc[r]);
+                    for bp in 0..nb.div_ceil(2) {
+                        for h in 0..2 {
+                            let b = 2 * bp + h;
+                            if b >= nb {
+                                break;
+                            }
+                            let blk = w.add(b * 34);
+                            let hb = std::ptr::read_unaligned(blk as *const u16) as i32;
+                            let d = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(hb)));
+                            let x = _mm256_loadu_si256(blk.add(2) as *const __m256i);
+                            let ax = _mm256_sign_epi8(x, x);
+                            for r in 0..R {
+                                let ab = &*a[r].add(b);
+                                let y = _mm256_loadu_si256(ab.qs.as_ptr() as *const __m256i);
+                                let p = $dp(_mm256_setzero_si256(), ax, _mm256_sign_epi8(y, x));
+                                let f = _mm256_cvtepi32_ps(p);
+                                let s = _mm256_set1_ps(d * ab.d);
+                                acc[r][h] = _mm256_fmadd_ps(s, f, acc[r][h]);
+                            }
                         }
                     }
                     for r in 0..R {
-                        out[r] = hsum(acc[r]);
+                        out[r] = hsum(_mm256_add_ps(acc[r][0], acc[r][1]));
                     }
                 }
 
@@ -382,7 +400,8 @@ mod x86 {
                 ) {
                     let nb = row.len() / 144;
                     let mask = _mm256_set1_epi8(0x0f);
-                    let mut acc = [_mm256_setzero_ps(); R];
+                    // Low / high nibble accumulators: two independent FMA chains per row.
+                    let mut acc = [[_mm256_setzero_ps(); 2]; R];
                     let mut accm = [0f32; R];
                     let a: [*const ActBlock; R] = std::array::from_fn(|r| acts[r].as_ptr());
                     let w = row.as_ptr();
@@ -411,13 +430,13 @@ mod x86 {
                                 let p1 = _mm256_cvtepi32_ps($dp(_mm256_setzero_si256(), hi, y1));
                                 let s0 = _mm256_set1_ps(sc[2 * c] * a0.d);
                                 let s1 = _mm256_set1_ps(sc[2 * c + 1] * a1.d);
-                                acc[r] = _mm256_fmadd_ps(s0, p0, acc[r]);
-                                acc[r] = _mm256_fmadd_ps(s1, p1, acc[r]);
+                                acc[r][0] = _mm256_fmadd_ps(s0, p0, acc[r][0]);
+                                acc[r][1] = _mm256_fmadd_ps(s1, p1, acc[r][1]);
                             }
                         }
                     }
                     for r in 0..R {
-                        out[r] = hsum(acc[r]) - accm[r];
+                        out[r] = hsum(_mm256_add_ps(acc[r][0], acc[r][1])) - accm[r];
                     }
                 }
             }
