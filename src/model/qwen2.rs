@@ -194,16 +194,7 @@ impl Mat {
             GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16 => {
                 Mat::Dense(q.dequantize(&q.device())?)
             }
-            _ if own.is_some() => {
-                let (n, k) = q.shape().dims2()?;
-                let data = q.data()?.into_owned();
-                Mat::Own(Arc::new(super::quant::QuantMat::new(
-                    own.unwrap(),
-                    n,
-                    k,
-                    data,
-                )?))
-            }
+            _ if own.is_some() => Mat::Own(Arc::new(super::quant::QuantMat::new(own.unwrap(), q)?)),
             _ => {
                 let q = Arc::new(q);
                 Mat::Quant(q.clone(), QMatMul::from_arc(q)?)

@@ -10,8 +10,9 @@ use candle_core::{Device, Tensor};
 fn weights(dt: GgmlDType, n: usize, k: usize) -> (Arc<QuantMat>, Tensor) {
     let w = Tensor::randn(0f32, 1.0, (n, k), &Device::Cpu).unwrap();
     let q = QTensor::quantize(&w, dt).unwrap();
-    let mat = QuantMat::new(QFormat::of(dt).unwrap(), n, k, q.data().unwrap().to_vec()).unwrap();
-    (Arc::new(mat), q.dequantize(&Device::Cpu).unwrap())
+    let deq = q.dequantize(&Device::Cpu).unwrap();
+    let mat = QuantMat::new(QFormat::of(dt).unwrap(), q).unwrap();
+    (Arc::new(mat), deq)
 }
 
 fn norms(t: &Tensor) -> Vec<f32> {
@@ -50,12 +51,20 @@ fn assert_close(got: &Tensor, want: &Tensor, x: &Tensor, w: &Tensor, what: &str)
 #[test]
 fn kernels_match_candle_dequantized_matmul() {
     for dt in [GgmlDType::Q4_1, GgmlDType::Q8_0, GgmlDType::Q4K] {
-        for (n, k) in [(1usize, 256usize), (33, 512), (67, 1536), (5, 96), (3, 32)] {
+        for (n, k) in [
+            (1usize, 256usize),
+            (33, 512),
+            (32, 512),
+            (67, 1536),
+            (5, 96),
+            (3, 32),
+        ] {
             if !k.is_multiple_of(QFormat::of(dt).unwrap().block_values()) {
                 continue;
             }
             let (mat, wf) = weights(dt, n, k);
-            for m in [1, 2, 3, 4, 5, 9] {
+            // 17 rows: candle's kernel where `CANDLE_PREFILL_ROWS` sends them there.
+            for m in [1, 2, 3, 4, 5, 9, 17] {
                 let x = Tensor::randn(0f32, 1.0, (m, k), &Device::Cpu).unwrap();
                 let want = x.matmul(&wf.t().unwrap()).unwrap();
                 let got = mat.matmul_t(&x).unwrap();
