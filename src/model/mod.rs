@@ -3,7 +3,6 @@
 //!
 //! Backends never call verifiers; only the agent joins the two.
 
-pub mod attn;
 pub mod chat;
 pub mod dtype;
 pub mod engine;
@@ -12,7 +11,6 @@ pub mod gemv;
 pub mod gguf;
 pub mod openai;
 pub mod probe;
-pub mod quant;
 pub mod qwen2;
 pub mod sampler;
 pub mod spec;
@@ -24,6 +22,7 @@ pub use engine::CandleGenerator;
 pub use error::ModelError;
 pub use openai::OpenAiGenerator;
 pub use spec::BackendSpec;
+pub use vibecheck_kernels::{attn, quant};
 
 use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
