@@ -528,8 +528,8 @@ fn gguf_batched_n3_greedy_equals_three_single_runs() {
     }
 }
 
-/// The same on the demo model, whose matmuls run on candle's quantized (Q8_0) SIMD kernels with
-/// one and with three rows.
+/// The same on the demo model, whose matmuls (Q4_1, Q8_0) run on our quantized kernels
+/// (`model::quant`) with one and with three rows.
 #[test]
 #[ignore = "needs the demo model: run tools/get-demo-model.sh; CI (tools/test.sh) runs it"]
 fn demo_gguf_batched_n3_greedy_equals_three_single_runs() {
@@ -841,12 +841,12 @@ fn chunked_prefill_equals_one_pass() {
     assert!(d <= 1e-4, "{d}");
 }
 
-/// A Q4_1 GGUF (the demo model's format, scalar in candle) is converted to Q8_0 at load: every
-/// converted tensor stays within one Q8_0 step of the original values, the rest is untouched,
-/// and the model loads and generates from the converted file.
-#[test]
-fn gguf_q4_1_is_converted_to_q8_0_on_the_cpu() {
-    use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
+/// The tiny qwen2 fixture with its 2-D tensors re-quantized to `dt`, written into `dir`.
+fn requantized_fixture(
+    dt: candle_core::quantized::GgmlDType,
+    dir: &tempfile::TempDir,
+) -> std::path::PathBuf {
+    use candle_core::quantized::{gguf_file, QTensor};
     let src = fixture().join("tiny-qwen2-f32.gguf");
     let mut f = std::fs::File::open(&src).unwrap();
     let content = gguf_file::Content::read(&mut f).unwrap();
@@ -857,14 +857,13 @@ fn gguf_q4_1_is_converted_to_q8_0_on_the_cpu() {
         let q = content.tensor(&mut f, name, &Device::Cpu).unwrap();
         let t = q.dequantize(&Device::Cpu).unwrap();
         let q = if t.rank() == 2 && t.dim(1).unwrap().is_multiple_of(32) {
-            QTensor::quantize(&t, GgmlDType::Q4_1).unwrap()
+            QTensor::quantize(&t, dt).unwrap()
         } else {
             q
         };
         tensors.push((name.clone(), q));
     }
-    let dir = tempfile::tempdir().unwrap();
-    let q41 = dir.path().join("tiny-qwen2-q4_1.gguf");
+    let out_path = dir.path().join(format!("tiny-qwen2-{dt:?}.gguf"));
     {
         let meta: Vec<(&str, &gguf_file::Value)> = content
             .metadata
@@ -872,22 +871,33 @@ fn gguf_q4_1_is_converted_to_q8_0_on_the_cpu() {
             .map(|(k, v)| (k.as_str(), v))
             .collect();
         let refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
-        let mut out = std::fs::File::create(&q41).unwrap();
+        let mut out = std::fs::File::create(&out_path).unwrap();
         gguf_file::write(&mut out, &meta, &refs).unwrap();
     }
-    let mut f = std::fs::File::open(&q41).unwrap();
+    out_path
+}
+
+/// A Q5_0 GGUF (scalar in candle) is converted to Q8_0 at load: every converted tensor stays
+/// within one Q8_0 step of the original values, the rest is untouched, and the model loads and
+/// generates from the converted file.
+#[test]
+fn gguf_q5_0_is_converted_to_q8_0_on_the_cpu() {
+    use candle_core::quantized::{gguf_file, GgmlDType};
+    let dir = tempfile::tempdir().unwrap();
+    let q50 = requantized_fixture(GgmlDType::Q5_0, &dir);
+    let mut f = std::fs::File::open(&q50).unwrap();
     let content = gguf_file::Content::read(&mut f).unwrap();
     assert!(content
         .tensor_infos
         .values()
-        .any(|t| t.ggml_dtype == GgmlDType::Q4_1));
+        .any(|t| t.ggml_dtype == GgmlDType::Q5_0));
     let (conv, mut mem) = model::gguf::convert_for_cpu(&content, &mut f, &Device::Cpu)
         .unwrap()
-        .expect("Q4_1 tensors are converted on the CPU");
+        .expect("Q5_0 tensors are converted on the CPU");
     for (name, info) in &content.tensor_infos {
         let before = content.tensor(&mut f, name, &Device::Cpu).unwrap();
         let after = conv.tensor(&mut mem, name, &Device::Cpu).unwrap();
-        let want = if info.ggml_dtype == GgmlDType::Q4_1 {
+        let want = if info.ggml_dtype == GgmlDType::Q5_0 {
             GgmlDType::Q8_0
         } else {
             info.ggml_dtype
@@ -916,7 +926,25 @@ fn gguf_q4_1_is_converted_to_q8_0_on_the_cpu() {
     assert!(model::gguf::convert_for_cpu(&conv, &mut mem, &Device::Cpu)
         .unwrap()
         .is_none());
-    let mut g = model::load_candle(&q41, &Device::Cpu).unwrap();
+    let mut g = model::load_candle(&q50, &Device::Cpu).unwrap();
     let out = run_ids(&mut g, &ids(&reference()["prompts"][0]["ids"]), &greedy(8));
     assert!(!out.token_ids[0].is_empty());
+}
+
+/// A Q4_1 GGUF (the demo model's format) runs as it is on our kernels (`model::quant`), not
+/// converted; greedy `n = 3` in one batch equals three single runs.
+#[test]
+fn gguf_q4_1_runs_unconverted_and_batched_equals_singles() {
+    use candle_core::quantized::{gguf_file, GgmlDType};
+    let dir = tempfile::tempdir().unwrap();
+    let q41 = requantized_fixture(GgmlDType::Q4_1, &dir);
+    let mut f = std::fs::File::open(&q41).unwrap();
+    let content = gguf_file::Content::read(&mut f).unwrap();
+    assert!(model::gguf::convert_for_cpu(&content, &mut f, &Device::Cpu)
+        .unwrap()
+        .is_none());
+    let mut g = model::load_candle(&q41, &Device::Cpu).unwrap();
+    for p in reference()["prompts"].as_array().unwrap() {
+        assert_batched_greedy_equals_singles(&mut g, &ids(&p["ids"]), "tiny Q4_1");
+    }
 }

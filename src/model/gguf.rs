@@ -2,14 +2,16 @@
 //! converting tensors in formats candle has no SIMD CPU kernel for.
 //!
 //! The model runs on [`Qwen2Model`] (preallocated per-row KV caches, batched decode of `n`
-//! samples) with candle's quantized matmul for the block formats.
+//! samples). On the CPU, Q4_1 and Q8_0 matrices are multiplied by our kernels
+//! ([`super::quant`]: run-time AVX2, scalar fallback); other block formats by candle's quantized
+//! matmul.
 //!
-//! candle 0.11 dispatches AVX2 dot products at run time for Q4_0, Q8_0 and the k-quants, but
-//! multiplies Q4_1, Q5_0 and Q5_1 with scalar code (the offline demo model, SmolLM2-135M, is
-//! Q4_1). Such tensors are converted once at load to Q8_0 — 32-value blocks like theirs, 8-bit
-//! values with one scale, so each block keeps its values to within 1/254 of its largest
-//! magnitude — and then run on the AVX2 kernel. Costs: the file's load takes one
-//! dequantize/quantize pass, and those tensors take 8.5 instead of 5–6 bits per weight.
+//! candle 0.11 multiplies Q5_0 and Q5_1 with scalar code. Such tensors (and Q4_1 when our
+//! kernels are turned off with `VIBECHECK_QUANT_KERNELS=candle`) are converted once at load to
+//! Q8_0 — 32-value blocks like theirs, 8-bit values with one scale, so each block keeps its
+//! values to within 1/254 of its largest magnitude — and then run on a SIMD kernel. Costs: the
+//! file's load takes one dequantize/quantize pass, and those tensors take 8.5 instead of 5–6
+//! bits per weight.
 //! `VIBECHECK_GGUF_KEEP_TYPES=1` loads the file as it is.
 
 use super::qwen2::{Layer, Linear, Mat, Qwen2Config, Qwen2Model, RopeStyle};
@@ -22,9 +24,14 @@ use std::io::{Cursor, Read, Seek};
 /// Environment variable that turns the conversion off.
 pub const KEEP_TYPES_VAR: &str = "VIBECHECK_GGUF_KEEP_TYPES";
 
-/// Whether candle multiplies `dt` with scalar code on the CPU.
+/// Whether `dt` would be multiplied with scalar code on the CPU: candle's Q5_0/Q5_1 kernels
+/// are scalar; Q4_1 is too, unless our kernels ([`super::quant`]) take it.
 pub fn scalar_on_cpu(dt: GgmlDType) -> bool {
-    matches!(dt, GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1)
+    match dt {
+        GgmlDType::Q4_1 => !super::quant::enabled(),
+        GgmlDType::Q5_0 | GgmlDType::Q5_1 => true,
+        _ => false,
+    }
 }
 
 /// When `content` has tensors of a [`scalar_on_cpu`] type and the model runs on the CPU,

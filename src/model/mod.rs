@@ -22,6 +22,7 @@ pub use engine::CandleGenerator;
 pub use error::ModelError;
 pub use openai::OpenAiGenerator;
 pub use spec::BackendSpec;
+pub use vibecheck_kernels::{attn, quant};
 
 use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;

@@ -10,7 +10,8 @@
 //! - **Fused projections**: q/k/v and gate/up are each one matmul (weights concatenated at load).
 //! - **One-pass prefill** with a causal mask, logits only for the rows asked for.
 //! - **Decode attention in place**: scores and the weighted sum read the cache through strided
-//!   views of its first `len` positions; nothing is copied per step on the CPU or on CUDA.
+//!   views of its first `len` positions; nothing is copied per step on the CPU or on CUDA. On
+//!   the CPU (f32) one-position steps run our kernel over the cache ([`super::attn`]).
 //! - **Batched decode** of `n` sequences sharing a prompt: the prompt is prefilled once and its
 //!   cache copied to `n` rows; finished rows are dropped with [`Qwen2Model::retain`].
 
@@ -174,19 +175,26 @@ impl Weights {
 }
 
 /// A weight matrix `(out, in)`: dense in the compute dtype, or a GGUF block-quantized tensor
-/// multiplied by candle's quantized kernels (f32 activations).
+/// multiplied by candle's quantized kernels or (CPU, formats in [`super::quant`]) by ours
+/// (f32 activations).
 pub(crate) enum Mat {
     Dense(Tensor),
     Quant(Arc<QTensor>, QMatMul),
+    Own(Arc<super::quant::QuantMat>),
 }
 
 impl Mat {
     /// A GGUF tensor: float formats become dense f32, block formats stay quantized.
     pub(crate) fn from_qtensor(q: QTensor) -> Result<Self> {
+        let k = q.shape().dims().last().copied().unwrap_or(0);
+        let own = super::quant::QFormat::of(q.dtype()).filter(|f| {
+            q.device().is_cpu() && super::quant::enabled() && k.is_multiple_of(f.block_values())
+        });
         Ok(match q.dtype() {
             GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16 => {
                 Mat::Dense(q.dequantize(&q.device())?)
             }
+            _ if own.is_some() => Mat::Own(Arc::new(super::quant::QuantMat::new(own.unwrap(), q)?)),
             _ => {
                 let q = Arc::new(q);
                 Mat::Quant(q.clone(), QMatMul::from_arc(q)?)
@@ -199,6 +207,7 @@ impl Mat {
         match self {
             Mat::Dense(w) => Mat::Dense(w.clone()),
             Mat::Quant(q, m) => Mat::Quant(q.clone(), m.clone()),
+            Mat::Own(q) => Mat::Own(q.clone()),
         }
     }
 
@@ -206,6 +215,7 @@ impl Mat {
         Ok(match self {
             Mat::Dense(w) => w.dim(0)?,
             Mat::Quant(q, _) => q.shape().dims2()?.0,
+            Mat::Own(q) => q.dims().0,
         })
     }
 
@@ -213,6 +223,7 @@ impl Mat {
         match self {
             Mat::Dense(w) => w.elem_count() * w.dtype().size_in_bytes(),
             Mat::Quant(q, _) => q.storage_size_in_bytes(),
+            Mat::Own(q) => q.bytes(),
         }
     }
 
@@ -221,6 +232,7 @@ impl Mat {
         Ok(match self {
             Mat::Dense(w) => super::gemv::matmul_t(x, w)?,
             Mat::Quant(_, m) => m.forward(&x.contiguous()?)?,
+            Mat::Own(q) => q.matmul_t(x)?,
         })
     }
 
@@ -229,6 +241,7 @@ impl Mat {
         Ok(match self {
             Mat::Dense(w) => w.index_select(ids, 0)?,
             Mat::Quant(q, _) => q.embedding(ids)?,
+            Mat::Own(q) => q.rows(ids)?,
         })
     }
 }
@@ -488,6 +501,20 @@ impl Qwen2Model {
     /// appending to the cache. Returns logits `(batch, t, vocab)` when `all_logits`, else the
     /// last position's `(batch, vocab)`. With an empty cache this is the prefill.
     pub fn forward(&mut self, tokens: &[u32], batch: usize, all_logits: bool) -> Result<Tensor> {
+        if self.device.is_cpu() && rayon::current_thread_index().is_none() {
+            // Run the pass on a rayon worker: the kernels' parallel loops (~10 per layer) then
+            // start from inside the pool instead of each parking and waking this thread.
+            return rayon::scope(|_| self.forward_in_pool(tokens, batch, all_logits));
+        }
+        self.forward_in_pool(tokens, batch, all_logits)
+    }
+
+    fn forward_in_pool(
+        &mut self,
+        tokens: &[u32],
+        batch: usize,
+        all_logits: bool,
+    ) -> Result<Tensor> {
         if batch == 0 || tokens.is_empty() || !tokens.len().is_multiple_of(batch) {
             bail!("forward: {} tokens do not form {batch} rows", tokens.len());
         }
@@ -700,6 +727,13 @@ fn attention(
             }
         }
     };
+    let scale = 1.0 / (hd as f64).sqrt();
+    if t == 1 && q.device().is_cpu() && q.dtype() == DType::F32 {
+        // One new position per row on the CPU: our kernel over the cache (see `super::attn`).
+        let out = super::attn::decode_attention(&q, &cache.k, &cache.v, need, scale as f32)?;
+        layer.cache = Some(cache);
+        return layer.o.forward(&out.reshape((b, 1, nh * hd))?);
+    }
     // Strided views of the first `need` positions: no copy on either backend. The CPU gemm
     // reads them in place; on CUDA, candle's cuBLAS strided-batched call takes them as they are
     // (see `decode_views_fit_cublas` in the tests): K as the transposed operand with leading
@@ -708,7 +742,6 @@ fn attention(
     let vals = cache.v.narrow(2, 0, need)?;
 
     // Fold the `groups` query heads of each KV head into rows: (b, kv, groups·t, d).
-    let scale = 1.0 / (hd as f64).sqrt();
     let q = (q.reshape((b, nkv, groups * t, hd))? * scale)?;
     let mut scores = q.matmul(&keys.t()?)?; // (b, kv, groups·t, L)
     if let Some(m) = mask {
