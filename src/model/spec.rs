@@ -56,6 +56,21 @@ impl BackendSpec {
     }
 }
 
+/// The device for local weights: CUDA 0 when built with `--features cuda` (unless `cpu`), else
+/// the CPU. A CUDA build that cannot open its device (no driver, no GPU visible) says so and
+/// names `--cpu`, instead of candle's bare driver error.
+pub fn open_device(cpu: bool) -> anyhow::Result<Device> {
+    if cpu {
+        return Ok(Device::Cpu);
+    }
+    Device::cuda_if_available(0).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open CUDA device 0 ({e}); is the NVIDIA driver loaded and a GPU visible \
+             (nvidia-smi)? Pass --cpu to run on the CPU"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,19 +100,4 @@ mod tests {
         };
         assert!(spec.open().is_err());
     }
-}
-
-/// The device for local weights: CUDA 0 when built with `--features cuda` (unless `cpu`), else
-/// the CPU. A CUDA build that cannot open its device (no driver, no GPU visible) says so and
-/// names `--cpu`, instead of candle's bare driver error.
-pub fn open_device(cpu: bool) -> anyhow::Result<Device> {
-    if cpu {
-        return Ok(Device::Cpu);
-    }
-    Device::cuda_if_available(0).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot open CUDA device 0 ({e}); is the NVIDIA driver loaded and a GPU visible \
-             (nvidia-smi)? Pass --cpu to run on the CPU"
-        )
-    })
 }
