@@ -325,6 +325,28 @@ fn wrong_arithmetic_step_is_fed_back_and_the_corrected_chain_is_verified() {
     assert!(run.stderr.contains("attempt 1/3"), "{}", run.stderr);
     assert!(run.stderr.contains("attempt 2/3"), "{}", run.stderr);
     assert!(run.stderr.contains("tok/s"), "{}", run.stderr);
+    // stderr is a pipe here: each generation's final token count is logged before the next
+    // event (not the first token's count, with prefill time as its speed), so the last count
+    // before each other line adds up to the run's completion tokens.
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let count = |l: &str| -> Option<u64> {
+        l.trim_start()
+            .strip_suffix(" tok/s")
+            .and_then(|l| l.split(" tokens, ").next())
+            .and_then(|n| n.parse().ok())
+    };
+    let finals: u64 = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| count(l).is_some() && lines.get(i + 1).is_none_or(|n| count(n).is_none()))
+        .map(|(_, l)| count(l).unwrap())
+        .sum();
+    assert_eq!(
+        Some(finals),
+        r["usage"]["completion_tokens"].as_u64(),
+        "{}",
+        run.stderr
+    );
 }
 
 const SUM_PROBLEM: &str = "A+B\n\nYou are given two integers a and b. Print a+b.\n\nInput\nOne line with two integers a and b (-1000 <= a, b <= 1000).\n\nOutput\nPrint one integer.\n\nExamples\nInput\n2 3\nOutput\n5\nInput\n10 -4\nOutput\n6\n";

@@ -184,11 +184,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let sandbox = Sandbox::new(SandboxConfig::default()).context("starting the sandbox")?;
 
     let tty = std::io::stderr().is_terminal();
-    let mut printer = ProgressPrinter {
-        tty,
-        open_line: false,
-        last_tokens: None,
-    };
+    let mut printer = ProgressPrinter::new(tty);
     let report = agent::solve(
         gen.as_mut(),
         &verifier,
@@ -215,56 +211,76 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 }
 
 /// When stderr is not a terminal (a log file, CI), token counts are printed at most this often,
-/// so a slow CPU run does not write one line per token.
+/// so a slow CPU run does not write one line per token; the last count of a generation is
+/// always printed before the next event (so a log shows each attempt's total and speed).
 const LOG_TOKENS_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Live progress on stderr: token counts rewrite one line on a terminal.
 struct ProgressPrinter {
     tty: bool,
     open_line: bool,
+    /// When token counts were last printed (non-terminal), or the attempt started.
     last_tokens: Option<std::time::Instant>,
+    /// The newest token count not printed yet (non-terminal).
+    pending: Option<(usize, f64)>,
 }
 
 impl ProgressPrinter {
+    fn new(tty: bool) -> Self {
+        ProgressPrinter {
+            tty,
+            open_line: false,
+            last_tokens: None,
+            pending: None,
+        }
+    }
+
     fn show(&mut self, p: &Progress) {
         let mut err = std::io::stderr().lock();
-        match p {
-            Progress::Tokens { count, per_second } if self.tty => {
+        if let Progress::Tokens { count, per_second } = *p {
+            if self.tty {
                 let _ = write!(err, "\r  {count} tokens, {per_second:.1} tok/s   ");
                 self.open_line = true;
                 return;
             }
-            Progress::Tokens { .. } => {
-                if self
-                    .last_tokens
-                    .is_some_and(|t| t.elapsed() < LOG_TOKENS_INTERVAL)
-                {
-                    return;
-                }
+            self.pending = Some((count, per_second));
+            let due = self
+                .last_tokens
+                .is_none_or(|t| t.elapsed() >= LOG_TOKENS_INTERVAL);
+            if due {
                 self.last_tokens = Some(std::time::Instant::now());
+                Self::flush_tokens(&mut err, &mut self.pending);
             }
-            _ => {}
+            return;
         }
+        Self::flush_tokens(&mut err, &mut self.pending);
         if self.open_line {
             let _ = writeln!(err);
             self.open_line = false;
         }
         let _ = match p {
             Progress::Attempt { k, n } => {
-                self.last_tokens = None;
+                // The first count of an attempt waits an interval: printed at once it would
+                // be the first token's count, with prefill time as its speed.
+                self.last_tokens = Some(std::time::Instant::now());
                 writeln!(err, "solve: attempt {k}/{n}")
-            }
-            Progress::Tokens { count, per_second } => {
-                writeln!(err, "  {count} tokens, {per_second:.1} tok/s")
             }
             Progress::Checks { passed, failed } => {
                 writeln!(err, "  checks: {passed} passed, {failed} failed")
             }
             Progress::Message(m) => writeln!(err, "  {m}"),
+            Progress::Tokens { .. } => Ok(()),
         };
     }
 
+    fn flush_tokens(err: &mut impl Write, pending: &mut Option<(usize, f64)>) {
+        if let Some((count, per_second)) = pending.take() {
+            let _ = writeln!(err, "  {count} tokens, {per_second:.1} tok/s");
+        }
+    }
+
     fn finish(&mut self) {
+        Self::flush_tokens(&mut std::io::stderr().lock(), &mut self.pending);
         if self.open_line {
             eprintln!();
             self.open_line = false;
