@@ -157,10 +157,13 @@ async fn completions(State(st): State<ModelState>, Json(body): Json<Value>) -> R
         Reply::Endless => {
             st.open_streams.fetch_add(1, Ordering::SeqCst);
             let open = OpenStream(st.open_streams.clone());
-            let tokens = futures_util::stream::unfold(open, |open| async move {
+            // Every piece differs: the same piece over and over is a loop that vibecheck's
+            // loop detector ends by itself, and on a busy machine that could end the solve
+            // before the client hangs up.
+            let tokens = futures_util::stream::unfold((open, 0u64), |(open, k)| async move {
                 tokio::time::sleep(Duration::from_millis(5)).await;
-                let piece = chunk(json!({"content": "thinking "}), None);
-                Some((Ok::<_, std::convert::Infallible>(piece), open))
+                let piece = chunk(json!({"content": format!("step {k} ")}), None);
+                Some((Ok::<_, std::convert::Infallible>(piece), (open, k + 1)))
             });
             (sse, axum::body::Body::from_stream(tokens)).into_response()
         }

@@ -311,14 +311,23 @@ impl Drop for ServerProcess {
 
 /// Polls `/metrics` until `pred` holds on its text (no time assertions: it waits for a state).
 pub fn wait_metrics(addr: SocketAddr, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    let mut last = String::new();
     for _ in 0..6000 {
         let text = get(addr, "/metrics").text();
         if pred(&text) {
             return text;
         }
+        last = text;
         std::thread::sleep(Duration::from_millis(20));
     }
-    panic!("metrics never showed: {what}");
+    let shown: Vec<&str> = last
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.contains("_bucket"))
+        .collect();
+    panic!(
+        "metrics never showed: {what}; the last metrics:\n{}",
+        shown.join("\n")
+    );
 }
 
 /// The value of one metrics sample line (exact series text before the value).
