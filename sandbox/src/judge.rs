@@ -72,6 +72,31 @@ pub fn excerpt(bytes: &[u8], cap: usize) -> String {
     )
 }
 
+/// Attaches to a finished test what a reader needs: the start of the solution's stdout and
+/// stderr (`AC_EXCERPT_BYTES` for AC), and for any other verdict the input and the answer too.
+/// Shared by the judge and the interactive judge.
+pub(crate) fn attach_excerpts(
+    result: &mut TestResult,
+    test: &crate::TestCase,
+    stdout: &[u8],
+    stderr: &[u8],
+) {
+    let cap = if result.verdict == Verdict::AC {
+        AC_EXCERPT_BYTES
+    } else {
+        result.input = Some(excerpt(test.input.as_bytes(), EXCERPT_BYTES));
+        result.answer = test
+            .answer
+            .as_ref()
+            .map(|a| excerpt(a.as_bytes(), EXCERPT_BYTES));
+        EXCERPT_BYTES
+    };
+    result.stdout = Some(excerpt(stdout, cap));
+    if !stderr.is_empty() {
+        result.stderr = Some(excerpt(stderr, cap));
+    }
+}
+
 /// A program ready to run, or its compile error.
 pub enum Prepared {
     Ready(Runnable),
@@ -489,20 +514,7 @@ impl Sandbox {
         };
         result.verdict = v;
         result.message = m;
-        let cap = if v == Verdict::AC {
-            AC_EXCERPT_BYTES
-        } else {
-            result.input = Some(excerpt(test.input.as_bytes(), EXCERPT_BYTES));
-            result.answer = test
-                .answer
-                .as_ref()
-                .map(|a| excerpt(a.as_bytes(), EXCERPT_BYTES));
-            EXCERPT_BYTES
-        };
-        result.stdout = Some(excerpt(&out.stdout, cap));
-        if !out.stderr.is_empty() {
-            result.stderr = Some(excerpt(&out.stderr, cap));
-        }
+        attach_excerpts(&mut result, test, &out.stdout, &out.stderr);
         result
     }
 

@@ -21,7 +21,7 @@ mod verdict;
 
 pub(crate) use pipe::{PipeReader, PipeWriter};
 
-use crate::judge::{excerpt, run_verdict, Prepared, Runnable, AC_EXCERPT_BYTES, EXCERPT_BYTES};
+use crate::judge::{attach_excerpts, excerpt, run_verdict, Prepared, Runnable};
 use crate::run::{PipedIo, RunOutcome, RunSpec, Status, EPOCH_TICK_MS, WALL_FACTOR, WALL_SLACK_MS};
 use crate::{
     JudgeReport, Lang, Limits, Program, Sandbox, TestCase, TestResult, TestSource, Verdict,
@@ -213,25 +213,15 @@ impl Sandbox {
         result.verdict = v;
         result.time_ms = sol_out.cpu_ms;
         result.memory_kib = sol_out.memory_kib;
-        let cap = if v == Verdict::AC {
-            result.message = m;
-            AC_EXCERPT_BYTES
+        result.message = if v == Verdict::AC {
+            m
         } else {
-            result.message = format!(
+            format!(
                 "{m}\ninteractor wrote: {}",
                 excerpt(&int_wrote, INTERACTOR_QUOTE_BYTES)
-            );
-            result.input = Some(excerpt(test.input.as_bytes(), EXCERPT_BYTES));
-            result.answer = test
-                .answer
-                .as_ref()
-                .map(|a| excerpt(a.as_bytes(), EXCERPT_BYTES));
-            EXCERPT_BYTES
+            )
         };
-        result.stdout = Some(excerpt(&sol_wrote, cap));
-        if !sol_out.stderr.is_empty() {
-            result.stderr = Some(excerpt(&sol_out.stderr, cap));
-        }
+        attach_excerpts(&mut result, test, &sol_wrote, &sol_out.stderr);
         result
     }
 
