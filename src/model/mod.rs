@@ -7,7 +7,6 @@ pub mod chat;
 pub mod dtype;
 pub mod engine;
 pub mod error;
-pub mod gemv;
 pub mod gguf;
 pub mod openai;
 pub mod probe;
@@ -22,7 +21,7 @@ pub use engine::CandleGenerator;
 pub use error::ModelError;
 pub use openai::OpenAiGenerator;
 pub use spec::BackendSpec;
-pub use vibecheck_kernels::{attn, quant};
+pub use vibecheck_kernels::{attn, gemv, quant};
 
 use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
