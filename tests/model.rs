@@ -55,6 +55,19 @@ fn greedy(max_tokens: usize) -> SamplingParams {
     }
 }
 
+/// Full-distribution sampling (temperature 1, no top-p cut) of up to 40 tokens, seed 9, `n`
+/// rows: sequence 0 of a batch must reproduce the single run with the same seed.
+fn sampled_rows(n: usize) -> SamplingParams {
+    SamplingParams {
+        temperature: 1.0,
+        top_p: 1.0,
+        max_tokens: 40,
+        seed: 9,
+        n,
+        ..SamplingParams::default()
+    }
+}
+
 fn run_ids(g: &mut engine::CandleGenerator, prompt: &[u32], p: &SamplingParams) -> Output {
     g.generate_ids(prompt, p, &mut |_| ControlFlow::Continue(()))
         .unwrap()
@@ -188,16 +201,8 @@ fn batched_equals_single() {
     }
     // Sampling: sequence 0 of a batch reproduces the single run with the same seed, and the
     // batch rows finish at different times (exercising cache compaction).
-    let sampled = |n| SamplingParams {
-        temperature: 1.0,
-        top_p: 1.0,
-        max_tokens: 40,
-        seed: 9,
-        n,
-        ..SamplingParams::default()
-    };
-    let one = run_ids(&mut g, &prompt, &sampled(1));
-    let many = run_ids(&mut g, &prompt, &sampled(4));
+    let one = run_ids(&mut g, &prompt, &sampled_rows(1));
+    let many = run_ids(&mut g, &prompt, &sampled_rows(4));
     assert_eq!(many.token_ids[0], one.token_ids[0]);
     assert_eq!(many.generations[0].text, one.generations[0].text);
     assert!(
@@ -510,16 +515,8 @@ fn gguf_batched_n3_greedy_equals_three_single_runs() {
             assert_batched_greedy_equals_singles(&mut g, &ids(&p["ids"]), file);
         }
         let prompt = ids(&r["prompts"][0]["ids"]);
-        let sampled = |n| SamplingParams {
-            temperature: 1.0,
-            top_p: 1.0,
-            max_tokens: 40,
-            seed: 9,
-            n,
-            ..SamplingParams::default()
-        };
-        let one = run_ids(&mut g, &prompt, &sampled(1));
-        let many = run_ids(&mut g, &prompt, &sampled(3));
+        let one = run_ids(&mut g, &prompt, &sampled_rows(1));
+        let many = run_ids(&mut g, &prompt, &sampled_rows(3));
         assert_eq!(many.token_ids[0], one.token_ids[0], "{file}");
         assert!(
             many.token_ids.iter().any(|s| s != &many.token_ids[0]),
