@@ -441,6 +441,30 @@ mod limits {
         assert_eq!(r.first_error, None);
     }
 
+    /// A stopped verification (the server's request was abandoned) checks no further item:
+    /// the two items started before the stop are checked, the rest are `timeout` with a note,
+    /// and the wrong last step is not refuted (nor anything established).
+    #[test]
+    fn a_stopped_verification_starts_no_more_items() {
+        let v = Verifier::new(config()).unwrap();
+        let c = chain::parse("1 + 1 = 2\n2 + 2 = 4\n3 + 3 = 6\n4 + 4 = 9");
+        let polls = std::sync::atomic::AtomicUsize::new(0);
+        let stop = || polls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 2;
+        let r = v.verify_until(&c, None, &stop).unwrap();
+        assert_eq!(r.steps[0].verdict, StepVerdict::Verified);
+        assert_eq!(r.steps[1].verdict, StepVerdict::Verified);
+        for s in &r.steps[2..] {
+            assert_eq!(s.checks[0].verdict, ItemVerdict::Timeout, "{s:?}");
+            assert!(s.checks[0].evidence.summary.contains("stopped"), "{s:?}");
+        }
+        assert_eq!(r.first_error, None);
+        assert_eq!(r.verdict, Overall::NoErrorsFound);
+        assert_eq!(r.coverage.steps_checked, 2, "a stopped item is not a check");
+        // Never stopped: the same chain is flagged at its wrong step.
+        let r = v.verify_until(&c, None, &|| false).unwrap();
+        assert_eq!(r.first_error, Some(3));
+    }
+
     #[test]
     fn oversized_input_is_an_error() {
         let v = Verifier::new(VerifyConfig {

@@ -210,7 +210,7 @@ pub async fn verify(
         .run_blocking(
             ctx.deadline,
             st.config.deadline_secs as f64,
-            move |_budget| {
+            move |budget| {
                 let chain = match req.into_chain() {
                     Ok(c) => c,
                     Err(e) => return Ok(Err(e)),
@@ -222,7 +222,10 @@ pub async fn verify(
                     ))));
                 }
                 let reference = chain.reference.clone();
-                eng.verify(&chain, reference.as_deref()).map(Ok)
+                // A client that hangs up (or a deadline that fires) stops the items not yet
+                // started; an item already running ends at its own timeout.
+                eng.verify(&chain, reference.as_deref(), &|| budget.is_cancelled())
+                    .map(Ok)
             },
         )
         .await?;

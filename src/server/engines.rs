@@ -176,8 +176,15 @@ impl Engines {
         self.verifier.pool().restarts()
     }
 
-    pub fn verify(&self, chain: &Chain, reference: Option<&str>) -> anyhow::Result<VerifyReport> {
-        self.verifier.verify(chain, reference)
+    /// Verifies `chain`; items not started once `stop()` is true (the request's budget was
+    /// cancelled: deadline or client gone) are reported `timeout` unchecked.
+    pub fn verify(
+        &self,
+        chain: &Chain,
+        reference: Option<&str>,
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> anyhow::Result<VerifyReport> {
+        self.verifier.verify_until(chain, reference, stop)
     }
 
     /// Judges `input`; `cancel` (the request's deadline and flag) stops the compiles, tests

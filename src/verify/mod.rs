@@ -460,6 +460,19 @@ impl Verifier {
     /// `reference`). `Err` only for infrastructure failures or an input over
     /// [`VerifyConfig::max_input_bytes`].
     pub fn verify(&self, chain: &Chain, reference: Option<&str>) -> anyhow::Result<VerifyReport> {
+        self.verify_until(chain, reference, &|| false)
+    }
+
+    /// [`Verifier::verify`] that stops early once `stop()` is true (the server's request was
+    /// abandoned or ran past its deadline): items not started by then get `timeout` with a
+    /// note saying so, and the answer's substitution check is skipped. An item already running
+    /// ends at its own timeout.
+    pub fn verify_until(
+        &self,
+        chain: &Chain,
+        reference: Option<&str>,
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> anyhow::Result<VerifyReport> {
         let size: usize = chain.steps.iter().map(|s| s.text.len()).sum();
         self.config.check_input_size(size)?;
         let start = Instant::now();
@@ -503,7 +516,11 @@ impl Verifier {
                 s.spawn(|| loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(k) else { break };
-                    let r = self.check_item(job.item, start);
+                    let r = if stop() {
+                        Ok(stopped_check(job.item))
+                    } else {
+                        self.check_item(job.item, start)
+                    };
                     *results[k].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
                 });
             }
@@ -543,7 +560,7 @@ impl Verifier {
             None => false,
         });
         let checks = match (&chain.problem, &chain.answer) {
-            (Some(problem), Some(ans)) => {
+            (Some(problem), Some(ans)) if !stop() => {
                 let left = self.config.chain_budget.saturating_sub(start.elapsed());
                 substitution::check_answer(problem, ans, |m| {
                     self.pool
@@ -744,6 +761,29 @@ fn percent_as_unit(m: &MathItem) -> Option<MathItem> {
         rels: m.rels.clone(),
         modulus: m.modulus.clone(),
     })
+}
+
+/// The note on an item that [`Verifier::verify_until`] did not start because its caller
+/// stopped it: a `limits` note (not a check, so it counts in no coverage), verdict `timeout`.
+fn stopped_check(item: &Item) -> Check {
+    let source = match item {
+        Item::Math(m) => m.source.clone(),
+        Item::Claim { source } | Item::Smt2 { source } | Item::Code { source, .. } => {
+            source.clone()
+        }
+    };
+    Check {
+        checker: Checker::Limits,
+        item: source,
+        verdict: ItemVerdict::Timeout,
+        evidence: Evidence {
+            summary: "not checked: the request was stopped (its deadline passed or the client \
+                      went away)"
+                .into(),
+            ..Default::default()
+        },
+        time_ms: 0.0,
+    }
 }
 
 /// The worst verdict among a step's checks: refuted > unknown (unknown, timeout, checked up to
