@@ -188,6 +188,10 @@ fn reference_mismatch_flags_without_a_refuted_step() {
     );
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["answer"]["equivalent"], true);
+    // A negative reference is a value, not an option.
+    let (code, v) = verify_json("3 - 7 = -4\n#### -4", &["--reference", "-4"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["answer"]["equivalent"], true);
 }
 
 #[test]

@@ -57,7 +57,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     pub samples: usize,
     /// The known answer (math): final answers are compared with it. Never shown to the model.
-    #[arg(long, value_name = "ANSWER")]
+    #[arg(long, value_name = "ANSWER", allow_hyphen_values = true)]
     pub reference: Option<String>,
     /// Tests for a code problem: a directory of NAME.in + NAME.out/.ans files or Competitive
     /// Companion .json files, or one such .json file. Merged with the statement's samples.

@@ -22,13 +22,18 @@ pub struct Args {
     pub file: String,
     /// The problem statement: shown in the report header, and when it states an equation or
     /// condition in the unknown it asks for, the answer is substituted back and checked.
-    #[arg(long, value_name = "TEXT", conflicts_with = "problem_file")]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        conflicts_with = "problem_file",
+        allow_hyphen_values = true
+    )]
     pub problem: Option<String>,
     /// A file holding the problem statement (as `--problem`).
     #[arg(long, value_name = "FILE")]
     pub problem_file: Option<PathBuf>,
     /// The reference answer to compare the final answer with (overrides a JSON `reference`).
-    #[arg(long, value_name = "ANSWER")]
+    #[arg(long, value_name = "ANSWER", allow_hyphen_values = true)]
     pub reference: Option<String>,
     /// Print exactly one JSON object (`verdict`, `answer_evidence`, `first_error`, `steps`,
     /// `answer`, `coverage`).
