@@ -26,6 +26,18 @@ const EXTRACT: &[(&str, Option<&str>)] = &[
     ),
     ("Therefore, the final answer is: $\\boxed{12}$.", Some("12")),
     ("Work.\n**Answer:** 42", Some("42")),
+    (
+        "Work.\n**Final Answer:** The values of \\(x\\) for which \\(f(x) = g(x)\\) are \\(x = 5\\) and \\(x = -2\\).",
+        Some("x = 5, x = -2"),
+    ),
+    (
+        "Work.\nFinal answer: the smallest such number is $12$.",
+        Some("12"),
+    ),
+    (
+        "Work.\nFinal answer: The count of \\(n\\) is \\(5\\) for all cases.",
+        Some("The count of \\(n\\) is \\(5\\) for all cases"),
+    ),
     ("Work.\n**Final Answer:** $x = 2$", Some("x = 2")),
     ("Work.\n#### 72", Some("72")),
     ("Work.\n#### 1,000", Some("1,000")),
@@ -207,6 +219,40 @@ const EQUIV: &[(&str, &str, bool)] = &[
     ("\\text{Yes}", "yes", true),
     ("yes", "no", false),
     ("\\text{Monday}", "Monday", true),
+    // solution families: the closing `k ∈ ℤ` restates what a reference `kπ` means
+    ("k\\pi, k \\in \\mathbb{Z}", "k\\pi", true),
+    ("x = 2k\\pi \\quad (k \\in \\mathbb{Z})", "2\\pi k", true),
+    (
+        "\\frac{\\pi}{2} + n\\pi \\text{ for } n \\in \\mathbb{Z}",
+        "\\frac{\\pi}{2}+n\\pi",
+        true,
+    ),
+    ("2k\\pi, k \\in \\mathbb{Z}", "k\\pi", false),
+    ("5, k \\in \\mathbb{Z}", "5", false),
+    // families compared as sets: residues modulo the longest period
+    (
+        "\\frac{\\pi}{6} + k\\pi, -\\frac{\\pi}{6} + k\\pi",
+        "\\frac{\\pi}{6} + k\\pi, \\frac{5\\pi}{6} + k\\pi \\text{ for } k \\in \\mathbb{Z}",
+        true,
+    ),
+    (
+        "\\frac{\\pi}{2} + k\\pi",
+        "\\frac{\\pi}{2} + 2n\\pi, -\\frac{\\pi}{2} + 2n\\pi",
+        true,
+    ),
+    ("\\frac{\\pi}{2} + k\\pi", "\\frac{\\pi}{2} + 2k\\pi", false),
+    ("(2k+1)\\pi", "(2k-1)\\pi", true),
+    ("n + 1", "n", false),
+    ("2x", "2y", false),
+    (
+        "\\frac{\\pi}{6} + k\\pi, \\frac{\\pi}{3} + k\\pi",
+        "\\frac{\\pi}{6} + k\\pi, \\frac{2\\pi}{3} + k\\pi",
+        false,
+    ),
+    ("x = 2k\\pi", "2\\pi k", true),
+    ("2k\\pi", "2\\pi k", true),
+    ("2k\\pi", "2 k \\pi", true),
+    ("2k\\pi \\quad (k \\in \\mathbb{Z})", "2\\pi k", true),
     // more MATH-style references
     ("\\frac{\\sqrt{3}}{3}", "\\frac{1}{\\sqrt{3}}", true),
     ("10\\%", "10", true),

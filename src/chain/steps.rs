@@ -425,6 +425,11 @@ pub fn extract_answer(text: &str) -> Option<String> {
     let rest = &text[p + len..];
     let line = rest.trim_start().lines().next().unwrap_or("");
     let answer = clean_answer(line)?;
+    // `**Final Answer:** The values of \(x\) … are \(x = 5\) and \(x = -2\).`: the math
+    // after the sentence's last `is` / `are`.
+    if let Some(m) = math_after_copula(line) {
+        return Some(m);
+    }
     // `**Answer:** Verna received $7.00 in change.`: a sentence after the marker states its one
     // number.
     if is_sentence(&answer) {
@@ -664,6 +669,65 @@ fn last_math_segment(line: &str) -> Option<&str> {
 
 fn line_offset(text: &str, k: usize) -> usize {
     text.split_inclusive('\n').take(k).map(str::len).sum()
+}
+
+/// Words that join the math segments of a stated answer (`\(x = 5\) and \(x = -2\)`).
+const JOINING_WORDS: &[&str] = &["and", "or", "both", "either"];
+
+/// Fewest plain words before the copula for [`math_after_copula`] to read a line as a sentence.
+const MIN_WORDS_BEFORE_COPULA: usize = 2;
+
+/// The math a prose sentence states after its last `is` / `are` / `equals`, when nothing but
+/// inline math (`\(…\)`, `$…$`) and joining words ([`JOINING_WORDS`]) follows it: segments
+/// joined by `, `. `None` for anything else (a bare value, a sentence going on in words).
+fn math_after_copula(line: &str) -> Option<String> {
+    let line = line.trim().trim_end_matches(['.', '!']).trim_end();
+    let lower = line.to_ascii_lowercase();
+    let p = [
+        " is ",
+        " are ",
+        " equals ",
+        " is equal to ",
+        " are equal to ",
+    ]
+    .iter()
+    .filter_map(|w| lower.rfind(w).map(|p| (p, p + w.len())))
+    .max_by_key(|&(_, end)| end)?;
+    let words_before = line[..p.0]
+        .split(['$', ' '])
+        .filter(|w| w.len() >= 2 && w.chars().all(char::is_alphabetic))
+        .count();
+    if words_before < MIN_WORDS_BEFORE_COPULA {
+        return None;
+    }
+    let mut tail = line[p.1..].trim();
+    let mut segments: Vec<&str> = Vec::new();
+    while !tail.is_empty() {
+        let (open, close) = if tail.starts_with("\\(") {
+            ("\\(", "\\)")
+        } else if tail.starts_with('$') {
+            ("$", "$")
+        } else {
+            let end = tail.find(['$', '\\']).unwrap_or(tail.len());
+            let joining = tail[..end]
+                .split([' ', ','])
+                .all(|w| w.is_empty() || JOINING_WORDS.contains(&w.to_ascii_lowercase().as_str()));
+            if !joining || end == 0 {
+                return None;
+            }
+            tail = tail[end..].trim_start();
+            continue;
+        };
+        let body = &tail[open.len()..];
+        let end = body.find(close).unwrap_or(body.len());
+        let seg = body[..end].trim();
+        if seg.is_empty() {
+            return None;
+        }
+        segments.push(seg);
+        tail = body[(end + close.len()).min(body.len())..].trim_start();
+    }
+    (!segments.is_empty()).then(|| segments.join(", "))
 }
 
 /// Trims decoration around an answer found after a marker: `**`, `$`, `:`, a trailing period

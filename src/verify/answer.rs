@@ -111,6 +111,9 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
     if let Some(m) = equations_equal(&na, &nb) {
         return m.into();
     }
+    if let (Some(x), Some(y)) = (families(&na), families(&nb)) {
+        return families_equal(&x, &y).into();
+    }
     Equivalence::Different
 }
 
@@ -458,7 +461,74 @@ fn normalize(s: &str) -> String {
     let out = repeating_decimal(&out).unwrap_or(out);
     let out = approximately(&out).unwrap_or(out);
     let out = inequality_interval(&out).unwrap_or(out);
+    let out = integer_family(&out).unwrap_or(out);
     solution_list(&out)
+}
+
+/// Sets a family's letter may range over: `k ∈ ℤ` and the like.
+const FAMILY_SETS: &[&str] = &[
+    "\\mathbb{Z}",
+    "\\mathbbZ",
+    "\\mathbb{N}",
+    "\\mathbbN",
+    "ℤ",
+    "ℕ",
+    "\\mathbb{Z}^+",
+    "\\mathbb{Z}^{+}",
+    "\\mathbb{Z}_{+}",
+    "\\mathbb{Z}_+",
+];
+
+/// `k\pi, k ∈ \mathbb{Z}`, `2k\pi (k ∈ ℤ)`, `x = n\pi \text{ for } n ∈ \mathbb{Z}`: the closing
+/// qualifier of a solution family is dropped (it restates that the letter ranges over the
+/// integers, which a reference written `k\pi` means too). Only when the letter is a single
+/// ASCII letter that occurs, on its own, in what is left.
+fn integer_family(s: &str) -> Option<String> {
+    let t = s.trim_end();
+    let i = t.rfind('∈')?;
+    let set: String = t[i + '∈'.len_utf8()..]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let closing = set.ends_with(')');
+    let set = set.trim_end_matches(')');
+    if !FAMILY_SETS.contains(&set) {
+        return None;
+    }
+    let before = t[..i].trim_end();
+    let var = before.chars().last().filter(|c| c.is_ascii_alphabetic())?;
+    let rest = &before[..before.len() - 1];
+    if rest
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_alphabetic() || c == '\\')
+    {
+        return None;
+    }
+    let mut head = rest.trim_end();
+    for sep in [
+        "\\text{ for }",
+        "\\text{for }",
+        "\\text{ for}",
+        "\\text{for}",
+        "\\text{ where }",
+        "\\text{where}",
+        " for",
+        " where",
+    ] {
+        head = head.strip_suffix(sep).unwrap_or(head).trim_end();
+    }
+    if closing {
+        head = head.strip_suffix('(')?.trim_end();
+    }
+    let head = head.trim_end_matches([',', ';']).trim_end();
+    let b = head.as_bytes();
+    let standalone = head.char_indices().any(|(j, c)| {
+        c == var
+            && (j == 0 || !(b[j - 1].is_ascii_alphabetic() || b[j - 1] == b'\\'))
+            && b.get(j + 1).is_none_or(|n| !n.is_ascii_alphabetic())
+    });
+    (standalone && !head.is_empty()).then(|| head.to_string())
 }
 
 /// Drops a single `\` directly before a digit (`\15` → `15`); `\\` (a line break) stays.
@@ -798,6 +868,8 @@ fn strip_lhs_and_units(s: &str) -> String {
                 w.chars().all(|c| {
                     c.is_alphabetic() || c == '/' || c == '^' || c.is_ascii_digit() || c == '.'
                 }) && w.chars().next().is_some_and(|c| c.is_alphabetic())
+                    // One letter is a variable (`2\pi k`) unless it is a unit symbol.
+                    && (w.chars().count() > 1 || SINGLE_LETTER_UNITS.contains(w))
             })
         {
             return first.to_string();
@@ -805,6 +877,88 @@ fn strip_lhs_and_units(s: &str) -> String {
     }
     t
 }
+
+/// Largest ratio between the longest and a shorter period of two family lists that are
+/// expanded to the longest (`\frac{\pi}{2} + k\pi` → two residues modulo `2\pi`).
+const MAX_FAMILY_EXPANSION: f64 = 24.0;
+
+/// Letters that index a solution family (`\frac{\pi}{6} + k\pi`).
+const FAMILY_LETTERS: &[&str] = &["k", "n", "m", "j", "l"];
+
+/// Largest denominator of a family's period as a multiple of `\pi` (`\frac{k\pi}{12}`).
+const MAX_PERIOD_DENOMINATOR: f64 = 12.0;
+
+/// A list of trigonometric solution families `c_i + k·p_i` (`\frac{\pi}{6} + k\pi, \frac{5\pi}{6}
+/// + 2k\pi`): `(c_i, p_i)`. `None` unless every element is linear in one family letter
+/// ([`FAMILY_LETTERS`], checked at four integers) with a period that is a rational multiple of
+/// `\pi` ([`MAX_PERIOD_DENOMINATOR`]): `n + 1` is a formula in `n`, not a family.
+fn families(s: &str) -> Option<Vec<(f64, f64)>> {
+    let body = s
+        .trim()
+        .strip_prefix("\\{")
+        .and_then(|b| b.strip_suffix("\\}"))
+        .unwrap_or(s);
+    let mut letter: Option<String> = None;
+    let mut fams: Vec<(f64, f64)> = Vec::new();
+    for part in split_commas(body) {
+        let e = parse_math(part.trim())?;
+        let vars = e.vars();
+        let [v] = vars.as_slice() else {
+            return None;
+        };
+        if !FAMILY_LETTERS.contains(&v.as_str()) || letter.get_or_insert_with(|| v.clone()) != v {
+            return None;
+        }
+        let at = |k: f64| eval(&e, &[(v.clone(), k)]).map(|x| x.approx);
+        let (m, a, b, c) = (at(-1.0)?, at(0.0)?, at(1.0)?, at(2.0)?);
+        let p = (b - a).abs();
+        let q = p / std::f64::consts::PI;
+        let rational = (1..=MAX_PERIOD_DENOMINATOR as i32)
+            .any(|d| (q * f64::from(d) - (q * f64::from(d)).round()).abs() < 1e-9);
+        if !(p.is_finite() && p > 1e-9 && rational && close(c - b, b - a) && close(a - m, b - a)) {
+            return None;
+        }
+        fams.push((a, p));
+    }
+    Some(fams)
+}
+
+/// The residues of families modulo `long` (sorted, deduplicated), or `None` when a period
+/// does not divide `long` within [`MAX_FAMILY_EXPANSION`].
+fn residues(fams: &[(f64, f64)], long: f64) -> Option<Vec<f64>> {
+    let mut out = Vec::new();
+    for &(a, p) in fams {
+        let r = long / p;
+        if (r - r.round()).abs() > 1e-9 || r.round() > MAX_FAMILY_EXPANSION {
+            return None;
+        }
+        for j in 0..r.round() as usize {
+            let x = (a + j as f64 * p).rem_euclid(long);
+            out.push(if close(x, long) { 0.0 } else { x });
+        }
+    }
+    out.sort_by(f64::total_cmp);
+    out.dedup_by(|x, y| close(*x, *y));
+    Some(out)
+}
+
+/// Two family lists ([`families`]) describe the same set: the same residues modulo the longest
+/// period of both.
+fn families_equal(x: &[(f64, f64)], y: &[(f64, f64)]) -> M {
+    let long = x.iter().chain(y).map(|f| f.1).fold(0f64, f64::max);
+    match (residues(x, long), residues(y, long)) {
+        (Some(a), Some(b))
+            if a.len() == b.len() && a.iter().zip(&b).all(|(p, q)| close(*p, *q)) =>
+        {
+            M::Probable
+        }
+        _ => M::No,
+    }
+}
+
+/// One-letter words read as units after a number (`5 m`, `3 h`); any other letter is a
+/// variable (`2\pi k`).
+const SINGLE_LETTER_UNITS: &str = "mgshlLKVWAJNC";
 
 /// A structured answer.
 #[derive(Debug, Clone)]
