@@ -279,6 +279,7 @@ impl Sandbox {
                     })?;
                     let mut h = Sha256::new();
                     h.update(p.as_os_str().as_encoded_bytes());
+                    h.update(crate::pyruntime::ADAPT_VERSION.as_bytes());
                     h.update(meta.len().to_le_bytes());
                     if let Ok(t) = meta.modified() {
                         h.update(format!("{t:?}").as_bytes());
@@ -297,7 +298,18 @@ impl Sandbox {
                         );
                     }
                     let module = self.load_or_compile(&cwasm, || {
-                        std::fs::read(p).with_context(|| format!("reading {}", p.display()))
+                        let shipped = std::fs::read(p)
+                            .with_context(|| format!("reading {}", p.display()))?;
+                        // A larger C stack and C recursion limit (see `pyruntime`).
+                        let (wasm, done) = crate::pyruntime::adapt(&shipped);
+                        if !done.skipped.is_empty() {
+                            tracing::warn!(
+                                "{}: runs as shipped in part: {}",
+                                p.display(),
+                                done.skipped.join("; ")
+                            );
+                        }
+                        Ok(wasm)
                     })?;
                     self.runner.prepare(&module)
                 };

@@ -18,6 +18,7 @@ pub mod compile;
 mod hostcalls;
 pub mod interact;
 pub mod judge;
+pub mod pyruntime;
 pub mod run;
 pub mod testdata;
 
