@@ -595,6 +595,13 @@ fn python_stdin_is_a_real_file_and_threads_run() {
     expect(&["run/threading_stack.py", "--tests", OJ], "AC");
 }
 
+/// C is GNU C17 as gcc compiles it: `getchar_unlocked` is declared (in ISO C17 mode clang
+/// rejected the implicit declaration, a CE every judge would have accepted).
+#[test]
+fn c_fast_input_with_getchar_unlocked() {
+    expect(&["run/getchar_unlocked.c", "--tests", OJ], "AC");
+}
+
 /// Memoised recursion through `lru_cache` (C code) 5000 deep: accepted, as judges accept it
 /// (python.wasm's shipped 512 KiB C stack trapped at ~60 levels, its C recursion limit stopped
 /// at ~166; see sandbox `pyruntime`). Far deeper, with memory to spare, it ends in a clean

@@ -397,7 +397,9 @@ impl Compiler {
 
     fn std_flag(&self, lang: Lang) -> &'static str {
         match (lang, self.config.cpp_std) {
-            (Lang::C, _) => "-std=c17",
+            // GNU C17, gcc's default and what judges compile C with: POSIX and GNU extras
+            // (`getchar_unlocked`, `strdup`) are declared, as in glibc's default mode.
+            (Lang::C, _) => "-std=gnu17",
             (_, CppStd::Cpp17) => "-std=c++17",
             (_, CppStd::Cpp20) => "-std=c++20",
         }
@@ -691,7 +693,7 @@ impl Compiler {
             let build = || -> Result<PathBuf> {
                 let work = tempfile::Builder::new().prefix("vibecheck-rt-").tempdir()?;
                 let (src_name, std) = match rt.lang {
-                    Lang::C => ("vcrt.c", "-std=c17"),
+                    Lang::C => ("vcrt.c", "-std=gnu17"),
                     _ => ("vcrt.cpp", "-std=c++17"),
                 };
                 let src = work.path().join(src_name);
