@@ -544,7 +544,17 @@ fn sleeping_guest_is_tle_at_the_limit() {
     }
     expect(&["run/short_sleep.c", "--tests", OJ], "AC");
     require::python_wasm();
-    expect(&["run/sleep.py", "--tests", OJ, "--time-limit", "1"], "TLE");
+    // Python runs get the Python time factor (5): a 200 ms limit allows 1000 ms.
+    let v = expect(
+        &["run/sleep.py", "--tests", OJ, "--time-limit", "0.2"],
+        "TLE",
+    );
+    assert!(v["tests"][0]["time_ms"].as_u64().unwrap() >= 1000, "{v}");
+    let m = first_message(&v);
+    assert!(
+        m.contains("exceeded 1000 ms") && m.contains("200 ms limit × 5"),
+        "{m}"
+    );
 }
 
 // ---- issue 11: memory like a real judge; stderr is never a verdict ----
@@ -616,7 +626,10 @@ fn python_memoised_recursion_runs_deep() {
     write(d.path(), "deeper/1.in", "200000\n");
     write(d.path(), "deeper/1.out", "0\n");
     let sol = "run/memo_recursion.py";
-    expect(&[sol, "--tests", d.path().join("deep").to_str().unwrap()], "AC");
+    expect(
+        &[sol, "--tests", d.path().join("deep").to_str().unwrap()],
+        "AC",
+    );
     let v = expect(
         &[
             sol,

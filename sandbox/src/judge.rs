@@ -389,6 +389,20 @@ impl Sandbox {
         self.run_program_cancellable(prog, args, stdin, limits, &Cancel::default())
     }
 
+    /// The limits a run of `lang` gets for a test's `limits`: Python's CPU time is scaled by
+    /// the Python time factor ([`crate::PY_TIME_FACTOR`]).
+    pub fn limits_for(&self, lang: Lang, limits: Limits) -> Limits {
+        match lang {
+            Lang::Python => Limits {
+                time_ms: limits
+                    .time_ms
+                    .saturating_mul(self.config.python_time_factor.max(1)),
+                ..limits
+            },
+            Lang::C | Lang::Cpp => limits,
+        }
+    }
+
     /// Like [`Sandbox::run_program`], ended by `cancel` ([`Status::Cancelled`]).
     pub fn run_program_cancellable(
         &self,
@@ -403,7 +417,7 @@ impl Sandbox {
             RunSpec {
                 args: prog.argv(args),
                 stdin: stdin.to_vec().into(),
-                limits,
+                limits: self.limits_for(prog.lang, limits),
                 preopen: None,
                 cancel: cancel.clone(),
             },
@@ -714,6 +728,16 @@ pub fn run_verdict(out: &RunOutcome, limits: Limits) -> Option<(Verdict, String)
         Status::Exited(0) => None,
         Status::Exited(c) => Some((Verdict::RE, with_stderr(format!("exit code {c}")))),
         Status::Trap(t) => Some((Verdict::RE, with_stderr(t.clone()))),
+        Status::TimeLimit if out.time_limit_ms > limits.time_ms && limits.time_ms > 0 => Some((
+            Verdict::TLE,
+            format!(
+                "exceeded {} ms of CPU time (sleeping counts): the {} ms limit × {} for \
+                 python.wasm, which runs Python about that much slower than native CPython",
+                out.time_limit_ms,
+                limits.time_ms,
+                out.time_limit_ms / limits.time_ms
+            ),
+        )),
         Status::TimeLimit => Some((
             Verdict::TLE,
             format!(

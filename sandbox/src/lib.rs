@@ -250,6 +250,26 @@ pub struct SandboxConfig {
     /// [`compile::pbds::default_dir`]; env `VIBECHECK_PBDS_DIR` overrides). C++ compiles without
     /// them when absent; `<ext/pb_ds/...>` is then a CE naming the script.
     pub pbds_dir: PathBuf,
+    /// CPU time a Python run gets per second of its time limit (default
+    /// [`python_time_factor`]: [`PY_TIME_FACTOR`], env `VIBECHECK_PYTHON_TIME_FACTOR`).
+    pub python_time_factor: u64,
+}
+
+/// How many times its time limit a Python run gets: python.wasm (an unoptimised CPython 3.12
+/// build under wasmtime) runs Python 3.3–6.3× slower than native CPython 3.11 (median 4.9×:
+/// loops, sorting, dicts, strings, bulk input; BENCHMARKS.md "Python time factor"), and judges
+/// time native CPython. With the limit scaled, a solution a judge accepts is not a TLE here
+/// only because of the runtime; one far over the limit still is. Times shown are measured.
+pub const PY_TIME_FACTOR: u64 = 5;
+
+/// The Python time factor: env `VIBECHECK_PYTHON_TIME_FACTOR` (a whole number ≥ 1), else
+/// [`PY_TIME_FACTOR`].
+pub fn python_time_factor() -> u64 {
+    std::env::var("VIBECHECK_PYTHON_TIME_FACTOR")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|v: &u64| *v >= 1)
+        .unwrap_or(PY_TIME_FACTOR)
 }
 
 impl Default for SandboxConfig {
@@ -282,6 +302,7 @@ impl Default for SandboxConfig {
                 .filter(|v| *v > 0)
                 .unwrap_or(compile::COMPILE_TIMEOUT_MS),
             pbds_dir: compile::pbds::default_dir(),
+            python_time_factor: python_time_factor(),
         }
     }
 }

@@ -86,6 +86,9 @@ pub struct RunOutcome {
     pub wall_ms: u64,
     /// Peak linear memory.
     pub memory_kib: u64,
+    /// The CPU time limit this run had (its `Limits::time_ms`; for Python the test's limit
+    /// times the Python time factor).
+    pub time_limit_ms: u64,
 }
 
 impl RunOutcome {
@@ -454,6 +457,7 @@ impl Runner {
                 cpu_ms: 0,
                 wall_ms: 0,
                 memory_kib: 0,
+                time_limit_ms: spec.limits.time_ms,
             });
         }
         let limits = spec.limits;
@@ -608,6 +612,7 @@ impl Runner {
             cpu_ms: used_ns / 1_000_000,
             wall_ms,
             memory_kib: resident / 1024,
+            time_limit_ms: limits.time_ms,
         })
     }
 }

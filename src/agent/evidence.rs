@@ -162,6 +162,7 @@ mod tests {
             cpu_ms: 1,
             wall_ms: 1,
             memory_kib: 1,
+            time_limit_ms: 2_000,
         }
     }
 

@@ -204,8 +204,18 @@ pub fn run(args: Args) -> Result<i32> {
     )?;
     let sandbox = Sandbox::new(sandbox_config(&args.cpp_std))?;
     if !args.json {
+        let run = sandbox.limits_for(lang, limits);
+        let python = if run.time_ms != limits.time_ms {
+            format!(
+                " (Python runs get {} ms: × {} for python.wasm, VIBECHECK_PYTHON_TIME_FACTOR)",
+                run.time_ms,
+                run.time_ms / limits.time_ms.max(1)
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "judge: {} ({:?}) on {} tests, {} ms / {} MB per test",
+            "judge: {} ({:?}) on {} tests, {} ms / {} MB per test{python}",
             args.solution.display(),
             lang,
             tests.len(),

@@ -450,7 +450,13 @@ impl JudgeRequestBody {
             (None, Some(ApiChecker::Custom(_))) => JudgeShape::CustomChecker,
             (None, _) => JudgeShape::Plain,
         };
-        let budget = judge_budget_ms(self.tests.len(), time_ms, shape);
+        // A Python solution's runs get the Python time factor (see the sandbox's
+        // `PY_TIME_FACTOR`), so its budget counts that CPU time.
+        let run_ms = match self.language {
+            ApiLang::Python => time_ms.saturating_mul(crate::sandbox::python_time_factor()),
+            ApiLang::C | ApiLang::Cpp => time_ms,
+        };
+        let budget = judge_budget_ms(self.tests.len(), run_ms, shape);
         if budget > deadline_secs.saturating_mul(1000) {
             let what = match shape {
                 JudgeShape::Plain => "tests plus compilation",
@@ -463,7 +469,7 @@ impl JudgeRequestBody {
                 }
             };
             return Err(ApiError::invalid_request(format!(
-                "{} {what} at {time_ms} ms each could take {:.1} s, more than this \
+                "{} {what} at {run_ms} ms each could take {:.1} s, more than this \
                  server's {deadline_secs} s deadline; send fewer tests or a lower limits.time_ms",
                 self.tests.len(),
                 budget as f64 / 1000.0

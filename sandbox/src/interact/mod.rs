@@ -167,7 +167,11 @@ impl Sandbox {
             tests,
             req.jobs,
             &req.cancel,
-            |test| self.interact_one(&solution, &interactor, test, req.limits, &req.cancel),
+            |test| {
+                // Python solutions get the Python time factor, as in a plain judge.
+                let limits = self.limits_for(req.lang, req.limits);
+                self.interact_one(&solution, &interactor, test, limits, &req.cancel)
+            },
         ))
     }
 
