@@ -145,7 +145,7 @@ def _enc(e):
     if e.is_Rational:
         return iv.mpf(int(e.p)) / iv.mpf(int(e.q))
     if e.is_Float:
-        return iv.mpf(mpmath.mpf(e._mpf_))
+        return _enc(Rational(e))  # the float's exact binary value
     if e is S.Pi:
         return iv.pi
     if e is S.Exp1:
@@ -203,6 +203,8 @@ def sign_by_enclosure(d):
 
 TRIG_MAX_L = 360        # angles are multiples of π/L with L at most this (1° = π/180; 2L-th roots of unity)
 TRIG_MAX_DEGREE = 80    # largest total power of e^{iθ} a trigonometric expression may expand to
+TRIG_MAX_SUM_POWER = 12  # largest power of a sum expanded (`(\sin x + \cos x)^{12}`; more multiplies terms)
+TRIG_MAX_VARS = 3       # at most this many variables in a trigonometric identity
 TRIG_FUNCS = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc)
 
 
@@ -214,7 +216,7 @@ def trig_form(d):
     anything else (a root, a logarithm, a variable outside a trigonometric function) or the
     powers grow past TRIG_MAX_DEGREE."""
     fs = d.atoms(*TRIG_FUNCS)
-    if not fs:
+    if not fs or len(d.free_symbols) > TRIG_MAX_VARS or sp.count_ops(d) > SIMPLIFY_MAX_OPS:
         return None
     free = sorted(d.free_symbols, key=str)
     lins = []
@@ -272,7 +274,7 @@ def trig_form(d):
         if isinstance(a, sp.Function) or a.is_NumberSymbol:
             return None
     for a in e.atoms(sp.Pow):
-        if abs(int(a.exp)) > TRIG_MAX_DEGREE:
+        if abs(int(a.exp)) > (TRIG_MAX_SUM_POWER if a.base.is_Add else TRIG_MAX_DEGREE):
             return None
     num, den = sp.fraction(sp.together(e))
     return (num, den, z, list(ws.values()), L)
@@ -428,10 +430,11 @@ def rounded_inputs_ok(a, b, ta, tb):
     return None
 
 
-def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities, later_link=True):
+def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities, later_link=True, earlier=()):
     """Returns (verdict, summary, counterexample). `later_link`: this `identical` link is not
     the first of an `=`-chain of three or more terms (a first link may pose the equation the
-    rest of the chain rewrites: `2^{x+1} = 8^{x-1} = 2^{3x-3}`)."""
+    rest of the chain rewrites: `2^{x+1} = 8^{x-1} = 2^{3x-3}`); `earlier`: the chain's terms
+    before a (`4^s = 2^{s+1} = 2^{2s}` rewrites the first term, not the second)."""
     for v, t in ((a, ta), (b, tb)):
         if v.has(*UNDEFINED):
             return ("unknown", f"{t} is undefined ({show(v)})", None)
@@ -446,9 +449,9 @@ def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities, later_
             return check_pair(a, b, "eq", lit_a, lit_b, ta, tb, tol, modulus, True)
         claims = same_monomials(a, b, free) or factoring(a, b, free) or one_var_rational(a, b, free)
         if not claims and later_link and floor_split(a, b, free):
-            return check_symbolic(a, b, "eq", ta, tb, True, free, INTEGER_POINTS)
-        if not claims and later_link:
-            claims = exponential_monomials(a, b, free)
+            return rewrites_earlier(check_symbolic(a, b, "eq", ta, tb, True, free, INTEGER_POINTS), b, earlier)
+        if not claims and later_link and exponential_monomials(a, b, free):
+            return rewrites_earlier(check_symbolic(a, b, "eq", ta, tb, True, free), b, earlier)
         return check_symbolic(a, b, "eq", ta, tb, claims, free)
     if rel == "congruent":
         m = modulus
@@ -552,6 +555,22 @@ def floor_split(a, b, free):
         if vp and vf and not (vp & vf) and ve == vp | vf:
             return True
     return False
+
+
+def rewrites_earlier(result, b, earlier):
+    """A refuted link `… = a = b` of an `=`-chain whose b, at the counterexample, equals an
+    earlier term of the chain: b may rewrite that term (`4^s = 2^{s+1} = 2^{2s}`), so the
+    refutation is withdrawn (unknown)."""
+    verdict, summary, cex = result
+    if verdict != "refuted" or not cex or not earlier:
+        return result
+    point = {s: v for s in b.free_symbols for k, v in cex.items() if str(s) == k}
+    vb = b.subs({s: sp.Rational(v) for s, v in point.items()})
+    for t in earlier:
+        vt = t.subs({s: sp.Rational(v) for s, v in point.items()})
+        if vt.free_symbols or is_zero(vt - vb)[0] is not False:
+            return ("unknown", summary + "; but it equals an earlier term of the chain there (the link may rewrite that term)", cex)
+    return result
 
 
 def exponential_monomial(e, x):
@@ -950,7 +969,7 @@ def check_item(terms, rels, lits, texts, modulus, tol, identities):
     for i, rel in enumerate(rels):
         try:
             later = i > 0 or len(rels) == 1
-            results.append(check_pair(terms[i], terms[i + 1], rel, lits[i], lits[i + 1], texts[i], texts[i + 1], tol, modulus, identities, later))
+            results.append(check_pair(terms[i], terms[i + 1], rel, lits[i], lits[i + 1], texts[i], texts[i + 1], tol, modulus, identities, later, terms[:i]))
         except RecursionError:
             results.append(("unknown", "expression too deep for sympy", None))
         except MemoryError:
