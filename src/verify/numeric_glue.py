@@ -88,8 +88,18 @@ ENCLOSE_PRECS = (128, 640)  # bits of the interval arithmetic tried in turn by `
 ENCLOSE_MAX_NODES = 4000    # larger expressions are not enclosed (the walk is one Python call per node)
 
 
+ENCLOSE_MAX_ARG = mpmath.mpf(2) ** 64  # larger arguments of exp / sin / cos are not enclosed (slow range reduction)
+
+
 class NoEnclosure(Exception):
     """The expression holds something `enclose` has no rigorous interval rule for."""
+
+
+def _small(v):
+    """v (an interval) as an argument of exp, sin, cos: NoEnclosure past ENCLOSE_MAX_ARG."""
+    if not (abs(v.a) < ENCLOSE_MAX_ARG and abs(v.b) < ENCLOSE_MAX_ARG):
+        raise NoEnclosure
+    return v
 
 
 def _enc_pow(e):
@@ -99,7 +109,7 @@ def _enc_pow(e):
     b = _enc(base)
     if not b.a > 0:
         raise NoEnclosure  # a root of a negative number is complex under sympy's rules
-    return iv.exp(iv.log(b) * _enc(ex))
+    return iv.exp(_small(iv.log(b) * _enc(ex)))
 
 
 def _enc_fn(e):
@@ -113,7 +123,7 @@ def _enc_fn(e):
         return iv.mpf(lo)
     args = [_enc(x) for x in e.args]
     if f is sp.exp:
-        return iv.exp(args[0])
+        return iv.exp(_small(args[0]))
     if f is sp.log and len(args) == 1:
         if not args[0].a > 0:
             raise NoEnclosure
@@ -126,7 +136,7 @@ def _enc_fn(e):
             return -v
         return iv.mpf([0, max(-v.a, v.b)])
     if f in (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc):
-        x = args[0]
+        x = _small(args[0])
         if f is sp.sin:
             return iv.sin(x)
         if f is sp.cos:
@@ -205,6 +215,7 @@ TRIG_MAX_L = 360        # angles are multiples of π/L with L at most this (1° 
 TRIG_MAX_DEGREE = 80    # largest total power of e^{iθ} a trigonometric expression may expand to
 TRIG_MAX_SUM_POWER = 12  # largest power of a sum expanded (`(\sin x + \cos x)^{12}`; more multiplies terms)
 TRIG_MAX_VARS = 3       # at most this many variables in a trigonometric identity
+TRIG_MAX_TERMS = 20000  # most terms the expanded numerator may have (bounded before expanding)
 TRIG_FUNCS = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc)
 
 
@@ -280,6 +291,20 @@ def trig_form(d):
     return (num, den, z, list(ws.values()), L)
 
 
+def expanded_terms(e):
+    """An upper bound on the number of terms of expand(e), computed without expanding."""
+    if e.is_Add:
+        return sum(expanded_terms(a) for a in e.args)
+    if e.is_Mul:
+        out = 1
+        for a in e.args:
+            out *= expanded_terms(a)
+        return out
+    if e.is_Pow and e.exp.is_Integer and e.exp > 0:
+        return expanded_terms(e.base) ** int(e.exp)
+    return 1
+
+
 def trig_zero(d):
     """Whether d, a rational expression in sines and cosines of rational multiples of π and of
     integer combinations of variables (`\sin^6 x + \cos^6 x - 1 + 3\sin^2 x\cos^2 x`,
@@ -296,6 +321,8 @@ def trig_zero(d):
     gens = [z] + ws
 
     def reduced(e):
+        if expanded_terms(e) > TRIG_MAX_TERMS:
+            raise NoEnclosure
         p = sp.Poly(sp.expand(e), *gens)
         if p.total_degree() > 4 * TRIG_MAX_DEGREE:
             raise NoEnclosure
