@@ -541,3 +541,85 @@ fn series_past_the_limits_are_not_judged() {
         );
     }
 }
+
+#[test]
+fn pulling_a_whole_part_out_of_a_floor() {
+    // `⌊(7k+r)/2⌋ = 3k + ⌊r/2⌋` drops k/2: refuted at a small whole point, with both values.
+    let why = refuted(
+        "Write $x = 7k + r$. Then $\\left\\lfloor\\frac{x}{2}\\right\\rfloor = \\left\\lfloor\\frac{7k + r}{2}\\right\\rfloor = 3k + \\left\\lfloor\\frac{r}{2}\\right\\rfloor$.",
+    );
+    assert!(
+        why.contains("k = 2, r = 3") && why.contains("= 8") && why.contains("= 7"),
+        "{why}"
+    );
+    // Done right (the variables are not split between the two parts): not refuted.
+    assert!(!verdicts("Then $\\left\\lfloor\\frac{x}{2}\\right\\rfloor = \\left\\lfloor\\frac{6k + r}{2}\\right\\rfloor = 3k + \\left\\lfloor\\frac{r}{2}\\right\\rfloor$.")
+        .contains(&ItemVerdict::Refuted));
+    // An equation in one variable with floors stays an equation.
+    assert!(!verdicts("We solve $\\left\\lfloor \\frac{x}{2} \\right\\rfloor = 3 + \\left\\lfloor \\frac{x}{5} \\right\\rfloor$.")
+        .contains(&ItemVerdict::Refuted));
+}
+
+#[test]
+fn powers_with_the_variable_in_the_exponent_rewritten() {
+    let why = refuted("So $\\frac{6^b}{3^b} = \\left(\\frac{6}{3}\\right)^b = 3^b$.");
+    assert!(
+        why.contains("b = 2") && why.contains("4") && why.contains("9"),
+        "{why}"
+    );
+    let why = refuted(
+        "The volume is $V_k = a_k^3 = \\left(5 (\\sqrt{3})^{k-1}\\right)^3 = 125 \\cdot 3^{k-1}$.",
+    );
+    assert!(why.contains("k = 2") && why.contains("375"), "{why}");
+    assert_verified("So $\\frac{6^b}{3^b} = \\left(\\frac{6}{3}\\right)^b = 2^b$.");
+    // A chain whose first link is the equation and whose last term rewrites its first side,
+    // and sums of powers (an equation to solve): never refuted.
+    assert!(!verdicts("$4^{s} = 2^{s+1} = 2^{2s}$").contains(&ItemVerdict::Refuted));
+    assert!(!verdicts("$2^{x+1} = 8^{x-1} = 2^{3x-3}$").contains(&ItemVerdict::Refuted));
+    assert!(!verdicts("$y = 2^{6k} + 9 = 3(2^{3k} + 9)$").contains(&ItemVerdict::Refuted));
+}
+
+#[test]
+fn trigonometric_identities_and_values_decided_exactly() {
+    // Decided in e^{ix} (no simplify, no sampling).
+    let cs = checks(
+        "Hence $\\sin^6 x + \\cos^6 x = 1 - 3\\sin^2 x \\cos^2 x = 1 - \\frac{3}{4} \\sin^2 2x$.",
+    );
+    assert!(!cs.is_empty());
+    for c in &cs {
+        assert_eq!(c.verdict, ItemVerdict::Verified, "{c:#?}");
+        assert!(c.evidence.summary.contains("e^(i·angle)"), "{c:#?}");
+    }
+    // A slip in such a chain is not an identity, but trigonometric links may be equations:
+    // not verified, not refuted.
+    let v = verdicts("Hence $\\sin^6 x + \\cos^6 x = (\\sin^2 x + \\cos^2 x)^3 - 2\\sin^2 x \\cos^2 x = 1 - 2\\sin^2 x \\cos^2 x$.");
+    assert!(
+        v.contains(&ItemVerdict::Unknown) && !v.contains(&ItemVerdict::Refuted),
+        "{v:?}"
+    );
+    // Values at angles sympy leaves unevaluated: exact, both ways (the sum is -1).
+    let cs = checks("So $\\sum_{k=1}^{44} \\cos (8k^\\circ) = -1$.");
+    assert_eq!(cs.len(), 1);
+    assert_eq!(cs[0].verdict, ItemVerdict::Verified, "{cs:#?}");
+    assert!(!cs[0].evidence.summary.contains("numerically"), "{cs:#?}");
+    let why = refuted("So $\\sum_{k=1}^{44} \\cos (8k^\\circ) = 0$.");
+    assert!(why.contains("-1"), "{why}");
+}
+
+#[test]
+fn decimal_products_written_to_full_precision() {
+    // 0.971 × 1.089 is exactly 1.057419: six decimals written claim that value.
+    let why = refuted("The factor is $0.971 \\times 1.089 = 1.056519$.");
+    assert!(why.contains("1.057419"), "{why}");
+    assert_verified("The factor is $0.971 \\times 1.089 = 1.057419$.");
+    // Fewer decimals than the exact value: the inputs may be rounded intermediates.
+    assert_verified("Squaring, $(2.8284)^2 = 8$.");
+}
+
+#[test]
+fn a_cubic_rewritten_with_a_slip_is_refuted_quickly() {
+    // Solution sets compared by polynomial gcds: the real roots are CRootOf values, no
+    // radicals are compared (this took over 5 s, the item limit, before).
+    let why = refuted("\\[ 1 + \\frac{2n}{100} - \\frac{2n^3}{1000000} = \\frac{345600}{843750} \\]\n\\[ 1 + \\frac{2n}{100}\\left(1 - \\frac{n^2}{200000}\\right) = \\frac{345600}{843750} \\]");
+    assert!(why.contains("solves") && why.contains("431.65"), "{why}");
+}

@@ -8,7 +8,9 @@ import json
 import re
 import sys
 
+import mpmath
 import sympy as sp
+from mpmath import iv
 from sympy import Abs, Integer, Rational, S
 
 if hasattr(sys, "set_int_max_str_digits"):
@@ -82,14 +84,272 @@ def truth(rel):
     return None
 
 
+ENCLOSE_PRECS = (128, 640)  # bits of the interval arithmetic tried in turn by `enclose`
+ENCLOSE_MAX_NODES = 4000    # larger expressions are not enclosed (the walk is one Python call per node)
+
+
+ENCLOSE_MAX_ARG = mpmath.mpf(2) ** 64  # larger arguments of exp / sin / cos are not enclosed (slow range reduction)
+
+
+class NoEnclosure(Exception):
+    """The expression holds something `enclose` has no rigorous interval rule for."""
+
+
+def _small(v):
+    """v (an interval) as an argument of exp, sin, cos: NoEnclosure past ENCLOSE_MAX_ARG."""
+    if not (abs(v.a) < ENCLOSE_MAX_ARG and abs(v.b) < ENCLOSE_MAX_ARG):
+        raise NoEnclosure
+    return v
+
+
+def _enc_pow(e):
+    base, ex = e.base, e.exp
+    if ex.is_Integer:
+        return _enc(base) ** int(ex)
+    b = _enc(base)
+    if not b.a > 0:
+        raise NoEnclosure  # a root of a negative number is complex under sympy's rules
+    return iv.exp(_small(iv.log(b) * _enc(ex)))
+
+
+def _enc_fn(e):
+    f = type(e)
+    if f is sp.floor or f is sp.ceiling:
+        v = _enc(e.args[0])
+        lo, hi = (int(mpmath.floor(v.a)), int(mpmath.floor(v.b))) if f is sp.floor else \
+            (int(mpmath.ceil(v.a)), int(mpmath.ceil(v.b)))
+        if lo != hi:
+            raise NoEnclosure
+        return iv.mpf(lo)
+    args = [_enc(x) for x in e.args]
+    if f is sp.exp:
+        return iv.exp(_small(args[0]))
+    if f is sp.log and len(args) == 1:
+        if not args[0].a > 0:
+            raise NoEnclosure
+        return iv.log(args[0])
+    if f is sp.Abs:
+        v = args[0]
+        if v.a >= 0:
+            return v
+        if v.b <= 0:
+            return -v
+        return iv.mpf([0, max(-v.a, v.b)])
+    if f in (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc):
+        x = _small(args[0])
+        if f is sp.sin:
+            return iv.sin(x)
+        if f is sp.cos:
+            return iv.cos(x)
+        num, den = (iv.sin(x), iv.cos(x)) if f in (sp.tan, sp.sec) else (iv.cos(x), iv.sin(x))
+        if den.a <= 0 <= den.b:
+            raise NoEnclosure
+        return (num if f in (sp.tan, sp.cot) else iv.mpf(1)) / den
+    raise NoEnclosure
+
+
+def _enc(e):
+    """An interval holding the real number e (outward-rounded at iv.prec), or NoEnclosure."""
+    if e.is_Integer:
+        return iv.mpf(int(e))
+    if e.is_Rational:
+        return iv.mpf(int(e.p)) / iv.mpf(int(e.q))
+    if e.is_Float:
+        return _enc(Rational(e))  # the float's exact binary value
+    if e is S.Pi:
+        return iv.pi
+    if e is S.Exp1:
+        return iv.e
+    if e.is_Add:
+        out = iv.mpf(0)
+        for x in e.args:
+            out = out + _enc(x)
+        return out
+    if e.is_Mul:
+        out = iv.mpf(1)
+        for x in e.args:
+            out = out * _enc(x)
+        return out
+    if e.is_Pow:
+        return _enc_pow(e)
+    if isinstance(e, sp.Function):
+        return _enc_fn(e)
+    raise NoEnclosure  # symbols, i, infinities, functions without an interval rule
+
+
+def enclose(e, prec):
+    """A rigorous interval [lo, hi] (mpmath.iv, outward rounding at `prec` bits) holding the
+    real closed number e, or None when e holds something without an interval rule (a root of
+    a negative number, a function mpmath.iv lacks) or is too large."""
+    if sp.count_ops(e, visual=False) > ENCLOSE_MAX_NODES:
+        return None
+    old = iv.prec
+    iv.prec = prec
+    try:
+        v = _enc(e)
+        if not (mpmath.isfinite(v.a) and mpmath.isfinite(v.b)):
+            return None
+        return v
+    except (NoEnclosure, ZeroDivisionError, ValueError, TypeError, OverflowError, mpmath.libmp.ComplexResult):
+        return None
+    finally:
+        iv.prec = old
+
+
+def sign_by_enclosure(d):
+    """+1 or -1 when an interval enclosure of the closed number d excludes 0 (d is then
+    certainly not 0: a decision from rigorous bounds, never from one floating-point value);
+    None otherwise."""
+    for prec in ENCLOSE_PRECS:
+        v = enclose(d, prec)
+        if v is None:
+            return None
+        if v.a > 0:
+            return 1
+        if v.b < 0:
+            return -1
+    return None
+
+
+TRIG_MAX_L = 360        # angles are multiples of π/L with L at most this (1° = π/180; 2L-th roots of unity)
+TRIG_MAX_DEGREE = 80    # largest total power of e^{iθ} a trigonometric expression may expand to
+TRIG_MAX_SUM_POWER = 12  # largest power of a sum expanded (`(\sin x + \cos x)^{12}`; more multiplies terms)
+TRIG_MAX_VARS = 3       # at most this many variables in a trigonometric identity
+TRIG_MAX_TERMS = 20000  # most terms the expanded numerator may have (bounded before expanding)
+TRIG_FUNCS = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc)
+
+
+def trig_form(d):
+    """d written as a rational function with rational coefficients of z = e^{iπ/L} and of
+    w_v = e^{iv/D_v} for each variable v: every trigonometric function of an argument
+    n·v + … + qπ (n, q rational) replaced by its exponential form, the imaginary unit by
+    z^{L/2}. Returns (numerator, denominator, z, ws, L) as expressions, or None when d holds
+    anything else (a root, a logarithm, a variable outside a trigonometric function) or the
+    powers grow past TRIG_MAX_DEGREE."""
+    fs = d.atoms(*TRIG_FUNCS)
+    if not fs or len(d.free_symbols) > TRIG_MAX_VARS or sp.count_ops(d) > SIMPLIFY_MAX_OPS:
+        return None
+    free = sorted(d.free_symbols, key=str)
+    lins = []
+    # A variable in degrees (`\sin x°` is sin(πx/180)) has coefficients that are rational
+    # multiples of π: measured in units of π it is the same kind of argument.
+    unit = {}
+    for f in fs:
+        arg = sp.expand(f.args[0])
+        coeffs = {}
+        rest = arg
+        for v in free:
+            c = arg.coeff(v)
+            if c == 0:
+                continue
+            kind = S.One if c.is_Rational else S.Pi
+            c = c / kind
+            if c.free_symbols or not c.is_Rational or unit.setdefault(v, kind) != kind:
+                return None
+            coeffs[v] = c
+            rest -= c * kind * v
+        rest = sp.expand(rest)
+        q = sp.cancel(rest / S.Pi)
+        if not q.is_Rational:
+            return None
+        lins.append((f, coeffs, q))
+    L = 2
+    dens = {v: 1 for v in free}
+    for _, coeffs, q in lins:
+        L = sp.ilcm(L, int(q.q))
+        for v, c in coeffs.items():
+            dens[v] = sp.ilcm(dens[v], int(c.q))
+    if L > TRIG_MAX_L:
+        return None
+    z = sp.Dummy("z")
+    ws = {v: sp.Dummy("w_" + str(v)) for v in free}
+    I = z ** (L // 2)
+    rep = {}
+    for f, coeffs, q in lins:
+        if sum(abs(int(c * dens[v])) for v, c in coeffs.items()) + abs(int(q * L)) > TRIG_MAX_DEGREE:
+            return None
+        u = z ** int(q * L)
+        for v, c in coeffs.items():
+            u = u * ws[v] ** int(c * dens[v])
+        sn, cs = (u - 1 / u) / (2 * I), (u + 1 / u) / 2
+        rep[f] = {sp.sin: sn, sp.cos: cs, sp.tan: sn / cs, sp.cot: cs / sn, sp.sec: 1 / cs, sp.csc: 1 / sn}[type(f)]
+    e = d.xreplace(rep).xreplace({S.ImaginaryUnit: I})
+    gens = [z] + list(ws.values())
+    if e.free_symbols - set(gens):
+        return None  # a variable outside a trigonometric function
+    for a in sp.preorder_traversal(e):
+        if a.is_Pow and not a.exp.is_Integer:
+            return None
+        if a.is_Number and not a.is_Rational:
+            return None
+        if isinstance(a, sp.Function) or a.is_NumberSymbol:
+            return None
+    for a in e.atoms(sp.Pow):
+        if abs(int(a.exp)) > (TRIG_MAX_SUM_POWER if a.base.is_Add else TRIG_MAX_DEGREE):
+            return None
+    num, den = sp.fraction(sp.together(e))
+    return (num, den, z, list(ws.values()), L)
+
+
+def expanded_terms(e):
+    """An upper bound on the number of terms of expand(e), computed without expanding."""
+    if e.is_Add:
+        return sum(expanded_terms(a) for a in e.args)
+    if e.is_Mul:
+        out = 1
+        for a in e.args:
+            out *= expanded_terms(a)
+        return out
+    if e.is_Pow and e.exp.is_Integer and e.exp > 0:
+        return expanded_terms(e.base) ** int(e.exp)
+    return 1
+
+
+def trig_zero(d):
+    """Whether d, a rational expression in sines and cosines of rational multiples of π and of
+    integer combinations of variables (`\sin^6 x + \cos^6 x - 1 + 3\sin^2 x\cos^2 x`,
+    `\sum_{k=1}^{44} \cos 8k° + 1`), is 0 (for every value of the variables): exactly, by
+    writing it in z = e^{iπ/L} and w = e^{ix}, expanding the numerator and reducing every
+    coefficient modulo the cyclotomic polynomial Φ_{2L}(z), the minimal polynomial of z over
+    the rationals. True / False decided, None when d is not of that form or the
+    denominator vanishes."""
+    form = trig_form(d)
+    if form is None:
+        return None
+    num, den, z, ws, L = form
+    phi = sp.cyclotomic_poly(2 * L, z)
+    gens = [z] + ws
+
+    def reduced(e):
+        if expanded_terms(e) > TRIG_MAX_TERMS:
+            raise NoEnclosure
+        p = sp.Poly(sp.expand(e), *gens)
+        if p.total_degree() > 4 * TRIG_MAX_DEGREE:
+            raise NoEnclosure
+        return sp.reduced(p.as_expr(), [phi], *gens)[1]
+
+    try:
+        if reduced(den) == 0:
+            return None
+        return reduced(num) == 0
+    except (NoEnclosure, sp.PolynomialError):
+        return None
+
+
 def is_zero(d):
-    """Exact zero test with a bounded simplify and a high-precision numeric fallback.
-    Returns (decision, how) where decision is True/False/None."""
+    """Exact zero test: sympy's assumptions, a rigorous interval enclosure (nonzero), the exact
+    trigonometric reduction, a bounded simplify, and a high-precision numeric test that may only
+    confirm 0. Returns (decision, how) where decision is True/False/None."""
     if d.is_Rational:
         return (d == 0, "exact")
     z = d.is_zero
     if z is not None:
         return (bool(z), "exact")
+    if sign_by_enclosure(d) is not None:
+        return (False, "exact")
+    t = trig_zero(d)
+    if t is not None:
+        return (t, "exact")
     if sp.count_ops(d) <= SIMPLIFY_MAX_OPS:
         sd = sp.simplify(d)
         if sd == 0:
@@ -100,7 +360,8 @@ def is_zero(d):
     if v.is_number and not v.has(*UNDEFINED):
         if abs(v) < sp.Float(10) ** (-(ZERO_DIGITS - 10)):
             return (True, f"numerically, to {ZERO_DIGITS - 10} digits")
-        return (False, "numerically")
+        # Not 0 in floating point, but no rigorous bound excludes 0: not a refutation.
+        return (None, "numerically nonzero, but not proved")
     return (None, "undecided")
 
 
@@ -155,6 +416,19 @@ DECIMAL_IN_RENDERING = re.compile(r"(\d+)\.(\d+)")
 EXPONENT_IN_RENDERING = re.compile(r"\^(\d+)")
 
 
+def full_precision(val, shown):
+    """Whether `shown` is written with at least as many decimals as the exact value `val` of
+    the other side has (`0.971 × 1.089 = 1.056519`: the product of the written decimals is
+    1.057419, six places, and six are written): then it claims that exact value, and a
+    difference is a slip, not the rounding of the inputs."""
+    if not (val.is_Rational and shown.is_Rational):
+        return False
+    k = 0 if val.is_Integer else decimal_places(val)
+    if k is None:
+        return False
+    return (0 if shown.is_Integer else (decimal_places(shown) or 0)) >= k > 0
+
+
 def rounded_inputs_ok(a, b, ta, tb):
     """`(2.8284)^2 = 8`: a side computed from decimals written to 3 or more places (rounded
     intermediates) equals the other within what that rounding can change (first order: the
@@ -165,6 +439,8 @@ def rounded_inputs_ok(a, b, ta, tb):
         if not decs or not val.is_number or other.free_symbols:
             continue
         if max(len(f) for _, f in decs) < ROUNDED_INPUT_PLACES:
+            continue
+        if full_precision(val, other):
             continue
         power = max([1] + [int(e) for e in EXPONENT_IN_RENDERING.findall(text)[:10] if len(e) <= 3])
         bound = S.Zero
@@ -181,8 +457,11 @@ def rounded_inputs_ok(a, b, ta, tb):
     return None
 
 
-def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities):
-    """Returns (verdict, summary, counterexample)."""
+def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities, later_link=True, earlier=()):
+    """Returns (verdict, summary, counterexample). `later_link`: this `identical` link is not
+    the first of an `=`-chain of three or more terms (a first link may pose the equation the
+    rest of the chain rewrites: `2^{x+1} = 8^{x-1} = 2^{3x-3}`); `earlier`: the chain's terms
+    before a (`4^s = 2^{s+1} = 2^{2s}` rewrites the first term, not the second)."""
     for v, t in ((a, ta), (b, tb)):
         if v.has(*UNDEFINED):
             return ("unknown", f"{t} is undefined ({show(v)})", None)
@@ -196,6 +475,10 @@ def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities):
         if not free:
             return check_pair(a, b, "eq", lit_a, lit_b, ta, tb, tol, modulus, True)
         claims = same_monomials(a, b, free) or factoring(a, b, free) or one_var_rational(a, b, free)
+        if not claims and later_link and floor_split(a, b, free):
+            return rewrites_earlier(check_symbolic(a, b, "eq", ta, tb, True, free, INTEGER_POINTS), b, earlier)
+        if not claims and later_link and exponential_monomials(a, b, free):
+            return rewrites_earlier(check_symbolic(a, b, "eq", ta, tb, True, free), b, earlier)
         return check_symbolic(a, b, "eq", ta, tb, claims, free)
     if rel == "congruent":
         m = modulus
@@ -275,6 +558,81 @@ def one_var_rational(a, b, free):
     return rational and not (a.is_polynomial(x) and b.is_polynomial(x))
 
 
+INTEGER_POINTS = ((2, 3, 5, 7, 11, 13), (1, 2, 3, 4, 5, 6), (3, 1, 4, 1, 5, 9))  # whole, not negative
+
+
+def floor_split(a, b, free):
+    """Whether a link of an `=`-chain pulls a whole part out of a floor or ceiling:
+    `⌊(7k + r)/2⌋ = 3k + ⌊r/2⌋` (one side ⌊E⌋, the other P + ⌊F⌋ with polynomials E, F, P,
+    where the variables of E are split between P, moved out, and F, left in). Such a rewrite
+    must hold for the whole numbers the letters stand for, so a small whole counterexample
+    (INTEGER_POINTS) refutes it."""
+    for u, v in ((a, b), (b, a)):
+        if not isinstance(u, (sp.floor, sp.ceiling)):
+            continue
+        inner = [t for t in sp.Add.make_args(v) if isinstance(t, type(u))]
+        if len(inner) != 1:
+            continue
+        e, f, p = u.args[0], inner[0].args[0], v - inner[0]
+        if any(x.has(sp.floor, sp.ceiling) for x in (e, f, p)):
+            continue
+        if not all(x.is_polynomial(*free) for x in (e, f, p)):
+            continue
+        ve, vf, vp = e.free_symbols, f.free_symbols, p.free_symbols
+        if vp and vf and not (vp & vf) and ve == vp | vf:
+            return True
+    return False
+
+
+def rewrites_earlier(result, b, earlier):
+    """A refuted link `… = a = b` of an `=`-chain whose b, at the counterexample, equals an
+    earlier term of the chain: b may rewrite that term (`4^s = 2^{s+1} = 2^{2s}`), so the
+    refutation is withdrawn (unknown)."""
+    verdict, summary, cex = result
+    if verdict != "refuted" or not cex or not earlier:
+        return result
+    point = {s: v for s in b.free_symbols for k, v in cex.items() if str(s) == k}
+    vb = b.subs({s: sp.Rational(v) for s, v in point.items()})
+    for t in earlier:
+        vt = t.subs({s: sp.Rational(v) for s, v in point.items()})
+        if vt.free_symbols or is_zero(vt - vb)[0] is not False:
+            return ("unknown", summary + "; but it equals an earlier term of the chain there (the link may rewrite that term)", cex)
+    return result
+
+
+def exponential_monomial(e, x):
+    """Whether e is a constant times powers of positive constants with exponents of degree
+    one in x (`125 \cdot 3^{k-1}`, `(5\sqrt{3}^{k-1})^3`, `6^b / 3^b`), with x in it."""
+    seen = False
+    for f in sp.Mul.make_args(e):
+        if x not in f.free_symbols:
+            continue
+        if isinstance(f, sp.exp):
+            base, ex = S.Exp1, f.args[0]
+        elif f.is_Pow:
+            base, ex = f.base, f.exp
+        else:
+            return False
+        if x in base.free_symbols or base.is_positive is not True:
+            return False
+        if not ex.is_polynomial(x) or sp.degree(ex, x) != 1:
+            return False
+        seen = True
+    return seen
+
+
+def exponential_monomials(a, b, free):
+    """Whether a link of an `=`-chain (not its first link, see check_pair) rewrites a product of
+    powers with the variable in the exponents, one variable, no sums on either side
+    (`(5 (\sqrt{3})^{k-1})^3 = 125 \cdot 3^{k-1}`, `(6/3)^b = 3^b`): the same quantity
+    rewritten, which must hold for every value of the variable. Sums are left out:
+    `2^{6k} + 9 = 3(2^{3k} + 9)` in a chain is an equation."""
+    if len(free) != 1:
+        return False
+    x = next(iter(free))
+    return exponential_monomial(a, x) and exponential_monomial(b, x)
+
+
 def is_factored(e):
     """A product or power of sums with variables: `(x - 1)(x^2 - 6x - 8)`, `(x - 20)^2`."""
     if e.is_Pow:
@@ -297,7 +655,7 @@ def factoring(a, b, free):
     return (is_factored(a) and expanded(b)) or (is_factored(b) and expanded(a))
 
 
-def check_symbolic(a, b, rel, ta, tb, identities, free):
+def check_symbolic(a, b, rel, ta, tb, identities, free, points=None):
     d = sp.expand(a - b)
     if rel not in ("eq", "approx"):
         if not d.free_symbols:
@@ -305,12 +663,15 @@ def check_symbolic(a, b, rel, ta, tb, identities, free):
         return ("unknown", "an inequality with variables is not checked", None)
     if d == 0:
         return ("verified", f"identity: ({ta}) − ({tb}) expands to 0", None)
-    if sp.count_ops(d) <= SIMPLIFY_MAX_OPS and sp.simplify(d) == 0:
+    trig = trig_zero(d)
+    if trig:
+        return ("verified", f"identity: ({ta}) − ({tb}) is 0 written in e^(i·angle)", None)
+    if trig is None and sp.count_ops(d) <= SIMPLIFY_MAX_OPS and sp.simplify(d) == 0:
         return ("verified", f"identity: ({ta}) − ({tb}) simplifies to 0", None)
     if not d.free_symbols and d.is_number and d != 0:
         return ("refuted", f"({ta}) − ({tb}) = {show(d)} for every value of {', '.join(sorted(map(str, free)))}", None)
     syms = sorted(free, key=str)
-    for point in SAMPLE_POINTS:
+    for point in points or SAMPLE_POINTS:
         sub = {s: point[i % len(point)] for i, s in enumerate(syms)}
         va, vb = a.subs(sub), b.subs(sub)
         if va.has(*UNDEFINED) or vb.has(*UNDEFINED) or not (va.is_number and vb.is_number):
@@ -329,6 +690,44 @@ def check_symbolic(a, b, rel, ta, tb, identities, free):
 
 REWRITE_MAX_DEGREE = 4   # solution sets are listed (closed forms) for polynomials up to this degree
 MULTI_MAX_POWER = 12     # largest power of a sum of several variables expanded by check_rewrite_multi
+
+
+def solution_sets(a, b, x):
+    """The complex solutions of a = 0 and b = 0 (rational functions of x whose numerators have
+    degree at most REWRITE_MAX_DEGREE), and those of each that the other lacks, decided
+    exactly with polynomial gcds of the square-free numerators (no comparison of radicals):
+    (sa, sb, only_a, only_b), each a list of exact roots, real ones first; None when not of
+    that form."""
+    polys = []
+    for e in (a, b):
+        num, _ = sp.fraction(sp.cancel(sp.together(e)))
+        p = sp.Poly(num, x)
+        if p.is_zero or p.degree() > REWRITE_MAX_DEGREE or not (p.domain.is_ZZ or p.domain.is_QQ):
+            return None  # coefficients with roots or π: listed_solution_sets
+        polys.append(sp.sqf_part(p) if p.degree() > 0 else p)
+    pa, pb = polys
+    g = sp.gcd(pa, pb)
+    rs = [[] if p.degree() < 1 else p.all_roots() for p in (pa, pb, sp.quo(pa, g), sp.quo(pb, g))]
+    return (*rs, False)
+
+
+def listed_solution_sets(a, b, x):
+    """solution_sets for coefficients outside the rationals: the solutions listed in closed
+    form by sympy and compared one by one (complex ones, else real ones)."""
+    sa, sb = solutions(a, x, False), solutions(b, x, False)
+    real = False
+    if sa is None or sb is None:
+        sa, sb, real = solutions(a, x, True), solutions(b, x, True), True
+    if sa is None or sb is None:
+        return None
+
+    def has(xs, r):
+        return any(is_zero(r - y)[0] is True for y in xs)
+
+    only_a = [r for r in sa if not has(sb, r)]
+    only_b = [r for r in sb if not has(sa, r)]
+    key = lambda r: 0 if r.is_real else 1
+    return (sa, sb, sorted(only_a, key=key), sorted(only_b, key=key), real)
 
 
 def solutions(e, x, real):
@@ -426,18 +825,10 @@ def check_rewrite(a, b, ta, tb, picked=None):
     c = proportional(a, b, x)
     if c is not None:
         return ("verified", f"{ta} = 0 and {tb} = 0 are the same equation (numerators differ by the factor {show(c)})", None)
-    sa, sb = solutions(a, x, False), solutions(b, x, False)
-    real = False
-    if sa is None or sb is None:
-        sa, sb, real = solutions(a, x, True), solutions(b, x, True), True
-    if sa is None or sb is None:
+    sets = solution_sets(a, b, x) or listed_solution_sets(a, b, x)
+    if sets is None:
         return ("unknown", "could not list the solutions of both equations", None)
-
-    def has(xs, r):
-        return any(is_zero(r - y)[0] is True for y in xs)
-
-    only_a = [r for r in sa if not has(sb, r)]
-    only_b = [r for r in sb if not has(sa, r)]
+    sa, sb, only_a, only_b, real = sets
     where = "real solutions" if real else "solutions"
     shown = lambda xs: "{" + ", ".join(show(r) for r in xs) + "}" if xs else "none"
     if not only_a and not only_b:
@@ -446,11 +837,11 @@ def check_rewrite(a, b, ta, tb, picked=None):
         return ("verified", f"every solution of {ta} = 0 ({shown(sa)}) solves {tb} = 0 (which adds {shown(only_b)})", None)
     if not only_b and sb:
         return ("verified", f"the solutions of {tb} = 0 ({shown(sb)}) are among those of {ta} = 0 ({shown(sa)})", None)
-    pick = sorted(only_b or only_a, key=lambda r: 0 if r.is_real else 1)[0]
+    pick = (only_b or only_a)[0]  # real roots come first
     if picked is not None:
         picked.append(pick)
     new, old, tn, to = (b, a, tb, ta) if only_b else (a, b, ta, tb)
-    cex = {str(x): str(pick)}
+    cex = {str(x): str(pick) if len(str(pick)) <= SHOW_CHARS else show(pick)}
     return ("refuted", f"{x} = {show(pick)} solves {tn} = 0 but not {to} = 0 (it gives {show(old.subs(x, pick))}); "
             f"{where} before: {shown(sa)}, after: {shown(sb)}", cex)
 
@@ -604,7 +995,8 @@ def check_item(terms, rels, lits, texts, modulus, tol, identities):
     results = []
     for i, rel in enumerate(rels):
         try:
-            results.append(check_pair(terms[i], terms[i + 1], rel, lits[i], lits[i + 1], texts[i], texts[i + 1], tol, modulus, identities))
+            later = i > 0 or len(rels) == 1
+            results.append(check_pair(terms[i], terms[i + 1], rel, lits[i], lits[i + 1], texts[i], texts[i + 1], tol, modulus, identities, later, terms[:i]))
         except RecursionError:
             results.append(("unknown", "expression too deep for sympy", None))
         except MemoryError:
