@@ -457,6 +457,10 @@ const MAX_NAME_WORDS: usize = 4;
 /// `name_at_end`: the prose ends with the second statement's name (a name in words before its
 /// `=`), taken off first; else it is all prose between the two.
 fn same_quantity_link(between: &str, name_at_end: bool) -> bool {
+    // Prose longer than a link and a name is no link (and is not lower-cased: bounded work).
+    if between.len() > 4 * (MAX_LINK_CHARS + MAX_LABEL_CHARS) {
+        return false;
+    }
     let lower = between.to_lowercase();
     let mut b = lower
         .trim_end()
@@ -2062,8 +2066,9 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
         if t.is_empty() {
             continue;
         }
-        // The prose since the last statement of a named quantity, up to this one.
-        let same_quantity = match (named_end, pos) {
+        // The prose since the last statement of a named quantity, up to this one (only looked
+        // at for a restatement).
+        let same_quantity = || match (named_end, pos) {
             (Some(e), Some(p)) if e <= p => same_quantity_link(&cleaned[e..p], named),
             _ => false,
         };
@@ -2078,7 +2083,7 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
             if let (Some(e), Some(key), true) = (parse_math(&t), key, whole) {
                 let how = Restated {
                     approx,
-                    linked: same_quantity,
+                    linked: same_quantity(),
                     variable: false,
                 };
                 if let Some(m) = ctx.named_value(&key, e, &t, how) {
@@ -2140,7 +2145,7 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
             Some((v, e)) => {
                 let how = Restated {
                     approx: false,
-                    linked: same_quantity,
+                    linked: same_quantity(),
                     variable: true,
                 };
                 if let Some(m) = ctx.named_value(&format!("${v}"), e, &rhs_source(&t), how) {

@@ -86,7 +86,7 @@ pub fn unbox(text: &str) -> String {
         if let Some(cmd) = cmd {
             let open = k + cmd.len() - 1;
             if let Some(end) = closing[open] {
-                let relation = boxes_relation(&text[open + 1..end]);
+                let relation = boxes_relation(text, open + 1, end, &closing);
                 out.push(if relation { ' ' } else { '(' });
                 close_at.push((end, relation));
                 k = open + 1;
@@ -106,29 +106,39 @@ pub fn unbox(text: &str) -> String {
     out
 }
 
-/// Whether a box's content is a relation (`=`, `<`, `>`, `\le`, …) outside brackets: the box is
-/// around a whole statement, not around a value. Linear in the content.
-fn boxes_relation(content: &str) -> bool {
+/// Whether a box's content `text[from..to]` is a relation (`=`, `<`, `>`, `\le`, …) outside
+/// brackets: the box is around a whole statement, not around a value. Braced groups inside are
+/// skipped with `closing` (see [`matching_braces`]), so nested boxes keep the scans linear.
+fn boxes_relation(text: &str, from: usize, to: usize, closing: &[Option<usize>]) -> bool {
+    let bytes = text.as_bytes();
     let mut depth = 0i32;
-    let bytes = content.as_bytes();
-    for (k, &c) in bytes.iter().enumerate() {
-        match c {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth -= 1,
+    let mut k = from;
+    while k < to {
+        match bytes[k] {
+            b'{' => match closing[k] {
+                Some(end) if end < to => {
+                    k = end + 1;
+                    continue;
+                }
+                _ => return false,
+            },
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
             b'=' | b'<' | b'>' if depth == 0 => return true,
             b'\\' if depth == 0 => {
-                let rest = &content[k + 1..];
-                if ["le", "ge", "ne", "approx", "leq", "geq", "neq"]
+                let rest = &text[k + 1..to];
+                let relation = ["le", "ge", "ne", "approx", "leq", "geq", "neq"]
                     .iter()
                     .any(|r| {
                         rest.starts_with(r) && !rest[r.len()..].starts_with(char::is_alphabetic)
-                    })
-                {
+                    });
+                if relation {
                     return true;
                 }
             }
             _ => {}
         }
+        k += 1;
     }
     false
 }
@@ -146,5 +156,7 @@ mod tests {
         assert_eq!(unbox("\\boxed{1"), "\\boxed{1");
         assert_eq!(unbox(": \\boxed{150 \\div 3 = 50}"), ":  150 \\div 3 = 50 ");
         assert_eq!(unbox("\\boxed{\\frac{1}{2}}"), "(\\frac{1}{2})");
+        assert_eq!(unbox("\\boxed{\\boxed{x} \\le 2}"), " (x) \\le 2 ");
+        assert_eq!(unbox("\\boxed{f(x=1)}"), "(f(x=1))");
     }
 }
