@@ -344,6 +344,11 @@ fn arithmetic_written_in_prose() {
     // to words is a letter, not "times".
     assert!(verdicts("He has 3 + 4 = 8 more apples than Bob.").is_empty());
     assert!(verdicts("The 2 x 4 boards cost $4 each, so x = 3.").is_empty());
+    // A repeating decimal cut short is not the value.
+    assert!(
+        !verdicts("So 32 water type / 96 Pokemon * 100% = 33.333...%, about 33%.")
+            .contains(&ItemVerdict::Refuted)
+    );
 }
 
 #[test]

@@ -1776,9 +1776,13 @@ fn runs(text: &str) -> Vec<Run> {
             last_word = Some(lower);
             continue;
         }
-        // Any other character (newline, colon, quote, comma+space, …) ends the run.
-        let glued_end =
-            !c.is_whitespace() && !is_cjk(c) && !matches!(c, ',' | '.' | ';' | '?' | ')' | '"');
+        // Any other character (newline, colon, quote, comma+space, …) ends the run. An
+        // ellipsis (`= 33.333...%`) says the last number is cut short: glued.
+        let ellipsis = c == '.' && i + 1 < n && cs[i + 1] == '.';
+        let glued_end = ellipsis
+            || (!c.is_whitespace()
+                && !is_cjk(c)
+                && !matches!(c, ',' | '.' | ';' | '?' | ')' | '"'));
         flush(
             &mut cur,
             &mut out,
