@@ -529,6 +529,8 @@ fn pathological_repetitions_parse() {
         "\n- 2 = 1 + 1 ".repeat(n / 8),
         "3 apples (ab) + ".repeat(n / 8),
         "3 book slots ÷ 2 x 1 skirt/skirt/skirt ".repeat(n / 16),
+        "1 km x ".repeat(n / 8),
+        "1 km * ".repeat(n / 8),
         "\\boxed{1 = 1 ".repeat(n / 8),
         format!("{}1 = 1{}", "\\boxed{".repeat(n / 8), "}".repeat(n / 8)),
         format!(

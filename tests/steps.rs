@@ -328,6 +328,9 @@ fn arithmetic_written_in_prose() {
         "- 2015 = 2002 + 13 (13 is not a palindrome)",
         "Two nickels are worth 2 x $0.10 = $0.20 (20 cents).",
         "So this adds 10 x 1 = 10 more guests.",
+        "The room is 3 ft x 4 ft = 12 sq ft.",
+        "So 1.5 hours x 60 minutes/hour = 90 minutes.",
+        "The cost is 4 shirts x $5 per shirt = $20.",
         "He can eat: \\boxed{150 \\div 3 = 50}",
     ] {
         assert_verified(step);
@@ -340,10 +343,17 @@ fn arithmetic_written_in_prose() {
     assert!(why.contains("260"), "{why}");
     let why = refuted("So this adds 10 x 2 = 30 more guests.");
     assert!(why.contains("20"), "{why}");
+    let why = refuted("The cost is 4 shirts x $5 per shirt = $25.");
+    assert!(why.contains("20"), "{why}");
     // "more … than" makes the last number part of a comparison: nothing is claimed; `x` next
     // to words is a letter, not "times".
     assert!(verdicts("He has 3 + 4 = 8 more apples than Bob.").is_empty());
     assert!(verdicts("The 2 x 4 boards cost $4 each, so x = 3.").is_empty());
+    // "in 1 tray" is the denominator of a rate said before the run.
+    assert!(
+        !verdicts("There are 24 eggs in 1 tray x 2 trays = 48 eggs.")
+            .contains(&ItemVerdict::Refuted)
+    );
     // A repeating decimal cut short is not the value.
     assert!(
         !verdicts("So 32 water type / 96 Pokemon * 100% = 33.333...%, about 33%.")

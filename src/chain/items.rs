@@ -1719,7 +1719,8 @@ fn runs(text: &str) -> Vec<Run> {
             let unit_fits = |end: usize, last: &str| {
                 let computes = cur
                     .chars()
-                    .any(|c| matches!(c, '+' | '-' | '*' | '/' | '×' | '÷' | '−' | '·'));
+                    .any(|c| matches!(c, '+' | '-' | '*' | '/' | '×' | '÷' | '−' | '·'))
+                    || times_x_in(&cur);
                 next_nonspace(end).is_some_and(|q| {
                     // Before a relation only when the run already computes something
                     // (`5 km + 3 km = 8 km`), not after a lone quantity (`1.5 quarts = …`).
@@ -1736,15 +1737,18 @@ fn runs(text: &str) -> Vec<Run> {
                             .contains(is_rel_char)
                             && product_follows(&cs, end)))
             };
-            let unit_end = (!WORDS_AFTER.contains(&lower.as_str())
-                && !WORDS_BEFORE.contains(&lower.as_str())
+            // `$5 per shirt = $20`: a rate phrase may start with "per".
+            let unit_end = (((!WORDS_AFTER.contains(&lower.as_str())
+                && !WORDS_BEFORE.contains(&lower.as_str()))
+                || lower == "per")
                 && word.chars().count() <= 12
                 && prev_nonspace(s).is_some_and(|p| p.is_ascii_digit() || p == '%')
                 && s > 0
                 && cs[s - 1] == ' '
-                && !cur.trim().is_empty())
-            .then(|| unit_phrase_end(&cs, i, &lower, unit_fits))
-            .flatten();
+                && !cur.trim().is_empty()
+                && cur.len() <= MAX_UNIT_RUN_BYTES)
+                .then(|| unit_phrase_end(&cs, i, &lower, unit_fits))
+                .flatten();
             if let Some(end) = unit_end {
                 i = end;
                 continue;
@@ -1879,6 +1883,11 @@ fn starts_line(cs: &[char], k: usize) -> bool {
     }
 }
 
+/// Longest run (in bytes) inside which a unit word is skipped: a written calculation with units
+/// is far shorter, and the look at the run that decides it stays bounded (hostile runs of
+/// `1 km * 1 km * …` stay linear).
+const MAX_UNIT_RUN_BYTES: usize = 512;
+
 /// Most words in a unit phrase (`book slots`, `students per group`).
 const MAX_UNIT_WORDS: usize = 3;
 
@@ -1939,6 +1948,16 @@ fn times_x_at(cs: &[char], mut j: usize) -> bool {
         k += 1;
     }
     k < n && cs[k].is_ascii_digit()
+}
+
+/// Whether a run so far holds `x` as "times" between two numbers (`3 x 4`).
+fn times_x_in(cur: &str) -> bool {
+    let tokens: Vec<&str> = cur.split_whitespace().collect();
+    tokens.windows(3).any(|w| {
+        matches!(w[1], "x" | "X")
+            && w[0].ends_with(|c: char| c.is_ascii_digit() || c == ')')
+            && w[2].starts_with(|c: char| c.is_ascii_digit() || c == '(')
+    })
 }
 
 /// Whether `= number` follows position `i` (`× 490 meters = $94,860`): the unit word ends the
@@ -2108,9 +2127,14 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
         // ("4 pillow cases + 8 towels …"): its first term is incomplete.
         let op_start = t.starts_with(['+', '*', '/', '×', '÷', '^', '·'])
             || (t.starts_with(['-', '−', '–']) && (run.word_before.is_some() || run.glued_start));
+        // `24 eggs in 1 tray x 2 trays = 48`: "in 1 …" / "for 1 …" is the denominator of a
+        // rate said before the run, not a factor of its own.
+        let rate_of_one = matches!(run.word_before.as_deref(), Some("in" | "for"))
+            && t.split_whitespace().next() == Some("1");
         let cut_first = !named
             && (op_start
                 || run.glued_start
+                || rate_of_one
                 || run
                     .word_before
                     .as_deref()
