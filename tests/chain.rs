@@ -520,6 +520,24 @@ fn pathological_repetitions_parse() {
         "1 = ".repeat(n / 2),
         "a ".repeat(n),
         format!("{}{}", " ".repeat(n), "x = 1"),
+        // Prose arithmetic (issue 9 §2f): a named quantity far from its restatements, bullets,
+        // labels after units, unit phrases, boxed relations, LaTeX labels.
+        format!(
+            "Total = 1 + 1. {}",
+            "1 + 1 = 2 and x = 1 + 2. ".repeat(n / 16)
+        ),
+        "\n- 2 = 1 + 1 ".repeat(n / 8),
+        "3 apples (ab) + ".repeat(n / 8),
+        "3 book slots ÷ 2 x 1 skirt/skirt/skirt ".repeat(n / 16),
+        "1 km x ".repeat(n / 8),
+        "1 km * ".repeat(n / 8),
+        "\\boxed{1 = 1 ".repeat(n / 8),
+        format!("{}1 = 1{}", "\\boxed{".repeat(n / 8), "}".repeat(n / 8)),
+        format!(
+            "\\[{}\\]",
+            "1 \\text{ a (bc)} (\\text{ab}) + ".repeat(n / 16)
+        ),
+        "Total = \\(1 + 1\\) ".repeat(n / 8),
     ];
     let count = cases.len();
     let (tx, rx) = std::sync::mpsc::channel();

@@ -314,6 +314,99 @@ fn a_named_calculation_and_its_later_value() {
 }
 
 #[test]
+fn arithmetic_written_in_prose() {
+    // Unit phrases, `x` for times after a unit, `/word/word` rates, labels after a unit, a
+    // bullet, a boxed relation, a remark in brackets, "N more" without "than".
+    for step in [
+        "To do this: 36 book slots ÷ 2 = 18 books.",
+        "So 54 students / 9 students per group = 6 groups.",
+        "It takes 18 hours / 3 kangaroos = 6 hours per kangaroo.",
+        "The skirts cost 1 skirt x $8.00/skirt = $8.00.",
+        "So: 3 people * 3 eggs/person/day = 9 eggs/day.",
+        "That is 180 minutes (before dinner) + 80 minutes (homework) = 260 minutes.",
+        "- Total = 10 + 30 + 60 = 100 shoes",
+        "- 2015 = 2002 + 13 (13 is not a palindrome)",
+        "Two nickels are worth 2 x $0.10 = $0.20 (20 cents).",
+        "So this adds 10 x 1 = 10 more guests.",
+        "The room is 3 ft x 4 ft = 12 sq ft.",
+        "So 1.5 hours x 60 minutes/hour = 90 minutes.",
+        "The cost is 4 shirts x $5 per shirt = $20.",
+        "He can eat: \\boxed{150 \\div 3 = 50}",
+    ] {
+        assert_verified(step);
+    }
+    let why = refuted("The skirts cost 1 skirt x $8.00/skirt = $9.00.");
+    assert!(why.contains('8'), "{why}");
+    let why = refuted("To do this: 36 book slots ÷ 2 = 16 books.");
+    assert!(why.contains("18"), "{why}");
+    let why = refuted("That is 180 minutes (before dinner) + 80 minutes (homework) = 250 minutes.");
+    assert!(why.contains("260"), "{why}");
+    let why = refuted("So this adds 10 x 2 = 30 more guests.");
+    assert!(why.contains("20"), "{why}");
+    let why = refuted("The cost is 4 shirts x $5 per shirt = $25.");
+    assert!(why.contains("20"), "{why}");
+    // "more … than" makes the last number part of a comparison: nothing is claimed; `x` next
+    // to words is a letter, not "times".
+    assert!(verdicts("He has 3 + 4 = 8 more apples than Bob.").is_empty());
+    assert!(verdicts("The 2 x 4 boards cost $4 each, so x = 3.").is_empty());
+    // "in 1 tray" is the denominator of a rate said before the run.
+    assert!(
+        !verdicts("There are 24 eggs in 1 tray x 2 trays = 48 eggs.")
+            .contains(&ItemVerdict::Refuted)
+    );
+    // A repeating decimal cut short is not the value.
+    assert!(
+        !verdicts("So 32 water type / 96 Pokemon * 100% = 33.333...%, about 33%.")
+            .contains(&ItemVerdict::Refuted)
+    );
+}
+
+#[test]
+fn quantity_labels_in_latex() {
+    let why =
+        refuted("\\[15 (\\text{light blue}) + 45 (\\text{dark blue}) = 70 \\text{ spools}\\]");
+    assert!(why.contains("60"), "{why}");
+    assert_verified("\\[40 \\text{ (Alani)} + 80 \\text{ (Braylen)} = 120 \\text{ stories}\\]");
+    assert_verified(
+        "\\[4 \\text{ miles (running)} + 3 \\text{ miles (walking)} = 7 \\text{ miles}\\]",
+    );
+    assert_verified(
+        "\\[8 \\text{ pounds} \\text{ (math and science)} + 2 \\text{ pounds} = 10 \\text{ pounds}\\]",
+    );
+}
+
+#[test]
+fn a_named_quantity_restated() {
+    // A lone variable given as two plain calculations, then its value.
+    let why =
+        refuted("\\[ S = 165 \\times \\frac{6}{11} \\] \\[ S = 9 \\times 6 \\] \\[ S = 54 \\]");
+    assert!(why.contains("90"), "{why}");
+    assert_verified("So x = ($40 - 0) / $1.5. x = 26.67 meters (approximately).");
+    // A name in words, restated with `≈`.
+    let why = refuted(
+        "Area = (40 × 5.63) / 2. This simplifies to Area ≈ 113.2 / 2, which gives us Area ≈ 56.6.",
+    );
+    assert!(why.contains("112.6"), "{why}");
+    // The same expression in a variable, rewritten with a slip.
+    let why = refuted(
+        "Total = \\(\\frac{3}{4}A + \\frac{3}{4}A + 60 + A\\) Total = \\(1A + 60 + \\frac{7}{4}A\\).",
+    );
+    assert!(why.contains("not an identity"), "{why}");
+    assert_verified("Total = \\(\\frac{3}{4}A + \\frac{1}{4}A + 60\\) Total = \\(A + 60\\).");
+    // Roots and angles listed one after the other, a quantity that changed, names that are
+    // function values: no claim.
+    for step in [
+        "\\[ x = 1 + \\sqrt{2} \\] \\[ x = 1 - \\sqrt{2} \\]",
+        "\\[ \\theta = \\frac{\\pi}{6} \\] \\[ \\theta = \\frac{5\\pi}{6} \\]",
+        "\\[ r = \\frac{3}{2} \\] \\[ r = -1 \\]",
+        "Total = 10 + 5. Then we add 3 more: Total = 15 + 3.",
+        "\\[ \\operatorname{Arcsin}(\\sin(t)) = t - \\frac{\\pi}{2} \\] \\[ \\operatorname{Arccos}(\\cos(t)) = t \\]",
+    ] {
+        assert!(!verdicts(step).contains(&ItemVerdict::Refuted), "{step:?}");
+    }
+}
+
+#[test]
 fn unit_words_before_the_value() {
     let why = refuted("Cost of repaving Lewis' street = $194/meter × 490 meters = $94,860.");
     assert!(why.contains("95060"), "{why}");

@@ -260,9 +260,9 @@ struct Ctx {
     /// The next relation's first term is only part of what the prose before it says
     /// ("10% of $\$1.50 = 0.10 \times \$1.50$"): drop it.
     cut_next: bool,
-    /// The last quantity named in words and given as a calculation without its value
-    /// (`Total earnings = $3 + $3 + $1.50`): (name, calculation, source).
-    named: Option<(String, Expr, String)>,
+    /// The last quantity named in words (or a lone variable) and given as a calculation
+    /// without its value (`Total earnings = $3 + $3 + $1.50`); see [`Ctx::named_value`].
+    named: Option<Named>,
     /// The step's first LaTeX segment rewrites the previous step's last equation (already
     /// offered to `rewrites`); consumed by the first segment.
     link_first: bool,
@@ -270,28 +270,230 @@ struct Ctx {
     last_rel: Option<Carried>,
 }
 
+/// A quantity given as a calculation under a name (see [`Ctx::named_value`]).
+struct Named {
+    /// The name's key: its last word lower-cased (`fruits`), or `$` and the variable (`$S`).
+    name: String,
+    /// The calculation, as parsed.
+    calc: Expr,
+    /// The calculation as written.
+    source: String,
+    /// No other relation was read since the calculation: a restatement that follows it is
+    /// next to it.
+    fresh: bool,
+}
+
+/// How a restatement of a named quantity follows the last one (see [`Ctx::named_value`]).
+#[derive(Clone, Copy)]
+struct Restated {
+    /// Written with `≈` (`Area ≈ 113.2 / 2`).
+    approx: bool,
+    /// The prose between the two says they are the same quantity ([`same_quantity_link`]).
+    linked: bool,
+    /// The name is a lone variable (`S = 165 \times \frac{6}{11}`, then `S = 9 \times 6`): a
+    /// value is compared only when it is linked to the calculation, as for two calculations.
+    variable: bool,
+}
+
 impl Ctx {
-    /// `Total earnings = 3 + 3 + 1.50. … Total earnings = 8.00`: a quantity named in words,
-    /// first given as a calculation and later as a value, claims `calculation = value`.
-    /// `name` is the name's last word; `e` what follows its `=`. Returns the item when `e` is
-    /// the value of the calculation last given under the same name.
-    fn named_value(&mut self, name: &str, e: Expr, source: &str) -> Option<MathItem> {
-        if !e.vars().is_empty() {
+    /// A quantity named in words (or a lone variable), given as a calculation and restated:
+    /// `Total earnings = 3 + 3 + 1.50. … Total earnings = 8.00` claims `calculation = value`;
+    /// `Area = (40 × 5.63) / 2. This simplifies to Area ≈ 113.2 / 2` claims the two
+    /// calculations agree (`≈` when either says so), and `Total = ¾A + ¾A + 60 + A`, then
+    /// `Total = 1A + 60 + 7/4 A` that the two are the same expression ([`Rel::Identical`]).
+    /// Two calculations are compared only when the second follows the first with no other
+    /// relation between them and linking prose ([`Restated::linked`]); a value after a
+    /// calculation named in words is compared whatever lies between (the calculation's value).
+    /// `name` is the name's key; `e` what follows its `=`. Returns the item claimed, if any.
+    fn named_value(
+        &mut self,
+        name: &str,
+        e: Expr,
+        source: &str,
+        how: Restated,
+    ) -> Option<MathItem> {
+        let source = source.trim().to_string();
+        let prev = self.named.take().filter(|n| n.name == name);
+        let vars = e.vars();
+        let next = |e: Expr| Named {
+            name: name.to_string(),
+            calc: e,
+            source: source.clone(),
+            fresh: true,
+        };
+        // A lone variable restated is a claim only between plain calculations: `x = 1 + √2`
+        // and `x = 1 - √2`, `θ = π/6` and `θ = 5π/6`, `r = 3/2` and `r = -1` list roots.
+        if how.variable && !plain_calculation(&e) && !(e.is_literal() && prev.is_some()) {
             self.named = None;
             return None;
         }
-        if !e.is_literal() {
-            self.named = Some((name.to_string(), e, source.trim().to_string()));
-            return None;
+        if e.is_literal() {
+            let p = prev?;
+            if (how.variable && !(p.fresh && how.linked)) || !p.calc.vars().is_empty() {
+                return None;
+            }
+            let rel = if how.approx { Rel::Approx } else { Rel::Eq };
+            return Some(named_item(p, e, rel, name, &source, how.approx));
         }
-        let (prev_name, calc, calc_source) = self.named.take()?;
-        (prev_name == name).then(|| MathItem {
-            source: format!("{calc_source} … {name} = {}", source.trim()),
-            terms: vec![calc, e],
-            rels: vec![Rel::Eq],
-            modulus: None,
-        })
+        let item = prev.filter(|p| p.fresh && how.linked).and_then(|p| {
+            let pvars = p.calc.vars();
+            let rel = match (vars.is_empty(), pvars.is_empty()) {
+                (true, true) if how.approx => Rel::Approx,
+                (true, true) => Rel::Eq,
+                (false, false) if !how.approx && same_set(&vars, &pvars) => Rel::Identical,
+                _ => return None,
+            };
+            Some(named_item(p, e.clone(), rel, name, &source, how.approx))
+        });
+        self.named = Some(next(e));
+        item
     }
+
+    /// A relation other than a restatement of the named quantity was read: a later
+    /// restatement is no longer next to the calculation.
+    fn other_relation(&mut self) {
+        if let Some(n) = &mut self.named {
+            n.fresh = false;
+        }
+    }
+}
+
+/// Most digits in an exponent of a [`plain_calculation`].
+const MAX_PLAIN_EXPONENT: u32 = 3;
+
+/// A calculation in plain arithmetic (`165 \times \frac{6}{11}`, `(40 - 0) / 1.5`): whole
+/// numbers and decimals under `+ - × ÷`, percentages and small whole powers, with at least one
+/// operation that is not a fraction or a sign (`\frac{3}{2}`, `-1` are values). No roots,
+/// π, or other functions: those are how roots and angles are listed.
+fn plain_calculation(e: &Expr) -> bool {
+    fn plain(e: &Expr) -> bool {
+        match e {
+            Expr::Int(_) | Expr::Decimal(_) => true,
+            Expr::Neg(a) | Expr::Percent(a) => plain(a),
+            Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
+                plain(a) && plain(b)
+            }
+            Expr::Pow(a, b) => {
+                plain(a) && matches!(&**b, Expr::Int(k) if k.len() as u32 <= MAX_PLAIN_EXPONENT)
+            }
+            _ => false,
+        }
+    }
+    fn value(e: &Expr) -> bool {
+        match e {
+            Expr::Int(_) | Expr::Decimal(_) => true,
+            Expr::Neg(a) => value(a),
+            Expr::Div(a, b) => a.is_literal() && b.is_literal(),
+            _ => false,
+        }
+    }
+    plain(e) && !value(e)
+}
+
+/// Whether two variable lists hold the same names.
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.iter().all(|v| b.contains(v)) && b.iter().all(|v| a.contains(v))
+}
+
+/// The item `previous calculation rel e` of a restated named quantity.
+fn named_item(p: Named, e: Expr, rel: Rel, name: &str, source: &str, approx: bool) -> MathItem {
+    let shown = name.trim_start_matches('$');
+    let sign = if approx { "≈" } else { "=" };
+    MathItem {
+        source: format!("{} … {shown} {sign} {source}", p.source),
+        terms: vec![p.calc, e],
+        rels: vec![rel],
+        modulus: None,
+    }
+}
+
+/// Words between two statements of a named quantity that say the second restates the first
+/// ("This simplifies to Area ≈ …", "which gives"). Narrower than [`LINK_WORDS`]: "add",
+/// "subtract", … change a quantity, they do not restate it.
+const SAME_QUANTITY_WORDS: &[&str] = &[
+    "so",
+    "thus",
+    "therefore",
+    "hence",
+    "gives",
+    "giving",
+    "simplif",
+    "which",
+    "means",
+    "becomes",
+    "get",
+    "obtain",
+    "combin",
+    "is",
+    "equal",
+    "rewrit",
+    "write",
+    "yield",
+];
+
+/// Words between two statements of a named quantity that make them different quantities or
+/// say the quantity changed.
+const CHANGED_QUANTITY_WORDS: &[&str] = &[
+    "new", "now", "next", "after", "before", "instead", "case", "suppose", "try", "update", "add",
+    "subtract", "increas", "decreas", "remain", "left", "total", "more", "less",
+];
+
+/// The byte offset where the run of characters satisfying `in_word` that ends `b` starts.
+fn word_start(b: &str, in_word: impl Fn(char) -> bool) -> usize {
+    b.char_indices()
+        .rev()
+        .find(|&(_, c)| !in_word(c))
+        .map_or(0, |(k, c)| k + c.len_utf8())
+}
+
+/// Longest name (in words) stripped from the end of the prose before a restatement.
+const MAX_NAME_WORDS: usize = 4;
+
+/// Whether the prose between two statements of a named quantity (ending with the name of the
+/// second: `. This simplifies to Area`) says they are the same quantity: with the name taken
+/// off, nothing but punctuation, or a short phrase without digits that has a
+/// [`SAME_QUANTITY_WORDS`] word and none of [`UNLINK_WORDS`] and [`CHANGED_QUANTITY_WORDS`].
+///
+/// `name_at_end`: the prose ends with the second statement's name (a name in words before its
+/// `=`), taken off first; else it is all prose between the two.
+fn same_quantity_link(between: &str, name_at_end: bool) -> bool {
+    // Prose longer than a link and a name is no link (and is not lower-cased: bounded work).
+    if between.len() > 4 * (MAX_LINK_CHARS + MAX_LABEL_CHARS) {
+        return false;
+    }
+    let lower = between.to_lowercase();
+    let mut b = lower
+        .trim_end()
+        .trim_end_matches(['=', '≈', ' ', '\\', '{', '}']);
+    for _ in 0..if name_at_end { MAX_NAME_WORDS } else { 0 } {
+        let word_start = word_start(b, |c| c.is_alphabetic() || c == '\'' || c == '_');
+        let word = &b[word_start..];
+        let stem = |l: &&str| word == *l || (l.len() >= 5 && word.starts_with(l));
+        // A connective is no part of a name.
+        let connective = UNLINK_WORDS.contains(&word) || NOT_UNIT_WORDS.contains(&word);
+        if word.is_empty() || connective || SAME_QUANTITY_WORDS.iter().any(stem) {
+            break;
+        }
+        b = b[..word_start].trim_end_matches([' ', '{', '\\']);
+        b = b
+            .strip_suffix("text")
+            .unwrap_or(b)
+            .trim_end_matches([' ', '\\']);
+    }
+    if b.chars().all(|c| !c.is_alphanumeric()) {
+        return true;
+    }
+    if b.chars().count() > MAX_LINK_CHARS || b.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let words: Vec<&str> = b.split(|c: char| !c.is_alphabetic()).collect();
+    let has = |list: &[&str]| {
+        words.iter().any(|w| {
+            list.iter()
+                .any(|l| w == l || (l.len() >= 5 && w.starts_with(l)))
+        })
+    };
+    has(SAME_QUANTITY_WORDS) && !has(UNLINK_WORDS) && !has(CHANGED_QUANTITY_WORDS)
 }
 
 /// The last word of a name written in words (`\text{Total fruits}` → `fruits`), lower-cased.
@@ -458,7 +660,7 @@ fn take_annotations(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String 
                     && !text[inner_start..end].contains('\n') =>
             {
                 let inner = &text[inner_start..end];
-                for m in relation_items(inner, inner, ctx, false) {
+                for m in relation_items(inner, inner, ctx, false, false) {
                     push_math(items, m);
                 }
                 pos = end + 2;
@@ -551,7 +753,15 @@ fn take_latex(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
                     .split(|c: char| !c.is_alphanumeric())
                     .rfind(|w| !w.is_empty())
                     .is_some_and(|w| WORDS_BEFORE.contains(&w.to_lowercase().as_str()));
-                latex_items(&rest[cs..ce], items, ctx, linked);
+                let same = |named| last_end.is_some() && same_quantity_link(before, named);
+                let seg = &rest[cs..ce];
+                match prose_named_segment(before, seg, ctx, same(true)) {
+                    Some(found) => {
+                        ctx.cut_next = false;
+                        found.into_iter().for_each(|m| push_math(items, m));
+                    }
+                    None => latex_items(seg, items, ctx, linked, same(false)),
+                }
                 out.push_str(" ; ");
                 i += total;
                 last_end = Some(i);
@@ -564,6 +774,44 @@ fn take_latex(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
         }
     }
     out
+}
+
+/// `Total = \(\frac{3}{4}A + 60 + A\)`: a segment without a relation right after a name in
+/// words and `=` (or `≈`) in the prose is a named calculation (see [`Ctx::named_value`]).
+/// `None` when the segment is not one; else the item it claims, if any.
+fn prose_named_segment(
+    before: &str,
+    seg: &str,
+    ctx: &mut Ctx,
+    same_quantity: bool,
+) -> Option<Option<MathItem>> {
+    let b = before.trim_end();
+    let (b, approx) = match b.strip_suffix('=') {
+        Some(b) => (b, false),
+        None => (b.strip_suffix('≈')?, true),
+    };
+    let b = b.trim_end();
+    let word = &b[word_start(b, char::is_alphabetic)..];
+    // A name, not a letter of the prose (`so x = \(…\)`) or a connective.
+    if word.chars().count() < 2 || WORDS_BEFORE.contains(&word.to_lowercase().as_str()) {
+        return None;
+    }
+    let seg = strip_nested_environments(seg);
+    if seg.chars().any(is_rel_char)
+        || ["\\le", "\\ge", "\\ne", "\\approx", "\\equiv"]
+            .iter()
+            .any(|r| seg.contains(r))
+    {
+        return None;
+    }
+    let e = parse_math(&seg)?;
+    let how = Restated {
+        approx,
+        linked: same_quantity,
+        variable: false,
+    };
+    ctx.rewrites.reset();
+    Some(ctx.named_value(&word.to_lowercase(), e, &seg, how))
 }
 
 /// For text starting with `$`: the byte offset of the closing `$` of an inline math segment,
@@ -601,13 +849,24 @@ fn inline_dollar(rest: &str) -> Option<usize> {
 
 /// Splits a LaTeX math segment into pieces at `\\`, `&`, `\quad`, arrows, `,`/`;` followed by a
 /// space, and connective `\text{…}`; each piece that parses is an item.
-fn latex_items(seg: &str, items: &mut Vec<Item>, ctx: &mut Ctx, linked_first: bool) {
+///
+/// `same_quantity_first`: the prose before the segment says its first piece restates the named
+/// quantity before it (see [`Ctx::named_value`]); later pieces restate it after a line break or
+/// an arrow.
+fn latex_items(
+    seg: &str,
+    items: &mut Vec<Item>,
+    ctx: &mut Ctx,
+    linked_first: bool,
+    same_quantity_first: bool,
+) {
     // Alternatives (`x = 2 \text{ or } x = 3`, `\pm`) are cases, not rewrites of each other.
     let alternatives = ["\\text{ or }", "\\text{or}", "\\pm", "\\mp", " or "]
         .iter()
         .any(|a| seg.contains(a));
-    // `\;` is a space, not the `;` that separates pieces.
-    let mut s = strip_nested_environments(seg)
+    // `\;` is a space, not the `;` that separates pieces. Labels go first: their words are
+    // no connectives (`8 \text{ pounds} \text{ (math and science)}`).
+    let mut s = strip_nested_environments(&drop_latex_labels(seg))
         .replace('&', " ")
         .replace("\\;", " ");
     // `21 \div 14 = 1 \quad \text{remainder} \quad 7`: the spacing belongs to the remainder.
@@ -645,9 +904,13 @@ fn latex_items(seg: &str, items: &mut Vec<Item>, ctx: &mut Ctx, linked_first: bo
     // Remaining `\text{…}` holding words other than a unit: separators.
     let s = split_connective_text(&s);
     // `x &= 2 + 3 \\ &= 5`: a piece that starts with a relation continues the one before.
-    let mut pieces: Vec<(String, bool)> = Vec::new();
-    for (k, (piece, linked)) in split_top_level(&s).into_iter().enumerate() {
-        let linked = if k == 0 { linked_first } else { linked };
+    let mut pieces: Vec<(String, bool, bool)> = Vec::new();
+    for (k, (piece, link)) in split_top_level(&s).into_iter().enumerate() {
+        let (linked, same) = if k == 0 {
+            (linked_first, same_quantity_first)
+        } else {
+            (link, link)
+        };
         let piece = piece.trim().trim_end_matches(['.', ',']).trim();
         if piece.is_empty() {
             continue;
@@ -659,15 +922,21 @@ fn latex_items(seg: &str, items: &mut Vec<Item>, ctx: &mut Ctx, linked_first: bo
             .iter()
             .any(|c| piece.starts_with(c));
         match pieces.last_mut() {
-            Some((prev, _)) if continues => {
+            Some((prev, _, _)) if continues => {
                 prev.push(' ');
                 prev.push_str(piece);
             }
-            _ => pieces.push((piece.to_string(), linked)),
+            _ => pieces.push((piece.to_string(), linked, same)),
         }
     }
-    for (piece, linked) in &pieces {
-        for m in relation_items(piece, piece, ctx, *linked && !alternatives) {
+    for (piece, linked, same) in &pieces {
+        for m in relation_items(
+            piece,
+            piece,
+            ctx,
+            *linked && !alternatives,
+            *same && !alternatives,
+        ) {
             push_math(items, m);
         }
     }
@@ -788,16 +1057,27 @@ fn split_top_level(s: &str) -> Vec<(String, bool)> {
 /// In explicit math (LaTeX, annotations) a comparison of bare literals (`1 < 2`) is a claim.
 /// A division with remainder (`355 \div 6 = 58\;\mathrm{R}\;5`) gives its two items instead.
 /// `linked`: the text before this piece rewrites the previous equation into it.
-fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<MathItem> {
+/// `same_quantity`: the prose before this piece says it restates the named quantity before it
+/// (see [`Ctx::named_value`]).
+fn relation_items(
+    text: &str,
+    source: &str,
+    ctx: &mut Ctx,
+    linked: bool,
+    same_quantity: bool,
+) -> Vec<MathItem> {
     ctx.last_rel = None;
     if let Some(items) = remainder_items(text) {
         ctx.rewrites.reset();
+        ctx.other_relation();
         return items;
     }
     let cut_first = std::mem::take(&mut ctx.cut_next);
     let Some(mut r) = parse_relation(text).or_else(|| named_left_side(text)) else {
         ctx.rewrites.reset();
-        return named_calculation(text, ctx).into_iter().collect();
+        return named_calculation(text, ctx, same_quantity)
+            .into_iter()
+            .collect();
     };
     if cut_first {
         r.terms.remove(0);
@@ -806,6 +1086,18 @@ fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<
             return Vec::new();
         }
     }
+    let mut restated = Vec::new();
+    match variable_definition(&r) {
+        Some((v, e)) => {
+            let how = Restated {
+                approx: false,
+                linked: same_quantity,
+                variable: true,
+            };
+            restated.extend(ctx.named_value(&format!("${v}"), e, &rhs_source(source), how));
+        }
+        None => ctx.other_relation(),
+    }
     ctx.last_rel = Some((r.terms.clone(), r.rels.clone(), source.trim().to_string()));
     if ctx.remainder {
         whole_quotient(&mut r);
@@ -813,8 +1105,29 @@ fn relation_items(text: &str, source: &str, ctx: &mut Ctx, linked: bool) -> Vec<
     let mut out: Vec<MathItem> = ctx
         .rewrites
         .offer_all(&r.terms, &r.rels, source.trim(), linked);
+    out.extend(restated);
     out.extend(checkable(r, source.trim(), true, ctx.identity));
     out
+}
+
+/// `S = 165 \times \frac{6}{11}`: a lone variable (not negated) defined by a calculation or a
+/// value, one `=`: the variable's name and the right side.
+fn variable_definition(r: &Relation) -> Option<(String, Expr)> {
+    match (&r.terms[..], &r.rels[..]) {
+        ([Expr::Var(v), e], [Rel::Eq]) if r.modulus.is_none() && e.vars().is_empty() => {
+            Some((v.clone(), e.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// The text after the first `=` of a relation's source (what a restatement shows).
+fn rhs_source(source: &str) -> String {
+    source
+        .split_once('=')
+        .map_or(source, |(_, r)| r)
+        .trim()
+        .to_string()
 }
 
 /// `\text{Total earnings} = 52,500 + 11,250 = 63,750`, `\text{Area of } ABC = 6 \cdot 4 = 24`: a
@@ -830,14 +1143,22 @@ fn named_left_side(text: &str) -> Option<Relation> {
 
 /// `\text{Total fruits} = 52 + 24 + 44 + 48` … `\text{Total fruits} = 178`: see
 /// [`Ctx::named_value`].
-fn named_calculation(text: &str, ctx: &mut Ctx) -> Option<MathItem> {
+fn named_calculation(text: &str, ctx: &mut Ctx, same_quantity: bool) -> Option<MathItem> {
     let (name, rest) = text.split_once('=')?;
-    if name.chars().any(|c| c.is_ascii_digit()) || rest.contains('=') {
+    // `\angle APQ + \angle AQP = …` names no one quantity; in `\operatorname{Arcsin}(\sin(t))`
+    // the last word is an argument, not a name.
+    let operator = name.contains(['+', '*', '^', '<', '>', '(', '[']) || name.contains("\\cdot");
+    if name.chars().any(|c| c.is_ascii_digit()) || rest.contains('=') || operator {
         return None;
     }
     let key = name_key(name)?;
     let e = parse_math(rest)?;
-    ctx.named_value(&key, e, rest)
+    let how = Restated {
+        approx: false,
+        linked: same_quantity,
+        variable: false,
+    };
+    ctx.named_value(&key, e, rest, how)
 }
 
 /// `a ÷ b = q` between whole numbers, in a step about remainders: `floor(a / b) = q`.
@@ -1016,7 +1337,10 @@ fn drop_quantity_labels(s: &str) -> String {
     let last_nonspace = |out: &str| out.trim_end().chars().last();
     while i < cs.len() {
         let c = cs[i];
-        if c == '(' && last_nonspace(&out).is_some_and(|p| p.is_ascii_digit() || p == '%') {
+        if c == '('
+            && (last_nonspace(&out).is_some_and(|p| p.is_ascii_digit() || p == '%')
+                || ends_with_unit_quantity(&out))
+        {
             let close = cs[i + 1..]
                 .iter()
                 .take(MAX_LABEL_CHARS + 1)
@@ -1055,7 +1379,19 @@ fn drop_quantity_labels(s: &str) -> String {
                 && word_len >= 2
                 && ends
             {
+                // `9 eggs/person/day`: every further `/word` goes too.
                 i = k;
+                while i + 2 < cs.len() && cs[i] == '/' && cs[i + 1].is_alphabetic() {
+                    let mut e = i + 1;
+                    while e < cs.len() && cs[e].is_alphabetic() {
+                        e += 1;
+                    }
+                    if e - i - 1 < 2 || (e < cs.len() && (cs[e].is_alphanumeric() || cs[e] == '('))
+                    {
+                        break;
+                    }
+                    i = e;
+                }
                 continue;
             }
         }
@@ -1063,6 +1399,95 @@ fn drop_quantity_labels(s: &str) -> String {
         i += 1;
     }
     out
+}
+
+/// Whether `inner` is a label of words (`light blue`, `Alani`, `math and science`): letters,
+/// spaces, `'` and `-` only, at least two letters, at most [`MAX_LABEL_CHARS`].
+fn is_word_label(inner: &str) -> bool {
+    inner.chars().count() <= MAX_LABEL_CHARS
+        && inner.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && inner
+            .chars()
+            .all(|d| d.is_alphabetic() || matches!(d, ' ' | '\'' | '-'))
+}
+
+/// LaTeX quantity labels, the math-mode form of those [`drop_quantity_labels`] drops:
+/// `15 (\text{light blue}) + 45 (\text{dark blue})`, `40 \text{ (Alani)}`,
+/// `4 \text{ miles (running)}` → `4 \text{ miles}`. Only after a number, a `%` or a closing
+/// brace (a unit in `\text{}`, a fraction), and only word labels.
+fn drop_latex_labels(piece: &str) -> String {
+    if !piece.contains("\\text") || !piece.contains('(') {
+        return piece.to_string();
+    }
+    // Whether `out` followed by `tail` ends with a quantity (no copy: hostile input with many
+    // `\text{` stays linear).
+    let after_quantity = |out: &str, tail: &str| {
+        let t = tail.trim_end();
+        let t = if t.is_empty() { out.trim_end() } else { t };
+        t.ends_with(|c: char| c.is_ascii_digit() || c == '%' || c == '}')
+    };
+    let mut out = String::with_capacity(piece.len());
+    let mut rest = piece;
+    while let Some(p) = rest.find("\\text{") {
+        let body = &rest[p + 6..];
+        // A label is short: look no further for its `}` (keeps many unclosed `\text{` linear).
+        let Some(end) = body
+            .bytes()
+            .take(4 * MAX_LABEL_CHARS)
+            .position(|c| c == b'}')
+        else {
+            out.push_str(&rest[..p + 6]);
+            rest = body;
+            continue;
+        };
+        let content = &body[..end];
+        let before = &rest[..p];
+        // `(\text{light blue})`
+        if let (Some(open), Some(after)) = (
+            before.trim_end().strip_suffix('('),
+            body[end + 1..].trim_start().strip_prefix(')'),
+        ) {
+            if after_quantity(&out, open) && is_word_label(content.trim()) {
+                out.push_str(open);
+                rest = after;
+                continue;
+            }
+        }
+        let c = content.trim_end();
+        let label = c
+            .strip_suffix(')')
+            .and_then(|c| c.rfind('(').map(|k| (&c[..k], &c[k + 1..])))
+            .filter(|(_, inner)| is_word_label(inner));
+        if let (Some((unit, _)), true) = (label, after_quantity(&out, before)) {
+            // `\text{ (Alani)}` goes; `\text{ miles (running)}` keeps `\text{ miles}`.
+            out.push_str(before);
+            let unit = unit.trim_end();
+            if !unit.trim().is_empty() {
+                out.push_str("\\text{");
+                out.push_str(unit);
+                out.push('}');
+            }
+            rest = &body[end + 1..];
+            continue;
+        }
+        out.push_str(&rest[..p + 6]);
+        rest = body;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `out` ends with a number and one unit word (`180 minutes `): a word-only
+/// parenthetical after it is a label (`180 minutes (before dinner) + 80 minutes (homework)`).
+fn ends_with_unit_quantity(out: &str) -> bool {
+    let t = out.trim_end();
+    let word = t.len() - t.trim_end_matches(|c: char| c.is_alphabetic()).len();
+    let rest = &t[..t.len() - word];
+    (2..=24).contains(&word)
+        && rest.ends_with(' ')
+        && rest
+            .trim_end()
+            .ends_with(|c: char| c.is_ascii_digit() || c == '%')
 }
 
 /// `20% of 24 = 4.8`, `3/4 of 20 = 15`: "of" between a percentage or a fraction of whole
@@ -1135,6 +1560,10 @@ struct Run {
     /// The word after the run is followed by a number: a compound quantity such as
     /// "2 hours 30 minutes" or "5 feet 3 inches", whose first part is not the whole value.
     compound_after: bool,
+    /// "than" follows the word after the run closely (`= 10 more than …`): a comparative
+    /// "more"/"less"/"fewer" is an operator then, and the value of a count otherwise
+    /// (`10 x 1 = 10 more guests`).
+    than_after: bool,
 }
 
 /// Scans prose for runs of math characters.
@@ -1176,7 +1605,8 @@ fn runs(text: &str) -> Vec<Run> {
                  word_after: Option<String>,
                  glued_start: bool,
                  glued_end: bool,
-                 compound_after: bool| {
+                 compound_after: bool,
+                 than_after: bool| {
         if cur.chars().any(is_rel_char)
             && cur.chars().any(|c| c.is_ascii_digit() || c.is_alphabetic())
         {
@@ -1188,6 +1618,7 @@ fn runs(text: &str) -> Vec<Run> {
                 glued_start,
                 glued_end,
                 compound_after,
+                than_after,
             });
         }
         cur.clear();
@@ -1250,8 +1681,12 @@ fn runs(text: &str) -> Vec<Run> {
                     (s > 0 && cs[s - 1].is_ascii_digit()) || (i < n && cs[i].is_ascii_digit());
                 let near_op = p.is_some_and(|p| is_op_char(p) && p != ')')
                     || q.is_some_and(|q| is_op_char(q) && q != '(' || q == '^');
+                // `2 x 3`, and `1 skirt x $8.00/skirt` once the unit word was skipped (the
+                // run then ends with the number).
+                let after_number = p.is_some_and(|p| p.is_ascii_digit() || p == ')')
+                    || cur.trim_end().ends_with(|c: char| c.is_ascii_digit());
                 let times_x = (lower == "x")
-                    && p.is_some_and(|p| p.is_ascii_digit() || p == ')')
+                    && after_number
                     && q.is_some_and(|q| q.is_ascii_digit() || q == '(');
                 (touching_digit || near_op || times_x)
                     && (near_op || !matches!(word.as_str(), "a" | "A" | "I"))
@@ -1278,33 +1713,44 @@ fn runs(text: &str) -> Vec<Run> {
                 cur.push_str(&word);
                 continue;
             }
-            // A unit word between a number and an operator (`5 km + 3 km = 8 km`,
-            // `2 hours * 60 = 120`) is skipped: the run goes on.
-            let unit = !WORDS_AFTER.contains(&lower.as_str())
-                && !WORDS_BEFORE.contains(&lower.as_str())
+            // A unit word or a short unit phrase between a number and an operator
+            // (`5 km + 3 km = 8 km`, `2 hours * 60 = 120`, `36 book slots ÷ 2`,
+            // `54 students / 9 students per group = 6`) is skipped: the run goes on.
+            let unit_fits = |end: usize, last: &str| {
+                let computes = cur
+                    .chars()
+                    .any(|c| matches!(c, '+' | '-' | '*' | '/' | '×' | '÷' | '−' | '·'))
+                    || times_x_in(&cur);
+                next_nonspace(end).is_some_and(|q| {
+                    // Before a relation only when the run already computes something
+                    // (`5 km + 3 km = 8 km`), not after a lone quantity (`1.5 quarts = …`).
+                    (is_op_char(q) && !is_rel_char(q) && !matches!(q, '(' | ')' | '!'))
+                        || (is_rel_char(q) && computes)
+                        || times_x_at(&cs, end)
+                }) && end < n
+                    && cs[end] == ' '
+                    && (same_unit_follows(&cs, end, last)
+                        || value_follows(&cs, end)
+                        || (!cur
+                            .trim_start()
+                            .trim_start_matches('=')
+                            .contains(is_rel_char)
+                            && product_follows(&cs, end)))
+            };
+            // `$5 per shirt = $20`: a rate phrase may start with "per".
+            let unit_end = (((!WORDS_AFTER.contains(&lower.as_str())
+                && !WORDS_BEFORE.contains(&lower.as_str()))
+                || lower == "per")
                 && word.chars().count() <= 12
                 && prev_nonspace(s).is_some_and(|p| p.is_ascii_digit() || p == '%')
                 && s > 0
                 && cs[s - 1] == ' '
-                && next_nonspace(i).is_some_and(|q| {
-                    // Before a relation only when the run already computes something
-                    // (`5 km + 3 km = 8 km`), not after a lone quantity (`1.5 quarts = …`).
-                    (is_op_char(q) && !is_rel_char(q) && !matches!(q, '(' | ')' | '!'))
-                        || (is_rel_char(q)
-                            && cur.chars().any(|c| {
-                                matches!(c, '+' | '-' | '*' | '/' | '×' | '÷' | '−' | '·')
-                            }))
-                })
-                && i < n
-                && cs[i] == ' '
-                && (same_unit_follows(&cs, i, &lower)
-                    || value_follows(&cs, i)
-                    || (!cur
-                        .trim_start()
-                        .trim_start_matches('=')
-                        .contains(is_rel_char)
-                        && product_follows(&cs, i)));
-            if unit && !cur.trim().is_empty() {
+                && !cur.trim().is_empty()
+                && cur.len() <= MAX_UNIT_RUN_BYTES)
+                .then(|| unit_phrase_end(&cs, i, &lower, unit_fits))
+                .flatten();
+            if let Some(end) = unit_end {
+                i = end;
                 continue;
             }
             // A prose word ends the run.
@@ -1318,15 +1764,29 @@ fn runs(text: &str) -> Vec<Run> {
                 cur_start_glued,
                 glued_end,
                 compound_quantity(&cs, i, &lower),
+                than_follows(&cs, i),
             );
-            last_word_is_unit
-                .set(prev_nonspace(s).is_some_and(|p| p.is_ascii_digit() || is_op_char(p)));
+            // A bullet (`- Total = …`) is no operator.
+            let bullet = {
+                let mut j = s;
+                while j > 0 && matches!(cs[j - 1], ' ' | '\t') {
+                    j -= 1;
+                }
+                j > 0 && matches!(cs[j - 1], '-' | '*' | '•') && starts_line(&cs, j - 1)
+            };
+            last_word_is_unit.set(
+                !bullet && prev_nonspace(s).is_some_and(|p| p.is_ascii_digit() || is_op_char(p)),
+            );
             last_word = Some(lower);
             continue;
         }
-        // Any other character (newline, colon, quote, comma+space, …) ends the run.
-        let glued_end =
-            !c.is_whitespace() && !is_cjk(c) && !matches!(c, ',' | '.' | ';' | '?' | ')' | '"');
+        // Any other character (newline, colon, quote, comma+space, …) ends the run. An
+        // ellipsis (`= 33.333...%`) says the last number is cut short: glued.
+        let ellipsis = c == '.' && i + 1 < n && cs[i + 1] == '.';
+        let glued_end = ellipsis
+            || (!c.is_whitespace()
+                && !is_cjk(c)
+                && !matches!(c, ',' | '.' | ';' | '?' | ')' | '"'));
         flush(
             &mut cur,
             &mut out,
@@ -1334,6 +1794,7 @@ fn runs(text: &str) -> Vec<Run> {
             None,
             cur_start_glued,
             glued_end,
+            false,
             false,
         );
         if c == '\n' {
@@ -1352,8 +1813,34 @@ fn runs(text: &str) -> Vec<Run> {
         cur_start_glued,
         false,
         false,
+        false,
     );
     out
+}
+
+/// Words looked at after a comparative for its "than".
+const MAX_THAN_WORDS: usize = 4;
+
+/// Whether "than" is among the next [`MAX_THAN_WORDS`] words after `i`, in the same clause.
+fn than_follows(cs: &[char], mut i: usize) -> bool {
+    let n = cs.len();
+    for _ in 0..MAX_THAN_WORDS {
+        while i < n && matches!(cs[i], ' ' | '\'' | '-') {
+            i += 1;
+        }
+        let start = i;
+        while i < n && cs[i].is_alphanumeric() {
+            i += 1;
+        }
+        if start == i {
+            return false;
+        }
+        let w: String = cs[start..i].iter().collect();
+        if w.eq_ignore_ascii_case("than") {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether the word `word` ending at `i` is the first unit of a compound quantity: another number
@@ -1384,6 +1871,95 @@ fn compound_quantity(cs: &[char], mut i: usize, word: &str) -> bool {
     i < n && cs[i].is_alphabetic()
 }
 
+/// Most spaces before a bullet that starts a line.
+const MAX_BULLET_INDENT: usize = 16;
+
+/// Whether only a short indentation lies between the start of its line and `cs[k]`.
+fn starts_line(cs: &[char], k: usize) -> bool {
+    let back = cs[..k].iter().rev().take(MAX_BULLET_INDENT + 1);
+    match back.clone().position(|c| *c == '\n' || !c.is_whitespace()) {
+        Some(p) => cs[k - 1 - p] == '\n',
+        None => k <= MAX_BULLET_INDENT,
+    }
+}
+
+/// Longest run (in bytes) inside which a unit word is skipped: a written calculation with units
+/// is far shorter, and the look at the run that decides it stays bounded (hostile runs of
+/// `1 km * 1 km * …` stay linear).
+const MAX_UNIT_RUN_BYTES: usize = 512;
+
+/// Most words in a unit phrase (`book slots`, `students per group`).
+const MAX_UNIT_WORDS: usize = 3;
+
+/// Words that end a unit phrase: connectives (`5 apples and 3 …`) and the operator words.
+const NOT_UNIT_WORDS: &[&str] = &[
+    "and", "or", "so", "then", "but", "while", "because", "since", "which", "is", "are", "was",
+    "were", "to", "for", "in", "on", "at", "with", "if", "when", "the", "a", "an", "that",
+];
+
+/// The end of the unit phrase that starts with `word` (ending at `i`): the shortest run of at
+/// most [`MAX_UNIT_WORDS`] words, one space apart, for which `fits(end, last word)` holds.
+/// Words after the first may be `per` (not last) but no other operator word or connective.
+fn unit_phrase_end(
+    cs: &[char],
+    i: usize,
+    word: &str,
+    fits: impl Fn(usize, &str) -> bool,
+) -> Option<usize> {
+    let mut end = i;
+    let mut last = word.to_string();
+    for _ in 0..MAX_UNIT_WORDS {
+        if fits(end, &last) {
+            return Some(end);
+        }
+        // The next word, one space on.
+        if end + 1 >= cs.len() || cs[end] != ' ' || !cs[end + 1].is_alphabetic() {
+            return None;
+        }
+        let mut k = end + 1;
+        while k < cs.len() && cs[k].is_alphabetic() {
+            k += 1;
+        }
+        let next: String = cs[end + 1..k].iter().collect::<String>().to_lowercase();
+        let operator = (WORDS_BEFORE.contains(&next.as_str())
+            || WORDS_AFTER.contains(&next.as_str()))
+            && next != "per";
+        if operator || NOT_UNIT_WORDS.contains(&next.as_str()) || next.chars().count() > 12 {
+            return None;
+        }
+        end = k;
+        last = next;
+    }
+    None
+}
+
+/// Whether the word at `j` (after spaces) is `x` used as "times": `x`, a space, then a number
+/// (or `$` and a number).
+fn times_x_at(cs: &[char], mut j: usize) -> bool {
+    let n = cs.len();
+    while j < n && cs[j] == ' ' {
+        j += 1;
+    }
+    if j + 2 >= n || !matches!(cs[j], 'x' | 'X') || cs[j + 1] != ' ' {
+        return false;
+    }
+    let mut k = j + 2;
+    while k < n && matches!(cs[k], ' ' | '$') {
+        k += 1;
+    }
+    k < n && cs[k].is_ascii_digit()
+}
+
+/// Whether a run so far holds `x` as "times" between two numbers (`3 x 4`).
+fn times_x_in(cur: &str) -> bool {
+    let tokens: Vec<&str> = cur.split_whitespace().collect();
+    tokens.windows(3).any(|w| {
+        matches!(w[1], "x" | "X")
+            && w[0].ends_with(|c: char| c.is_ascii_digit() || c == ')')
+            && w[2].starts_with(|c: char| c.is_ascii_digit() || c == '(')
+    })
+}
+
 /// Whether `= number` follows position `i` (`× 490 meters = $94,860`): the unit word ends the
 /// calculation's last factor, the value comes next (the run already computes something).
 fn value_follows(cs: &[char], mut i: usize) -> bool {
@@ -1401,15 +1977,19 @@ fn value_follows(cs: &[char], mut i: usize) -> bool {
     i < n && cs[i].is_ascii_digit()
 }
 
-/// Whether a product with a number follows position `i` (`495 students × 15`, `3 days * 1`):
-/// units multiply, so a unit word before `×`/`*`/`·` does not cut the calculation. Only left of
-/// the run's first relation: after `= 8 plants * 1/4 cup` a new quantity starts.
+/// Whether a product or quotient with a number follows position `i` (`495 students × 15`,
+/// `3 days * 1`, `1 skirt x $8`, `36 book slots ÷ 2`, `18 hours / 3 kangaroos`): units multiply
+/// and divide, so a unit word before `×`/`*`/`·`/`x`/`÷`/`/` does not cut the calculation. Only
+/// left of the run's first relation: after `= 8 plants * 1/4 cup` a new quantity starts.
 fn product_follows(cs: &[char], mut i: usize) -> bool {
     let n = cs.len();
     while i < n && cs[i] == ' ' {
         i += 1;
     }
-    if i >= n || !matches!(cs[i], '*' | '×' | '·') {
+    if times_x_at(cs, i) {
+        return true;
+    }
+    if i >= n || !matches!(cs[i], '*' | '×' | '·' | '÷' | '/') {
         return false;
     }
     i += 1;
@@ -1456,8 +2036,12 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
     // Equations in prose rewrite each other as in LaTeX ("0.99B + 1.01B + B = 4500. Combine
     // like terms: 3.01B = 4500"): the prose between two runs decides whether they link.
     ctx.rewrites.reset();
+    // The LaTeX pass read its math first: a calculation named there is not next to prose.
+    ctx.other_relation();
     let mut cursor = 0;
     let mut prev_end: Option<usize> = None;
+    // Where the last statement of a named quantity ended (see [`Ctx::named_value`]).
+    let mut named_end: Option<usize> = None;
     for run in runs(&cleaned) {
         let pos = cleaned[cursor..]
             .find(run.text.as_str())
@@ -1479,19 +2063,38 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
             continue;
         }
         let t = balance_edges(&t.split_whitespace().collect::<Vec<_>>().join(" "));
+        // `- 2015 = 2002 + 13` on a line of its own: a bullet, not a minus sign.
+        let line_start = pos.is_some_and(|p| {
+            let before = cleaned[..p].trim_end_matches([' ', '\t']);
+            before.is_empty() || before.ends_with('\n')
+        });
+        let t = match t.strip_prefix(['-', '*', '•']) {
+            Some(r) if line_start && r.starts_with(' ') => r.trim_start().to_string(),
+            _ => t,
+        };
         // `LCM = 2^3 * 3^3 = 216`, `Total = 5 + 3 = 8`: a name in words before `=` is the left
         // side; the calculation after it is complete.
-        let (t, named) = match t.strip_prefix('=') {
-            Some(r)
+        let stated = t
+            .strip_prefix('=')
+            .map(|r| (r, false))
+            .or_else(|| t.strip_prefix('≈').map(|r| (r, true)));
+        let (t, named, approx) = match stated {
+            Some((r, approx))
                 if !r.starts_with('=') && run.word_before.is_some() && !run.word_before_is_unit =>
             {
-                (r.trim().to_string(), true)
+                (r.trim().to_string(), true, approx)
             }
-            _ => (t, false),
+            _ => (t, false, false),
         };
         if t.is_empty() {
             continue;
         }
+        // The prose since the last statement of a named quantity, up to this one (only looked
+        // at for a restatement).
+        let same_quantity = || match (named_end, pos) {
+            (Some(e), Some(p)) if e <= p => same_quantity_link(&cleaned[e..p], named),
+            _ => false,
+        };
         if named && parse_relation(&t).is_none() {
             let whole = !(run.glued_end
                 || run.compound_after
@@ -1501,9 +2104,15 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
                     .is_some_and(|w| WORDS_AFTER.contains(&w)));
             let key = run.word_before.as_deref().and_then(name_key);
             if let (Some(e), Some(key), true) = (parse_math(&t), key, whole) {
-                if let Some(m) = ctx.named_value(&key, e, &t) {
+                let how = Restated {
+                    approx,
+                    linked: same_quantity(),
+                    variable: false,
+                };
+                if let Some(m) = ctx.named_value(&key, e, &t, how) {
                     push_math(items, m);
                 }
+                named_end = end;
             }
             continue;
         }
@@ -1518,19 +2127,24 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
         // ("4 pillow cases + 8 towels …"): its first term is incomplete.
         let op_start = t.starts_with(['+', '*', '/', '×', '÷', '^', '·'])
             || (t.starts_with(['-', '−', '–']) && (run.word_before.is_some() || run.glued_start));
+        // `24 eggs in 1 tray x 2 trays = 48`: "in 1 …" / "for 1 …" is the denominator of a
+        // rate said before the run, not a factor of its own.
+        let rate_of_one = matches!(run.word_before.as_deref(), Some("in" | "for"))
+            && t.split_whitespace().next() == Some("1");
         let cut_first = !named
             && (op_start
                 || run.glued_start
+                || rate_of_one
                 || run
                     .word_before
                     .as_deref()
                     .is_some_and(|w| WORDS_BEFORE.contains(&w)));
         let cut_last = run.glued_end
             || run.compound_after
-            || run
-                .word_after
-                .as_deref()
-                .is_some_and(|w| WORDS_AFTER.contains(&w));
+            || run.word_after.as_deref().is_some_and(|w| {
+                WORDS_AFTER.contains(&w)
+                    && (run.than_after || !matches!(w, "more" | "less" | "fewer"))
+            });
         if cut_first {
             r.terms.remove(0);
             r.rels.remove(0);
@@ -1554,6 +2168,21 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
         if r.rels.contains(&Rel::Congruent) != r.modulus.is_some() {
             continue;
         }
+        // `x = ($40 - 0) / $1.5. x = 26.67`: a lone variable restated (whole runs only).
+        match variable_definition(&r).filter(|_| !cut_first && !cut_last) {
+            Some((v, e)) => {
+                let how = Restated {
+                    approx: false,
+                    linked: same_quantity(),
+                    variable: true,
+                };
+                if let Some(m) = ctx.named_value(&format!("${v}"), e, &rhs_source(&t), how) {
+                    push_math(items, m);
+                }
+                named_end = end;
+            }
+            None => ctx.other_relation(),
+        }
         for m in ctx.rewrites.offer_all(&r.terms, &r.rels, &t, linked) {
             push_math(items, m);
         }
@@ -1576,17 +2205,29 @@ fn retry_without_leading_letter(t: &str) -> Option<Relation> {
     }
 }
 
-/// Strips unmatched leading `(` / trailing `)` (a parenthetical remark around the math).
+/// Strips unmatched leading `(` / trailing `)` (a parenthetical remark around the math), and an
+/// unclosed parenthetical number after a space at the end (`= $0.20 (20 cents)` leaves the run
+/// as `… = 0.20 (20`: the remark continues in words).
 fn balance_edges(t: &str) -> String {
     let mut s = t.to_string();
     loop {
         let open = s.matches('(').count();
         let close = s.matches(')').count();
+        let remark = s.rfind('(').filter(|&k| {
+            k > 0
+                && s[..k].ends_with(' ')
+                && s[k + 1..]
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | ' '))
+        });
         if open > close && s.starts_with('(') {
             s.remove(0);
             s = s.trim().to_string();
         } else if close > open && s.ends_with(')') {
             s.pop();
+            s = s.trim().to_string();
+        } else if let (true, Some(k)) = (open > close, remark) {
+            s.truncate(k);
             s = s.trim().to_string();
         } else {
             return s;
@@ -1597,6 +2238,52 @@ fn balance_edges(t: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latex_labels_after_quantities_go() {
+        assert_eq!(
+            drop_latex_labels("15 (\\text{light blue}) + 45 (\\text{dark}) = 60"),
+            "15  + 45  = 60"
+        );
+        assert_eq!(
+            drop_latex_labels("4 \\text{ miles (running)} + 1 \\text{ (x)} + 2 \\text{ (Al)}"),
+            "4 \\text{ miles} + 1 \\text{ (x)} + 2 "
+        );
+        // Not after a quantity, or not words: kept.
+        assert_eq!(
+            drop_latex_labels("f(\\text{ab}) + 3 (\\text{a+b})"),
+            "f(\\text{ab}) + 3 (\\text{a+b})"
+        );
+        let hostile = "1 \\text{".repeat(1000);
+        assert_eq!(drop_latex_labels(&(hostile.clone() + "(")), hostile + "(");
+    }
+
+    #[test]
+    fn a_restatement_is_linked_by_its_prose() {
+        assert!(same_quantity_link(". This simplifies to Area", true));
+        assert!(same_quantity_link(" Total cost = ", true));
+        assert!(same_quantity_link(", so ∠ total", true));
+        assert!(same_quantity_link(" ", false));
+        assert!(!same_quantity_link(". He buys 3 more. Total", true));
+        assert!(!same_quantity_link(". Then we add the tax: Total", true));
+        assert!(!same_quantity_link(" and ", false));
+        assert!(!same_quantity_link(" and Total = ", true));
+        assert!(!same_quantity_link(" Total = ", false));
+        assert!(plain_calculation(
+            &parse_math("165 \\times \\frac{6}{11}").unwrap()
+        ));
+        assert!(!plain_calculation(&parse_math("\\frac{3}{2}").unwrap()));
+        assert!(!plain_calculation(&parse_math("1 + \\sqrt{2}").unwrap()));
+        assert!(!plain_calculation(&parse_math("5 \\pi / 6").unwrap()));
+    }
+
+    #[test]
+    fn a_bullet_starts_its_line() {
+        let cs: Vec<char> = "a\n  - b -c".chars().collect();
+        assert!(starts_line(&cs, 4));
+        assert!(!starts_line(&cs, 8));
+        assert!(starts_line(&cs, 0));
+    }
 
     #[test]
     fn a_step_opening_links_only_when_it_says_it_simplifies() {

@@ -65,8 +65,9 @@ pub fn matching_braces(bytes: &[u8]) -> Vec<Option<usize>> {
 }
 
 /// Replaces `\boxed{…}` / `\fbox{…}` by `(…)`: a boxed result is still part of the calculation
-/// that produced it (`5000 + 10000 + 30000 = \boxed{43000}`). One pass over the braces, so many
-/// unclosed boxes stay linear.
+/// that produced it (`5000 + 10000 + 30000 = \boxed{43000}`). A box around a whole relation
+/// (`\boxed{150 \div 3 = 50}`) is replaced by spaces instead: parenthesised, the relation would
+/// not read. One pass over the braces, so many unclosed boxes stay linear.
 pub fn unbox(text: &str) -> String {
     if !text.contains("\\boxed") && !text.contains("\\fbox") {
         return text.to_string();
@@ -74,7 +75,8 @@ pub fn unbox(text: &str) -> String {
     let bytes = text.as_bytes();
     let closing = matching_braces(bytes);
     let mut out = String::with_capacity(text.len());
-    let mut close_at: Vec<usize> = Vec::new();
+    // Where each open box closes, and whether it holds a relation.
+    let mut close_at: Vec<(usize, bool)> = Vec::new();
     let mut k = 0;
     while k < text.len() {
         let rest = &text[k..];
@@ -84,15 +86,16 @@ pub fn unbox(text: &str) -> String {
         if let Some(cmd) = cmd {
             let open = k + cmd.len() - 1;
             if let Some(end) = closing[open] {
-                out.push('(');
-                close_at.push(end);
+                let relation = boxes_relation(text, open + 1, end, &closing);
+                out.push(if relation { ' ' } else { '(' });
+                close_at.push((end, relation));
                 k = open + 1;
                 continue;
             }
         }
-        if close_at.last() == Some(&k) {
+        if let Some(&(_, relation)) = close_at.last().filter(|(end, _)| *end == k) {
             close_at.pop();
-            out.push(')');
+            out.push(if relation { ' ' } else { ')' });
             k += 1;
             continue;
         }
@@ -101,6 +104,43 @@ pub fn unbox(text: &str) -> String {
         k += c.len_utf8();
     }
     out
+}
+
+/// Whether a box's content `text[from..to]` is a relation (`=`, `<`, `>`, `\le`, …) outside
+/// brackets: the box is around a whole statement, not around a value. Braced groups inside are
+/// skipped with `closing` (see [`matching_braces`]), so nested boxes keep the scans linear.
+fn boxes_relation(text: &str, from: usize, to: usize, closing: &[Option<usize>]) -> bool {
+    let bytes = text.as_bytes();
+    let mut depth = 0i32;
+    let mut k = from;
+    while k < to {
+        match bytes[k] {
+            b'{' => match closing[k] {
+                Some(end) if end < to => {
+                    k = end + 1;
+                    continue;
+                }
+                _ => return false,
+            },
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            b'=' | b'<' | b'>' if depth == 0 => return true,
+            b'\\' if depth == 0 => {
+                let rest = &text[k + 1..to];
+                let relation = ["le", "ge", "ne", "approx", "leq", "geq", "neq"]
+                    .iter()
+                    .any(|r| {
+                        rest.starts_with(r) && !rest[r.len()..].starts_with(char::is_alphabetic)
+                    });
+                if relation {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    false
 }
 
 #[cfg(test)]
@@ -114,5 +154,9 @@ mod tests {
         assert!(is_cjk('个') && is_cjk('。') && !is_cjk('a') && !is_cjk('3'));
         assert_eq!(unbox("= \\boxed{4{,}300}."), "= (4{,}300).");
         assert_eq!(unbox("\\boxed{1"), "\\boxed{1");
+        assert_eq!(unbox(": \\boxed{150 \\div 3 = 50}"), ":  150 \\div 3 = 50 ");
+        assert_eq!(unbox("\\boxed{\\frac{1}{2}}"), "(\\frac{1}{2})");
+        assert_eq!(unbox("\\boxed{\\boxed{x} \\le 2}"), " (x) \\le 2 ");
+        assert_eq!(unbox("\\boxed{f(x=1)}"), "(f(x=1))");
     }
 }
