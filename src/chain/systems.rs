@@ -3,23 +3,34 @@
 //!
 //! `12a - 2b = 20`, `9a + b = 14` (one step) then `-6a = -8` (the next): the system fixes
 //! `a = 8/5`, where `-6a = -48/5`, not `-8`. Each equation of a step is paired with the linear
-//! equations before it in the same step and the previous one (a [`Rel::System`] item); the
-//! numeric checker decides it only when those equations have one common solution for every
-//! variable of the new equation, so a new fact (a system that does not fix its variables yet),
-//! a case (equations with no common solution) or a formula stay `unknown`. A stated solution
-//! (`x = 2, y = 3`) is also the premise of the non-linear equations in its variables stated
-//! before it (`x^2 + y^2 = 14`).
+//! equations in several variables before it (earlier in the same step and in the
+//! [`WINDOW_STEPS`] steps before) that share variables with it, as a [`Rel::System`] item. The
+//! numeric checker decides the item only when those equations have one common solution that
+//! fixes every variable of the new equation; so a new fact (a system that does not fix its
+//! variables yet), cases (equations with no common solution) and formulas stay `unknown`.
+//!
+//! Not a system, because cases are written the same way: values (`k = 1`, `2m = 76`) as
+//! premises; equations posited by the prose before them ("if \( a = 7 \)", "for \( x = -1
+//! \) and \( y = 1 \)", see [`POSIT_WORDS`]); a value of a variable the step lists several
+//! values for (`T = 1, U = 9; T = 2, U = 8`); a premise that keeps a side of the new equation
+//! as written (`m - n = 1` then `m - n = 3`: the next case of a list).
 //!
 //! Only LaTeX math is read (`\[ \]`, `$$ $$`, `\( \)`, `$ $`, `\begin{…}`), split into
 //! equations at line breaks, commas, `\quad`, arrows and `\text{…}`; `(a, b) = (1, 4)` gives
-//! `a = 1` and `b = 4`. Segments with alternatives (`or`, `\pm`) and letters that may be names
-//! (see [`letters_are_names`]) are not read.
+//! `a = 1` and `b = 4`; `a = \frac{48}{30} = \frac{8}{5}` gives `a = \frac{8}{5}`. Segments with
+//! alternatives (`or`, `\pm`) and letters that may be names (see [`letters_are_names`]) are not
+//! read.
 
 use super::algebra::letters_are_names;
 use super::expr::{parse_relation, Expr};
 use super::items::MAX_ITEMS_PER_STEP;
 use super::text::{normalize_width, unbox};
 use super::{Item, MathItem, Rel};
+
+/// How many steps before an equation its system may come from (with the equations earlier in
+/// its own step): a system is stated, then solved in the next step or the one after (a third
+/// step back found nothing more on ProcessBench).
+const WINDOW_STEPS: usize = 2;
 
 /// Most equations of one step read for systems; a step with more is a table or a list of
 /// cases, not one system, and the pairing below is quadratic in this number.
@@ -36,6 +47,10 @@ const MAX_SYSTEM_VARS: usize = 6;
 /// Most system items per step (each costs one linear solve in the worker).
 const MAX_SYSTEM_ITEMS: usize = 12;
 
+/// Most distinct unclosed delimiters (`\\begin{name}` without its end) remembered in one step;
+/// at the next one the step's remaining text is not read (hostile text stays linear).
+const MAX_UNCLOSED: usize = 16;
+
 /// Longest math segment read, in bytes: a display of a system is short.
 const MAX_SEGMENT_BYTES: usize = 4_000;
 
@@ -49,9 +64,29 @@ struct Equation {
     vars: Vec<String>,
     /// Both sides linear in the variables with rational coefficients.
     linear: bool,
+    /// The prose before it posits it (see [`POSIT_WORDS`]): neither a premise nor a claim.
+    posited: bool,
 }
 
 impl Equation {
+    /// `x = 3`, `\frac{1}{2} = t`: the variable and the value of an equation that states one.
+    fn value(&self) -> Option<(&str, &Expr)> {
+        match (&self.lhs, &self.rhs) {
+            (Expr::Var(v), c) | (c, Expr::Var(v)) if rational(c) => Some((v, c)),
+            _ => None,
+        }
+    }
+
+    /// `T = 1` in a step that also says `T = 2`: values listed, none of them derived.
+    fn one_of_listed(&self, step: &[Equation]) -> bool {
+        let Some((v, c)) = self.value() else {
+            return false;
+        };
+        step.iter()
+            .filter_map(Equation::value)
+            .any(|(w, d)| w == v && d != c)
+    }
+
     fn zero_form(&self) -> Expr {
         Expr::Sub(Box::new(self.lhs.clone()), Box::new(self.rhs.clone()))
     }
@@ -97,16 +132,17 @@ fn connected<'a>(premises: &[&'a Equation], vars: &[String]) -> Vec<&'a Equation
 /// Appends each step's system items to `items` (one list per step, as
 /// [`super::items::extract_chain_items`] returns them).
 pub fn add_chain_items<S: AsRef<str>>(texts: &[S], items: &mut [Vec<Item>]) {
-    let mut prev: Vec<Equation> = Vec::new();
+    let mut back: Vec<Vec<Equation>> = Vec::new();
     for (t, step_items) in texts.iter().zip(items.iter_mut()) {
         let cur = step_equations(t.as_ref());
+        let prev: Vec<Equation> = back[back.len().saturating_sub(WINDOW_STEPS)..].concat();
         for m in step_items_for(&prev, &cur) {
             if step_items.len() >= MAX_ITEMS_PER_STEP {
                 break;
             }
             step_items.push(Item::Math(m));
         }
-        prev = cur;
+        back.push(cur);
     }
 }
 
@@ -118,12 +154,16 @@ fn step_items_for(prev: &[Equation], cur: &[Equation]) -> Vec<MathItem> {
         if out.len() >= MAX_SYSTEM_ITEMS {
             break;
         }
+        if e.posited || e.one_of_listed(cur) {
+            continue;
+        }
         // Only equations between variables make the system: a value (`k = 1`, `2m = 76`) is
         // as often a case tried as a result, and the next case gives the variable another.
         let before = prev.iter().chain(&cur[..j]);
         let mut premises: Vec<&Equation> = Vec::new();
         for p in before {
-            let fits = p.linear && p.vars.len() >= 2 && !p.same(e) && !p.shares_side(e);
+            let fits =
+                p.linear && !p.posited && p.vars.len() >= 2 && !p.same(e) && !p.shares_side(e);
             if fits && !premises.iter().any(|q| q.same(p)) {
                 premises.push(p);
             }
@@ -169,10 +209,14 @@ fn item(premises: &[&Equation], e: &Equation) -> MathItem {
 fn step_equations(text: &str) -> Vec<Equation> {
     let text = unbox(&normalize_width(text));
     let mut out = Vec::new();
-    for seg in math_segments(&text) {
+    let mut posited = false;
+    for (prose, seg) in math_segments(&text) {
         if seg.len() > MAX_SEGMENT_BYTES {
             continue;
         }
+        // `for \( x = -1 \) and \( y = 1 \)`, `if \( a = 1 \), then \( b = 5 \)`: what
+        // follows a posited equation in the same sentence is posited too.
+        posited = posits(prose) || (posited && !prose.contains('.'));
         // `x = 2 \text{ or } x = 3`, `x = 1 \pm \sqrt{2}`: cases, not one system.
         let alternatives = [
             "\\text{ or }",
@@ -189,7 +233,8 @@ fn step_equations(text: &str) -> Vec<Equation> {
             continue;
         }
         for piece in pieces(seg) {
-            for e in piece_equations(&piece) {
+            for mut e in piece_equations(&piece) {
+                e.posited = posited;
                 if out.len() >= MAX_STEP_EQUATIONS {
                     return out;
                 }
@@ -200,12 +245,46 @@ fn step_equations(text: &str) -> Vec<Equation> {
     out
 }
 
-/// The contents of the LaTeX math segments of `text`. Linear: a closing delimiter not found
-/// once is not looked for again.
-fn math_segments(text: &str) -> Vec<&str> {
+/// Words that, in the prose right before an equation, posit it rather than claim it: a case
+/// tried or assumed ("if \\( a = 7 \\)", "for \\( x = -1 \\)", "suppose", "try").
+const POSIT_WORDS: &[&str] = &[
+    "if",
+    "for",
+    "when",
+    "case",
+    "suppose",
+    "assume",
+    "assuming",
+    "try",
+    "trying",
+    "test",
+    "testing",
+    "whether",
+    "say",
+    "consider",
+    "considering",
+];
+
+/// How many words of the prose before an equation are looked at for [`POSIT_WORDS`].
+const POSIT_WINDOW_WORDS: usize = 4;
+
+/// Whether the last words of `prose` posit the equation after it (see [`POSIT_WORDS`]).
+fn posits(prose: &str) -> bool {
+    prose
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .rev()
+        .take(POSIT_WINDOW_WORDS)
+        .any(|w| POSIT_WORDS.contains(&w.to_lowercase().as_str()))
+}
+
+/// The LaTeX math segments of `text`: (the prose since the previous segment, the contents).
+/// Linear: a closing delimiter not found once is not looked for again.
+fn math_segments(text: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut unclosed: Vec<String> = Vec::new();
     let mut i = 0;
+    let mut last_end = 0;
     while i < text.len() {
         let rest = &text[i..];
         let Some(p) = rest.find(['$', '\\']) else {
@@ -220,7 +299,7 @@ fn math_segments(text: &str) -> Vec<&str> {
             (2, "\\)".into())
         } else if let Some(name) = at
             .strip_prefix("\\begin{")
-            .and_then(|r| r.get(..r.find('}')?))
+            .and_then(|r| r.get(..r.bytes().take(64).position(|c| c == b'}')?))
         {
             (0, format!("\\end{{{name}}}"))
         } else if at.starts_with('$') && !(p > 0 && rest.as_bytes()[p - 1] == b'\\') {
@@ -241,10 +320,15 @@ fn math_segments(text: &str) -> Vec<&str> {
         };
         match end {
             Some(e) => {
-                out.push(&body[..e]);
+                out.push((&text[last_end..i + p], &body[..e]));
                 i += p + open + e + close.len();
+                last_end = i;
             }
             None => {
+                if unclosed.len() >= MAX_UNCLOSED {
+                    // Each new unclosed name costs one scan to the end: stop reading instead.
+                    break;
+                }
                 if close != "$" {
                     unclosed.push(close);
                 }
@@ -444,6 +528,7 @@ fn equation(lhs: Expr, rhs: Expr, source: &str) -> Option<Equation> {
     }
     Some(Equation {
         linear: linear(&lhs) && linear(&rhs),
+        posited: false,
         vars,
         lhs,
         rhs,
@@ -525,6 +610,28 @@ mod tests {
     }
 
     #[test]
+    fn hostile_delimiters_are_read_once() {
+        let mut t = String::new();
+        for k in 0..20_000 {
+            t.push_str(&format!("\\begin{{n{k}}} $ \\[ x = {k} "));
+        }
+        // Unclosed names stop the scan after MAX_UNCLOSED; nothing is read, nothing hangs.
+        assert!(step_equations(&t).is_empty());
+        let t = "$a + b = 1$ ".repeat(10_000);
+        assert_eq!(step_equations(&t).len(), MAX_STEP_EQUATIONS);
+    }
+
+    #[test]
+    fn posited_equations_are_marked() {
+        let eqs = step_equations(
+            "If \\( a = 1 \\), then \\( b = 5 \\) and \\( c = 2 \\). So \\( d = 3 \\); for \\( g = 4 \\)",
+        );
+        let posited: Vec<bool> = eqs.iter().map(|e| e.posited).collect();
+        assert_eq!(posited, [true, true, true, false, true]);
+        assert!(posits("Let's try ") && posits("Case 2: ") && !posits("Therefore, "));
+    }
+
+    #[test]
     fn values_and_cases_are_not_a_system() {
         // `k = 1` then `k = 2`: cases tried, not a system (values are never premises).
         assert!(sources("\\[ k = 1 \\] \\[ x + y = 2 \\]", "\\[ k = 2 \\]").is_empty());
@@ -534,6 +641,12 @@ mod tests {
             "$m - n = 3$ and $m + n = 25$",
         );
         assert!(!s.iter().any(|s| s.ends_with("⇒ m - n = 3")), "{s:?}");
+        // Several values of one variable in a step are listed, not derived.
+        assert!(sources(
+            "$T - U = 0$, $T + U = 10$",
+            "$T = 1, U = 9$; $T = 2, U = 8$"
+        )
+        .is_empty());
         // A chain ending in numbers states its first term equal to the last.
         assert_eq!(
             sources("$a + b = 3$, $a - b = 1$", "$a = \\frac{4}{2} = 2$"),
