@@ -66,6 +66,8 @@ struct Equation {
     linear: bool,
     /// The prose before it posits it (see [`POSIT_WORDS`]): neither a premise nor a claim.
     posited: bool,
+    /// A value of a variable its step gives several values (see [`Equation::one_of_listed`]).
+    listed: bool,
 }
 
 impl Equation {
@@ -154,7 +156,7 @@ fn step_items_for(prev: &[Equation], cur: &[Equation]) -> Vec<MathItem> {
         if out.len() >= MAX_SYSTEM_ITEMS {
             break;
         }
-        if e.posited || e.one_of_listed(cur) {
+        if e.posited || e.listed {
             continue;
         }
         // Only equations between variables make the system: a value (`k = 1`, `2m = 76`) is
@@ -210,13 +212,20 @@ fn step_equations(text: &str) -> Vec<Equation> {
     let text = unbox(&normalize_width(text));
     let mut out = Vec::new();
     let mut posited = false;
-    for (prose, seg) in math_segments(&text) {
+    let mut conditional = false;
+    'segments: for (prose, seg) in math_segments(&text) {
         if seg.len() > MAX_SEGMENT_BYTES {
             continue;
         }
         // `for \( x = -1 \) and \( y = 1 \)`, `if \( a = 1 \), then \( b = 5 \)`: what
-        // follows a posited equation in the same sentence is posited too.
-        posited = posits(prose) || (posited && !prose.contains('.'));
+        // follows a posited equation in the same sentence is posited too, and so is every
+        // equation of a sentence that opens a case ("If we consider the pair (2, 25), we have").
+        let (carried, fresh) = match prose.rfind(['.', '?', '!']) {
+            Some(end) => (false, &prose[end + 1..]),
+            None => (conditional || posited, prose),
+        };
+        conditional = carried || has_word(fresh, CONDITION_WORDS);
+        posited = posits(prose) || conditional;
         // `x = 2 \text{ or } x = 3`, `x = 1 \pm \sqrt{2}`: cases, not one system.
         let alternatives = [
             "\\text{ or }",
@@ -236,11 +245,15 @@ fn step_equations(text: &str) -> Vec<Equation> {
             for mut e in piece_equations(&piece) {
                 e.posited = posited;
                 if out.len() >= MAX_STEP_EQUATIONS {
-                    return out;
+                    break 'segments;
                 }
                 out.push(e);
             }
         }
+    }
+    let listed: Vec<bool> = out.iter().map(|e| e.one_of_listed(&out)).collect();
+    for (e, l) in out.iter_mut().zip(listed) {
+        e.listed = l;
     }
     out
 }
@@ -276,6 +289,27 @@ fn posits(prose: &str) -> bool {
         .rev()
         .take(POSIT_WINDOW_WORDS)
         .any(|w| POSIT_WORDS.contains(&w.to_lowercase().as_str()))
+}
+
+/// Words that anywhere in a sentence make its equations a case: "If we consider the pair
+/// (2, 25), we have …", "Suppose that …", "Case 2: …".
+const CONDITION_WORDS: &[&str] = &[
+    "if",
+    "suppose",
+    "assume",
+    "assuming",
+    "consider",
+    "considering",
+    "try",
+    "trying",
+    "case",
+];
+
+/// Whether `prose` has one of `words`.
+fn has_word(prose: &str, words: &[&str]) -> bool {
+    prose
+        .split(|c: char| !c.is_alphabetic())
+        .any(|w| words.contains(&w.to_lowercase().as_str()))
 }
 
 /// The LaTeX math segments of `text`: (the prose since the previous segment, the contents).
@@ -529,6 +563,7 @@ fn equation(lhs: Expr, rhs: Expr, source: &str) -> Option<Equation> {
     Some(Equation {
         linear: linear(&lhs) && linear(&rhs),
         posited: false,
+        listed: false,
         vars,
         lhs,
         rhs,
@@ -629,6 +664,12 @@ mod tests {
         let posited: Vec<bool> = eqs.iter().map(|e| e.posited).collect();
         assert_eq!(posited, [true, true, true, false, true]);
         assert!(posits("Let's try ") && posits("Case 2: ") && !posits("Therefore, "));
+        // A sentence that opens a case: all its equations; the next sentence is not.
+        let eqs = step_equations(
+            "If we consider the pair (2, 25), we have $u + v = 2$ and $u - v = 25$. So $x + y = 3$.",
+        );
+        let posited: Vec<bool> = eqs.iter().map(|e| e.posited).collect();
+        assert_eq!(posited, [true, true, false]);
     }
 
     #[test]
