@@ -685,7 +685,16 @@ def check_system(terms, texts):
         return ("unknown", f"at {at} the sides differ ({show(left)}, {show(right)}), but a decimal written in the equations may be rounded", None)
     before = "; ".join(f"{t} = 0" for t in ptexts)
     cex = {str(v): str(point[v]) for v in cvars}
-    there = f"{tl} = {show(left)}, not {tr}" if show(right) == tr.replace("−", "-") else f"{tl} = {show(left)} but {tr} = {show(right)}"
+    def value_of(text, v):
+        # `22/3` shows as `22/3 ≈ 7.333…`: the text is not repeated.
+        shown = show(v)
+        return shown if shown.startswith(text.replace("−", "-")) else f"{text} = {shown}"
+    if not rhs.free_symbols:
+        there = f"{tl} = {show(left)}, not {value_of(tr, right)}"
+    elif not lhs.free_symbols:
+        there = f"{tr} = {show(right)}, not {value_of(tl, left)}"
+    else:
+        there = f"{tl} = {show(left)} but {tr} = {show(right)}"
     return ("refuted", f"the equations before ({before}) fix {at}; there {there}", cex)
 
 
