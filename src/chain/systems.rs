@@ -47,7 +47,7 @@ const MAX_SYSTEM_VARS: usize = 6;
 /// Most system items per step (each costs one linear solve in the worker).
 const MAX_SYSTEM_ITEMS: usize = 12;
 
-/// Most distinct unclosed delimiters (`\\begin{name}` without its end) remembered in one step;
+/// Most distinct unclosed delimiters (`\begin{name}` without its end) remembered in one step;
 /// at the next one the step's remaining text is not read (hostile text stays linear).
 const MAX_UNCLOSED: usize = 16;
 
@@ -148,8 +148,8 @@ pub fn add_chain_items<S: AsRef<str>>(texts: &[S], items: &mut [Vec<Item>]) {
     }
 }
 
-/// The system items of a step whose equations are `cur`, after a step whose equations are
-/// `prev`.
+/// The system items of a step whose equations are `cur`, after the equations `prev` of the
+/// [`WINDOW_STEPS`] steps before it.
 fn step_items_for(prev: &[Equation], cur: &[Equation]) -> Vec<MathItem> {
     let mut out = Vec::new();
     for (j, e) in cur.iter().enumerate() {
@@ -220,12 +220,13 @@ fn step_equations(text: &str) -> Vec<Equation> {
         // `for \( x = -1 \) and \( y = 1 \)`, `if \( a = 1 \), then \( b = 5 \)`: what
         // follows a posited equation in the same sentence is posited too, and so is every
         // equation of a sentence that opens a case ("If we consider the pair (2, 25), we have").
+        // ("Solving for \( x \), we get \( x = 3 \)": only a posited equation carries.)
         let (carried, fresh) = match prose.rfind(['.', '?', '!']) {
             Some(end) => (false, &prose[end + 1..]),
             None => (conditional || posited, prose),
         };
         conditional = carried || has_word(fresh, CONDITION_WORDS);
-        posited = posits(prose) || conditional;
+        posited = (posits(prose) && seg.contains('=')) || conditional;
         // `x = 2 \text{ or } x = 3`, `x = 1 \pm \sqrt{2}`: cases, not one system.
         let alternatives = [
             "\\text{ or }",
@@ -664,6 +665,8 @@ mod tests {
         let posited: Vec<bool> = eqs.iter().map(|e| e.posited).collect();
         assert_eq!(posited, [true, true, true, false, true]);
         assert!(posits("Let's try ") && posits("Case 2: ") && !posits("Therefore, "));
+        let eqs = step_equations("Solving for \\( x \\) in the first, we get \\( x = 3 - y \\).");
+        assert!(!eqs[0].posited);
         // A sentence that opens a case: all its equations; the next sentence is not.
         let eqs = step_equations(
             "If we consider the pair (2, 25), we have $u + v = 2$ and $u - v = 25$. So $x + y = 3$.",
