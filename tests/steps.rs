@@ -716,3 +716,52 @@ fn a_cubic_rewritten_with_a_slip_is_refuted_quickly() {
     let why = refuted("\\[ 1 + \\frac{2n}{100} - \\frac{2n^3}{1000000} = \\frac{345600}{843750} \\]\n\\[ 1 + \\frac{2n}{100}\\left(1 - \\frac{n^2}{200000}\\right) = \\frac{345600}{843750} \\]");
     assert!(why.contains("solves") && why.contains("431.65"), "{why}");
 }
+
+/// The checks of a chain whose item was made by `chain::systems` (its source has `⇒` after
+/// `;`-joined equations), with their step's index.
+fn system_checks(steps: &[&str]) -> Vec<(usize, Check)> {
+    chain_checks(steps)
+        .into_iter()
+        .filter(|(_, c)| c.item.contains("; ") && c.item.contains(" ⇒ "))
+        .collect()
+}
+
+#[test]
+fn an_equation_stated_after_a_linear_system() {
+    let system = "Simplifying these gives:\n\\[ 12a - 2b = 20 \\]\n\\[ 9a + b = 14 \\]";
+    // The system fixes a = 8/5: -6a = -8 (so a = 4/3) does not follow.
+    let cs = system_checks(&[
+        system,
+        "Multiply the second by 2 and subtract: \\[ -6a = -8 \\] so \\( a = \\frac{4}{3} \\).",
+    ]);
+    let (step, c) = cs
+        .iter()
+        .find(|(_, c)| c.verdict == ItemVerdict::Refuted)
+        .unwrap_or_else(|| panic!("not refuted: {cs:#?}"));
+    assert_eq!(*step, 1);
+    assert!(c.evidence.summary.contains("a = 1.6"), "{c:#?}");
+    assert!(c.evidence.summary.contains("-9.6"), "{c:#?}");
+    let cex = c.evidence.counterexample.as_ref().expect("the solution");
+    assert_eq!(cex.get("a").map(String::as_str), Some("8/5"));
+    // The right elimination: every equation after the system follows from it.
+    let cs = system_checks(&[
+        system,
+        "Multiply the second by 2: \\[ 18a + 2b = 28 \\] Adding the first: \\[ 30a = 48 \\] \
+         so \\( a = \\frac{8}{5} \\) and \\( b = 14 - 9 \\cdot \\frac{8}{5} = -\\frac{2}{5} \\).",
+    ]);
+    assert!(cs.len() >= 3, "{cs:#?}");
+    for (_, c) in &cs {
+        assert_eq!(c.verdict, ItemVerdict::Verified, "{c:#?}");
+    }
+    // A system that does not fix the variable (a new fact), and a case posited: unknown or
+    // not read, never refuted.
+    let cs = system_checks(&[
+        "We have \\( a + b + c = 14 \\) and \\( 4a - 2b + c = 20 \\).",
+        "From Vieta, \\( c = 8a \\). If \\( a = 1 \\), then \\( b = 5 \\).",
+    ]);
+    assert!(
+        cs.iter().all(|(_, c)| c.verdict == ItemVerdict::Unknown),
+        "{cs:#?}"
+    );
+    assert!(!cs.is_empty(), "the new fact is offered: {cs:#?}");
+}

@@ -115,14 +115,16 @@ pub type Carried = (Vec<Expr>, Vec<Rel>, String);
 /// opens with a phrase that says so ([`opening_links`]: "Simplifying the left side, we get:").
 pub fn extract_chain_items<S: AsRef<str>>(texts: &[S]) -> Vec<Vec<Item>> {
     let mut carried = None;
-    texts
+    let mut out: Vec<Vec<Item>> = texts
         .iter()
         .map(|t| {
             let (items, last) = extract_items_after(t.as_ref(), carried.take());
             carried = last;
             items
         })
-        .collect()
+        .collect();
+    super::systems::add_chain_items(texts, &mut out);
+    out
 }
 
 /// Words (or stems) that, opening a step before its first math, say the step rewrites the

@@ -9,6 +9,7 @@ pub mod expr;
 pub mod items;
 pub mod remainder;
 pub mod steps;
+pub mod systems;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
@@ -196,4 +197,9 @@ pub enum Rel {
     RewriteGt,
     /// As [`Rel::RewriteGt`] for `≥ 0`.
     RewriteGe,
+    /// `terms[..k]` are the zero forms of a system's equations (`k = rels.len() - 1`) and
+    /// `terms[k] = terms[k + 1]` an equation stated after them; every relation of the item is
+    /// `System`. Verified when the system fixes the equation's variables and it holds there;
+    /// refuted with that point when it does not. See [`systems`].
+    System,
 }

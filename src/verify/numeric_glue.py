@@ -992,6 +992,8 @@ RANK = {"refuted": 0, "unknown": 1, "verified": 2}
 
 def check_item(terms, rels, lits, texts, modulus, tol, identities):
     """Checks a chain t0 r0 t1 r1 t2 …; returns a JSON-able dict."""
+    if rels and rels[0] == "system":
+        return check_system_item(terms, texts)
     results = []
     for i, rel in enumerate(rels):
         try:
@@ -1025,3 +1027,80 @@ def check_item(terms, rels, lits, texts, modulus, tol, identities):
 
 def check_item_json(terms, rels, lits, texts, modulus, tol, identities):
     return json.dumps(check_item(terms, rels, lits, texts, modulus, tol, identities), ensure_ascii=False)
+
+
+# --- systems ---
+SYSTEM_MAX_VARS = 8      # most variables of a system solved by check_system (Rust sends at most 6)
+
+
+def linear_rational(p, gens):
+    """Whether p is a polynomial of degree at most 1 in gens with rational coefficients."""
+    if not p.is_polynomial(*gens):
+        return False
+    q = sp.Poly(sp.expand(p), *gens)
+    return q.total_degree() <= 1 and all(c.is_Rational for c in q.coeffs())
+
+
+def check_system(terms, texts):
+    """terms = [p_1, …, p_k, lhs, rhs]: the equations p_i = 0 of a system stated earlier and an
+    equation lhs = rhs stated after them (see `Rel::System` in src/chain/mod.rs). Decided only
+    when the p_i are linear with rational coefficients, have a common solution, and that
+    solution fixes every variable of lhs = rhs: then the equation holds there (verified: it
+    follows from the system) or it does not (refuted with that point, where every p_i = 0
+    holds, and the two sides' values there)."""
+    *prem, lhs, rhs = terms
+    *ptexts, tl, tr = texts
+    gens = sorted(set().union(*(t.free_symbols for t in terms)), key=str)
+    if not gens or len(gens) > SYSTEM_MAX_VARS or not prem:
+        return ("unknown", f"a system is solved only in 1 to {SYSTEM_MAX_VARS} variables", None)
+    if not all(linear_rational(p, gens) for p in prem):
+        return ("unknown", "only systems of linear equations with rational coefficients are solved", None)
+    sol = sp.linsolve(prem, gens)
+    if not isinstance(sol, sp.FiniteSet) or len(sol) != 1:
+        return ("unknown", "the equations before have no common solution (a case or a slip before)", None)
+    point = dict(zip(gens, next(iter(sol))))
+    cvars = sorted(lhs.free_symbols | rhs.free_symbols, key=str)
+    loose = [v for v in cvars if point[v].free_symbols]
+    if not cvars or loose:
+        return ("unknown", f"the equations before do not fix {', '.join(map(str, loose)) or 'a variable'}", None)
+    sub = {v: point[v] for v in cvars}
+    left, right = lhs.subs(sub), rhs.subs(sub)
+    if left.has(*UNDEFINED) or right.has(*UNDEFINED):
+        return ("unknown", "the equation is undefined at the solution of the equations before", None)
+    at = ", ".join(f"{v} = {show(point[v])}" for v in cvars)
+    z, how = is_zero(left - right)
+    if z is None:
+        return ("unknown", f"could not decide whether {show(left)} equals {show(right)}", None)
+    if z:
+        return ("verified", f"the equations before fix {at}, where {tl} = {tr} holds (both sides are {show(left)})", None)
+    if re.search(r"\d\.\d", " ".join(texts)):
+        return ("unknown", f"at {at} the sides differ ({show(left)}, {show(right)}), but a decimal written in the equations may be rounded", None)
+    before = "; ".join(f"{t} = 0" for t in ptexts)
+    cex = {str(v): str(point[v]) for v in cvars}
+    def value_of(text, v):
+        # `22/3` shows as `22/3 ≈ 7.333…`: the text is not repeated.
+        shown = show(v)
+        return shown if shown.startswith(text.replace("−", "-")) else f"{text} = {shown}"
+    if not rhs.free_symbols:
+        there = f"{tl} = {show(left)}, not {value_of(tr, right)}"
+    elif not lhs.free_symbols:
+        there = f"{tr} = {show(right)}, not {value_of(tl, left)}"
+    else:
+        there = f"{tl} = {show(left)} but {tr} = {show(right)}"
+    return ("refuted", f"the equations before ({before}) fix {at}; there {there}", cex)
+
+
+def check_system_item(terms, texts):
+    """check_system as an item result (the dict check_item returns)."""
+    try:
+        verdict, summary, cex = check_system(terms, texts)
+    except RecursionError:
+        verdict, summary, cex = ("unknown", "expression too deep for sympy", None)
+    except MemoryError:
+        verdict, summary, cex = ("unknown", "ran out of the worker's memory cap", None)
+    except Exception as e:  # a sympy failure is an unknown verdict, not a crash
+        verdict, summary, cex = ("unknown", f"could not evaluate: {type(e).__name__}: {str(e)[:200]}", None)
+    out = {"verdict": verdict, "summary": summary, "computed": [show(t) for t in terms]}
+    if cex:
+        out["counterexample"] = cex
+    return out

@@ -49,6 +49,7 @@ fn rel_name(r: Rel) -> &'static str {
         Rel::Rewrite => "rewrite",
         Rel::RewriteGt => "rewrite_gt",
         Rel::RewriteGe => "rewrite_ge",
+        Rel::System => "system",
     }
 }
 
