@@ -612,6 +612,17 @@ fn c_fast_input_with_getchar_unlocked() {
     expect(&["run/getchar_unlocked.c", "--tests", OJ], "AC");
 }
 
+/// `clock()`, `getpid()` and `signal()` link (wasi-libc's emulations; before, a CE), and a
+/// loop bounded by `clock()` ends: the clock advances with the run.
+#[test]
+fn clock_bounded_heuristics_compile_and_end() {
+    let v = expect(&["run/clock_budget.cpp", "--tests", OJ], "AC");
+    for t in v["tests"].as_array().unwrap() {
+        assert!(t["time_ms"].as_u64().unwrap() >= 50, "{v}");
+        assert!(t["stderr"].as_str().unwrap().starts_with("rounds "), "{v}");
+    }
+}
+
 /// Memoised recursion through `lru_cache` (C code) 5000 deep: accepted, as judges accept it
 /// (python.wasm's shipped 512 KiB C stack trapped at ~60 levels, its C recursion limit stopped
 /// at ~166; see sandbox `pyruntime`). Far deeper, with memory to spare, it ends in a clean

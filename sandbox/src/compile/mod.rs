@@ -201,7 +201,22 @@ const VCRT_IOSTREAM: RuntimeSource = RuntimeSource {
 const NO_ALTERNATIVE_SPELLINGS: &[&str] = &["-fno-trigraphs", "-fno-digraphs"];
 /// Libraries linked into every program: wasi-libc's `printf`/`scanf` with `long double`
 /// (`%Lf`; without it wasi-libc prints nothing for it) and libm.
-const LINK_LIBS: &[&str] = &["-lc-printscan-long-double", "-lm"];
+const LINK_LIBS: &[&str] = &[
+    "-lc-printscan-long-double",
+    "-lm",
+    "-lwasi-emulated-process-clocks",
+    "-lwasi-emulated-getpid",
+    "-lwasi-emulated-signal",
+];
+/// wasi-libc's emulations of calls contest code makes that WASI lacks (linked by
+/// [`LINK_LIBS`]): `clock()` and `times()` from the monotonic clock (time-bounded heuristics
+/// loop on `clock() < 1.9 * CLOCKS_PER_SEC`), `getpid()` (seeds), `signal()`/`raise()`
+/// (`<csignal>`). Without them such programs were a CE.
+const WASI_EMULATION_DEFINES: &[&str] = &[
+    "-D_WASI_EMULATED_PROCESS_CLOCKS",
+    "-D_WASI_EMULATED_GETPID",
+    "-D_WASI_EMULATED_SIGNAL",
+];
 /// Linker flags that route `std::ios_base::sync_with_stdio` through the fast iostreams.
 const VCRT_IOSTREAM_LINK_FLAGS: &[&str] = &["-Wl,--wrap=_ZNSt3__28ios_base15sync_with_stdioEb"];
 
@@ -519,6 +534,7 @@ impl Compiler {
         pp.arg("-isystem").arg(&sysroot_include);
         pp.arg("-iquote").arg(work);
         pp.args(["-DONLINE_JUDGE", "-D__VIBECHECK__"]);
+        pp.args(WASI_EMULATION_DEFINES);
         pp.arg(work.join(src_name));
         let out = run_bounded(
             pp,
@@ -651,7 +667,7 @@ impl Compiler {
         h.update(format!("eh={eh:?}").as_bytes());
         h.update(
             format!(
-                "{lang:?} {} {}",
+                "{lang:?} {} {} {LINK_LIBS:?} {WASI_EMULATION_DEFINES:?}",
                 self.std_flag(lang),
                 self.config.fast_iostreams
             )
