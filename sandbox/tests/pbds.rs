@@ -126,3 +126,30 @@ fn glibcxx_debug_is_accepted_and_ignored() {
                << '\\n'; }\n";
     assert_eq!(run(sandbox(), src, ""), "16 8\n");
 }
+
+/// `<bits/extc++.h>`, as KACTL's HashMap writes it: `gp_hash_table` with a custom hash and
+/// the order-statistics tree, through our header (stdc++.h plus the pb_ds headers).
+#[test]
+fn extcxx_header_brings_the_pb_ds_containers() {
+    let src = r#"#include <bits/extc++.h>
+using namespace std;
+typedef long long ll;
+struct chash {
+    const uint64_t C = ll(4e18 * acos(0)) | 71;
+    ll operator()(ll x) const { return __builtin_bswap64(x * C); }
+};
+int main() {
+    __gnu_pbds::gp_hash_table<ll, int, chash> h({}, {}, {}, {}, {1 << 16});
+    __gnu_pbds::tree<int, __gnu_pbds::null_type, less<int>, __gnu_pbds::rb_tree_tag,
+                     __gnu_pbds::tree_order_statistics_node_update> t;
+    for (ll i = 0; i < 1000; i++) { h[i * i % 97]++; t.insert((int)(i * 7 % 1000)); }
+    cout << h.size() << " " << h[4] << " " << *t.find_by_order(10) << " " << t.order_of_key(500) << "\n";
+}
+"#;
+    // Computed apart (Python): i² mod 97 for i < 1000 takes the 49 quadratic residues (0
+    // included), 4 appears 21 times (i ≡ ±2 mod 97); i·7 mod 1000 is a permutation of 0..999.
+    let out = run(sandbox(), src, "");
+    let (sz, rest) = out.trim().split_once(' ').unwrap();
+    assert_eq!(sz, "49", "{out}");
+    assert_eq!(rest, "21 10 500", "{out}");
+}

@@ -138,6 +138,8 @@ pub fn eh_toolchain_dir() -> Option<PathBuf> {
 /// `std::fstream`; the wrapper turns the header-only file streams back on).
 const BUNDLED_HEADERS: &[(&str, &str)] = &[
     ("bits/stdc++.h", include_str!("../../include/bits/stdc++.h")),
+    // `<bits/stdc++.h>` plus the pb_ds headers (KACTL's HashMap includes it).
+    ("bits/extc++.h", include_str!("../../include/bits/extc++.h")),
     ("fstream", include_str!("../../include/fstream")),
     // The libstdc++ internals that the GNU pb_ds headers need (see [`pbds`]).
     (
