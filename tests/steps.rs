@@ -541,3 +541,47 @@ fn series_past_the_limits_are_not_judged() {
         );
     }
 }
+
+#[test]
+fn names_and_letter_products_as_olympiad_solutions_write_them() {
+    // Segment names (`AB`, `\overline{AB}`) are opaque: the arithmetic after them is checked.
+    assert_verified("$$\\text{Area}_{ABDE} = AB \\times DE = 4 \\times 5 = 20$$");
+    let why = refuted("$$KM^2 = 400 + \\frac{1600}{3} = \\frac{3600 + 1600}{3}$$");
+    assert!(why.contains("2800/3"), "{why}");
+    let why = refuted("So \\[ BE \\times BN = 221 \\times 120 \\] \\[ BE \\times BN = 26532 \\]");
+    assert!(why.contains("26520"), "{why}");
+    // Letters side by side multiply: a slip in the constants of a rewrite is refuted.
+    let why = refuted("\\[ xy - 2x - 6y - 12 = -4 \\] \\[ xy - 2x - 6y + 12 = 4 \\]");
+    assert!(why.contains("-16"), "{why}");
+    assert!(
+        !verdicts("\\[ xy - 2x - 6y = 8 \\] \\[ xy - 2x - 6y + 12 = 20 \\]")
+            .contains(&ItemVerdict::Refuted)
+    );
+    // Subscripts of any shape are names: `2^{x_n}(2 - 1) = 2^{x_n}` holds, `+ 1` does not.
+    assert_verified("$$2^{x_{n+1}} - 2^{x_n} = 2^{x_n}(2 - 1) = 2^{x_n}$$");
+    let why = refuted("$$y_{n+1} = 2^{x_n + 1} + 2^{x_n} - 2^{x_n} = 2^{x_n + 1} - 1$$");
+    assert!(why.contains("for every value"), "{why}");
+    // Names with no arithmetic to check make no claim: unchecked, never refuted.
+    for s in [
+        "$$\\angle ABC + \\angle BCA = 90^\\circ$$",
+        "$$t_{n-2} = 95$$",
+        "$$n' = n''$$",
+        "$$AB + 2 = AC$$",
+        "$$\\underline{A}\\underline{B} = 32$$",
+    ] {
+        assert!(!verdicts(s).contains(&ItemVerdict::Refuted), "{s}");
+    }
+    assert_verified("$$\\angle A = 180^\\circ - 60^\\circ - 50^\\circ = 70^\\circ$$");
+}
+
+#[test]
+fn numerals_in_a_base_and_glued_factorials() {
+    assert_verified("We get $41 = 1112_3$.");
+    let why = refuted("We get $41 = 1121_3$.");
+    assert!(why.contains("43"), "{why}");
+    // A digit not valid in the base: the numeral is not read.
+    assert!(checks("We get $41 = 1151_3$.").is_empty());
+    assert_verified("$$\\binom{9}{3} = \\frac{9!}{3!6!} = 84$$");
+    let why = refuted("$$\\binom{9}{3} = \\frac{9!}{3!6!} = 72$$");
+    assert!(why.contains("84"), "{why}");
+}

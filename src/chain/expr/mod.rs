@@ -8,6 +8,7 @@
 
 pub mod ast;
 mod latex;
+mod names;
 pub mod parse;
 mod series;
 

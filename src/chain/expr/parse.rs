@@ -8,6 +8,7 @@
 
 use super::ast::{Expr, Func, Relation, MAX_DEPTH, MAX_MATH_BYTES};
 use super::latex::{func_by_name, GREEK, SKIP_COMMANDS};
+use super::names::run_kind;
 use crate::chain::Rel;
 
 /// Parses one plain-math or LaTeX expression (`3 \times 4`, `\frac{3}{4}+\frac14`, `2(3+4)`,
@@ -141,6 +142,15 @@ pub(super) struct Parser {
 
 pub(super) fn b(e: Expr) -> Box<Expr> {
     Box::new(e)
+}
+
+/// Whether the last factor of a product is a factorial (`3!` in `3!6!`, `2 \cdot 3!`).
+fn ends_in_factorial(e: &Expr) -> bool {
+    match e {
+        Expr::Factorial(_) => true,
+        Expr::Mul(_, r) => ends_in_factorial(r),
+        _ => false,
+    }
 }
 
 impl Parser {
@@ -438,9 +448,10 @@ impl Parser {
                 let word: String = self.s[self.i..j].iter().collect();
                 if word.eq_ignore_ascii_case("mod") {
                     false
-                } else if word.len() <= 1 {
-                    // `2 x 3` style was handled as an operator; a spaced lone letter after a
-                    // number is still a factor only without a space (`2x`), or after `)`.
+                } else if word.len() <= 1 || run_kind(&word).is_some() {
+                    // `2 x 3` style was handled as an operator; a spaced lone letter (or run
+                    // of letters, `2ab`, `2AC`) after a number is still a factor only without a
+                    // space (`2x`), or after `)`.
                     !had_space || !matches!(lhs, Expr::Int(_) | Expr::Decimal(_))
                 } else {
                     func_by_name(&word).is_some() || word == "pi"
@@ -475,7 +486,13 @@ impl Parser {
                         | "mathrm"
                         | "sum"
                         | "prod"
+                        | "angle"
+                        | "overline"
                 ) || GREEK.contains(&n.as_str())
+            }
+            // `3!6!`: a number glued to a factorial multiplies it.
+            Some(c) if c.is_ascii_digit() => {
+                save > 0 && self.s[save - 1] == '!' && !had_space && ends_in_factorial(lhs)
             }
             _ => false,
         };
@@ -698,6 +715,11 @@ impl Parser {
         if digits.starts_with('.') {
             digits.insert(0, '0');
         }
+        if !is_dec {
+            if let Some(e) = self.base_numeral(&digits)? {
+                return Some(e);
+            }
+        }
         if is_dec {
             Some(Expr::Decimal(digits))
         } else {
@@ -817,7 +839,8 @@ impl Parser {
         }
     }
 
-    /// A word: a single-letter variable (with optional subscript), `pi`, or a function call.
+    /// A word: a single-letter variable (with optional subscript and primes), `pi`, a function
+    /// call, or a run of letters read as a name or a product ([`super::names`]).
     pub(super) fn word(&mut self) -> Option<Expr> {
         let start = self.i;
         while self.peek().is_some_and(|c| c.is_alphabetic()) {
@@ -829,38 +852,16 @@ impl Parser {
             if !c.is_ascii_alphabetic() {
                 return None;
             }
-            let mut name = word;
-            if self.peek() == Some('_') {
-                self.i += 1;
-                match self.peek()? {
-                    '{' => {
-                        self.i += 1;
-                        let s = self.i;
-                        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric()) {
-                            self.i += 1;
-                        }
-                        let sub: String = self.s[s..self.i].iter().collect();
-                        if sub.is_empty() || self.peek() != Some('}') {
-                            return None;
-                        }
-                        self.i += 1;
-                        name = format!("{name}_{sub}");
-                    }
-                    c if c.is_ascii_alphanumeric() => {
-                        self.i += 1;
-                        name = format!("{name}_{c}");
-                    }
-                    _ => return None,
-                }
-            }
-            return Some(Expr::Var(name));
+            return Some(Expr::Var(self.name_suffix(word)?));
         }
         let lower = word.to_ascii_lowercase();
         if lower == "pi" {
             return Some(Expr::Pi);
         }
-        let f = func_by_name(&lower)?;
-        self.func_args(f)
+        if let Some(f) = func_by_name(&lower) {
+            return self.func_args(f);
+        }
+        self.letter_run(&word, start)
     }
 }
 
