@@ -585,3 +585,14 @@ fn numerals_in_a_base_and_glued_factorials() {
     let why = refuted("$$\\binom{9}{3} = \\frac{9!}{3!6!} = 72$$");
     assert!(why.contains("84"), "{why}");
 }
+
+#[test]
+fn a_display_that_opens_with_equals_continues_the_one_before() {
+    let why = refuted(
+        "Adding: \\[ = \\frac{24}{24} + \\frac{12}{24} + \\frac{8}{24} \\]\n\\[ = \\frac{45}{24} \\]",
+    );
+    assert!(why.contains("44/24") || why.contains("11/6"), "{why}");
+    assert_verified("\\[ 3 \\times 4 + 1 \\]\n\\[ = 13 \\]");
+    // Displays with prose between are not joined; `==` is not a continuation.
+    assert!(checks("\\[ 3 \\times 4 \\] so \\[ = 13 \\]").is_empty());
+}
