@@ -596,3 +596,19 @@ fn a_display_that_opens_with_equals_continues_the_one_before() {
     // Displays with prose between are not joined; `==` is not a continuation.
     assert!(checks("\\[ 3 \\times 4 \\] so \\[ = 13 \\]").is_empty());
 }
+
+#[test]
+fn factors_in_words_and_absolute_values_after_a_coefficient() {
+    let why = refuted(
+        "$$V = \\frac{1}{3} \\times \\text{Base Area} \\times \\text{Height} = \\frac{1}{3} \\times 1 \\times \\frac{3}{5} = \\frac{2}{5}$$",
+    );
+    assert!(why.contains("0.2") || why.contains("1/5"), "{why}");
+    assert_verified(
+        "$$V = \\frac{1}{3} \\times \\text{Base Area} \\times \\text{Height} = \\frac{1}{3} \\times 1 \\times \\frac{3}{5} = \\frac{1}{5}$$",
+    );
+    assert_verified("$$\\text{Area} = \\frac{1}{2} \\left| 3(1) + (-3)(-1) \\right| = 3$$");
+    let why = refuted("$$\\text{Area} = \\frac{1}{2} \\left| 3(1) + (-3)(-1) \\right| = 6$$");
+    assert!(why.contains("= 3"), "{why}");
+    // Words alone, with nothing computed: no claim.
+    assert!(checks("$$A = \\frac{1}{2} \\times \\text{base} \\times \\text{height}$$").is_empty());
+}

@@ -307,6 +307,22 @@ mod tests {
     }
 
     #[test]
+    fn factors_in_words_and_bars_after_left() {
+        assert_eq!(
+            parse_math("\\frac{1}{2} \\times \\text{base} \\times \\text{side length}")
+                .map(|e| e.vars()),
+            Some(vec!["text_base".to_string(), "text_sidelength".to_string()])
+        );
+        assert!(parse_math("\\text{base} \\times 2").is_none());
+        assert!(parse_math("2 \\times \\text{base 2}").is_none());
+        assert_eq!(
+            parse_math("120 \\left| \\frac{-44}{120} \\right|"),
+            parse_math("120 \\cdot |\\frac{-44}{120}|")
+        );
+        assert!(parse_math("120 |3|").is_none());
+    }
+
+    #[test]
     fn numerals_in_a_base() {
         let same = |a: &str, b: &str| assert_eq!(parse_math(a), parse_math(b), "{a}");
         same(

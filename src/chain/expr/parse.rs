@@ -8,7 +8,7 @@
 
 use super::ast::{Expr, Func, Relation, MAX_DEPTH, MAX_MATH_BYTES};
 use super::latex::{func_by_name, GREEK, SKIP_COMMANDS};
-use super::names::run_kind;
+use super::names::{run_kind, MAX_NAME_BYTES};
 use crate::chain::Rel;
 
 /// Parses one plain-math or LaTeX expression (`3 \times 4`, `\frac{3}{4}+\frac14`, `2(3+4)`,
@@ -312,6 +312,33 @@ impl Parser {
         }
     }
 
+    /// At `\text{base}` / `\mathrm{side length}` (letters and spaces only): the words as one
+    /// opaque name. Read only right after `×`/`·` (a factor in words); before `=` a name in
+    /// words is the items' business, and after a number such a group is a unit.
+    fn text_name(&mut self) -> Option<Expr> {
+        let save = self.i;
+        self.ws();
+        if !(self.eat_cmd("text") || self.eat_cmd("mathrm")) || !self.eat('{') {
+            self.i = save;
+            return None;
+        }
+        let s = self.i;
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == ' ')
+        {
+            self.i += 1;
+        }
+        let words: String = self.s[s..self.i].iter().filter(|c| **c != ' ').collect();
+        let name = format!("text_{words}");
+        if self.peek() != Some('}') || words.is_empty() || name.len() > MAX_NAME_BYTES {
+            self.i = save;
+            return None;
+        }
+        self.i += 1;
+        Some(Expr::Var(name))
+    }
+
     /// A multiplicative operator, if one comes next.
     pub(super) fn mulop(&mut self) -> Option<char> {
         self.ws();
@@ -406,7 +433,12 @@ impl Parser {
         loop {
             let save = self.i;
             if let Some(op) = self.mulop() {
-                let rhs = self.unary()?;
+                // `\frac{1}{2} \times \text{base} \times \text{height}`: a factor in words.
+                let named = if op == '*' { self.text_name() } else { None };
+                let rhs = match named {
+                    Some(v) => v,
+                    None => self.unary()?,
+                };
                 lhs = match op {
                     '*' => Expr::Mul(b(lhs), b(rhs)),
                     '/' => Expr::Div(b(lhs), b(rhs)),
@@ -438,6 +470,11 @@ impl Parser {
         let r = match self.peek() {
             Some('(') => true,
             Some('[') => !had_space,
+            // `120 \left| \frac{-44}{120} \right|`: `\left` says the bar opens.
+            Some('|') => {
+                let before: String = self.s[self.i.saturating_sub(12)..self.i].iter().collect();
+                before.trim_end().ends_with("\\left")
+            }
             Some('π' | '√') => true,
             Some(c) if c.is_alphabetic() => {
                 // A single letter (variable) or a known function word; `mod` is an operator.
