@@ -765,3 +765,74 @@ fn an_equation_stated_after_a_linear_system() {
     );
     assert!(!cs.is_empty(), "the new fact is offered: {cs:#?}");
 }
+
+#[test]
+fn names_and_letter_products_as_olympiad_solutions_write_them() {
+    // Segment names (`AB`, `\overline{AB}`) are opaque: the arithmetic after them is checked.
+    assert_verified("$$\\text{Area}_{ABDE} = AB \\times DE = 4 \\times 5 = 20$$");
+    let why = refuted("$$KM^2 = 400 + \\frac{1600}{3} = \\frac{3600 + 1600}{3}$$");
+    assert!(why.contains("2800/3"), "{why}");
+    let why = refuted("So \\[ BE \\times BN = 221 \\times 120 \\] \\[ BE \\times BN = 26532 \\]");
+    assert!(why.contains("26520"), "{why}");
+    // Letters side by side multiply: a slip in the constants of a rewrite is refuted.
+    let why = refuted("\\[ xy - 2x - 6y - 12 = -4 \\] \\[ xy - 2x - 6y + 12 = 4 \\]");
+    assert!(why.contains("-16"), "{why}");
+    assert!(
+        !verdicts("\\[ xy - 2x - 6y = 8 \\] \\[ xy - 2x - 6y + 12 = 20 \\]")
+            .contains(&ItemVerdict::Refuted)
+    );
+    // Subscripts of any shape are names: `2^{x_n}(2 - 1) = 2^{x_n}` holds, `+ 1` does not.
+    assert_verified("$$2^{x_{n+1}} - 2^{x_n} = 2^{x_n}(2 - 1) = 2^{x_n}$$");
+    let why = refuted("$$y_{n+1} = 2^{x_n + 1} + 2^{x_n} - 2^{x_n} = 2^{x_n + 1} - 1$$");
+    assert!(why.contains("for every value"), "{why}");
+    // Names with no arithmetic to check make no claim: unchecked, never refuted.
+    for s in [
+        "$$\\angle ABC + \\angle BCA = 90^\\circ$$",
+        "$$t_{n-2} = 95$$",
+        "$$n' = n''$$",
+        "$$AB + 2 = AC$$",
+        "$$\\underline{A}\\underline{B} = 32$$",
+    ] {
+        assert!(!verdicts(s).contains(&ItemVerdict::Refuted), "{s}");
+    }
+    assert_verified("$$\\angle A = 180^\\circ - 60^\\circ - 50^\\circ = 70^\\circ$$");
+}
+
+#[test]
+fn numerals_in_a_base_and_glued_factorials() {
+    assert_verified("We get $41 = 1112_3$.");
+    let why = refuted("We get $41 = 1121_3$.");
+    assert!(why.contains("43"), "{why}");
+    // A digit not valid in the base: the numeral is not read.
+    assert!(checks("We get $41 = 1151_3$.").is_empty());
+    assert_verified("$$\\binom{9}{3} = \\frac{9!}{3!6!} = 84$$");
+    let why = refuted("$$\\binom{9}{3} = \\frac{9!}{3!6!} = 72$$");
+    assert!(why.contains("84"), "{why}");
+}
+
+#[test]
+fn a_display_that_opens_with_equals_continues_the_one_before() {
+    let why = refuted(
+        "Adding: \\[ = \\frac{24}{24} + \\frac{12}{24} + \\frac{8}{24} \\]\n\\[ = \\frac{45}{24} \\]",
+    );
+    assert!(why.contains("44/24") || why.contains("11/6"), "{why}");
+    assert_verified("\\[ 3 \\times 4 + 1 \\]\n\\[ = 13 \\]");
+    // Displays with prose between are not joined; `==` is not a continuation.
+    assert!(checks("\\[ 3 \\times 4 \\] so \\[ = 13 \\]").is_empty());
+}
+
+#[test]
+fn factors_in_words_and_absolute_values_after_a_coefficient() {
+    let why = refuted(
+        "$$V = \\frac{1}{3} \\times \\text{Base Area} \\times \\text{Height} = \\frac{1}{3} \\times 1 \\times \\frac{3}{5} = \\frac{2}{5}$$",
+    );
+    assert!(why.contains("0.2") || why.contains("1/5"), "{why}");
+    assert_verified(
+        "$$V = \\frac{1}{3} \\times \\text{Base Area} \\times \\text{Height} = \\frac{1}{3} \\times 1 \\times \\frac{3}{5} = \\frac{1}{5}$$",
+    );
+    assert_verified("$$\\text{Area} = \\frac{1}{2} \\left| 3(1) + (-3)(-1) \\right| = 3$$");
+    let why = refuted("$$\\text{Area} = \\frac{1}{2} \\left| 3(1) + (-3)(-1) \\right| = 6$$");
+    assert!(why.contains("= 3"), "{why}");
+    // Words alone, with nothing computed: no claim.
+    assert!(checks("$$A = \\frac{1}{2} \\times \\text{base} \\times \\text{height}$$").is_empty());
+}

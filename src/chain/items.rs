@@ -183,7 +183,7 @@ pub fn extract_items_after(text: &str, carried: Option<Carried>) -> (Vec<Item>, 
     let rest = take_annotations(&rest, &mut items, &mut ctx);
     // Only LaTeX math is carried to the next step (annotations and prose are read apart).
     ctx.last_rel = None;
-    let rest = take_latex(&rest, &mut items, &mut ctx);
+    let rest = take_latex(&join_continued_displays(&rest), &mut items, &mut ctx);
     let last = ctx.last_rel.take();
     take_prose(&rest, &mut items, &mut ctx);
     // "2 + 1 = 1 (False)", "check whether …": the step shows equations that do not hold.
@@ -816,6 +816,32 @@ fn prose_named_segment(
     Some(ctx.named_value(&word.to_lowercase(), e, &seg, how))
 }
 
+/// `\[ A = B \]` then `\[ = C \]`: a display that opens with `=` continues the chain of the
+/// display right before it; the two become one display with a line break between (so `B = C` is
+/// read as a link of the chain, as inside an `aligned` block).
+fn join_continued_displays(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(p) = rest.find("\\]") {
+        out.push_str(&rest[..p]);
+        let after = &rest[p + 2..];
+        let next = after.trim_start();
+        let cont = next.strip_prefix("\\[").map(str::trim_start);
+        match cont {
+            Some(c) if c.starts_with('=') && !c.starts_with("==") => {
+                out.push_str(" \\\\ ");
+                rest = c;
+            }
+            _ => {
+                out.push_str("\\]");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// For text starting with `$`: the byte offset of the closing `$` of an inline math segment,
 /// or `None` when the `$` is a currency sign. A `$` followed by a digit opens math only if the
 /// segment contains LaTeX (`\`, `^`, `{`, `_`) and closes on the same line.
@@ -927,6 +953,11 @@ fn latex_items(
             Some((prev, _, _)) if continues => {
                 prev.push(' ');
                 prev.push_str(piece);
+            }
+            // `\[ = \frac{63}{24} = \frac{21}{8} \]` continues a chain from before the step: its
+            // own links are read.
+            _ if continues && piece.starts_with('=') && !piece.starts_with("==") => {
+                pieces.push((piece[1..].trim().to_string(), linked, same))
             }
             _ => pieces.push((piece.to_string(), linked, same)),
         }

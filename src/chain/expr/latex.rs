@@ -272,6 +272,8 @@ impl Parser {
             "sum" => self.series(false),
             "prod" => self.series(true),
             "pi" => Some(Expr::Pi),
+            "angle" => self.angle_name(),
+            "overline" => self.overline_name(),
             "infty" => None,
             "{" => self.group_cmd("}"),
             "lfloor" => {

@@ -4,10 +4,14 @@
 //! [`parse_math`] parses one expression (plain math or LaTeX); [`parse_relation`] parses a chain
 //! of expressions joined by relations (`=`, `<`, `\le`, `≈`, `\equiv … \pmod{m}`, …). Both are
 //! conservative: anything ambiguous makes the whole parse fail with `None`. `\sum`/`\prod` with
-//! small whole-number bounds are expanded into their terms ([`series`]).
+//! small whole-number bounds are expanded into their terms ([`series`]). Names as olympiad
+//! solutions write them (`t_{n-2}`, `n'`, `AB`, `\angle ABC`, `\text{Base Area}` as a factor),
+//! letters side by side (`2ab`) and numerals in a base (`1121_3`) are read by [`names`]: a name
+//! is an opaque variable, never a value.
 
 pub mod ast;
 mod latex;
+mod names;
 pub mod parse;
 mod series;
 

@@ -8,6 +8,7 @@
 
 use super::ast::{Expr, Func, Relation, MAX_DEPTH, MAX_MATH_BYTES};
 use super::latex::{func_by_name, GREEK, SKIP_COMMANDS};
+use super::names::{run_kind, MAX_NAME_BYTES};
 use crate::chain::Rel;
 
 /// Parses one plain-math or LaTeX expression (`3 \times 4`, `\frac{3}{4}+\frac14`, `2(3+4)`,
@@ -141,6 +142,15 @@ pub(super) struct Parser {
 
 pub(super) fn b(e: Expr) -> Box<Expr> {
     Box::new(e)
+}
+
+/// Whether the last factor of a product is a factorial (`3!` in `3!6!`, `2 \cdot 3!`).
+fn ends_in_factorial(e: &Expr) -> bool {
+    match e {
+        Expr::Factorial(_) => true,
+        Expr::Mul(_, r) => ends_in_factorial(r),
+        _ => false,
+    }
 }
 
 impl Parser {
@@ -302,6 +312,33 @@ impl Parser {
         }
     }
 
+    /// At `\text{base}` / `\mathrm{side length}` (letters and spaces only): the words as one
+    /// opaque name. Read only right after `×`/`·` (a factor in words); before `=` a name in
+    /// words is the items' business, and after a number such a group is a unit.
+    fn text_name(&mut self) -> Option<Expr> {
+        let save = self.i;
+        self.ws();
+        if !(self.eat_cmd("text") || self.eat_cmd("mathrm")) || !self.eat('{') {
+            self.i = save;
+            return None;
+        }
+        let s = self.i;
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == ' ')
+        {
+            self.i += 1;
+        }
+        let words: String = self.s[s..self.i].iter().filter(|c| **c != ' ').collect();
+        let name = format!("text_{words}");
+        if self.peek() != Some('}') || words.is_empty() || name.len() > MAX_NAME_BYTES {
+            self.i = save;
+            return None;
+        }
+        self.i += 1;
+        Some(Expr::Var(name))
+    }
+
     /// A multiplicative operator, if one comes next.
     pub(super) fn mulop(&mut self) -> Option<char> {
         self.ws();
@@ -396,7 +433,12 @@ impl Parser {
         loop {
             let save = self.i;
             if let Some(op) = self.mulop() {
-                let rhs = self.unary()?;
+                // `\frac{1}{2} \times \text{base} \times \text{height}`: a factor in words.
+                let named = if op == '*' { self.text_name() } else { None };
+                let rhs = match named {
+                    Some(v) => v,
+                    None => self.unary()?,
+                };
                 lhs = match op {
                     '*' => Expr::Mul(b(lhs), b(rhs)),
                     '/' => Expr::Div(b(lhs), b(rhs)),
@@ -428,6 +470,11 @@ impl Parser {
         let r = match self.peek() {
             Some('(') => true,
             Some('[') => !had_space,
+            // `120 \left| \frac{-44}{120} \right|`: `\left` says the bar opens.
+            Some('|') => {
+                let before: String = self.s[self.i.saturating_sub(12)..self.i].iter().collect();
+                before.trim_end().ends_with("\\left")
+            }
             Some('π' | '√') => true,
             Some(c) if c.is_alphabetic() => {
                 // A single letter (variable) or a known function word; `mod` is an operator.
@@ -438,9 +485,10 @@ impl Parser {
                 let word: String = self.s[self.i..j].iter().collect();
                 if word.eq_ignore_ascii_case("mod") {
                     false
-                } else if word.len() <= 1 {
-                    // `2 x 3` style was handled as an operator; a spaced lone letter after a
-                    // number is still a factor only without a space (`2x`), or after `)`.
+                } else if word.len() <= 1 || run_kind(&word).is_some() {
+                    // `2 x 3` style was handled as an operator; a spaced lone letter (or run
+                    // of letters, `2ab`, `2AC`) after a number is still a factor only without a
+                    // space (`2x`), or after `)`.
                     !had_space || !matches!(lhs, Expr::Int(_) | Expr::Decimal(_))
                 } else {
                     func_by_name(&word).is_some() || word == "pi"
@@ -475,7 +523,13 @@ impl Parser {
                         | "mathrm"
                         | "sum"
                         | "prod"
+                        | "angle"
+                        | "overline"
                 ) || GREEK.contains(&n.as_str())
+            }
+            // `3!6!`: a number glued to a factorial multiplies it.
+            Some(c) if c.is_ascii_digit() => {
+                save > 0 && self.s[save - 1] == '!' && !had_space && ends_in_factorial(lhs)
             }
             _ => false,
         };
@@ -698,6 +752,11 @@ impl Parser {
         if digits.starts_with('.') {
             digits.insert(0, '0');
         }
+        if !is_dec {
+            if let Some(e) = self.base_numeral(&digits)? {
+                return Some(e);
+            }
+        }
         if is_dec {
             Some(Expr::Decimal(digits))
         } else {
@@ -817,7 +876,8 @@ impl Parser {
         }
     }
 
-    /// A word: a single-letter variable (with optional subscript), `pi`, or a function call.
+    /// A word: a single-letter variable (with optional subscript and primes), `pi`, a function
+    /// call, or a run of letters read as a name or a product ([`super::names`]).
     pub(super) fn word(&mut self) -> Option<Expr> {
         let start = self.i;
         while self.peek().is_some_and(|c| c.is_alphabetic()) {
@@ -829,38 +889,16 @@ impl Parser {
             if !c.is_ascii_alphabetic() {
                 return None;
             }
-            let mut name = word;
-            if self.peek() == Some('_') {
-                self.i += 1;
-                match self.peek()? {
-                    '{' => {
-                        self.i += 1;
-                        let s = self.i;
-                        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric()) {
-                            self.i += 1;
-                        }
-                        let sub: String = self.s[s..self.i].iter().collect();
-                        if sub.is_empty() || self.peek() != Some('}') {
-                            return None;
-                        }
-                        self.i += 1;
-                        name = format!("{name}_{sub}");
-                    }
-                    c if c.is_ascii_alphanumeric() => {
-                        self.i += 1;
-                        name = format!("{name}_{c}");
-                    }
-                    _ => return None,
-                }
-            }
-            return Some(Expr::Var(name));
+            return Some(Expr::Var(self.name_suffix(word)?));
         }
         let lower = word.to_ascii_lowercase();
         if lower == "pi" {
             return Some(Expr::Pi);
         }
-        let f = func_by_name(&lower)?;
-        self.func_args(f)
+        if let Some(f) = func_by_name(&lower) {
+            return self.func_args(f);
+        }
+        self.letter_run(&word, start)
     }
 }
 
