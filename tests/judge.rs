@@ -468,10 +468,16 @@ fn hostile_includes_are_compile_errors() {
 
 #[test]
 fn hostile_system_calls_do_not_escape() {
-    // No system()/fork()/socket() in WASI: these do not even link.
-    for src in ["hostile/system.c", "hostile/fork.c", "hostile/socket.c"] {
+    // No fork()/socket() in WASI: these do not even link.
+    for src in ["hostile/fork.c", "hostile/socket.c"] {
         let (_, v) = judge(&[src, "--tests", OJ]);
         assert_eq!(verdict(&v), "CE", "{src}: {v}");
+    }
+    // system() links (our runtime's, for `system("pause")`) and runs nothing: -1, no output
+    // of the command.
+    let (_, v) = judge(&["hostile/system.c", "--tests", OJ]);
+    for t in v["tests"].as_array().unwrap() {
+        assert_eq!(t["stdout"].as_str().unwrap(), "system returned -1\n", "{v}");
     }
     // File reads find nothing: no directory is preopened for solutions.
     let dir = tempfile::tempdir().unwrap();
@@ -662,6 +668,24 @@ fn python_memoised_recursion_runs_deep() {
     );
     let e = v["tests"][0]["stderr"].as_str().unwrap();
     assert!(e.contains("RecursionError"), "{v}");
+    // Through list.sort's key (a large C frame per level): the limit comes before the stack's
+    // end, so this too is a clean RecursionError, not a trap or a corrupted heap.
+    write(d.path(), "sorted/1.in", "1000000\n");
+    write(d.path(), "sorted/1.out", "0\n");
+    let v = expect(
+        &[
+            "run/sort_key_recursion.py",
+            "--tests",
+            d.path().join("sorted").to_str().unwrap(),
+            "--memory-limit",
+            "1024",
+            "--time-limit",
+            "10",
+        ],
+        "RE",
+    );
+    // The message ends with stderr's last lines (the excerpt keeps its first 4 KiB).
+    assert!(first_message(&v).contains("RecursionError"), "{v}");
 }
 
 // ---- issue 10 #8 and issue 11: test folders ----

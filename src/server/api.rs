@@ -202,6 +202,7 @@ pub async fn verify(
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<Response, ApiError> {
     let eng = st.engines.clone();
+    let deadline_secs = st.config.deadline_secs as f64;
     // Chain parsing of a 2 MiB body is CPU work: it runs on the blocking pool under the route's
     // gate, never on an async thread (where it would stall every other connection).
     let report = st
@@ -224,8 +225,17 @@ pub async fn verify(
                 let reference = chain.reference.clone();
                 // A client that hangs up (or a deadline that fires) stops the items not yet
                 // started; an item already running ends at its own timeout.
-                eng.verify(&chain, reference.as_deref(), &|| budget.is_cancelled())
-                    .map(Ok)
+                let report = eng.verify(&chain, reference.as_deref(), &|| budget.is_cancelled())?;
+                // Stopped part-way (deadline or client gone): items were left unchecked, so the
+                // report is not sent as a result (as for /v1/judge).
+                if budget.is_cancelled() {
+                    return Ok(Err(ApiError::deadline(
+                        "/v1/verify",
+                        deadline_secs,
+                        "while checking",
+                    )));
+                }
+                Ok(Ok(report))
             },
         )
         .await?;

@@ -167,11 +167,7 @@ impl Sandbox {
             tests,
             req.jobs,
             &req.cancel,
-            |test| {
-                // Python solutions get the Python time factor, as in a plain judge.
-                let limits = self.limits_for(req.lang, req.limits);
-                self.interact_one(&solution, &interactor, test, limits, &req.cancel)
-            },
+            |test| self.interact_one(&solution, &interactor, test, req.limits, &req.cancel),
         ))
     }
 
@@ -185,12 +181,15 @@ impl Sandbox {
         cancel: &crate::Cancel,
     ) -> TestResult {
         let mut result = TestResult::new(test.name.clone(), Verdict::IE, String::new());
+        // A Python solution runs with the Python time factor, as in a plain judge; its verdict
+        // message names both the test's limit and the factor.
+        let run_limits = self.limits_for(sol.lang, limits);
         let Pair {
             sol: sol_end,
             int: int_end,
             sol_wrote,
             int_wrote,
-        } = match self.run_pair(sol, int, test, limits, cancel) {
+        } = match self.run_pair(sol, int, test, run_limits, cancel) {
             Ok(x) => x,
             Err(e) => {
                 tracing::error!("sandbox failure on test {}: {e:#}", test.name);
