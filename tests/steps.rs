@@ -885,3 +885,15 @@ fn a_named_line_is_not_a_consequence_of_a_system() {
     let s = refuted("From \\( a + b = 5 \\) and \\( a - b = 1 \\) we get \\( a = 4 \\).");
     assert!(s.contains("a = 3"), "{s}");
 }
+
+/// Audit (issue 9): `A = B \mod m` is how congruences are often written; with the remainder
+/// operation on the left it is still read and checked.
+#[test]
+fn an_equation_ending_in_mod_is_not_the_remainder_operation() {
+    assert!(
+        checks("This is equivalent to \\(3 \\times 123 + 360 = 3 \\times 123 \\mod 360\\).")
+            .is_empty()
+    );
+    let s = refuted("So \\( 17 \\mod 5 = 3 \\).");
+    assert!(s.contains('2'), "{s}");
+}

@@ -669,7 +669,7 @@ fn links(between: &str) -> bool {
 }
 
 fn push_math(items: &mut Vec<Item>, m: MathItem) {
-    if items.len() >= MAX_ITEMS_PER_STEP {
+    if items.len() >= MAX_ITEMS_PER_STEP || congruence_written_as_mod(&m) {
         return;
     }
     let dup = items.iter().any(|it| match it {
@@ -679,6 +679,18 @@ fn push_math(items: &mut Vec<Item>, m: MathItem) {
     if !dup {
         items.push(Item::Math(m));
     }
+}
+
+/// `3 \times 123 + 360 = 3 \times 123 \mod 360`: an `=` whose right side ends in a top-level
+/// `mod` (and whose left side does not) is how a congruence is often written, not the remainder
+/// operation (`17 \mod 5 = 2` is one and stays checked); which one is meant is ambiguous, so no
+/// item.
+fn congruence_written_as_mod(m: &MathItem) -> bool {
+    m.modulus.is_none()
+        && m.rels.iter().all(|r| *r == Rel::Eq)
+        && m.terms.len() >= 2
+        && matches!(m.terms.last(), Some(Expr::Mod(..)))
+        && !matches!(m.terms.first(), Some(Expr::Mod(..)))
 }
 
 fn take_fences(text: &str, items: &mut Vec<Item>) -> String {

@@ -77,6 +77,18 @@ const AGGREGATE_CUES: &[&str] = &[
     "maximum",
 ];
 
+/// Phrases saying the asked-for value is rounded ("to the nearest tenth", "correct to one
+/// decimal place"): the answer then does not satisfy the problem's equations exactly, so
+/// substituting it is no evidence either way.
+const ROUNDED_CUES: &[&str] = &[
+    "nearest",
+    "decimal place",
+    "rounded",
+    "round ",
+    "significant figure",
+    "approximate",
+];
+
 /// One assignment of values to the unknowns (one per variable for a system).
 type Assignment = Vec<(String, Expr)>;
 
@@ -162,7 +174,13 @@ fn plan(problem: &str, answer_text: &str) -> Option<Plan> {
         return None;
     }
     let lower = problem.to_lowercase();
-    if AGGREGATE_CUES.iter().any(|c| lower.contains(c)) {
+    if AGGREGATE_CUES.iter().any(|c| lower.contains(c))
+        || ROUNDED_CUES.iter().any(|c| lower.contains(c))
+    {
+        return None;
+    }
+    // `18.8^\circ`: the answer is in degrees, the conditions' `\sin(x)` would read it in radians.
+    if answer_text.contains("\\circ") || answer_text.contains('°') {
         return None;
     }
     let (relations, unparsed) = stated_relations(problem);
@@ -664,6 +682,14 @@ mod tests {
         // Answers with variables or prose are not values.
         assert_eq!(planned("Solve $2x+3=7$.", "y+1"), None);
         assert_eq!(planned("Solve $2x+3=7$.", "two"), None);
+        // A rounded answer, or one in degrees, does not satisfy the equation exactly.
+        let p = "If $0^{\\circ}<x<90^{\\circ}$ and $3 \\sin (x)-\\cos (15^{\\circ})=0$, what is the value of $x$";
+        assert!(planned(p, "18.8").is_some());
+        assert_eq!(
+            planned(&format!("{p} to the nearest tenth of a degree?"), "18.8"),
+            None
+        );
+        assert_eq!(planned(p, "18.8^\\circ"), None);
     }
 
     #[test]
