@@ -202,8 +202,7 @@ pub fn extract_items_after(text: &str, carried: Option<Carried>) -> (Vec<Item>, 
                         Rel::Eq | Rel::Lt | Rel::Le | Rel::Gt | Rel::Ge | Rel::Approx
                     )
                 });
-                let at = lower.find(&m.source.to_lowercase()).unwrap_or(0);
-                !(tried && at < cut)
+                !(tried && denied_window(&lower, cut).contains(&m.source.to_lowercase()))
             }
             _ => true,
         });
@@ -288,6 +287,20 @@ const DENIAL_CUES: &[&str] = &[
 /// Longest a verdict's sentence is read after the cue, in bytes (the sentence ends earlier at
 /// `. `, `.\n` or a line break).
 const MAX_DENIAL_SENTENCE: usize = 300;
+
+/// How far before the end of a verdict's sentence its relations are looked for, in bytes: a
+/// verdict speaks of the relations right before it, and the bound keeps the per-item search
+/// linear in the step's length.
+const MAX_DENIED_BYTES: usize = 2_000;
+
+/// The text a verdict ending at `cut` speaks of: at most [`MAX_DENIED_BYTES`] before `cut`.
+fn denied_window(lower: &str, cut: usize) -> &str {
+    let mut start = cut.saturating_sub(MAX_DENIED_BYTES);
+    while !lower.is_char_boundary(start) {
+        start += 1;
+    }
+    &lower[start..cut]
+}
 
 /// Where the relations denied by a [`DENIAL_CUES`] verdict end (a byte offset in `lower`): the
 /// end of the sentence of the step's last verdict; `None` without a verdict.
