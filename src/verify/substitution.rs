@@ -396,7 +396,9 @@ fn target(problem: &str, vars: &[String]) -> Option<Asked> {
             {
                 continue;
             }
-            named.push((first_token(&problem[from..]), *singular));
+            // "Determine all real numbers x": every solution is asked for, not one.
+            let all = lower[from..].trim_start().starts_with("all ");
+            named.push((first_token(&problem[from..]), *singular && !all));
         }
     }
     if named.is_empty() {
@@ -690,6 +692,11 @@ mod tests {
             None
         );
         assert_eq!(planned(p, "18.8^\\circ"), None);
+        // "Determine all …" asks for every solution: one that holds does not establish it.
+        assert_eq!(
+            planned("Determine all real numbers $x$ for which $x^2 = 4$.", "2").map(|p| p.2),
+            Some(false)
+        );
     }
 
     #[test]
