@@ -836,3 +836,64 @@ fn factors_in_words_and_absolute_values_after_a_coefficient() {
     // Words alone, with nothing computed: no claim.
     assert!(checks("$$A = \\frac{1}{2} \\times \\text{base} \\times \\text{height}$$").is_empty());
 }
+
+/// No check of the step is refuted.
+fn assert_not_refuted(step: &str) {
+    for c in checks(step) {
+        assert_ne!(c.verdict, ItemVerdict::Refuted, "{step:?}: {c:#?}");
+    }
+}
+
+/// Audit (issue 9): displays after prose announcing several equations are a list, not a
+/// rewrite of one into the next.
+#[test]
+fn listed_equations_are_not_rewrites() {
+    assert_not_refuted(
+        "First, we analyze the first pair of equations:\n\\[ x^2 + 5x + 6 = 0 \\]\n\\[ x^2 + 5x - 6 = 0 \\]",
+    );
+    // A derivation without such prose is still a rewrite, and its slip is refuted.
+    let s = refuted("We get\n\\[ 2x + 3 = 7 \\]\n\\[ 2x = 5 \\]");
+    assert!(s.contains("x = 5/2") || s.contains("2.5"), "{s}");
+}
+
+/// Audit (issue 9): relations the text itself says are false (before the verdict, or in its
+/// sentence) are tried, not asserted; relations after the verdict's sentence are claims.
+#[test]
+fn relations_the_text_denies_are_not_claims() {
+    assert_not_refuted(
+        "Then: \\( 2 \\cdot \\frac{\\pi}{4} + \\frac{1}{2} - 2 = \\frac{\\pi}{2} - \\frac{3}{2} = -1 \\). This is not correct.",
+    );
+    assert_not_refuted(
+        "However, \\( b = 6 \\) does not satisfy the condition \\( 6 \\leq 41 < 6^2 \\) because \\( 41 > 36 \\).",
+    );
+    assert_not_refuted(
+        "We can check if it satisfies: \\( \\frac{5}{9} < \\frac{8}{13} < \\frac{4}{7} \\). This inequality does not hold.",
+    );
+    let s = refuted(
+        "However, this calculation is incorrect. Instead, the area is \\[ 1 - \\sqrt{3} + 2 = 2 - \\sqrt{3} \\]",
+    );
+    assert!(s.contains("3 - sqrt(3)") || s.contains("1.26"), "{s}");
+}
+
+/// Audit (issue 9): a line named by its equation ("the vertical line \( x = 27 \)") is an
+/// object, not a consequence of the line equations before it.
+#[test]
+fn a_named_line_is_not_a_consequence_of_a_system() {
+    assert_not_refuted(
+        "The sides are \\( y = \\frac{3}{22}x + \\frac{19}{22} \\) and \\( y = -\\frac{3}{14}x + \\frac{19}{14} \\). We intersect the vertical line \\( x = 27 \\) with them.",
+    );
+    let s = refuted("From \\( a + b = 5 \\) and \\( a - b = 1 \\) we get \\( a = 4 \\).");
+    assert!(s.contains("a = 3"), "{s}");
+}
+
+/// Audit (issue 9): `A = B \mod m` is how congruences are often written; with the remainder
+/// operation on the left it is still read and checked.
+#[test]
+fn an_equation_ending_in_mod_is_not_the_remainder_operation() {
+    assert!(
+        checks("This is equivalent to \\(3 \\times 123 + 360 = 3 \\times 123 \\mod 360\\).")
+            .is_empty()
+    );
+    let s = refuted("So \\( 17 \\mod 5 = 3 \\).");
+    assert!(s.contains('2'), "{s}");
+}

@@ -173,6 +173,7 @@ pub fn extract_items_after(text: &str, carried: Option<Carried>) -> (Vec<Item>, 
         named: None,
         link_first: false,
         last_rel: None,
+        listing: false,
     };
     if let Some((terms, rels, source)) = carried.filter(|_| opening_links(&text)) {
         ctx.rewrites.offer_all(&terms, &rels, &source, false);
@@ -189,6 +190,22 @@ pub fn extract_items_after(text: &str, carried: Option<Carried>) -> (Vec<Item>, 
     // "2 + 1 = 1 (False)", "check whether …": the step shows equations that do not hold.
     if DISCLAIM_CUES.iter().any(|w| lower.contains(w)) {
         items.retain(|i| !matches!(i, Item::Math(m) if m.rels.iter().all(|r| *r == Rel::Eq)));
+    }
+    // "\( 1/8 = 1 \). This is not correct", "\( 6 \le 41 < 6^2 \) does not hold": what
+    // comes before the verdict (or in its sentence) is tried, not asserted.
+    if let Some(cut) = denied_up_to(&lower) {
+        items.retain(|i| match i {
+            Item::Math(m) => {
+                let tried = m.rels.iter().all(|r| {
+                    matches!(
+                        r,
+                        Rel::Eq | Rel::Lt | Rel::Le | Rel::Gt | Rel::Ge | Rel::Approx
+                    )
+                });
+                !(tried && denied_window(&lower, cut).contains(&m.source.to_lowercase()))
+            }
+            _ => true,
+        });
     }
     (items, last)
 }
@@ -251,6 +268,61 @@ const DISCLAIM_CUES: &[&str] = &[
     "extraneous",
 ];
 
+/// Words in a step that say the relations right before them (or in their sentence) were
+/// tried and found false, not asserted: "\( \frac{\pi}{2} - \frac{3}{2} = -1 \) This is not
+/// correct", "\( \frac{5}{9} < \frac{8}{13} < \frac{4}{7} \). This inequality does not hold",
+/// "\( 6 \le 41 < 6^2 \) does not satisfy". Relations after the verdict's sentence are
+/// claims again ("this calculation is incorrect. Instead, … \( 1 - \sqrt{3} + 2 = … \)").
+const DENIAL_CUES: &[&str] = &[
+    "not correct",
+    "incorrect",
+    "check the condition",
+    "does not hold",
+    "do not hold",
+    "doesn't hold",
+    "not satisfied",
+    "does not satisfy",
+];
+
+/// Longest a verdict's sentence is read after the cue, in bytes (the sentence ends earlier at
+/// `. `, `.\n` or a line break).
+const MAX_DENIAL_SENTENCE: usize = 300;
+
+/// How far before the end of a verdict's sentence its relations are looked for, in bytes: a
+/// verdict speaks of the relations right before it, and the bound keeps the per-item search
+/// linear in the step's length.
+const MAX_DENIED_BYTES: usize = 2_000;
+
+/// The text a verdict ending at `cut` speaks of: at most [`MAX_DENIED_BYTES`] before `cut`.
+fn denied_window(lower: &str, cut: usize) -> &str {
+    let mut start = cut.saturating_sub(MAX_DENIED_BYTES);
+    while !lower.is_char_boundary(start) {
+        start += 1;
+    }
+    &lower[start..cut]
+}
+
+/// Where the relations denied by a [`DENIAL_CUES`] verdict end (a byte offset in `lower`): the
+/// end of the sentence of the step's last verdict; `None` without a verdict.
+fn denied_up_to(lower: &str) -> Option<usize> {
+    let cue_end = DENIAL_CUES
+        .iter()
+        .filter_map(|c| lower.rfind(c).map(|p| p + c.len()))
+        .max()?;
+    let rest = &lower[cue_end..];
+    let limit = rest
+        .char_indices()
+        .map(|(k, _)| k)
+        .find(|&k| k >= MAX_DENIAL_SENTENCE)
+        .unwrap_or(rest.len());
+    let end = [". ", ".\n", "\n\n"]
+        .iter()
+        .filter_map(|d| rest[..limit].find(d))
+        .min()
+        .unwrap_or(limit);
+    Some(cue_end + end)
+}
+
 /// What one step's text says about its math (see [`super::algebra`]).
 struct Ctx {
     /// The step's words make `=` between expressions identities.
@@ -270,6 +342,10 @@ struct Ctx {
     link_first: bool,
     /// The last relation read (see [`Carried`]); `None` after a piece that is not one.
     last_rel: Option<Carried>,
+    /// The prose before the current LaTeX segments announces several equations ("the first
+    /// pair of equations:", see [`LIST_WORDS`]): the displays after it, up to the next prose,
+    /// are a list, not rewrites of one another.
+    listing: bool,
 }
 
 /// A quantity given as a calculation under a name (see [`Ctx::named_value`]).
@@ -555,6 +631,18 @@ const UNLINK_WORDS: &[&str] = &[
     "plug",
 ];
 
+/// Words in the prose before displayed math that announce several equations at once ("the
+/// first pair of equations:", "the system"): the lines after it are listed, each its own
+/// statement, so none is read as a rewrite of the line before it.
+const LIST_WORDS: &[&str] = &["equations", "system", "pair", "pairs"];
+
+/// Whether the prose before a math segment announces a list of equations (see [`LIST_WORDS`]).
+fn lists_equations(before: &str) -> bool {
+    before
+        .split(|c: char| !c.is_alphabetic())
+        .any(|w| LIST_WORDS.contains(&w.to_lowercase().as_str()))
+}
+
 /// Longest prose (in characters) between two math segments that can still link them.
 const MAX_LINK_CHARS: usize = 80;
 
@@ -594,7 +682,7 @@ fn links(between: &str) -> bool {
 }
 
 fn push_math(items: &mut Vec<Item>, m: MathItem) {
-    if items.len() >= MAX_ITEMS_PER_STEP {
+    if items.len() >= MAX_ITEMS_PER_STEP || congruence_written_as_mod(&m) {
         return;
     }
     let dup = items.iter().any(|it| match it {
@@ -604,6 +692,18 @@ fn push_math(items: &mut Vec<Item>, m: MathItem) {
     if !dup {
         items.push(Item::Math(m));
     }
+}
+
+/// `3 \times 123 + 360 = 3 \times 123 \mod 360`: an `=` whose right side ends in a top-level
+/// `mod` (and whose left side does not) is how a congruence is often written, not the remainder
+/// operation (`17 \mod 5 = 2` is one and stays checked); which one is meant is ambiguous, so no
+/// item.
+fn congruence_written_as_mod(m: &MathItem) -> bool {
+    m.modulus.is_none()
+        && m.rels.iter().all(|r| *r == Rel::Eq)
+        && m.terms.len() >= 2
+        && matches!(m.terms.last(), Some(Expr::Mod(..)))
+        && !matches!(m.terms.first(), Some(Expr::Mod(..)))
 }
 
 fn take_fences(text: &str, items: &mut Vec<Item>) -> String {
@@ -746,11 +846,14 @@ fn take_latex(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
         };
         match found {
             Some((cs, ce, total)) if cs <= ce => {
+                let before = &text[last_end.unwrap_or(0)..i];
+                if before.chars().any(char::is_alphanumeric) {
+                    ctx.listing = lists_equations(before);
+                }
                 let linked = match last_end {
                     Some(e) => links(&text[e..i]),
                     None => std::mem::take(&mut ctx.link_first),
-                };
-                let before = &text[last_end.unwrap_or(0)..i];
+                } && !ctx.listing;
                 ctx.cut_next = before
                     .split(|c: char| !c.is_alphanumeric())
                     .rfind(|w| !w.is_empty())
@@ -937,7 +1040,7 @@ fn latex_items(
         let (linked, same) = if k == 0 {
             (linked_first, same_quantity_first)
         } else {
-            (link, link)
+            (link && !ctx.listing, link)
         };
         let piece = piece.trim().trim_end_matches(['.', ',']).trim();
         if piece.is_empty() {

@@ -277,6 +277,14 @@ const POSIT_WORDS: &[&str] = &[
     "say",
     "consider",
     "considering",
+    // A line or curve named by its equation ("the vertical line \\( x = 27 \\)", "the
+    // intersection of \\( x = 27 \\) with …"): an object, not a consequence of the lines
+    // before it.
+    "line",
+    "lines",
+    "intersection",
+    "intersect",
+    "intersects",
 ];
 
 /// How many words of the prose before an equation are looked at for [`POSIT_WORDS`].

@@ -77,6 +77,18 @@ const AGGREGATE_CUES: &[&str] = &[
     "maximum",
 ];
 
+/// Phrases saying the asked-for value is rounded ("to the nearest tenth", "correct to one
+/// decimal place"): the answer then does not satisfy the problem's equations exactly, so
+/// substituting it is no evidence either way.
+const ROUNDED_CUES: &[&str] = &[
+    "nearest",
+    "decimal place",
+    "rounded",
+    "round ",
+    "significant figure",
+    "approximate",
+];
+
 /// One assignment of values to the unknowns (one per variable for a system).
 type Assignment = Vec<(String, Expr)>;
 
@@ -162,7 +174,13 @@ fn plan(problem: &str, answer_text: &str) -> Option<Plan> {
         return None;
     }
     let lower = problem.to_lowercase();
-    if AGGREGATE_CUES.iter().any(|c| lower.contains(c)) {
+    if AGGREGATE_CUES.iter().any(|c| lower.contains(c))
+        || ROUNDED_CUES.iter().any(|c| lower.contains(c))
+    {
+        return None;
+    }
+    // `18.8^\circ`: the answer is in degrees, the conditions' `\sin(x)` would read it in radians.
+    if answer_text.contains("\\circ") || answer_text.contains('°') {
         return None;
     }
     let (relations, unparsed) = stated_relations(problem);
@@ -378,7 +396,9 @@ fn target(problem: &str, vars: &[String]) -> Option<Asked> {
             {
                 continue;
             }
-            named.push((first_token(&problem[from..]), *singular));
+            // "Determine all real numbers x": every solution is asked for, not one.
+            let all = lower[from..].trim_start().starts_with("all ");
+            named.push((first_token(&problem[from..]), *singular && !all));
         }
     }
     if named.is_empty() {
@@ -664,6 +684,19 @@ mod tests {
         // Answers with variables or prose are not values.
         assert_eq!(planned("Solve $2x+3=7$.", "y+1"), None);
         assert_eq!(planned("Solve $2x+3=7$.", "two"), None);
+        // A rounded answer, or one in degrees, does not satisfy the equation exactly.
+        let p = "If $0^{\\circ}<x<90^{\\circ}$ and $3 \\sin (x)-\\cos (15^{\\circ})=0$, what is the value of $x$";
+        assert!(planned(p, "18.8").is_some());
+        assert_eq!(
+            planned(&format!("{p} to the nearest tenth of a degree?"), "18.8"),
+            None
+        );
+        assert_eq!(planned(p, "18.8^\\circ"), None);
+        // "Determine all …" asks for every solution: one that holds does not establish it.
+        assert_eq!(
+            planned("Determine all real numbers $x$ for which $x^2 = 4$.", "2").map(|p| p.2),
+            Some(false)
+        );
     }
 
     #[test]
