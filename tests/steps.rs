@@ -836,3 +836,27 @@ fn factors_in_words_and_absolute_values_after_a_coefficient() {
     // Words alone, with nothing computed: no claim.
     assert!(checks("$$A = \\frac{1}{2} \\times \\text{base} \\times \\text{height}$$").is_empty());
 }
+
+#[test]
+fn coordinates_and_tuples_are_checked_component_by_component() {
+    assert_verified(
+        "The midpoint is \\[ G = \\left( \\frac{20 + 20}{2}, \\frac{0 + 20}{2} \\right) = (20, 10) \\]",
+    );
+    let why = refuted(
+        "\\[ (x_{m}, y_{m}) = \\left(\\frac{-3 + 2}{2}, \\frac{6 + 1}{2}\\right) = \\left(\\frac{-1}{2}, \\frac{5}{2}\\right) \\]",
+    );
+    assert!(why.contains("3.5"), "{why}");
+    // Sums and differences of tuples, and `\cos 2\pi` is cos(2π).
+    assert_verified("\\[ \\left( \\cos 2\\pi, \\sin 2\\pi \\right) - (1, 0) = (0, 0) \\]");
+    let why = refuted("\\[ \\mathbf{v} = (1, 0) - (1, 0) = (-1, 0) \\]");
+    assert!(why.contains("= 0"), "{why}");
+    // Definitions, intervals, dot products and thousands separators: no claim.
+    for s in [
+        "\\[ A = (0, 0), \\quad (x, y) = (1, 2) \\]",
+        "\\[ \\left(\\frac{3}{5}, \\frac{4}{5}\\right) \\cdot (0, 0) = 1 \\]",
+        "\\[ (1,000) = (2, 3) \\]",
+        "\\[ (x, y) = (1, 2), (7, 2), (3, 3) \\]",
+    ] {
+        assert!(!verdicts(s).contains(&ItemVerdict::Refuted), "{s}");
+    }
+}

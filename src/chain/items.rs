@@ -20,7 +20,7 @@
 //! its outer term, since that term is probably only part of what the author meant.
 
 use super::algebra::{identity_cue, variable_items, Rewrites};
-use super::expr::{parse_math, parse_relation, Expr, Func, Relation};
+use super::expr::{parse_math, parse_relation, tuple_components, Expr, Func, Relation};
 use super::remainder::remainder_items;
 use super::text::{is_cjk, normalize_width, unbox};
 use super::{Item, MathItem, Rel};
@@ -1108,6 +1108,14 @@ fn relation_items(
     let cut_first = std::mem::take(&mut ctx.cut_next);
     let Some(mut r) = parse_relation(text).or_else(|| named_left_side(text)) else {
         ctx.rewrites.reset();
+        // `G = (\frac{20+20}{2}, 10) = (20, 10)`: one relation per component.
+        if let Some(parts) = tuple_components(text) {
+            ctx.other_relation();
+            return parts
+                .into_iter()
+                .flat_map(|r| checkable(r, source.trim(), true, ctx.identity))
+                .collect();
+        }
         return named_calculation(text, ctx, same_quantity)
             .into_iter()
             .collect();
