@@ -860,3 +860,22 @@ fn coordinates_and_tuples_are_checked_component_by_component() {
         assert!(!verdicts(s).contains(&ItemVerdict::Refuted), "{s}");
     }
 }
+
+#[test]
+fn complex_arithmetic_where_the_chain_says_complex() {
+    // `i` is the imaginary unit only where the chain speaks of complex numbers.
+    assert_verified("For the complex numbers, \\[ (2+i)(3-i) = 6 - 2i + 3i - i^2 = 7 + i \\]");
+    let why = refuted("For complex numbers, \\[ (-2-i)(i-2) = -2(i) - 2(2) - i(i) - i(2) \\]");
+    assert!(why.contains("-3 - 4*I"), "{why}");
+    // An index `i` (a term that is `i` alone), or no word about complex numbers: no claim.
+    assert!(
+        !verdicts("For complex roots, \\( i = 0, 1, \\ldots, n \\).")
+            .contains(&ItemVerdict::Refuted)
+    );
+    assert!(!verdicts("\\[ (2+i)(3-i) = 7 + i \\]").contains(&ItemVerdict::Refuted));
+    // A sum over an index `i` is not expanded in a complex chain.
+    assert!(
+        !verdicts("For complex numbers, \\[ \\sum_{i=1}^{3} i = 6 \\]")
+            .contains(&ItemVerdict::Refuted)
+    );
+}
