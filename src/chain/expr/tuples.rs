@@ -50,6 +50,9 @@ const OTHER_RELS: &[&str] = &[
     "Rightarrow",
 ];
 
+/// A term read as tuples joined by signs: each tuple's sign (`+`/`-`) and entries (as text).
+type TupleSum = Vec<(char, Vec<String>)>;
+
 /// A chain of tuples split into one relation per component (see the module docs). `None` when
 /// the text is not such a chain; otherwise the component relations that claim a computation
 /// (possibly none).
@@ -61,15 +64,14 @@ pub fn tuple_components(text: &str) -> Option<Vec<Relation>> {
     if terms.len() > MAX_CHAIN_TERMS {
         return None;
     }
-    let parsed: Vec<Option<Vec<(char, Vec<String>)>>> =
-        terms.iter().map(|t| tuple_sum(t)).collect();
+    let parsed: Vec<Option<TupleSum>> = terms.iter().map(|t| tuple_sum(t)).collect();
     let first = parsed.iter().position(Option::is_some)?;
     // Leading names are dropped only across `=` (`G = (…)`), and nothing after the first
     // tuple may be a non-tuple.
     if rels[..first].iter().any(|r| *r != "=") || parsed[first..].iter().any(Option::is_none) {
         return None;
     }
-    let tuples: Vec<Vec<(char, Vec<String>)>> = parsed[first..].iter().flatten().cloned().collect();
+    let tuples: Vec<TupleSum> = parsed[first..].iter().flatten().cloned().collect();
     if tuples.len() < 2 {
         return None;
     }
@@ -150,7 +152,7 @@ fn split_chain(text: &str) -> Option<(Vec<String>, Vec<&'static str>)> {
 
 /// A term that is a tuple or a sum/difference of tuples: each tuple's sign and entries.
 /// `None` for anything else (a scalar, a product, a function call, one entry in brackets).
-fn tuple_sum(term: &str) -> Option<Vec<(char, Vec<String>)>> {
+fn tuple_sum(term: &str) -> Option<TupleSum> {
     let mut t = term.trim().trim_end_matches(['.', ',']).trim();
     let mut out = Vec::new();
     let mut sign = '+';
