@@ -897,3 +897,46 @@ fn an_equation_ending_in_mod_is_not_the_remainder_operation() {
     let s = refuted("So \\( 17 \\mod 5 = 3 \\).");
     assert!(s.contains('2'), "{s}");
 }
+
+#[test]
+fn coordinates_and_tuples_are_checked_component_by_component() {
+    assert_verified(
+        "The midpoint is \\[ G = \\left( \\frac{20 + 20}{2}, \\frac{0 + 20}{2} \\right) = (20, 10) \\]",
+    );
+    let why = refuted(
+        "\\[ (x_{m}, y_{m}) = \\left(\\frac{-3 + 2}{2}, \\frac{6 + 1}{2}\\right) = \\left(\\frac{-1}{2}, \\frac{5}{2}\\right) \\]",
+    );
+    assert!(why.contains("3.5"), "{why}");
+    // Sums and differences of tuples, and `\cos 2\pi` is cos(2π).
+    assert_verified("\\[ \\left( \\cos 2\\pi, \\sin 2\\pi \\right) - (1, 0) = (0, 0) \\]");
+    let why = refuted("\\[ \\mathbf{v} = (1, 0) - (1, 0) = (-1, 0) \\]");
+    assert!(why.contains("= 0"), "{why}");
+    // Definitions, intervals, dot products and thousands separators: no claim.
+    for s in [
+        "\\[ A = (0, 0), \\quad (x, y) = (1, 2) \\]",
+        "\\[ \\left(\\frac{3}{5}, \\frac{4}{5}\\right) \\cdot (0, 0) = 1 \\]",
+        "\\[ (1,000) = (2, 3) \\]",
+        "\\[ (x, y) = (1, 2), (7, 2), (3, 3) \\]",
+    ] {
+        assert!(!verdicts(s).contains(&ItemVerdict::Refuted), "{s}");
+    }
+}
+
+#[test]
+fn complex_arithmetic_where_the_chain_says_complex() {
+    // `i` is the imaginary unit only where the chain speaks of complex numbers.
+    assert_verified("For the complex numbers, \\[ (2+i)(3-i) = 6 - 2i + 3i - i^2 = 7 + i \\]");
+    let why = refuted("For complex numbers, \\[ (-2-i)(i-2) = -2(i) - 2(2) - i(i) - i(2) \\]");
+    assert!(why.contains("-3 - 4*I"), "{why}");
+    // An index `i` (a term that is `i` alone), or no word about complex numbers: no claim.
+    assert!(
+        !verdicts("For complex roots, \\( i = 0, 1, \\ldots, n \\).")
+            .contains(&ItemVerdict::Refuted)
+    );
+    assert!(!verdicts("\\[ (2+i)(3-i) = 7 + i \\]").contains(&ItemVerdict::Refuted));
+    // A sum over an index `i` is not expanded in a complex chain.
+    assert!(
+        !verdicts("For complex numbers, \\[ \\sum_{i=1}^{3} i = 6 \\]")
+            .contains(&ItemVerdict::Refuted)
+    );
+}

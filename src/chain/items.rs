@@ -20,7 +20,10 @@
 //! its outer term, since that term is probably only part of what the author meant.
 
 use super::algebra::{identity_cue, variable_items, Rewrites};
-use super::expr::{parse_math, parse_relation, Expr, Func, Relation};
+use super::expr::{
+    complex_cue, parse_math, parse_relation, parse_relation_complex, tuple_components, Expr, Func,
+    Relation,
+};
 use super::remainder::remainder_items;
 use super::text::{is_cjk, normalize_width, unbox};
 use super::{Item, MathItem, Rel};
@@ -103,7 +106,7 @@ const PROSE_FUNCS: &[&str] = &[
 
 /// Extracts the items of one step.
 pub fn extract_items(text: &str) -> Vec<Item> {
-    extract_items_after(text, None).0
+    extract_items_after(text, None, complex_cue(text)).0
 }
 
 /// The last relation of a step's LaTeX math (terms, relations, source): what the next step may
@@ -115,10 +118,11 @@ pub type Carried = (Vec<Expr>, Vec<Rel>, String);
 /// opens with a phrase that says so ([`opening_links`]: "Simplifying the left side, we get:").
 pub fn extract_chain_items<S: AsRef<str>>(texts: &[S]) -> Vec<Vec<Item>> {
     let mut carried = None;
+    let complex = texts.iter().any(|t| complex_cue(t.as_ref()));
     let mut out: Vec<Vec<Item>> = texts
         .iter()
         .map(|t| {
-            let (items, last) = extract_items_after(t.as_ref(), carried.take());
+            let (items, last) = extract_items_after(t.as_ref(), carried.take(), complex);
             carried = last;
             items
         })
@@ -160,8 +164,13 @@ fn opening_links(text: &str) -> bool {
 }
 
 /// [`extract_items`] for a step that follows another: `carried` is the previous step's last
-/// relation. Returns the items and this step's last relation.
-pub fn extract_items_after(text: &str, carried: Option<Carried>) -> (Vec<Item>, Option<Carried>) {
+/// relation; `complex`: the chain works with complex numbers ([`complex_cue`]). Returns the
+/// items and this step's last relation.
+pub fn extract_items_after(
+    text: &str,
+    carried: Option<Carried>,
+    complex: bool,
+) -> (Vec<Item>, Option<Carried>) {
     let mut items = Vec::new();
     let text = unbox(&normalize_width(text));
     let lower = text.to_lowercase();
@@ -174,6 +183,7 @@ pub fn extract_items_after(text: &str, carried: Option<Carried>) -> (Vec<Item>, 
         link_first: false,
         last_rel: None,
         listing: false,
+        complex,
     };
     if let Some((terms, rels, source)) = carried.filter(|_| opening_links(&text)) {
         ctx.rewrites.offer_all(&terms, &rels, &source, false);
@@ -346,6 +356,8 @@ struct Ctx {
     /// pair of equations:", see [`LIST_WORDS`]): the displays after it, up to the next prose,
     /// are a list, not rewrites of one another.
     listing: bool,
+    /// The chain works with complex numbers: a lone `i` is the imaginary unit.
+    complex: bool,
 }
 
 /// A quantity given as a calculation under a name (see [`Ctx::named_value`]).
@@ -1209,8 +1221,21 @@ fn relation_items(
         return items;
     }
     let cut_first = std::mem::take(&mut ctx.cut_next);
-    let Some(mut r) = parse_relation(text).or_else(|| named_left_side(text)) else {
+    let parsed = ctx
+        .complex
+        .then(|| parse_relation_complex(text))
+        .flatten()
+        .or_else(|| parse_relation(text));
+    let Some(mut r) = parsed.or_else(|| named_left_side(text)) else {
         ctx.rewrites.reset();
+        // `G = (\frac{20+20}{2}, 10) = (20, 10)`: one relation per component.
+        if let Some(parts) = tuple_components(text) {
+            ctx.other_relation();
+            return parts
+                .into_iter()
+                .flat_map(|r| checkable(r, source.trim(), true, ctx.identity))
+                .collect();
+        }
         return named_calculation(text, ctx, same_quantity)
             .into_iter()
             .collect();

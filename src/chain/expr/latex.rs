@@ -206,14 +206,18 @@ impl Parser {
                 return None;
             }
             // `\sin 30^\circ`, `\log_2 2^5`: a power is the argument's (a degree mark too);
-            // `\sin 2\theta`, `\ln 3x`: letters glued to it multiply inside the argument.
+            // `\sin 2\theta`, `\ln 3x`, `\cos 2\pi`: letters (and π) glued to it multiply
+            // inside the argument.
             let mut arg = self.power_level()?;
             loop {
+                // `\cos 2\pi` is cos(2π), never cos(2)·π.
                 let glued = match self.peek() {
-                    Some(c) => c.is_ascii_alphabetic(),
+                    Some(c) => c.is_ascii_alphabetic() || c == 'π',
                     None => false,
-                } || (self.peek() == Some('\\')
-                    && GREEK.contains(&self.command_at(self.i).0.as_str()));
+                } || (self.peek() == Some('\\') && {
+                    let name = self.command_at(self.i).0;
+                    GREEK.contains(&name.as_str()) || name == "pi"
+                });
                 if !glued {
                     break;
                 }

@@ -30,10 +30,36 @@ pub fn parse_math(text: &str) -> Option<Expr> {
 /// Parses `a = b`, `a = b = c`, `a < b \le c`, `49 \equiv 1 \pmod{8}`, `49 ≡ 1 (mod 8)`.
 /// Needs at least one relation; `None` when anything does not parse.
 pub fn parse_relation(text: &str) -> Option<Relation> {
+    parse_relation_reading(text, false)
+}
+
+/// [`parse_relation`] in a chain about complex numbers (the caller decides from its words): a
+/// lone `i` (no subscript or prime) is the imaginary unit, so `(2+i)(3-i) = 7+i` is arithmetic.
+/// Elsewhere `i` is a variable (an index, `2i + 1`).
+/// A term that is `i` alone (`i = 0, 1, \ldots, n`) says `i` is an index there: `None`.
+pub fn parse_relation_complex(text: &str) -> Option<Relation> {
+    let r = parse_relation_reading(text, true)?;
+    let lone = |t: &Expr| matches!(t, Expr::I) || matches!(t, Expr::Neg(a) if **a == Expr::I);
+    (!r.terms.iter().any(lone)).then_some(r)
+}
+
+/// Whether a chain's text says it works with complex numbers ("complex", "imaginary",
+/// `i^2 = -1`, `\sqrt{-1}`): then [`parse_relation_complex`] reads its relations.
+pub fn complex_cue(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let tight: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    lower.contains("complex")
+        || lower.contains("imaginary")
+        || ["i^2=-1", "i^{2}=-1", "\\sqrt{-1}"]
+            .iter()
+            .any(|c| tight.contains(c))
+}
+
+fn parse_relation_reading(text: &str, imaginary: bool) -> Option<Relation> {
     if text.len() > MAX_MATH_BYTES {
         return None;
     }
-    let (r, deg_outside) = relation_with(text, false)?;
+    let (r, deg_outside) = relation_with(text, false, imaginary)?;
     // Degrees outside trigonometric arguments are a unit (`180^\circ - 50^\circ = 130^\circ`,
     // also when written on one side only), unless the relation mixes them with radians
     // (`90^\circ = \frac{\pi}{2}`, `\sin 30^\circ = \cos 60^\circ`): then every degree is π/180.
@@ -41,16 +67,17 @@ pub fn parse_relation(text: &str) -> Option<Relation> {
         t.has_pi() || t.has_func(Func::Sin) || t.has_func(Func::Cos) || t.has_func(Func::Tan)
     };
     if deg_outside && r.terms.iter().any(radians) {
-        return relation_with(text, true).map(|(r, _)| r);
+        return relation_with(text, true, imaginary).map(|(r, _)| r);
     }
     Some(r)
 }
 
 /// [`parse_relation`] with the degree reading fixed; also says whether a degree mark was seen
 /// outside a trigonometric argument.
-fn relation_with(text: &str, deg_radians: bool) -> Option<(Relation, bool)> {
+fn relation_with(text: &str, deg_radians: bool, imaginary: bool) -> Option<(Relation, bool)> {
     let mut p = Parser::new(text);
     p.deg_radians = deg_radians;
+    p.imaginary = imaginary;
     let mut terms = vec![p.expr()?];
     let mut rels = Vec::new();
     let mut modulus = None;
@@ -138,6 +165,8 @@ pub(super) struct Parser {
     /// Nodes created so far by `\sum`/`\prod` expansions (bounded by
     /// [`super::series::MAX_SERIES_NODES`]).
     pub(super) series_nodes: usize,
+    /// A lone `i` is the imaginary unit ([`parse_relation_complex`]).
+    pub(super) imaginary: bool,
 }
 
 pub(super) fn b(e: Expr) -> Box<Expr> {
@@ -164,6 +193,7 @@ impl Parser {
             deg_radians: false,
             deg_outside: false,
             series_nodes: 0,
+            imaginary: false,
         }
     }
 
@@ -889,7 +919,11 @@ impl Parser {
             if !c.is_ascii_alphabetic() {
                 return None;
             }
-            return Some(Expr::Var(self.name_suffix(word)?));
+            let name = self.name_suffix(word)?;
+            if self.imaginary && name == "i" {
+                return Some(Expr::I);
+            }
+            return Some(Expr::Var(name));
         }
         let lower = word.to_ascii_lowercase();
         if lower == "pi" {
@@ -938,6 +972,24 @@ mod tests {
             parse_math("2 x 0.5"),
             Some(Expr::Mul(b(int("2")), b(Expr::Decimal("0.5".into()))))
         );
+    }
+
+    #[test]
+    fn imaginary_unit_only_when_asked() {
+        let r = parse_relation_complex("(2+i)(3-i) = 7 + i").unwrap();
+        assert!(r.terms.iter().all(|t| t.vars().is_empty()));
+        assert_eq!(
+            parse_relation("2i + 1 = 3").unwrap().terms[0].vars(),
+            vec!["i"]
+        );
+        assert!(parse_relation_complex("i = 0").is_none());
+        assert_eq!(
+            parse_relation_complex("a_i + i = 1").unwrap().terms[0].vars(),
+            vec!["a_i"]
+        );
+        assert!(complex_cue("Let $i=\\sqrt{-1}$."));
+        assert!(complex_cue("The complex number z"));
+        assert!(!complex_cue("for each i = 1, 2"));
     }
 
     #[test]

@@ -53,6 +53,10 @@ impl Parser {
             }
         }
         let ((index, lo), hi) = (lower?, upper?);
+        // Where a lone `i` is the imaginary unit, an index `i` is ambiguous: not read.
+        if self.imaginary && index == "i" {
+            return None;
+        }
         if hi < lo || (hi - lo) as usize >= MAX_SERIES_TERMS {
             return None;
         }
