@@ -598,6 +598,19 @@ fn name_key(name: &str) -> Option<String> {
 /// break in a display, "so").
 const LINK: char = '\u{1}';
 
+/// A line break and the arrows and words that lead from one equation to the next in LaTeX
+/// (`\\implies`, `\\therefore`, …): rewrite links here, equation separators in `systems`.
+pub(crate) const LINE_BREAK_AND_ARROWS: &[&str] = &[
+    "\\\\",
+    "\\implies",
+    "\\Longrightarrow",
+    "\\Rightarrow",
+    "\\rightarrow",
+    "\\Leftrightarrow",
+    "\\iff",
+    "\\therefore",
+];
+
 /// Words (or word stems) between two math segments of a step that link them: the second
 /// rewrites the first (`\[2x+3=7\] so \[2x=4\]`, "subtracting 3 gives").
 const LINK_WORDS: &[&str] = &[
@@ -1017,17 +1030,7 @@ fn latex_items(
         s = s.replace("\\qquad", " ").replace("\\quad", " ");
     }
     // Separators after which the next piece rewrites the one before.
-    for cmd in [
-        "\\\\",
-        "\\implies",
-        "\\Longrightarrow",
-        "\\Rightarrow",
-        "\\rightarrow",
-        "\\Leftrightarrow",
-        "\\iff",
-        "\\therefore",
-        "\\text{ so }",
-    ] {
+    for cmd in LINE_BREAK_AND_ARROWS.iter().chain(&["\\text{ so }"]) {
         s = s.replace(cmd, &format!(" {LINK} "));
     }
     for cmd in [

@@ -382,25 +382,12 @@ fn math_segments(text: &str) -> Vec<(&str, &str)> {
     out
 }
 
-/// LaTeX commands after which the next piece is a separate equation.
-const SEPARATORS: &[&str] = &[
-    "\\\\",
-    "\\qquad",
-    "\\quad",
-    "\\implies",
-    "\\Longrightarrow",
-    "\\Rightarrow",
-    "\\rightarrow",
-    "\\Leftrightarrow",
-    "\\iff",
-    "\\therefore",
-    "\\to",
-    "\\nonumber",
-    "\\notag",
-];
+/// LaTeX commands after which the next piece is a separate equation: the line break and
+/// arrows of [`crate::chain::items::LINE_BREAK_AND_ARROWS`], plus these spacings and tags.
+const MORE_SEPARATORS: &[&str] = &["\\qquad", "\\quad", "\\to", "\\nonumber", "\\notag"];
 
 /// Splits a math segment into the pieces that may be one equation each: environment tags,
-/// braces of a `cases` system and `&` removed; split at [`SEPARATORS`], `\text{…}`, `;`, and
+/// braces of a `cases` system and `&` removed; split at the separators ([`MORE_SEPARATORS`]), `\text{…}`, `;`, and
 /// `,` followed by a space or a letter, outside brackets. A piece that starts with `=`
 /// continues the one before (`x &= 2 + 3 \\ &= 5`).
 fn pieces(seg: &str) -> Vec<String> {
@@ -413,7 +400,10 @@ fn pieces(seg: &str) -> Vec<String> {
         .replace("\\;", " ")
         .replace("\\,", " ")
         .replace("\\!", "");
-    for cmd in SEPARATORS {
+    for cmd in crate::chain::items::LINE_BREAK_AND_ARROWS
+        .iter()
+        .chain(MORE_SEPARATORS)
+    {
         s = s.replace(cmd, " ; ");
     }
     let s = drop_text_groups(&s);
