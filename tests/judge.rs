@@ -629,6 +629,13 @@ fn clock_bounded_heuristics_compile_and_end() {
     }
 }
 
+/// `std::thread` for a bigger stack: the function runs at once, 200,000 frames deep (before: a
+/// CE, `std::thread` does not exist without threads).
+#[test]
+fn cpp_thread_stack_idiom_runs() {
+    expect(&["run/thread_stack.cpp", "--tests", OJ], "AC");
+}
+
 /// `system("pause")` links and runs nothing: it fails with ENOSYS and the program goes on
 /// (before: a CE, "undefined symbol: system").
 #[test]

@@ -141,6 +141,8 @@ const BUNDLED_HEADERS: &[(&str, &str)] = &[
     // `<bits/stdc++.h>` plus the pb_ds headers (KACTL's HashMap includes it).
     ("bits/extc++.h", include_str!("../../include/bits/extc++.h")),
     ("fstream", include_str!("../../include/fstream")),
+    // `std::thread` that runs its function at once (the "bigger stack in a thread" idiom).
+    ("thread", include_str!("../../include/thread")),
     // The libstdc++ internals that the GNU pb_ds headers need (see [`pbds`]).
     (
         "bits/c++config.h",
