@@ -445,16 +445,19 @@ fn pieces(seg: &str) -> Vec<String> {
     out
 }
 
+/// The first of `tags` in `s`: its byte offset and length.
+fn earliest(s: &str, tags: &[&str]) -> Option<(usize, usize)> {
+    tags.iter()
+        .filter_map(|t| s.find(t).map(|p| (p, t.len())))
+        .min()
+}
+
 /// Removes `\begin{name}` (with an `array` column spec) and `\end{name}` tags.
 fn strip_environments(seg: &str) -> String {
     let mut out = String::with_capacity(seg.len());
     let mut rest = seg;
     loop {
-        let next = ["\\begin{", "\\end{"]
-            .iter()
-            .filter_map(|t| rest.find(t).map(|p| (p, t.len())))
-            .min();
-        let Some((p, tag)) = next else {
+        let Some((p, tag)) = earliest(rest, &["\\begin{", "\\end{"]) else {
             break;
         };
         out.push_str(&rest[..p]);
@@ -483,11 +486,7 @@ fn drop_text_groups(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     loop {
-        let next = ["\\text{", "\\mathrm{", "\\textbf{"]
-            .iter()
-            .filter_map(|t| rest.find(t).map(|p| (p, t.len())))
-            .min();
-        let Some((p, tag)) = next else {
+        let Some((p, tag)) = earliest(rest, &["\\text{", "\\mathrm{", "\\textbf{"]) else {
             break;
         };
         out.push_str(&rest[..p]);
