@@ -456,10 +456,7 @@ fn earliest(s: &str, tags: &[&str]) -> Option<(usize, usize)> {
 fn strip_environments(seg: &str) -> String {
     let mut out = String::with_capacity(seg.len());
     let mut rest = seg;
-    loop {
-        let Some((p, tag)) = earliest(rest, &["\\begin{", "\\end{"]) else {
-            break;
-        };
+    while let Some((p, tag)) = earliest(rest, &["\\begin{", "\\end{"]) {
         out.push_str(&rest[..p]);
         out.push_str(" ; ");
         let after = &rest[p + tag..];
@@ -485,10 +482,7 @@ fn strip_environments(seg: &str) -> String {
 fn drop_text_groups(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    loop {
-        let Some((p, tag)) = earliest(rest, &["\\text{", "\\mathrm{", "\\textbf{"]) else {
-            break;
-        };
+    while let Some((p, tag)) = earliest(rest, &["\\text{", "\\mathrm{", "\\textbf{"]) {
         out.push_str(&rest[..p]);
         out.push_str(" ; ");
         let after = &rest[p + tag..];
