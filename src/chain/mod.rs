@@ -8,9 +8,11 @@ pub mod algebra;
 pub mod expr;
 pub mod items;
 pub mod remainder;
+pub mod restated;
 pub mod steps;
 pub mod systems;
 pub mod text;
+pub mod words;
 
 use serde::{Deserialize, Serialize};
 
