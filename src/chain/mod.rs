@@ -5,6 +5,7 @@
 //! anything: items carry parsed ASTs ([`expr::Expr`]) or verbatim blocks for the verifiers.
 
 pub mod algebra;
+pub mod dates;
 pub mod expr;
 pub mod items;
 pub mod remainder;

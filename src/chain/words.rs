@@ -3,7 +3,8 @@
 //! - divisibility: "54 is not divisible by 9" → `54 mod 9 ≠ 0` (refuted: both are 0), "27 is
 //!   divisible by 9", "98 is a multiple of 7" → `… mod … = 0`;
 //! - a value restated in parentheses with the same unit: "0.0056 kb/s (or 5.6 kb/s)" →
-//!   `0.0056 = 5.6` (`≈` after "about").
+//!   `0.0056 = 5.6` (`≈` after "about");
+//! - day counts between calendar dates ([`super::dates`]).
 //!
 //! Only whole statements between literal numbers are read, and only when the sentence asserts
 //! them: a statement after "if", "whether", "check", … (see [`TRIAL_WORDS`]), in a question, in
@@ -100,6 +101,7 @@ pub fn word_items(text: &str) -> Vec<MathItem> {
     let lower = text.to_ascii_lowercase();
     let mut out = divisibility(text, &lower);
     out.extend(restatements(text, &lower));
+    out.extend(super::dates::date_items(text, &lower));
     out
 }
 
@@ -253,7 +255,7 @@ fn literal(n: &str) -> Expr {
 /// The number ending at byte `end` (`1,000`, `0.25`), with `$` signs before it skipped:
 /// (where it starts, its digits without separators). `None` when the run is not one number or
 /// is glued to other text.
-fn number_before(lower: &str, end: usize) -> Option<(usize, String)> {
+pub(super) fn number_before(lower: &str, end: usize) -> Option<(usize, String)> {
     let b = lower.as_bytes();
     let mut s = end;
     while s > 0 && (b[s - 1].is_ascii_digit() || b[s - 1] == b',' || b[s - 1] == b'.') {
@@ -304,7 +306,7 @@ fn number(run: &str) -> Option<String> {
 
 /// The sentence around `start..end` asserts it: no [`TRIAL_WORDS`] before it in its sentence,
 /// no `?` after it in its sentence, no [`DENIAL_WORDS`] in it.
-fn asserted(lower: &str, start: usize, end: usize) -> bool {
+pub(super) fn asserted(lower: &str, start: usize, end: usize) -> bool {
     let mut from = start.saturating_sub(MAX_CLAUSE_BYTES);
     while !lower.is_char_boundary(from) {
         from += 1;
@@ -353,7 +355,7 @@ fn subject_alone(lower: &str, start: usize) -> bool {
 }
 
 /// The number at `start` is not an operand of an operator or markup before it.
-fn operand_alone(lower: &str, start: usize) -> bool {
+pub(super) fn operand_alone(lower: &str, start: usize) -> bool {
     let before = lower[..start].trim_end_matches('$').trim_end();
     !before.ends_with(|c: char| c.is_ascii_digit() || "+-*/×÷^·)}{\\%<>".contains(c))
 }
