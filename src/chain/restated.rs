@@ -73,9 +73,8 @@ pub fn add_chain_items<S: AsRef<str>>(texts: &[S], items: &mut [Vec<Item>]) {
         if items[k].len() >= MAX_ITEMS_PER_STEP {
             continue;
         }
-        let sign = if rel == Rel::Approx { "≈" } else { "=" };
         items[k].push(Item::Math(MathItem {
-            source: format!("{calc_src} … {value_src}").replace(" = ", &format!(" {sign} ")),
+            source: format!("{calc_src} … {value_src}"),
             terms: vec![calc, value],
             rels: vec![rel],
             modulus: None,
