@@ -3,7 +3,8 @@
 //! holds, a slip refuted with the computed value, and a case out of scope left unchecked:
 //! a named calculation whose value comes in the next step (`chain::restated`), divisibility
 //! stated in words and a value restated in parentheses with the same unit (`chain::words`), and
-//! days between two calendar dates (`chain::dates`).
+//! days between two calendar dates (`chain::dates`) and differences in words
+//! (`chain::differences`).
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -120,4 +121,18 @@ fn days_between_two_dates() {
     let cs =
         checks("There are 13 days (from July 1 to July 13) and 17 days (from July 15 to July 31).");
     assert!(cs.is_empty(), "{cs:#?}");
+}
+
+#[test]
+fn a_difference_stated_in_words() {
+    let cs = checks("So 12 pounds is 3 pounds less than 15 pounds.");
+    assert_eq!(check_of(&cs, "less than").verdict, ItemVerdict::Verified);
+
+    let cs = checks("Only whole toys count, and 7.5 pounds is half a pound more than 15 pounds.");
+    let c = check_of(&cs, "more than");
+    assert_eq!(c.verdict, ItemVerdict::Refuted, "{c:#?}");
+    assert!(c.evidence.summary.contains("15.5"), "{c:#?}");
+
+    // "times" after C: C is part of a product, not read.
+    assert!(checks("So 12 is 2 less than 14 times 3.").is_empty());
 }

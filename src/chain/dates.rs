@@ -97,23 +97,32 @@ fn sentence_item(text: &str, lower: &str, start: usize, end: usize) -> Option<Ma
             spans.push((a, b, words[i].0, words[i + 4].1));
         }
     }
-    // Counts: "N days" with N a whole number standing alone.
+    // A calculation in the sentence ("31 days + 19 days = 50 days") is read by the other
+    // passes, not as a statement of a count.
+    if s.contains(['+', '*', '/', '×', '÷', '=', '<', '>']) {
+        return None;
+    }
+    // Counts: every "N days"; the one count must be a whole number standing alone.
     let mut counts = Vec::new();
     for i in 1..words.len() {
-        if !matches!(word(i), "days" | "day") || lower[words[i - 1].1..words[i].0] != *" " {
-            continue;
-        }
-        let Some((n_start, n)) = number_before(lower, words[i - 1].1) else {
-            continue;
-        };
-        if n_start == words[i - 1].0 && !n.contains('.') && operand_alone(lower, n_start) {
-            counts.push((n, n_start, words[i].1));
+        if matches!(word(i), "days" | "day")
+            && word(i - 1).starts_with(|c: char| c.is_ascii_digit())
+        {
+            counts.push((i - 1, i));
         }
     }
-    let ([(a, b, s0, s1)], [(n, c0, c1)]) = (spans.as_slice(), counts.as_slice()) else {
+    let ([(a, b, s0, s1)], [(ni, di)]) = (spans.as_slice(), counts.as_slice()) else {
         return None;
     };
-    let (first, last) = ((*s0).min(*c0), (*s1).max(*c1));
+    if lower[words[*ni].1..words[*di].0] != *" " {
+        return None;
+    }
+    let (c0, n) = number_before(lower, words[*ni].1)?;
+    let c1 = words[*di].1;
+    if c0 > words[*ni].0 || n.contains('.') || !operand_alone(lower, c0) {
+        return None;
+    }
+    let (first, last) = ((*s0).min(c0), (*s1).max(c1));
     if b.0 <= a.0 || !asserted(lower, first, last) {
         return None;
     }
@@ -179,6 +188,8 @@ mod tests {
             "From February 30 to March 2 there are 2 days.",
             "If from July 1 to July 13 there are 13 days, we stop.",
             "The number of days from July 23 to July 31 is 9.",
+            "Between March 1st and April 19th: 31 days + 19 days = 50 days.",
+            "Between March 1st and April 19th there are 31 days, 19 days later.",
         ] {
             assert!(items(t).is_empty(), "{t}: {:?}", items(t));
         }

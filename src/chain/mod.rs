@@ -6,6 +6,7 @@
 
 pub mod algebra;
 pub mod dates;
+pub mod differences;
 pub mod expr;
 pub mod items;
 pub mod remainder;

@@ -4,7 +4,9 @@
 //!   divisible by 9", "98 is a multiple of 7" → `… mod … = 0`;
 //! - a value restated in parentheses with the same unit: "0.0056 kb/s (or 5.6 kb/s)" →
 //!   `0.0056 = 5.6` (`≈` after "about");
-//! - day counts between calendar dates ([`super::dates`]).
+//! - day counts between calendar dates ([`super::dates`]);
+//! - differences in words, "7.5 pounds is half a pound more than 15 pounds"
+//!   ([`super::differences`]).
 //!
 //! Only whole statements between literal numbers are read, and only when the sentence asserts
 //! them: a statement after "if", "whether", "check", … (see [`TRIAL_WORDS`]), in a question, in
@@ -102,6 +104,7 @@ pub fn word_items(text: &str) -> Vec<MathItem> {
     let mut out = divisibility(text, &lower);
     out.extend(restatements(text, &lower));
     out.extend(super::dates::date_items(text, &lower));
+    out.extend(super::differences::difference_items(text, &lower));
     out
 }
 
@@ -266,7 +269,7 @@ pub(super) fn number_before(lower: &str, end: usize) -> Option<(usize, String)> 
 }
 
 /// The number starting at byte `at` (after `$` signs): (where it ends, its digits).
-fn number_after(lower: &str, at: usize) -> Option<(usize, String)> {
+pub(super) fn number_after(lower: &str, at: usize) -> Option<(usize, String)> {
     let b = lower.as_bytes();
     let at = at + lower[at..].len() - lower[at..].trim_start_matches('$').len();
     let mut e = at;
@@ -282,7 +285,7 @@ fn number_after(lower: &str, at: usize) -> Option<(usize, String)> {
 
 /// `1,000` → `1000`, `0.25` → `0.25`; `None` unless digits with well-placed thousands commas
 /// and at most one point, within [`MAX_DIGITS`].
-fn number(run: &str) -> Option<String> {
+pub(super) fn number(run: &str) -> Option<String> {
     if run.is_empty() || run.len() > MAX_DIGITS || !run.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
@@ -343,14 +346,17 @@ pub(super) fn asserted(lower: &str, start: usize, end: usize) -> bool {
 }
 
 /// The statement's first number stands alone: not after an operator, a digit or markup, nor
-/// after a word that joins it to more ([`SUBJECT_JOINERS`]).
-fn subject_alone(lower: &str, start: usize) -> bool {
+/// after a word that joins it to more ([`SUBJECT_JOINERS`]); "and"/"or" after a comma start a
+/// new clause (", and 7.5 pounds is …").
+pub(super) fn subject_alone(lower: &str, start: usize) -> bool {
     operand_alone(lower, start) && {
         let before = lower[..start].trim_end();
-        let w = &before[before
+        let k = before
             .rfind(|c: char| !c.is_ascii_alphabetic())
-            .map_or(0, |k| k + 1)..];
-        !SUBJECT_JOINERS.contains(&w)
+            .map_or(0, |k| k + 1);
+        let w = &before[k..];
+        let clause = matches!(w, "and" | "or") && before[..k].trim_end().ends_with(',');
+        clause || !SUBJECT_JOINERS.contains(&w)
     }
 }
 
@@ -362,7 +368,7 @@ pub(super) fn operand_alone(lower: &str, start: usize) -> bool {
 
 /// The statement's last number ends it: not followed by an operator, a digit, a `%`, or a word
 /// that continues it ([`TAIL_JOINERS`]).
-fn tail_alone(lower: &str, end: usize) -> bool {
+pub(super) fn tail_alone(lower: &str, end: usize) -> bool {
     let after = lower[end..].trim_start();
     if after.starts_with(|c: char| c.is_ascii_digit() || "+-*/×÷^·%(\\{".contains(c)) {
         return false;
