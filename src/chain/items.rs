@@ -128,6 +128,8 @@ pub fn extract_chain_items<S: AsRef<str>>(texts: &[S]) -> Vec<Vec<Item>> {
         })
         .collect();
     super::systems::add_chain_items(texts, &mut out);
+    super::restated::add_chain_items(texts, &mut out);
+    super::words::add_chain_items(texts, &mut out);
     out
 }
 

@@ -5,12 +5,16 @@
 //! anything: items carry parsed ASTs ([`expr::Expr`]) or verbatim blocks for the verifiers.
 
 pub mod algebra;
+pub mod dates;
+pub mod differences;
 pub mod expr;
 pub mod items;
 pub mod remainder;
+pub mod restated;
 pub mod steps;
 pub mod systems;
 pub mod text;
+pub mod words;
 
 use serde::{Deserialize, Serialize};
 

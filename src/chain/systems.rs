@@ -323,7 +323,7 @@ fn has_word(prose: &str, words: &[&str]) -> bool {
 
 /// The LaTeX math segments of `text`: (the prose since the previous segment, the contents).
 /// Linear: a closing delimiter not found once is not looked for again.
-fn math_segments(text: &str) -> Vec<(&str, &str)> {
+pub(super) fn math_segments(text: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut unclosed: Vec<String> = Vec::new();
     let mut i = 0;
