@@ -24,6 +24,8 @@ use super::expr::{
     complex_cue, parse_math, parse_relation, parse_relation_complex, tuple_components, Expr, Func,
     Relation,
 };
+use super::factorization::factorization_items;
+use super::plusminus::{pm_chain, pm_chain_items, pm_link_items, PmChain, PmTerm};
 use super::remainder::remainder_items;
 use super::text::{is_cjk, normalize_width, unbox};
 use super::{Item, MathItem, Rel};
@@ -184,12 +186,16 @@ pub fn extract_items_after(
         last_rel: None,
         listing: false,
         complex,
+        pm_last: None,
     };
     if let Some((terms, rels, source)) = carried.filter(|_| opening_links(&text)) {
         ctx.rewrites.offer_all(&terms, &rels, &source, false);
         ctx.link_first = true;
     }
     let rest = take_fences(&text, &mut items);
+    for m in factorization_items(&rest) {
+        push_math(&mut items, m);
+    }
     let rest = inline_variables(&rest);
     let rest = take_annotations(&rest, &mut items, &mut ctx);
     // Only LaTeX math is carried to the next step (annotations and prose are read apart).
@@ -358,6 +364,10 @@ struct Ctx {
     listing: bool,
     /// The chain works with complex numbers: a lone `i` is the imaginary unit.
     complex: bool,
+    /// The last `\pm` value named by a lone variable (`k = \frac{43 \pm \sqrt{115513}}{96}`)
+    /// when nothing else was read since: a restatement of the same variable right after it
+    /// claims the same pair of values (see [`super::plusminus`]).
+    pm_last: Option<(String, PmTerm)>,
 }
 
 /// A quantity given as a calculation under a name (see [`Ctx::named_value`]).
@@ -888,6 +898,7 @@ fn take_latex(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
                 match prose_named_segment(before, seg, ctx, same(true)) {
                     Some(found) => {
                         ctx.cut_next = false;
+                        ctx.pm_last = None;
                         found.into_iter().for_each(|m| push_math(items, m));
                     }
                     None => latex_items(seg, items, ctx, linked, same(false)),
@@ -1081,6 +1092,12 @@ fn latex_items(
         }
     }
     for (piece, linked, same) in &pieces {
+        if let Some(c) = pm_chain(piece) {
+            pm_items(&c, ctx, *linked || *same)
+                .into_iter()
+                .for_each(|m| push_math(items, m));
+            continue;
+        }
         for m in relation_items(
             piece,
             piece,
@@ -1218,6 +1235,7 @@ fn relation_items(
     same_quantity: bool,
 ) -> Vec<MathItem> {
     ctx.last_rel = None;
+    ctx.pm_last = None;
     if let Some(items) = remainder_items(text) {
         ctx.rewrites.reset();
         ctx.other_relation();
@@ -1230,6 +1248,7 @@ fn relation_items(
         .flatten()
         .or_else(|| parse_relation(text));
     let Some(mut r) = parsed.or_else(|| named_left_side(text)) else {
+        tracing::trace!(piece = text, "no relation parsed");
         ctx.rewrites.reset();
         // `G = (\frac{20+20}{2}, 10) = (20, 10)`: one relation per component.
         if let Some(parts) = tuple_components(text) {
@@ -1271,6 +1290,29 @@ fn relation_items(
         .offer_all(&r.terms, &r.rels, source.trim(), linked);
     out.extend(restated);
     out.extend(checkable(r, source.trim(), true, ctx.identity));
+    if out.is_empty() {
+        tracing::trace!(piece = text, "relation parsed, no checkable item");
+    }
+    out
+}
+
+/// The items of a `\pm` chain ([`pm_chain`]): its own links, and the link from the last `\pm`
+/// value of the same lone variable when this chain restates it (`restates`: the prose or line
+/// break before it says so, and nothing else was read between).
+fn pm_items(c: &PmChain, ctx: &mut Ctx, restates: bool) -> Vec<MathItem> {
+    ctx.rewrites.reset();
+    ctx.other_relation();
+    ctx.last_rel = None;
+    ctx.cut_next = false;
+    let prev = ctx.pm_last.take();
+    let mut out = Vec::new();
+    if let (Some((name, last)), Some(cur), true) = (prev, &c.name, restates) {
+        if name == *cur {
+            out.extend(pm_link_items(&last, &c.terms[0]));
+        }
+    }
+    out.extend(pm_chain_items(c));
+    ctx.pm_last = c.name.clone().zip(c.terms.last().cloned());
     out
 }
 

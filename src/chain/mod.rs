@@ -6,7 +6,9 @@
 
 pub mod algebra;
 pub mod expr;
+pub mod factorization;
 pub mod items;
+pub mod plusminus;
 pub mod remainder;
 pub mod steps;
 pub mod systems;
