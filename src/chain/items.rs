@@ -423,7 +423,11 @@ impl Ctx {
         };
         // A lone variable restated is a claim only between plain calculations: `x = 1 + √2`
         // and `x = 1 - √2`, `θ = π/6` and `θ = 5π/6`, `r = 3/2` and `r = -1` list roots.
-        if how.variable && !plain_calculation(&e) && !(e.is_literal() && prev.is_some()) {
+        if how.variable
+            && !plain_calculation(&e)
+            && !(e.is_literal() && prev.is_some())
+            && !names_one_quantity(name)
+        {
             self.named = None;
             return None;
         }
@@ -456,6 +460,16 @@ impl Ctx {
             n.fresh = false;
         }
     }
+}
+
+/// Whether a lone variable's key (`$` and the variable) is a point or segment name (`AB`,
+/// `SA_{\text{cube}}`): two or more capital letters before any subscript. Such a name is one
+/// quantity (a length, an area), not an unknown whose roots are listed one by one, so its
+/// restatements are compared whatever their values (roots, powers, π).
+fn names_one_quantity(key: &str) -> bool {
+    let var = key.trim_start_matches('$');
+    let base = var.split('_').next().unwrap_or("");
+    base.len() >= 2 && base.chars().all(|c| c.is_ascii_uppercase())
 }
 
 /// Most digits in an exponent of a [`plain_calculation`].
