@@ -117,29 +117,15 @@ impl Parser {
         Some(true)
     }
 
-    /// The numerator and denominator of `\frac`, thousands separators allowed in both.
-    fn fraction_args(&mut self) -> Option<Expr> {
-        let n = self.latex_arg_thousands(true)?;
-        let d = self.latex_arg_thousands(true)?;
-        Some(Expr::Div(b(n), b(d)))
-    }
-
     /// A LaTeX argument: `{expr}` or a single digit / letter / command.
     pub(super) fn latex_arg(&mut self) -> Option<Expr> {
-        self.latex_arg_thousands(false)
-    }
-
-    /// [`Parser::latex_arg`]; `thousands`: a comma before three digits inside the braces is a
-    /// thousands separator.
-    fn latex_arg_thousands(&mut self, thousands: bool) -> Option<Expr> {
         self.ws();
         match self.peek()? {
             '{' => {
                 self.i += 1;
-                let guard = usize::from(!thousands);
-                self.no_thousands += guard;
+                self.no_thousands += 1;
                 let e = self.expr();
-                self.no_thousands -= guard;
+                self.no_thousands -= 1;
                 let e = e?;
                 if !self.eat('}') {
                     return None;
@@ -266,13 +252,9 @@ impl Parser {
         self.i += len;
         match name.as_str() {
             "frac" | "dfrac" | "tfrac" | "cfrac" => {
-                // `\frac{24,000}{12,000}`: a fraction's braces hold one number each, so a comma
-                // before three digits there is a thousands separator (even inside a function's
-                // arguments, where a bare comma separates arguments).
-                let outer = std::mem::take(&mut self.no_thousands);
-                let r = self.fraction_args();
-                self.no_thousands = outer;
-                r
+                let n = self.latex_arg()?;
+                let d = self.latex_arg()?;
+                Some(Expr::Div(b(n), b(d)))
             }
             "sqrt" => {
                 self.ws();

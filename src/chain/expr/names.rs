@@ -34,19 +34,14 @@ const NOT_PRODUCTS: &[&str] = &[
     "day", "deg", "det", "dim", "do", "each", "eg", "etc", "even", "for", "ft", "gal", "gcf",
     "get", "gt", "has", "hcf", "hom", "hr", "hrs", "id", "ie", "if", "iff", "im", "in", "inf",
     "is", "it", "kg", "km", "lb", "lbs", "lhs", "lim", "le", "ge", "let", "lt", "mg", "mi", "mid",
-    "ml", "mm", "mod", "mph", "ms", "ne", "no", "not", "odd", "of", "oz", "on", "one", "or", "per",
-    "pm", "pt", "qt", "rad", "re", "rem", "rhs", "sec", "sgn", "so", "st", "sum", "sup", "ten",
-    "th", "the", "then", "thus", "to", "two", "vs", "we", "when", "with", "yd", "yr", "yrs", "arc",
-    "cis", "sinh", "cosh", "tanh", "arg", "ker", "tr", "lcd", "avg", "max", "min", "all", "off",
-    "out", "run", "set", "sin", "cos", "tan", "new", "old", "net", "tax", "box", "bag", "cup",
-    "pen", "car", "dog", "cat", "men", "age", "has", "had", "was", "its", "may", "use", "how",
-    "why", "who", "our", "you", "yes", "see",
+    "ml", "mm", "mod", "mph", "ms", "ne", "nd", "no", "not", "odd", "of", "oz", "on", "one", "or",
+    "per", "pm", "pt", "qt", "rad", "rd", "re", "rem", "rhs", "sec", "sgn", "so", "st", "sum",
+    "sup", "ten", "th", "the", "then", "thus", "to", "two", "vs", "we", "when", "with", "yd", "yr",
+    "yrs", "arc", "cis", "sinh", "cosh", "tanh", "arg", "ker", "tr", "lcd", "avg", "max", "min",
+    "all", "off", "out", "run", "set", "sin", "cos", "tan", "new", "old", "net", "tax", "box",
+    "bag", "cup", "pen", "car", "dog", "cat", "men", "age", "has", "had", "was", "its", "may",
+    "use", "how", "why", "who", "our", "you", "yes", "see",
 ];
-
-/// Ordinal suffixes that are letter products elsewhere: right after a digit (`2nd`, `3rd`)
-/// they are ordinals and the text is not read; in a formula (`nd^2`, `\frac{12n}{rd}`) they are
-/// products of two variables.
-const ORDINAL_SUFFIXES: &[&str] = &["nd", "rd"];
 
 /// How a run of letters (two or more) is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,10 +94,6 @@ impl Parser {
     /// its first letter, which the caller then reads as implicit factors: so a power or
     /// subscript binds to the last letter only (`4nx^2` is `4·n·x²`, `xy_1` is `x·y_1`).
     pub(super) fn letter_run(&mut self, word: &str, start: usize) -> Option<Expr> {
-        let after_digit = start > 0 && self.s[start - 1].is_ascii_digit();
-        if after_digit && ORDINAL_SUFFIXES.contains(&word) {
-            return None;
-        }
         match run_kind(word)? {
             Run::Name => Some(Expr::Var(self.name_suffix(word.to_string())?)),
             Run::Product => {
@@ -313,14 +304,6 @@ mod tests {
             assert!(parse_math(w).is_none(), "{w}");
         }
         assert!(parse_math("5 cm").is_none());
-        // `nd`, `rd` are ordinals only right after a digit.
-        assert_eq!(parse_math("nd^2"), parse_math("n \\cdot d^2"));
-        assert_eq!(
-            parse_math("\\frac{12n}{rd}"),
-            parse_math("\\frac{12n}{r \\cdot d}")
-        );
-        assert!(parse_math("2nd").is_none());
-        assert!(parse_math("3rd").is_none());
     }
 
     #[test]

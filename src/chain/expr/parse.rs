@@ -993,25 +993,6 @@ mod tests {
     }
 
     #[test]
-    fn thousands_inside_fractions() {
-        assert_eq!(
-            parse_math("\\frac{24,000}{12,000}"),
-            Some(Expr::Div(b(int("24000")), b(int("12000"))))
-        );
-        // In a function's arguments a bare comma separates them; in a fraction's braces it
-        // does not.
-        assert_eq!(
-            parse_math("\\max(\\frac{1,000}{2}, 3)"),
-            parse_math("\\max(\\frac{1000}{2}, 3)")
-        );
-        assert_eq!(
-            parse_math("\\max(1,000)")
-                .map(|e| matches!(e, Expr::Func(Func::Max, ref a) if a.len() == 2)),
-            Some(true)
-        );
-    }
-
-    #[test]
     fn relations() {
         let r = parse_relation("49 \\equiv 1 \\pmod{8}").unwrap();
         assert_eq!(r.rels, vec![Rel::Congruent]);
