@@ -423,11 +423,9 @@ impl Ctx {
         };
         // A lone variable restated is a claim only between plain calculations: `x = 1 + √2`
         // and `x = 1 - √2`, `θ = π/6` and `θ = 5π/6`, `r = 3/2` and `r = -1` list roots.
-        if how.variable
-            && !plain_calculation(&e)
-            && !(e.is_literal() && prev.is_some())
-            && !names_one_quantity(name)
-        {
+        let restatable =
+            plain_calculation(&e) || names_one_quantity(name) || (e.is_literal() && prev.is_some());
+        if how.variable && !restatable {
             self.named = None;
             return None;
         }
