@@ -16,7 +16,8 @@ const CUE: &str = "factorization of ";
 /// Most bytes of prose between N and P ("is given by:" and spaces); more is another sentence.
 const MAX_LINK_BYTES: usize = 24;
 
-/// Most bytes of one math piece read here (a factorization is short).
+/// Most bytes of one math piece read here (a factorization is short); the closing delimiter is
+/// looked for only this far, so the scan stays linear in the text.
 const MAX_PIECE_BYTES: usize = 400;
 
 /// Most factorization claims read from one step.
@@ -46,6 +47,7 @@ fn claim_at(text: &str, at: usize) -> Option<MathItem> {
     let rest = &text[after_n..];
     let link_len = rest
         .char_indices()
+        .take(MAX_LINK_BYTES + 1)
         .find(|(_, c)| matches!(c, '\\' | '$'))
         .map(|(k, _)| k)?;
     let link = rest[..link_len].trim().to_ascii_lowercase();
@@ -104,10 +106,12 @@ fn math_piece(text: &str, at: usize) -> Option<(&str, usize)> {
         return None;
     };
     let body = &rest[open.len()..];
-    let end = body.find(close)?;
-    if end > MAX_PIECE_BYTES {
-        return None;
-    }
+    // Only a short piece is looked for (a hostile text of unclosed openers stays linear).
+    let window = (0..=(MAX_PIECE_BYTES + close.len()).min(body.len()))
+        .rev()
+        .find(|&k| body.is_char_boundary(k))
+        .unwrap_or(0);
+    let end = body[..window].find(close)?;
     Some((&body[..end], at + open.len() + end + close.len()))
 }
 
@@ -155,5 +159,13 @@ mod tests {
         ] {
             assert!(sources(t).is_empty(), "{t}");
         }
+    }
+
+    #[test]
+    fn unclosed_pieces_stay_linear() {
+        let hostile = "factorization of \\(".repeat(50_000);
+        assert!(sources(&hostile).is_empty());
+        let long = format!("factorization of 12 is \\( {} \\)", "2 \\cdot ".repeat(200));
+        assert!(sources(&long).is_empty());
     }
 }
