@@ -6,7 +6,8 @@
 //! Kinds: a number and its factorization joined by prose ("the prime factorization of \(K =
 //! 20812\) is \(2^2 \cdot 13 \cdot 401\)"); `\pm` values worked out over displays (compared as
 //! the pair's sum and product); the links of an `=`-chain around terms that hold function
-//! values; a point or segment name restated with closed values.
+//! values; a point or segment name restated with closed values; "the smallest … divisible by
+//! M is N".
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -129,4 +130,14 @@ fn a_segment_name_restated() {
     assert!(why.contains("6^(4/3)") || why.contains("19.8"), "{why}");
     // One letter restated with roots lists the roots of an equation: no claim.
     assert_unchecked("\\[ x = 1 + \\sqrt{2} \\] \\[ x = 1 - \\sqrt{2} \\]");
+}
+
+#[test]
+fn an_extreme_number_with_a_divisor() {
+    assert_verified("The largest integer less than 1000 divisible by \\(7\\) is \\(994\\).");
+    let why = refuted("We find that the smallest 3-digit number divisible by 33 is 102.");
+    assert!(why.contains("102") && why.contains('3'), "{why}");
+    // A count and a sum are not the number itself.
+    assert_unchecked("The number of integers divisible by 3 is 33.");
+    assert_unchecked("The sum of the smallest numbers divisible by 3 is 19.");
 }

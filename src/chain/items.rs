@@ -20,6 +20,7 @@
 //! its outer term, since that term is probably only part of what the author meant.
 
 use super::algebra::{identity_cue, variable_items, Rewrites};
+use super::divisible::divisible_items;
 use super::expr::{
     complex_cue, parse_math, parse_relation, parse_relation_complex, tuple_components, Expr, Func,
     Relation,
@@ -193,7 +194,10 @@ pub fn extract_items_after(
         ctx.link_first = true;
     }
     let rest = take_fences(&text, &mut items);
-    for m in factorization_items(&rest) {
+    for m in factorization_items(&rest)
+        .into_iter()
+        .chain(divisible_items(&rest))
+    {
         push_math(&mut items, m);
     }
     let rest = inline_variables(&rest);

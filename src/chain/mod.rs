@@ -5,6 +5,7 @@
 //! anything: items carry parsed ASTs ([`expr::Expr`]) or verbatim blocks for the verifiers.
 
 pub mod algebra;
+pub mod divisible;
 pub mod expr;
 pub mod factorization;
 pub mod items;
