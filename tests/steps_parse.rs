@@ -7,7 +7,7 @@
 //! 20812\) is \(2^2 \cdot 13 \cdot 401\)"); `\pm` values worked out over displays (compared as
 //! the pair's sum and product); the links of an `=`-chain around terms that hold function
 //! values; a point or segment name restated with closed values; "the smallest … divisible by
-//! M is N".
+//! M is N"; "N is prime" (a claim-language item, refuted by the logic checker with a divisor).
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -140,4 +140,15 @@ fn an_extreme_number_with_a_divisor() {
     // A count and a sum are not the number itself.
     assert_unchecked("The number of integers divisible by 3 is 33.");
     assert_unchecked("The sum of the smallest numbers divisible by 3 is 19.");
+}
+
+#[test]
+fn a_number_said_to_be_prime() {
+    assert_verified("So 97 is prime, and the search stops.");
+    let why =
+        refuted("Since \\(209\\) is a prime number itself, its largest prime divisor is 209.");
+    assert!(why.contains("d = 11") || why.contains("d = 19"), "{why}");
+    // A question or a supposition claims nothing; neither does a factor of another number.
+    assert_unchecked("We check whether 91 is prime.");
+    assert_unchecked("Here 13 is a prime factor of the number.");
 }

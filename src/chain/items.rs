@@ -27,6 +27,7 @@ use super::expr::{
 };
 use super::factorization::factorization_items;
 use super::plusminus::{pm_chain, pm_chain_items, pm_link_items, PmChain, PmTerm};
+use super::primes::prime_claims;
 use super::remainder::remainder_items;
 use super::text::{is_cjk, normalize_width, unbox};
 use super::{Item, MathItem, Rel};
@@ -199,6 +200,11 @@ pub fn extract_items_after(
         .chain(divisible_items(&rest))
     {
         push_math(&mut items, m);
+    }
+    for claim in prime_claims(&rest) {
+        if items.len() < MAX_ITEMS_PER_STEP {
+            items.push(claim);
+        }
     }
     let rest = inline_variables(&rest);
     let rest = take_annotations(&rest, &mut items, &mut ctx);

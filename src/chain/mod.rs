@@ -10,6 +10,7 @@ pub mod expr;
 pub mod factorization;
 pub mod items;
 pub mod plusminus;
+pub mod primes;
 pub mod remainder;
 pub mod steps;
 pub mod systems;
