@@ -17,6 +17,7 @@
 //! and segment names `AB`, the imaginary unit `i` and Euler's `e`.
 
 use super::expr::Expr;
+use super::plusminus::split_top_level_eq;
 use super::{MathItem, Rel};
 
 /// Words in a step that say its `=` between a factored and an expanded expression is an
@@ -66,6 +67,16 @@ pub fn variable_items(
     identity_context: bool,
 ) -> Vec<MathItem> {
     if letters_are_names(source) {
+        // `f(f(m) + n) = f(2014m + d + n) = 2014(2014m + d + n) + d = …`: the links between
+        // neighbouring terms whose own text has no names are links of the chain.
+        if terms.len() >= 3 && rels.iter().all(|r| *r == Rel::Eq) {
+            if let Some(clean) = clean_terms(source, terms.len()) {
+                let runs = identity_runs(&terms, source, &clean);
+                if !runs.is_empty() {
+                    return runs;
+                }
+            }
+        }
         // `f(x) = 1 - 3y + … = 0.3 + 0.4y + 1.6y^2`: a function's value on the left names the
         // chain; the links after it are read when their own letters are variables.
         if let Some(rest) = after_function_value(source) {
@@ -103,15 +114,28 @@ pub fn variable_items(
     if !all_eq || terms.len() < 3 {
         return Vec::new();
     }
+    identity_runs(&terms, source, &vec![true; terms.len()])
+}
+
+/// The adjacent links of an `=`-chain of three or more terms as identities: each maximal run
+/// of two or more neighbouring terms with the same (non-empty) variables, none a lone variable,
+/// every one `clean` (its own text has no names, see [`clean_terms`]).
+fn identity_runs(terms: &[Expr], source: &str, clean: &[bool]) -> Vec<MathItem> {
+    let var_sets: Vec<Vec<String>> = terms.iter().map(Expr::vars).collect();
     let mut out = Vec::new();
     let mut start = 0;
     for end in 1..=terms.len() {
-        let breaks = end == terms.len() || var_sets[end] != var_sets[start];
+        let breaks =
+            end == terms.len() || var_sets[end] != var_sets[start] || clean[end] != clean[start];
         if !breaks {
             continue;
         }
         let run = &terms[start..end];
-        if run.len() >= 2 && !var_sets[start].is_empty() && !run.iter().any(Expr::is_lone_var) {
+        if run.len() >= 2
+            && clean[start]
+            && !var_sets[start].is_empty()
+            && !run.iter().any(Expr::is_lone_var)
+        {
             out.push(MathItem {
                 source: source.to_string(),
                 terms: run.to_vec(),
@@ -122,6 +146,14 @@ pub fn variable_items(
         start = end;
     }
     out
+}
+
+/// For an `=`-chain of `n` terms written in `source`: per term, whether its own text is free
+/// of names ([`letters_are_names`]). `None` when the text does not split at its top-level `=`
+/// signs into exactly `n` parts (a relation inside a term, `==`, `\le`, unbalanced brackets).
+fn clean_terms(source: &str, n: usize) -> Option<Vec<bool>> {
+    let parts = split_top_level_eq(source)?;
+    (parts.len() == n).then(|| parts.iter().map(|p| !letters_are_names(p)).collect())
 }
 
 /// `f(x) = …`, `g_1(t) = …`: the text after the first `=` when all before it is one function

@@ -20,10 +20,14 @@
 //! its outer term, since that term is probably only part of what the author meant.
 
 use super::algebra::{identity_cue, variable_items, Rewrites};
+use super::divisible::divisible_items;
 use super::expr::{
     complex_cue, parse_math, parse_relation, parse_relation_complex, tuple_components, Expr, Func,
     Relation,
 };
+use super::factorization::factorization_items;
+use super::plusminus::{pm_chain, pm_chain_items, pm_link_items, PmChain, PmTerm};
+use super::primes::prime_claims;
 use super::remainder::remainder_items;
 use super::text::{is_cjk, normalize_width, unbox};
 use super::{Item, MathItem, Rel};
@@ -186,12 +190,24 @@ pub fn extract_items_after(
         last_rel: None,
         listing: false,
         complex,
+        pm_last: None,
     };
     if let Some((terms, rels, source)) = carried.filter(|_| opening_links(&text)) {
         ctx.rewrites.offer_all(&terms, &rels, &source, false);
         ctx.link_first = true;
     }
     let rest = take_fences(&text, &mut items);
+    for m in factorization_items(&rest)
+        .into_iter()
+        .chain(divisible_items(&rest))
+    {
+        push_math(&mut items, m);
+    }
+    for claim in prime_claims(&rest) {
+        if items.len() < MAX_ITEMS_PER_STEP {
+            items.push(claim);
+        }
+    }
     let rest = inline_variables(&rest);
     let rest = take_annotations(&rest, &mut items, &mut ctx);
     // Only LaTeX math is carried to the next step (annotations and prose are read apart).
@@ -360,6 +376,10 @@ struct Ctx {
     listing: bool,
     /// The chain works with complex numbers: a lone `i` is the imaginary unit.
     complex: bool,
+    /// The last `\pm` value named by a lone variable (`k = \frac{43 \pm \sqrt{115513}}{96}`)
+    /// when nothing else was read since: a restatement of the same variable right after it
+    /// claims the same pair of values (see [`super::plusminus`]).
+    pm_last: Option<(String, PmTerm)>,
 }
 
 /// A quantity given as a calculation under a name (see [`Ctx::named_value`]).
@@ -415,7 +435,9 @@ impl Ctx {
         };
         // A lone variable restated is a claim only between plain calculations: `x = 1 + √2`
         // and `x = 1 - √2`, `θ = π/6` and `θ = 5π/6`, `r = 3/2` and `r = -1` list roots.
-        if how.variable && !plain_calculation(&e) && !(e.is_literal() && prev.is_some()) {
+        let restatable =
+            plain_calculation(&e) || names_one_quantity(name) || (e.is_literal() && prev.is_some());
+        if how.variable && !restatable {
             self.named = None;
             return None;
         }
@@ -448,6 +470,16 @@ impl Ctx {
             n.fresh = false;
         }
     }
+}
+
+/// Whether a lone variable's key (`$` and the variable) is a point or segment name (`AB`,
+/// `SA_{\text{cube}}`): two or more capital letters before any subscript. Such a name is one
+/// quantity (a length, an area), not an unknown whose roots are listed one by one, so its
+/// restatements are compared whatever their values (roots, powers, π).
+fn names_one_quantity(key: &str) -> bool {
+    let var = key.trim_start_matches('$');
+    let base = var.split('_').next().unwrap_or("");
+    base.len() >= 2 && base.chars().all(|c| c.is_ascii_uppercase())
 }
 
 /// Most digits in an exponent of a [`plain_calculation`].
@@ -890,6 +922,7 @@ fn take_latex(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
                 match prose_named_segment(before, seg, ctx, same(true)) {
                     Some(found) => {
                         ctx.cut_next = false;
+                        ctx.pm_last = None;
                         found.into_iter().for_each(|m| push_math(items, m));
                     }
                     None => latex_items(seg, items, ctx, linked, same(false)),
@@ -1083,6 +1116,12 @@ fn latex_items(
         }
     }
     for (piece, linked, same) in &pieces {
+        if let Some(c) = pm_chain(piece) {
+            pm_items(&c, ctx, *linked || *same)
+                .into_iter()
+                .for_each(|m| push_math(items, m));
+            continue;
+        }
         for m in relation_items(
             piece,
             piece,
@@ -1220,6 +1259,7 @@ fn relation_items(
     same_quantity: bool,
 ) -> Vec<MathItem> {
     ctx.last_rel = None;
+    ctx.pm_last = None;
     if let Some(items) = remainder_items(text) {
         ctx.rewrites.reset();
         ctx.other_relation();
@@ -1232,6 +1272,7 @@ fn relation_items(
         .flatten()
         .or_else(|| parse_relation(text));
     let Some(mut r) = parsed.or_else(|| named_left_side(text)) else {
+        tracing::trace!(piece = text, "no relation parsed");
         ctx.rewrites.reset();
         // `G = (\frac{20+20}{2}, 10) = (20, 10)`: one relation per component.
         if let Some(parts) = tuple_components(text) {
@@ -1273,6 +1314,29 @@ fn relation_items(
         .offer_all(&r.terms, &r.rels, source.trim(), linked);
     out.extend(restated);
     out.extend(checkable(r, source.trim(), true, ctx.identity));
+    if out.is_empty() {
+        tracing::trace!(piece = text, "relation parsed, no checkable item");
+    }
+    out
+}
+
+/// The items of a `\pm` chain ([`pm_chain`]): its own links, and the link from the last `\pm`
+/// value of the same lone variable when this chain restates it (`restates`: the prose or line
+/// break before it says so, and nothing else was read between).
+fn pm_items(c: &PmChain, ctx: &mut Ctx, restates: bool) -> Vec<MathItem> {
+    ctx.rewrites.reset();
+    ctx.other_relation();
+    ctx.last_rel = None;
+    ctx.cut_next = false;
+    let prev = ctx.pm_last.take();
+    let mut out = Vec::new();
+    if let (Some((name, last)), Some(cur), true) = (prev, &c.name, restates) {
+        if name == *cur {
+            out.extend(pm_link_items(&last, &c.terms[0]));
+        }
+    }
+    out.extend(pm_chain_items(c));
+    ctx.pm_last = c.name.clone().zip(c.terms.last().cloned());
     out
 }
 

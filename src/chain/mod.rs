@@ -7,8 +7,12 @@
 pub mod algebra;
 pub mod dates;
 pub mod differences;
+pub mod divisible;
 pub mod expr;
+pub mod factorization;
 pub mod items;
+pub mod plusminus;
+pub mod primes;
 pub mod remainder;
 pub mod restated;
 pub mod steps;
