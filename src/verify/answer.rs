@@ -87,12 +87,26 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
         (None, Some(y)) => return compare(&na, &values_tuple(&y)),
         (None, None) => {}
     }
-    if let (Some(x), Some(y)) = (choice(&na), choice(&nb)) {
-        return if x == y {
-            Equivalence::Equal
-        } else {
-            Equivalence::Different
-        };
+    match (choice(&na), choice(&nb)) {
+        (Some(x), Some(y)) => {
+            return if x == y {
+                Equivalence::Equal
+            } else {
+                Equivalence::Different
+            };
+        }
+        // `(C) 12` vs `12`: the option's value stated with it, compared with the value.
+        (Some(_), None) => {
+            if let Some(v) = choice_value(&na) {
+                return compare(v, &nb);
+            }
+        }
+        (None, Some(_)) => {
+            if let Some(v) = choice_value(&nb) {
+                return compare(&na, v);
+            }
+        }
+        (None, None) => {}
     }
     let m = forms_equal(&form(&na), &form(&nb));
     if m != M::No {
@@ -403,6 +417,25 @@ const REPLACEMENTS: &[(&str, &str)] = &[
     ("\\varnothing", "∅"),
 ];
 
+/// Trigonometric commands whose arguments read a degree mark as π/180.
+const TRIG_COMMANDS: &[&str] = &["\\sin", "\\cos", "\\tan", "\\cot", "\\sec", "\\csc"];
+
+/// The degree marks of [`REPLACEMENTS`], kept when the answer has a [`TRIG_COMMANDS`] call.
+const DEGREE_MARKS: &[&str] = &["^\\circ", "^{\\circ}", "°", "\\circ"];
+
+/// `x \neq 2` → `(-∞,2)\cup(2,∞)`: every real number but one.
+fn not_equal_interval(s: &str) -> Option<String> {
+    let t = s.trim();
+    let (x, a) = ["\\neq", "\\ne", "≠", "!="]
+        .iter()
+        .find_map(|op| t.split_once(op))?;
+    let (x, a) = (x.trim(), a.trim());
+    let var =
+        !x.is_empty() && x.len() <= MAX_LHS_NAME_BYTES && x.chars().all(|c| c.is_alphabetic());
+    let value = parse_math(a).is_some_and(|e| eval(&e, &[]).is_some());
+    (var && value).then(|| format!("(-∞,{a})\\cup ({a},∞)"))
+}
+
 /// Removes wrappers, spacing commands, `$`, degrees and a trailing period.
 fn normalize(s: &str) -> String {
     let mut t = s.trim().to_string();
@@ -436,8 +469,17 @@ fn normalize(s: &str) -> String {
             break;
         }
     }
+    let t = inequality_union(&t).unwrap_or(t);
+    let t = choice_label_unwrapped(&t).unwrap_or(t);
+    let t = not_equal_interval(&t).unwrap_or(t);
     let mut out = matrix_as_tuples(&t).unwrap_or(t);
+    // `\cos 60^\circ`: inside a trigonometric argument a degree mark is π/180, which the
+    // expression parser reads itself; elsewhere (`90^\circ`) it is a unit and goes.
+    let trig = TRIG_COMMANDS.iter().any(|c| out.contains(c));
     for (from, to) in REPLACEMENTS {
+        if trig && DEGREE_MARKS.contains(from) {
+            continue;
+        }
         out = out.replace(from, to);
     }
     // Currency: `$18`, `18 dollars`.
@@ -609,9 +651,79 @@ enum Ineq {
     Ge,
 }
 
+/// Words that join the inequalities of a union (`x < 1 \text{ or } x > 2`).
+const UNION_JOINS: &[&str] = &[
+    "\\text{ or }",
+    "\\text{or}",
+    "\\text{ or}",
+    "\\text{or }",
+    "\\lor",
+    "\\vee",
+    " or ",
+];
+
+/// `x < 1 \text{ or } x > 2` → `(-∞,1)\cup (2,∞)`: inequalities on the same one variable
+/// joined by "or" ([`UNION_JOINS`]; read on the raw answer, before "and"/"or" become commas)
+/// are the union of their intervals, when the pieces are disjoint and in increasing order.
+fn inequality_union(s: &str) -> Option<String> {
+    let mut t = s.to_string();
+    if !UNION_JOINS.iter().any(|j| t.contains(j)) {
+        return None;
+    }
+    for j in UNION_JOINS {
+        t = t.replace(j, ",");
+    }
+    for w in ["\\quad", "\\qquad"] {
+        t = t.replace(w, " ");
+    }
+    let parts = split_commas(&t);
+    if parts.len() < 2 {
+        return None;
+    }
+    let mut var: Option<String> = None;
+    let mut intervals = Vec::new();
+    for p in &parts {
+        let (v, iv) = inequality_on(p.trim())?;
+        if var.get_or_insert_with(|| v.clone()) != &v {
+            return None;
+        }
+        intervals.push(iv);
+    }
+    // Disjoint pieces in increasing order only (ends that are plain numbers).
+    let bounds: Vec<(Option<f64>, Option<f64>)> =
+        intervals.iter().map(|iv| interval_ends(iv)).collect();
+    for w in bounds.windows(2) {
+        match (w[0].1, w[1].0) {
+            (Some(hi), Some(lo)) if hi <= lo => {}
+            _ => return None,
+        }
+    }
+    Some(intervals.join("\\cup "))
+}
+
+/// The numeric ends of an interval `(a,b]` made by [`inequality_on`] (`None` for `∞` or an
+/// end that is not a plain number).
+fn interval_ends(iv: &str) -> (Option<f64>, Option<f64>) {
+    let inner = &iv[1..iv.len() - 1];
+    let Some((a, b)) = inner.split_once(',') else {
+        return (None, None);
+    };
+    let num = |x: &str| {
+        parse_math(x.trim())
+            .and_then(|e| eval(&e, &[]))
+            .map(|v| v.approx)
+    };
+    (num(a), num(b))
+}
+
 /// `x > 3` → `(3,∞)`, `\frac12 \le x \le 8` → `[\frac12,8]`, `x \ge -2` → `[-2,∞)`: an
 /// inequality on one variable is the interval it describes.
 fn inequality_interval(s: &str) -> Option<String> {
+    inequality_on(s).map(|(_, iv)| iv)
+}
+
+/// [`inequality_interval`] with the variable's name.
+fn inequality_on(s: &str) -> Option<(String, String)> {
     let mut t = s.to_string();
     for (from, to) in [
         ("\\leqslant", "≤"),
@@ -652,29 +764,36 @@ fn inequality_interval(s: &str) -> Option<String> {
     let open = |r: Ineq| matches!(r, Ineq::Lt | Ineq::Gt);
     let lower = |r: Ineq, v: &str| format!("{}{v}", if open(r) { '(' } else { '[' });
     let upper = |r: Ineq, v: &str| format!("{v}{}", if open(r) { ')' } else { ']' });
-    match (parts.as_slice(), rels.as_slice()) {
+    let iv = match (parts.as_slice(), rels.as_slice()) {
         // `x < a`, `x ≥ a`.
-        ([x, a], [r]) if var(x) && !var(a) => Some(match r {
-            Ineq::Lt | Ineq::Le => format!("(-∞,{})", upper(*r, a)),
-            Ineq::Gt | Ineq::Ge => format!("{},∞)", lower(*r, a)),
-        }),
+        ([x, a], [r]) if var(x) && !var(a) => (
+            x,
+            match r {
+                Ineq::Lt | Ineq::Le => format!("(-∞,{}", upper(*r, a)),
+                Ineq::Gt | Ineq::Ge => format!("{},∞)", lower(*r, a)),
+            },
+        ),
         // `a < x`, `a ≥ x`.
-        ([a, x], [r]) if var(x) && !var(a) => Some(match r {
-            Ineq::Lt | Ineq::Le => format!("{},∞)", lower(*r, a)),
-            Ineq::Gt | Ineq::Ge => format!("(-∞,{})", upper(*r, a)),
-        }),
+        ([a, x], [r]) if var(x) && !var(a) => (
+            x,
+            match r {
+                Ineq::Lt | Ineq::Le => format!("{},∞)", lower(*r, a)),
+                Ineq::Gt | Ineq::Ge => format!("(-∞,{}", upper(*r, a)),
+            },
+        ),
         // `a < x ≤ b` and `b > x ≥ a`.
         ([a, x, b], [r1, r2]) if var(x) => match (r1, r2) {
             (Ineq::Lt | Ineq::Le, Ineq::Lt | Ineq::Le) => {
-                Some(format!("{},{}", lower(*r1, a), upper(*r2, b)))
+                (x, format!("{},{}", lower(*r1, a), upper(*r2, b)))
             }
             (Ineq::Gt | Ineq::Ge, Ineq::Gt | Ineq::Ge) => {
-                Some(format!("{},{}", lower(*r2, b), upper(*r1, a)))
+                (x, format!("{},{}", lower(*r2, b), upper(*r1, a)))
             }
-            _ => None,
+            _ => return None,
         },
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some((iv.0.to_string(), iv.1))
 }
 
 /// `x=2 or x=3`, `2 and 3` → `x=2, x=3`, `2, 3` (a list of solutions).
@@ -737,13 +856,40 @@ fn mixed_number(s: &str) -> Option<String> {
 
 /// `\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}` (also `bmatrix`, `matrix`) → `((1,2),(3,4))`,
 /// so matrices compare entry by entry as tuples of rows.
+///
+/// `\left( \begin{array}{cc} 1 & 2 \\ 3 & 4 \end{array} \right)` (an `array` in round or
+/// square brackets, its column spec dropped) is the same matrix.
 fn matrix_as_tuples(s: &str) -> Option<String> {
     let t = s.trim();
-    let env = ["pmatrix", "bmatrix", "matrix"]
+    let t = [
+        ("\\left(", "\\right)"),
+        ("\\left[", "\\right]"),
+        ("(", ")"),
+        ("[", "]"),
+    ]
+    .iter()
+    .find_map(|(o, c)| {
+        let inner = t.strip_prefix(o)?.strip_suffix(c)?.trim();
+        inner.starts_with("\\begin{array}").then_some(inner)
+    })
+    .unwrap_or(t);
+    let env = ["pmatrix", "bmatrix", "matrix", "array"]
         .into_iter()
         .find(|e| t.starts_with(&format!("\\begin{{{e}}}")))?;
     let (open, close) = (format!("\\begin{{{env}}}"), format!("\\end{{{env}}}"));
-    let inner = t.strip_prefix(&open)?.strip_suffix(&close)?;
+    let mut inner = t.strip_prefix(&open)?.strip_suffix(&close)?;
+    if env == "array" {
+        // The column spec `{cc}`, `{rr|l}`: letters and bars only.
+        let spec = inner.trim_start().strip_prefix('{')?;
+        let end = spec.find('}')?;
+        if !spec[..end]
+            .chars()
+            .all(|c| matches!(c, 'l' | 'c' | 'r' | '|' | ' '))
+        {
+            return None;
+        }
+        inner = &spec[end + 1..];
+    }
     let rows: Vec<String> = inner
         .split("\\\\")
         .map(str::trim)
@@ -814,6 +960,35 @@ fn choice(s: &str) -> Option<char> {
         ['(', c, ')'] if letter(*c) => Some(*c),
         [c, ')'] if letter(*c) => Some(*c),
         ['(', c, ')', ' ', ..] if letter(*c) => Some(*c),
+        _ => None,
+    }
+}
+
+/// The value stated after a choice label: `(C) 12` → `12` (`None` for a bare letter).
+fn choice_value(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let rest = t.strip_prefix('(')?;
+    let mut cs = rest.chars();
+    let (c, close) = (cs.next()?, cs.next()?);
+    let v = cs.as_str().trim();
+    (c.is_ascii_uppercase() && close == ')' && !v.is_empty()).then_some(v)
+}
+
+/// `\text{(C) } 12`, `\textbf{(B)}7` → `(C) 12`, `(B) 7`: a choice label in a text command
+/// before the option's value (the whole answer in one command is unwrapped by [`normalize`]).
+fn choice_label_unwrapped(s: &str) -> Option<String> {
+    let t = s.trim();
+    let rest = ["\\text{", "\\textbf{", "\\mathrm{", "\\mathbf{"]
+        .iter()
+        .find_map(|w| t.strip_prefix(w))?;
+    let (label, value) = rest.split_once('}')?;
+    let label = label.trim();
+    let cs: Vec<char> = label.chars().collect();
+    let value = value.trim();
+    match cs.as_slice() {
+        ['(', c, ')'] if c.is_ascii_uppercase() && !value.is_empty() => {
+            Some(format!("({c}) {value}"))
+        }
         _ => None,
     }
 }
@@ -1045,6 +1220,10 @@ fn form(s: &str) -> Form {
         return Form::Union(parts);
     }
     match t {
+        // The real line.
+        "\\mathbb{R}" | "\\mathbb R" | "ℝ" | "(-∞,∞)" | "(-∞, ∞)" => {
+            return Form::Bracket('(', ')', vec![Form::Infinity(false), Form::Infinity(true)])
+        }
         "∞" | "+∞" | "inf" | "oo" => return Form::Infinity(true),
         "-∞" | "−∞" | "-inf" => return Form::Infinity(false),
         _ => {}
@@ -1069,7 +1248,8 @@ fn form(s: &str) -> Form {
     let first = t.chars().next();
     let last = t.chars().last();
     if let (Some(o @ ('(' | '[')), Some(c @ (')' | ']'))) = (first, last) {
-        if outer_pair_encloses(t) || t.len() > 2 {
+        // `(1,2), (3,4)` starts and ends with brackets but is a list of two tuples.
+        if outer_pair_encloses(t) {
             let inner = &t[1..t.len() - 1];
             let parts = split_commas(inner);
             if parts.len() >= 2 {
