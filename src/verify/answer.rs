@@ -415,6 +415,8 @@ const REPLACEMENTS: &[(&str, &str)] = &[
     ("\\in", "∈"),
     ("\\emptyset", "∅"),
     ("\\varnothing", "∅"),
+    ("\\langle", "("),
+    ("\\rangle", ")"),
 ];
 
 /// Trigonometric commands whose arguments read a degree mark as π/180.
@@ -1623,12 +1625,20 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= REL_TOLERANCE * a.abs().max(b.abs()).max(1.0)
 }
 
+/// 2^53: beyond it `f64` skips integers, so two values this large that are not both exact
+/// rationals are never judged equal by [`REL_TOLERANCE`].
+const F64_EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+
 fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> bool {
     if let (Some(a), Some(b)) = (vx.exact, vy.exact) {
         if a == b {
             return true;
         }
         // Both exact and different: only the rounding rule can still accept.
+    } else if vx.approx.abs().max(vy.approx.abs()) >= F64_EXACT_INTEGERS {
+        // `3^{100}` vs its digits with the last one changed: past 2^53 a float no longer
+        // tells neighbouring integers apart, so closeness establishes nothing.
+        return false;
     } else if close(vx.approx, vy.approx) {
         return true;
     }
