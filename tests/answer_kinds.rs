@@ -43,8 +43,18 @@ const EQUAL: &[(&str, &str)] = &[
     // Angle-bracket vectors.
     ("\\langle 1, 2, 3 \\rangle", "(1,2,3)"),
     ("\\left\\langle 1, -2 \\right\\rangle", "(1,-2)"),
-    // Exact big integers (within i128).
+    // Exact big integers: within i128, and past it by residues.
     ("2^{100}", "1267650600228229401496703205376"),
+    (
+        "3^{100}",
+        "515377520732011331036461129765621272702107522001",
+    ),
+    ("10^{100}, 10^{0.01}", "10^{0.01}, 10^{100}"),
+    (
+        "2 \\cdot 10^{50}",
+        "200000000000000000000000000000000000000000000000000",
+    ),
+    ("30!", "265252859812191058636308480000000"),
 ];
 
 /// Near misses judged `Different` in both orders.
@@ -64,11 +74,14 @@ const DIFFERENT: &[(&str, &str)] = &[
     ("\\text{(C) } 12", "13"),
     ("\\cos 60^\\circ", "\\frac{\\sqrt{3}}{2}"),
     ("\\langle 1, 2, 3 \\rangle", "(1,3,2)"),
-    // Past i128 a float cannot tell neighbouring integers apart: never judged equal.
+    // Past 2^53 a float cannot tell neighbouring integers apart: residues do.
     (
         "3^{100}",
         "515377520732011331036461129765621272702107522000",
     ),
+    ("10^{100}", "10^{100} + 1"),
+    ("30!", "265252859812191058636308480000001"),
+    ("2^{60}", "1152921504606846977"),
 ];
 
 /// Pairs nothing can be said about.

@@ -1629,6 +1629,101 @@ fn close(a: f64, b: f64) -> bool {
 /// rationals are never judged equal by [`REL_TOLERANCE`].
 const F64_EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
 
+/// Distinct primes below 2^62 (sympy's `prevprime` from 2^62 down; each above 2^61), the
+/// moduli of [`big_integers_equal`]: together they exceed 2^1220, more than any finite `f64`.
+const BIG_MODULI: [u64; 20] = [
+    4_611_686_018_427_387_847,
+    4_611_686_018_427_387_817,
+    4_611_686_018_427_387_787,
+    4_611_686_018_427_387_761,
+    4_611_686_018_427_387_751,
+    4_611_686_018_427_387_737,
+    4_611_686_018_427_387_733,
+    4_611_686_018_427_387_709,
+    4_611_686_018_427_387_701,
+    4_611_686_018_427_387_631,
+    4_611_686_018_427_387_617,
+    4_611_686_018_427_387_587,
+    4_611_686_018_427_387_461,
+    4_611_686_018_427_387_421,
+    4_611_686_018_427_387_409,
+    4_611_686_018_427_387_329,
+    4_611_686_018_427_387_323,
+    4_611_686_018_427_387_301,
+    4_611_686_018_427_387_271,
+    4_611_686_018_427_387_241,
+];
+
+/// Largest exponent / factorial argument [`residue`] computes (a bound on the work per
+/// modulus; anything larger overflows `f64` long before, so [`big_integers_equal`] never needs
+/// it).
+const MAX_RESIDUE_EXPONENT: u64 = 4096;
+
+/// A whole number the exact evaluator knows (`Rat` with denominator 1), as `u64`.
+fn small_whole(e: &Expr) -> Option<u64> {
+    let r = eval(e, &[])?.exact?;
+    let (n, d) = (r.num, r.den);
+    (d == 1 && (0..=i128::from(MAX_RESIDUE_EXPONENT)).contains(&n)).then(|| n as u64)
+}
+
+/// `e mod p` for integer expressions built from whole-number literals with `+`, `-`, `·`,
+/// powers with a whole exponent and factorials; `None` for anything else (a fraction, a
+/// decimal, a variable, a function).
+fn residue(e: &Expr, p: u64) -> Option<u64> {
+    use Expr::*;
+    let m = |a: u64, b: u64| ((u128::from(a) * u128::from(b)) % u128::from(p)) as u64;
+    Some(match e {
+        Int(s) => s.bytes().try_fold(0u64, |r, b| {
+            b.is_ascii_digit()
+                .then(|| ((u128::from(r) * 10 + u128::from(b - b'0')) % u128::from(p)) as u64)
+        })?,
+        Neg(a) => (p - residue(a, p)?) % p,
+        Add(a, b) => {
+            ((u128::from(residue(a, p)?) + u128::from(residue(b, p)?)) % u128::from(p)) as u64
+        }
+        Sub(a, b) => {
+            ((u128::from(residue(a, p)?) + u128::from(p - residue(b, p)?)) % u128::from(p)) as u64
+        }
+        Mul(a, b) => m(residue(a, p)?, residue(b, p)?),
+        Pow(a, b) => {
+            let (mut base, mut k, mut acc) = (residue(a, p)?, small_whole(b)?, 1u64);
+            while k > 0 {
+                if k & 1 == 1 {
+                    acc = m(acc, base);
+                }
+                base = m(base, base);
+                k >>= 1;
+            }
+            acc
+        }
+        Factorial(a) => (1..=small_whole(a)?).fold(1u64, |acc, k| m(acc, k % p)),
+        _ => return None,
+    })
+}
+
+/// Exact equality of two whole numbers too large for `f64` to separate: `|a − b| ≤ |a| + |b|`
+/// (bounded from the float values with a margin), so equal residues modulo primes whose
+/// product exceeds that bound prove `a = b` (Chinese remainder theorem). `None` when either side
+/// is not an integer expression [`residue`] reads, or a value is not finite.
+fn big_integers_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> Option<bool> {
+    let bound = 4.0 * (vx.approx.abs() + vy.approx.abs()) + 1.0;
+    if !bound.is_finite() {
+        return None;
+    }
+    let bits_needed = bound.log2().ceil() + 1.0;
+    let mut bits = 0.0;
+    for &p in &BIG_MODULI {
+        if residue(x, p)? != residue(y, p)? {
+            return Some(false);
+        }
+        bits += 61.0;
+        if bits > bits_needed {
+            return Some(true);
+        }
+    }
+    None
+}
+
 fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> bool {
     if let (Some(a), Some(b)) = (vx.exact, vy.exact) {
         if a == b {
@@ -1637,8 +1732,9 @@ fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> bool {
         // Both exact and different: only the rounding rule can still accept.
     } else if vx.approx.abs().max(vy.approx.abs()) >= F64_EXACT_INTEGERS {
         // `3^{100}` vs its digits with the last one changed: past 2^53 a float no longer
-        // tells neighbouring integers apart, so closeness establishes nothing.
-        return false;
+        // tells neighbouring integers apart, so closeness establishes nothing; whole numbers
+        // are compared exactly by their residues instead.
+        return big_integers_equal(x, y, vx, vy).unwrap_or(false);
     } else if close(vx.approx, vy.approx) {
         return true;
     }
