@@ -137,6 +137,17 @@ const EXTRACT: &[(&str, Option<&str>)] = &[
         Some("\\frac{1}{4}"),
     ),
     ("Work.\nSo, 2 times $x$ is $14$.", Some("14")),
+    // A closing bulleted list of named values states them all.
+    (
+        "Work.\nSummary of Solutions:\n- \\( d(6) = \\frac{1}{3} \\)\n- \\( d(16) = 1 \\)\n- \\( d(72) = \\frac{1}{9} \\)",
+        Some("d(6) = \\frac{1}{3}, d(16) = 1, d(72) = \\frac{1}{9}"),
+    ),
+    // ... not bullets holding calculations in words, nor a single bullet.
+    (
+        "Work.\n- \\( x = 2 \\) is too small\n- so \\( x = 3 \\)",
+        Some("3"),
+    ),
+    ("Work.\nSo:\n- \\( x = 2 \\)", Some("2")),
     // Boxed lists joined by "and" stay apart; boxed single values are listed.
     (
         "Work.\nThus, the two sequences are: \\[ \\boxed{10, 11, 12} \\quad \\text{and} \\quad \\boxed{-2, -1, 0} \\]",
@@ -154,6 +165,22 @@ fn extraction_kinds() {
     for (text, want) in EXTRACT {
         assert_eq!(extract_answer(text).as_deref(), *want, "{text}");
     }
+}
+
+#[test]
+fn closing_value_list_compares_with_the_values() {
+    let list = extract_answer(
+        "Work.\nSummary:\n- \\( d(6) = \\frac{1}{3} \\)\n- \\( d(16) = 1 \\)\n- \\( d(72) = \\frac{1}{9} \\)",
+    )
+    .expect("an answer");
+    assert_eq!(
+        compare(&list, "\\frac{1}{3}, 1, \\frac{1}{9}"),
+        Equivalence::Equal
+    );
+    assert_eq!(
+        compare(&list, "\\frac{1}{3}, 1, \\frac{1}{3}"),
+        Equivalence::Different
+    );
 }
 
 #[test]

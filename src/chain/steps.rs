@@ -610,6 +610,9 @@ pub const MAX_PROSE_ANSWER_CHARS: usize = 40;
 /// follows its last " is " when that starts with a number ("so the total is 6 apples." →
 /// `6 apples`).
 fn last_stated_value(text: &str) -> Option<String> {
+    if let Some(list) = closing_value_list(text) {
+        return Some(list);
+    }
     let line = text.lines().rev().map(str::trim).find(|l| !l.is_empty())?;
     let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
     // Last bold span with a digit.
@@ -684,6 +687,40 @@ fn last_stated_value(text: &str) -> Option<String> {
     // `So, after all his transactions, Raymond has $8 left.`: a concluding sentence with one
     // number states it.
     concluding_sentence(line).and_then(sole_number)
+}
+
+/// Most bullet lines read as one closing list of values ([`closing_value_list`]).
+const MAX_LIST_LINES: usize = 8;
+
+/// A solution that ends in a bulleted list of named values, one inline math `name = value` per
+/// bullet (`Summary:` / `- \( d(6) = \frac{1}{3} \)` / `- \( d(16) = 1 \)`), states them all:
+/// `d(6) = \frac{1}{3}, d(16) = 1`. Two to [`MAX_LIST_LINES`] bullets, each nothing but the
+/// bullet mark and its one relation; `None` otherwise.
+fn closing_value_list(text: &str) -> Option<String> {
+    let mut items: Vec<&str> = Vec::new();
+    for line in text.lines().rev().map(str::trim).filter(|l| !l.is_empty()) {
+        let Some(body) = ["- ", "* ", "• "].iter().find_map(|m| line.strip_prefix(m)) else {
+            break;
+        };
+        let body = body.trim().trim_end_matches(['.', ',', ';']).trim_end();
+        let math = body
+            .strip_prefix("\\(")
+            .and_then(|b| b.strip_suffix("\\)"))
+            .or_else(|| body.strip_prefix('$').and_then(|b| b.strip_suffix('$')))?;
+        let math = math.trim();
+        if math.contains(['$', '\n']) || math.contains("\\(") || math.matches('=').count() != 1 {
+            return None;
+        }
+        items.push(math);
+        if items.len() > MAX_LIST_LINES {
+            return None;
+        }
+    }
+    if items.len() < 2 {
+        return None;
+    }
+    items.reverse();
+    Some(items.join(", "))
 }
 
 /// The content of the last `$…$` or `\(…\)` segment of a line.
