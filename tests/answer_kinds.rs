@@ -20,6 +20,8 @@ const EQUAL: &[(&str, &str)] = &[
     ),
     ("x \\neq 2", "(-\\infty,2)\\cup(2,\\infty)"),
     ("\\mathbb{R}", "(-\\infty,\\infty)"),
+    ("\\text{all real numbers}", "(-\\infty,\\infty)"),
+    ("\\text{No real solutions}", "\\emptyset"),
     // A set of tuples against a bare list of the same tuples, in any order.
     ("\\{(1,2),(3,4)\\}", "(3,4), (1,2)"),
     ("(1, -1), (-1, 1)", "\\{(-1,1),(1,-1)\\}"),
@@ -74,6 +76,8 @@ const DIFFERENT: &[(&str, &str)] = &[
     ("\\text{(C) } 12", "13"),
     ("\\cos 60^\\circ", "\\frac{\\sqrt{3}}{2}"),
     ("\\langle 1, 2, 3 \\rangle", "(1,3,2)"),
+    ("\\text{all real numbers}", "(0,\\infty)"),
+    ("\\text{no solution}", "\\{0\\}"),
     // Past 2^53 a float cannot tell neighbouring integers apart: residues do.
     (
         "3^{100}",

@@ -1272,8 +1272,28 @@ fn form(s: &str) -> Form {
     if t == "∅" {
         return Form::Set(vec![]);
     }
-    Form::Text(text_norm(t))
+    let words = text_norm(t);
+    if REAL_LINE_WORDS.contains(&words.as_str()) {
+        return form("(-∞,∞)");
+    }
+    if EMPTY_SET_WORDS.contains(&words.as_str()) {
+        return Form::Set(vec![]);
+    }
+    Form::Text(words)
 }
+
+/// Answers in words that mean the real line (after [`text_norm`]: letters and digits only).
+const REAL_LINE_WORDS: &[&str] = &["allrealnumbers", "allreals", "allrealx", "allrealvaluesofx"];
+
+/// Answers in words that mean the empty set (after [`text_norm`]).
+const EMPTY_SET_WORDS: &[&str] = &[
+    "nosolution",
+    "nosolutions",
+    "norealsolution",
+    "norealsolutions",
+    "thereisnosolution",
+    "therearenosolutions",
+];
 
 fn text_norm(s: &str) -> String {
     s.replace("\\text{", "")
