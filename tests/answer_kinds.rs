@@ -152,6 +152,20 @@ const EXTRACT: &[(&str, Option<&str>)] = &[
         Some("3"),
     ),
     ("Work.\nSo:\n- \\( x = 2 \\)", Some("2")),
+    // An introduced display followed by a closing remark.
+    (
+        "Work.\nTherefore, the polynomial \\(p(x)\\) is:\n\\[\np(x) = \\frac{x(x - 1)}{6}\n\\]\nThis solution ensures that \\(p\\) works for all \\(m > 4\\).",
+        Some("\\frac{x(x - 1)}{6}"),
+    ),
+    // ... but not a display the remark goes on calculating from, nor one without an intro.
+    (
+        "Work.\nSo:\n\\[\nx = 5\n\\]\nThen we check \\(2x = 10\\).",
+        Some("10"),
+    ),
+    (
+        "Work.\nWe compute\n\\[\nx = 5\n\\]\nwhich is what we wanted.",
+        None,
+    ),
     // Boxed lists joined by "and" stay apart; boxed single values are listed.
     (
         "Work.\nThus, the two sequences are: \\[ \\boxed{10, 11, 12} \\quad \\text{and} \\quad \\boxed{-2, -1, 0} \\]",

@@ -613,6 +613,49 @@ fn last_stated_value(text: &str) -> Option<String> {
     if let Some(list) = closing_value_list(text) {
         return Some(list);
     }
+    last_line_value(text).or_else(|| display_before_remark(text))
+}
+
+/// Most lines of closing remark after an introduced display ([`display_before_remark`]).
+const MAX_REMARK_LINES: usize = 2;
+
+/// Most lines of a display read by [`display_before_remark`] (`\[`, the math, `\]`).
+const MAX_DISPLAY_LINES: usize = 4;
+
+/// `… the polynomial is:` / `\[ p(x) = \frac{x(x-1)}{6} \]` / `This solution ensures …`: when
+/// the last line states no value, a display introduced by a line ending in `:` and followed
+/// only by up to [`MAX_REMARK_LINES`] lines without display math states the answer (the right
+/// side of its relation, as for a display on the last line).
+fn display_before_remark(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let close = lines
+        .iter()
+        .rposition(|l| l.ends_with("\\]"))
+        .filter(|&k| lines.len() - 1 - k <= MAX_REMARK_LINES && k + 1 < lines.len())?;
+    if lines[close + 1..]
+        .iter()
+        .any(|l| l.contains("\\[") || l.contains("\\]") || l.contains("$$"))
+    {
+        return None;
+    }
+    let open = lines[..=close].iter().rposition(|l| l.starts_with("\\["))?;
+    if close - open + 1 > MAX_DISPLAY_LINES || open == 0 || !lines[open - 1].ends_with(':') {
+        return None;
+    }
+    let body = lines[open..=close].join(" ");
+    let math = body.strip_prefix("\\[")?.strip_suffix("\\]")?.trim();
+    if math.is_empty() || math.contains("\\[") || math.matches('=').count() > 1 {
+        return None;
+    }
+    clean_answer(math.rsplit('=').next().unwrap_or(math))
+}
+
+/// [`last_stated_value`] read from the last non-empty line alone.
+fn last_line_value(text: &str) -> Option<String> {
     let line = text.lines().rev().map(str::trim).find(|l| !l.is_empty())?;
     let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
     // Last bold span with a digit.
