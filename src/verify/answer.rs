@@ -1683,7 +1683,7 @@ const MAX_RESIDUE_EXPONENT: u64 = 4096;
 fn small_whole(e: &Expr) -> Option<u64> {
     let r = eval(e, &[])?.exact?;
     let (n, d) = (r.num, r.den);
-    (d == 1 && (0..=i128::from(MAX_RESIDUE_EXPONENT)).contains(&n)).then(|| n as u64)
+    (d == 1 && (0..=i128::from(MAX_RESIDUE_EXPONENT)).contains(&n)).then_some(n as u64)
 }
 
 /// `e mod p` for integer expressions built from whole-number literals with `+`, `-`, `·`,
