@@ -152,6 +152,11 @@ const EXTRACT: &[(&str, Option<&str>)] = &[
         Some("3"),
     ),
     ("Work.\nSo:\n- \\( x = 2 \\)", Some("2")),
+    // A copula echoed in parentheses (`is (are)`) before the value.
+    (
+        "Work.\n- Hence, the house(s) with a number less than 100 that is (are) closest to City Hall is (are) 81.",
+        Some("81"),
+    ),
     // An introduced display followed by a closing remark.
     (
         "Work.\nTherefore, the polynomial \\(p(x)\\) is:\n\\[\np(x) = \\frac{x(x - 1)}{6}\n\\]\nThis solution ensures that \\(p\\) works for all \\(m > 4\\).",

@@ -716,6 +716,12 @@ fn last_line_value(text: &str) -> Option<String> {
     let lower = line.to_ascii_lowercase();
     if let Some(p) = lower.rfind(" is ") {
         let tail = line[p + 4..].trim();
+        // `… is (are) 81.`: a parenthesised word echoing the copula (a problem's `is (are)`).
+        let tail = tail
+            .strip_prefix('(')
+            .and_then(|t| t.split_once(')'))
+            .filter(|(w, _)| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphabetic()))
+            .map_or(tail, |(_, rest)| rest.trim());
         let starts_number = tail.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '$');
         if starts_number && tail.chars().count() <= MAX_PROSE_ANSWER_CHARS {
             return clean_answer(tail);
