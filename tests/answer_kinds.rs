@@ -57,6 +57,8 @@ const EQUAL: &[(&str, &str)] = &[
         "200000000000000000000000000000000000000000000000000",
     ),
     ("30!", "265252859812191058636308480000000"),
+    // Large values that are not whole numbers keep the tolerance.
+    ("10^{20}\\sqrt{2}", "\\sqrt{2} \\cdot 10^{20}"),
 ];
 
 /// Near misses judged `Different` in both orders.

@@ -1645,8 +1645,9 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= REL_TOLERANCE * a.abs().max(b.abs()).max(1.0)
 }
 
-/// 2^53: beyond it `f64` skips integers, so two values this large that are not both exact
-/// rationals are never judged equal by [`REL_TOLERANCE`].
+/// 2^53: beyond it `f64` skips integers, so two whole-number expressions this large that are
+/// not both exact `i128` rationals are compared by [`big_integers_equal`], never by
+/// [`REL_TOLERANCE`].
 const F64_EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
 
 /// Distinct primes below 2^62 (sympy's `prevprime` from 2^62 down; each above 2^61), the
@@ -1750,11 +1751,14 @@ fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> bool {
             return true;
         }
         // Both exact and different: only the rounding rule can still accept.
-    } else if vx.approx.abs().max(vy.approx.abs()) >= F64_EXACT_INTEGERS {
+    } else if let Some(same) = (vx.approx.abs().max(vy.approx.abs()) >= F64_EXACT_INTEGERS)
+        .then(|| big_integers_equal(x, y, vx, vy))
+        .flatten()
+    {
         // `3^{100}` vs its digits with the last one changed: past 2^53 a float no longer
-        // tells neighbouring integers apart, so closeness establishes nothing; whole numbers
-        // are compared exactly by their residues instead.
-        return big_integers_equal(x, y, vx, vy).unwrap_or(false);
+        // tells neighbouring integers apart, so two whole-number expressions are compared
+        // exactly by their residues instead (other values keep the tolerance).
+        return same;
     } else if close(vx.approx, vy.approx) {
         return true;
     }
