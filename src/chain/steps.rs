@@ -361,7 +361,31 @@ fn last_boxed(text: &str) -> Option<String> {
     }
     picked.reverse();
     picked.retain(|p| !p.is_empty());
+    // `\boxed{10, 11, 12} and \boxed{-2, -1, 0}`: each box a list of its own; joined as they
+    // stand the lists would merge into one. A bare comma list reads as a set of values, so each
+    // such box becomes `\{…\}` (boxes already bracketed, or single values, stay as written).
+    if picked.len() >= 2 {
+        for p in picked.iter_mut() {
+            if has_top_level_comma(p) {
+                *p = format!("\\{{{p}\\}}");
+            }
+        }
+    }
     (!picked.is_empty()).then(|| picked.join(", "))
+}
+
+/// Whether `s` has a comma outside every bracket (`1, 2` yes; `(1, 2)`, `\{1, 2\}` no).
+fn has_top_level_comma(s: &str) -> bool {
+    let mut depth = 0i32;
+    for c in s.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Finds the final answer: the last `\boxed{…}`/`\fbox{…}` after `</think>` (else anywhere;
@@ -586,6 +610,52 @@ pub const MAX_PROSE_ANSWER_CHARS: usize = 40;
 /// follows its last " is " when that starts with a number ("so the total is 6 apples." →
 /// `6 apples`).
 fn last_stated_value(text: &str) -> Option<String> {
+    if let Some(list) = closing_value_list(text) {
+        return Some(list);
+    }
+    last_line_value(text).or_else(|| display_before_remark(text))
+}
+
+/// Most lines of closing remark after an introduced display ([`display_before_remark`]).
+const MAX_REMARK_LINES: usize = 2;
+
+/// Most lines of a display read by [`display_before_remark`] (`\[`, the math, `\]`).
+const MAX_DISPLAY_LINES: usize = 4;
+
+/// `… the polynomial is:` / `\[ p(x) = \frac{x(x-1)}{6} \]` / `This solution ensures …`: when
+/// the last line states no value, a display introduced by a line ending in `:` and followed
+/// only by up to [`MAX_REMARK_LINES`] lines without display math states the answer (the right
+/// side of its relation, as for a display on the last line).
+fn display_before_remark(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let close = lines
+        .iter()
+        .rposition(|l| l.ends_with("\\]"))
+        .filter(|&k| lines.len() - 1 - k <= MAX_REMARK_LINES && k + 1 < lines.len())?;
+    if lines[close + 1..]
+        .iter()
+        .any(|l| l.contains("\\[") || l.contains("\\]") || l.contains("$$"))
+    {
+        return None;
+    }
+    let open = lines[..=close].iter().rposition(|l| l.starts_with("\\["))?;
+    if close - open + 1 > MAX_DISPLAY_LINES || open == 0 || !lines[open - 1].ends_with(':') {
+        return None;
+    }
+    let body = lines[open..=close].join(" ");
+    let math = body.strip_prefix("\\[")?.strip_suffix("\\]")?.trim();
+    if math.is_empty() || math.contains("\\[") || math.matches('=').count() > 1 {
+        return None;
+    }
+    clean_answer(math.rsplit('=').next().unwrap_or(math))
+}
+
+/// [`last_stated_value`] read from the last non-empty line alone.
+fn last_line_value(text: &str) -> Option<String> {
     let line = text.lines().rev().map(str::trim).find(|l| !l.is_empty())?;
     let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
     // Last bold span with a digit.
@@ -600,6 +670,16 @@ fn last_stated_value(text: &str) -> Option<String> {
         if has_digit(b) {
             return clean_answer(b.rsplit('=').next().unwrap_or(b));
         }
+    }
+    // `… are \(-1, 0,\) and \(1\).`: several inline maths after the sentence's copula are
+    // the answer together (the last one alone is one of them).
+    if let Some(segs) = copula_math_segments(line).filter(|s| s.len() >= 2) {
+        return Some(segs.join(", "));
+    }
+    // `Therefore, 20 workers are needed to produce \(\frac{720}{K}\) widgets.`: the number the
+    // concluding sentence opens with is its subject, stated as the result.
+    if let Some(n) = concluding_sentence(line).and_then(opening_number) {
+        return Some(n);
     }
     // Last math segment: `$…$` or `\(…\)`.
     let seg = last_math_segment(line);
@@ -636,6 +716,12 @@ fn last_stated_value(text: &str) -> Option<String> {
     let lower = line.to_ascii_lowercase();
     if let Some(p) = lower.rfind(" is ") {
         let tail = line[p + 4..].trim();
+        // `… is (are) 81.`: a parenthesised word echoing the copula (a problem's `is (are)`).
+        let tail = tail
+            .strip_prefix('(')
+            .and_then(|t| t.split_once(')'))
+            .filter(|(w, _)| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphabetic()))
+            .map_or(tail, |(_, rest)| rest.trim());
         let starts_number = tail.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '$');
         if starts_number && tail.chars().count() <= MAX_PROSE_ANSWER_CHARS {
             return clean_answer(tail);
@@ -650,6 +736,40 @@ fn last_stated_value(text: &str) -> Option<String> {
     // `So, after all his transactions, Raymond has $8 left.`: a concluding sentence with one
     // number states it.
     concluding_sentence(line).and_then(sole_number)
+}
+
+/// Most bullet lines read as one closing list of values ([`closing_value_list`]).
+const MAX_LIST_LINES: usize = 8;
+
+/// A solution that ends in a bulleted list of named values, one inline math `name = value` per
+/// bullet (`Summary:` / `- \( d(6) = \frac{1}{3} \)` / `- \( d(16) = 1 \)`), states them all:
+/// `d(6) = \frac{1}{3}, d(16) = 1`. Two to [`MAX_LIST_LINES`] bullets, each nothing but the
+/// bullet mark and its one relation; `None` otherwise.
+fn closing_value_list(text: &str) -> Option<String> {
+    let mut items: Vec<&str> = Vec::new();
+    for line in text.lines().rev().map(str::trim).filter(|l| !l.is_empty()) {
+        let Some(body) = ["- ", "* ", "• "].iter().find_map(|m| line.strip_prefix(m)) else {
+            break;
+        };
+        let body = body.trim().trim_end_matches(['.', ',', ';']).trim_end();
+        let math = body
+            .strip_prefix("\\(")
+            .and_then(|b| b.strip_suffix("\\)"))
+            .or_else(|| body.strip_prefix('$').and_then(|b| b.strip_suffix('$')))?;
+        let math = math.trim();
+        if math.contains(['$', '\n']) || math.contains("\\(") || math.matches('=').count() != 1 {
+            return None;
+        }
+        items.push(math);
+        if items.len() > MAX_LIST_LINES {
+            return None;
+        }
+    }
+    if items.len() < 2 {
+        return None;
+    }
+    items.reverse();
+    Some(items.join(", "))
 }
 
 /// The content of the last `$…$` or `\(…\)` segment of a line.
@@ -681,6 +801,64 @@ const MIN_WORDS_BEFORE_COPULA: usize = 2;
 /// inline math (`\(…\)`, `$…$`) and joining words ([`JOINING_WORDS`]) follows it: segments
 /// joined by `, `. `None` for anything else (a bare value, a sentence going on in words).
 fn math_after_copula(line: &str) -> Option<String> {
+    copula_math_segments(line).map(|s| s.join(", "))
+}
+
+/// Verbs that, after a concluding cue and a number (and at most [`MAX_SUBJECT_WORDS`] words
+/// naming what is counted), make that number the sentence's subject: `Thus, 20 workers are
+/// needed …`, `So, 5 is the least value …`.
+const SUBJECT_VERBS: &[&str] = &[
+    "is", "are", "was", "were", "will", "would", "must", "should", "can", "could", "remain",
+    "remains",
+];
+
+/// Most words between the opening number and its verb (`20 more workers are`).
+const MAX_SUBJECT_WORDS: usize = 2;
+
+/// Words that make the opening number part of a calculation or a share, not the result
+/// (`So 2 times …`, `Thus 3 of the …`, `So 20 percent of …`).
+const NOT_SUBJECT_WORDS: &[&str] = &["times", "of", "percent", "out", "divided", "multiplied"];
+
+/// The number a concluding sentence opens with, when a verb of [`SUBJECT_VERBS`] follows it
+/// within [`MAX_SUBJECT_WORDS`] plain words: `Therefore, 20 workers are needed to produce
+/// \(\frac{720}{K}\) widgets.` → `20`. `None` otherwise (`So 4 people each get …`).
+fn opening_number(sentence: &str) -> Option<String> {
+    let mut words = sentence.split_whitespace();
+    words.next()?; // the cue (`In total` ends at its second word, checked below)
+    let mut first = words.next()?;
+    if first.eq_ignore_ascii_case("total,") || first.eq_ignore_ascii_case("conclusion,") {
+        first = words.next()?;
+    }
+    let num = first
+        .strip_prefix("\\$")
+        .or_else(|| first.strip_prefix('$'))
+        .unwrap_or(first);
+    let body = num.strip_prefix('-').unwrap_or(num);
+    let numeric = body.starts_with(|c: char| c.is_ascii_digit())
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+        && body.matches('.').count() <= 1
+        && !body.ends_with([',', '.']);
+    if !numeric {
+        return None;
+    }
+    for (k, w) in words.enumerate() {
+        let lw = w.to_ascii_lowercase();
+        if SUBJECT_VERBS.contains(&lw.as_str()) {
+            return Some(num.to_string());
+        }
+        let plain = w.chars().all(|c| c.is_ascii_alphabetic());
+        if k >= MAX_SUBJECT_WORDS || !plain || NOT_SUBJECT_WORDS.contains(&lw.as_str()) {
+            return None;
+        }
+    }
+    None
+}
+
+/// The inline math segments [`math_after_copula`] reads, each without a trailing comma
+/// (`\(-1, 0,\) and \(1\)` → `-1, 0` and `1`).
+fn copula_math_segments(line: &str) -> Option<Vec<&str>> {
     let line = line.trim().trim_end_matches(['.', '!']).trim_end();
     let lower = line.to_ascii_lowercase();
     let p = [
@@ -720,14 +898,14 @@ fn math_after_copula(line: &str) -> Option<String> {
         };
         let body = &tail[open.len()..];
         let end = body.find(close).unwrap_or(body.len());
-        let seg = body[..end].trim();
+        let seg = body[..end].trim().trim_end_matches(',').trim_end();
         if seg.is_empty() {
             return None;
         }
         segments.push(seg);
         tail = body[(end + close.len()).min(body.len())..].trim_start();
     }
-    (!segments.is_empty()).then(|| segments.join(", "))
+    (!segments.is_empty()).then_some(segments)
 }
 
 /// Trims decoration around an answer found after a marker: `**`, `$`, `:`, a trailing period

@@ -87,12 +87,26 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
         (None, Some(y)) => return compare(&na, &values_tuple(&y)),
         (None, None) => {}
     }
-    if let (Some(x), Some(y)) = (choice(&na), choice(&nb)) {
-        return if x == y {
-            Equivalence::Equal
-        } else {
-            Equivalence::Different
-        };
+    match (choice(&na), choice(&nb)) {
+        (Some(x), Some(y)) => {
+            return if x == y {
+                Equivalence::Equal
+            } else {
+                Equivalence::Different
+            };
+        }
+        // `(C) 12` vs `12`: the option's value stated with it, compared with the value.
+        (Some(_), None) => {
+            if let Some(v) = choice_value(&na) {
+                return compare(v, &nb);
+            }
+        }
+        (None, Some(_)) => {
+            if let Some(v) = choice_value(&nb) {
+                return compare(&na, v);
+            }
+        }
+        (None, None) => {}
     }
     let m = forms_equal(&form(&na), &form(&nb));
     if m != M::No {
@@ -401,7 +415,28 @@ const REPLACEMENTS: &[(&str, &str)] = &[
     ("\\in", "∈"),
     ("\\emptyset", "∅"),
     ("\\varnothing", "∅"),
+    ("\\langle", "("),
+    ("\\rangle", ")"),
 ];
+
+/// Trigonometric commands whose arguments read a degree mark as π/180.
+const TRIG_COMMANDS: &[&str] = &["\\sin", "\\cos", "\\tan", "\\cot", "\\sec", "\\csc"];
+
+/// The degree marks of [`REPLACEMENTS`], kept when the answer has a [`TRIG_COMMANDS`] call.
+const DEGREE_MARKS: &[&str] = &["^\\circ", "^{\\circ}", "°", "\\circ"];
+
+/// `x \neq 2` → `(-∞,2)\cup(2,∞)`: every real number but one.
+fn not_equal_interval(s: &str) -> Option<String> {
+    let t = s.trim();
+    let (x, a) = ["\\neq", "\\ne", "≠", "!="]
+        .iter()
+        .find_map(|op| t.split_once(op))?;
+    let (x, a) = (x.trim(), a.trim());
+    let var =
+        !x.is_empty() && x.len() <= MAX_LHS_NAME_BYTES && x.chars().all(|c| c.is_alphabetic());
+    let value = parse_math(a).is_some_and(|e| eval(&e, &[]).is_some());
+    (var && value).then(|| format!("(-∞,{a})\\cup ({a},∞)"))
+}
 
 /// Removes wrappers, spacing commands, `$`, degrees and a trailing period.
 fn normalize(s: &str) -> String {
@@ -436,8 +471,17 @@ fn normalize(s: &str) -> String {
             break;
         }
     }
+    let t = inequality_union(&t).unwrap_or(t);
+    let t = choice_label_unwrapped(&t).unwrap_or(t);
+    let t = not_equal_interval(&t).unwrap_or(t);
     let mut out = matrix_as_tuples(&t).unwrap_or(t);
+    // `\cos 60^\circ`: inside a trigonometric argument a degree mark is π/180, which the
+    // expression parser reads itself; elsewhere (`90^\circ`) it is a unit and goes.
+    let trig = TRIG_COMMANDS.iter().any(|c| out.contains(c));
     for (from, to) in REPLACEMENTS {
+        if trig && DEGREE_MARKS.contains(from) {
+            continue;
+        }
         out = out.replace(from, to);
     }
     // Currency: `$18`, `18 dollars`.
@@ -609,9 +653,79 @@ enum Ineq {
     Ge,
 }
 
+/// Words that join the inequalities of a union (`x < 1 \text{ or } x > 2`).
+const UNION_JOINS: &[&str] = &[
+    "\\text{ or }",
+    "\\text{or}",
+    "\\text{ or}",
+    "\\text{or }",
+    "\\lor",
+    "\\vee",
+    " or ",
+];
+
+/// `x < 1 \text{ or } x > 2` → `(-∞,1)\cup (2,∞)`: inequalities on the same one variable
+/// joined by "or" ([`UNION_JOINS`]; read on the raw answer, before "and"/"or" become commas)
+/// are the union of their intervals, when the pieces are disjoint and in increasing order.
+fn inequality_union(s: &str) -> Option<String> {
+    let mut t = s.to_string();
+    if !UNION_JOINS.iter().any(|j| t.contains(j)) {
+        return None;
+    }
+    for j in UNION_JOINS {
+        t = t.replace(j, ",");
+    }
+    for w in ["\\quad", "\\qquad"] {
+        t = t.replace(w, " ");
+    }
+    let parts = split_commas(&t);
+    if parts.len() < 2 {
+        return None;
+    }
+    let mut var: Option<String> = None;
+    let mut intervals = Vec::new();
+    for p in &parts {
+        let (v, iv) = inequality_on(p.trim())?;
+        if var.get_or_insert_with(|| v.clone()) != &v {
+            return None;
+        }
+        intervals.push(iv);
+    }
+    // Disjoint pieces in increasing order only (ends that are plain numbers).
+    let bounds: Vec<(Option<f64>, Option<f64>)> =
+        intervals.iter().map(|iv| interval_ends(iv)).collect();
+    for w in bounds.windows(2) {
+        match (w[0].1, w[1].0) {
+            (Some(hi), Some(lo)) if hi <= lo => {}
+            _ => return None,
+        }
+    }
+    Some(intervals.join("\\cup "))
+}
+
+/// The numeric ends of an interval `(a,b]` made by [`inequality_on`] (`None` for `∞` or an
+/// end that is not a plain number).
+fn interval_ends(iv: &str) -> (Option<f64>, Option<f64>) {
+    let inner = &iv[1..iv.len() - 1];
+    let Some((a, b)) = inner.split_once(',') else {
+        return (None, None);
+    };
+    let num = |x: &str| {
+        parse_math(x.trim())
+            .and_then(|e| eval(&e, &[]))
+            .map(|v| v.approx)
+    };
+    (num(a), num(b))
+}
+
 /// `x > 3` → `(3,∞)`, `\frac12 \le x \le 8` → `[\frac12,8]`, `x \ge -2` → `[-2,∞)`: an
 /// inequality on one variable is the interval it describes.
 fn inequality_interval(s: &str) -> Option<String> {
+    inequality_on(s).map(|(_, iv)| iv)
+}
+
+/// [`inequality_interval`] with the variable's name.
+fn inequality_on(s: &str) -> Option<(String, String)> {
     let mut t = s.to_string();
     for (from, to) in [
         ("\\leqslant", "≤"),
@@ -652,29 +766,36 @@ fn inequality_interval(s: &str) -> Option<String> {
     let open = |r: Ineq| matches!(r, Ineq::Lt | Ineq::Gt);
     let lower = |r: Ineq, v: &str| format!("{}{v}", if open(r) { '(' } else { '[' });
     let upper = |r: Ineq, v: &str| format!("{v}{}", if open(r) { ')' } else { ']' });
-    match (parts.as_slice(), rels.as_slice()) {
+    let iv = match (parts.as_slice(), rels.as_slice()) {
         // `x < a`, `x ≥ a`.
-        ([x, a], [r]) if var(x) && !var(a) => Some(match r {
-            Ineq::Lt | Ineq::Le => format!("(-∞,{})", upper(*r, a)),
-            Ineq::Gt | Ineq::Ge => format!("{},∞)", lower(*r, a)),
-        }),
+        ([x, a], [r]) if var(x) && !var(a) => (
+            x,
+            match r {
+                Ineq::Lt | Ineq::Le => format!("(-∞,{}", upper(*r, a)),
+                Ineq::Gt | Ineq::Ge => format!("{},∞)", lower(*r, a)),
+            },
+        ),
         // `a < x`, `a ≥ x`.
-        ([a, x], [r]) if var(x) && !var(a) => Some(match r {
-            Ineq::Lt | Ineq::Le => format!("{},∞)", lower(*r, a)),
-            Ineq::Gt | Ineq::Ge => format!("(-∞,{})", upper(*r, a)),
-        }),
+        ([a, x], [r]) if var(x) && !var(a) => (
+            x,
+            match r {
+                Ineq::Lt | Ineq::Le => format!("{},∞)", lower(*r, a)),
+                Ineq::Gt | Ineq::Ge => format!("(-∞,{}", upper(*r, a)),
+            },
+        ),
         // `a < x ≤ b` and `b > x ≥ a`.
         ([a, x, b], [r1, r2]) if var(x) => match (r1, r2) {
             (Ineq::Lt | Ineq::Le, Ineq::Lt | Ineq::Le) => {
-                Some(format!("{},{}", lower(*r1, a), upper(*r2, b)))
+                (x, format!("{},{}", lower(*r1, a), upper(*r2, b)))
             }
             (Ineq::Gt | Ineq::Ge, Ineq::Gt | Ineq::Ge) => {
-                Some(format!("{},{}", lower(*r2, b), upper(*r1, a)))
+                (x, format!("{},{}", lower(*r2, b), upper(*r1, a)))
             }
-            _ => None,
+            _ => return None,
         },
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some((iv.0.to_string(), iv.1))
 }
 
 /// `x=2 or x=3`, `2 and 3` → `x=2, x=3`, `2, 3` (a list of solutions).
@@ -737,13 +858,40 @@ fn mixed_number(s: &str) -> Option<String> {
 
 /// `\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}` (also `bmatrix`, `matrix`) → `((1,2),(3,4))`,
 /// so matrices compare entry by entry as tuples of rows.
+///
+/// `\left( \begin{array}{cc} 1 & 2 \\ 3 & 4 \end{array} \right)` (an `array` in round or
+/// square brackets, its column spec dropped) is the same matrix.
 fn matrix_as_tuples(s: &str) -> Option<String> {
     let t = s.trim();
-    let env = ["pmatrix", "bmatrix", "matrix"]
+    let t = [
+        ("\\left(", "\\right)"),
+        ("\\left[", "\\right]"),
+        ("(", ")"),
+        ("[", "]"),
+    ]
+    .iter()
+    .find_map(|(o, c)| {
+        let inner = t.strip_prefix(o)?.strip_suffix(c)?.trim();
+        inner.starts_with("\\begin{array}").then_some(inner)
+    })
+    .unwrap_or(t);
+    let env = ["pmatrix", "bmatrix", "matrix", "array"]
         .into_iter()
         .find(|e| t.starts_with(&format!("\\begin{{{e}}}")))?;
     let (open, close) = (format!("\\begin{{{env}}}"), format!("\\end{{{env}}}"));
-    let inner = t.strip_prefix(&open)?.strip_suffix(&close)?;
+    let mut inner = t.strip_prefix(&open)?.strip_suffix(&close)?;
+    if env == "array" {
+        // The column spec `{cc}`, `{rr|l}`: letters and bars only.
+        let spec = inner.trim_start().strip_prefix('{')?;
+        let end = spec.find('}')?;
+        if !spec[..end]
+            .chars()
+            .all(|c| matches!(c, 'l' | 'c' | 'r' | '|' | ' '))
+        {
+            return None;
+        }
+        inner = &spec[end + 1..];
+    }
     let rows: Vec<String> = inner
         .split("\\\\")
         .map(str::trim)
@@ -814,6 +962,35 @@ fn choice(s: &str) -> Option<char> {
         ['(', c, ')'] if letter(*c) => Some(*c),
         [c, ')'] if letter(*c) => Some(*c),
         ['(', c, ')', ' ', ..] if letter(*c) => Some(*c),
+        _ => None,
+    }
+}
+
+/// The value stated after a choice label: `(C) 12` → `12` (`None` for a bare letter).
+fn choice_value(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let rest = t.strip_prefix('(')?;
+    let mut cs = rest.chars();
+    let (c, close) = (cs.next()?, cs.next()?);
+    let v = cs.as_str().trim();
+    (c.is_ascii_uppercase() && close == ')' && !v.is_empty()).then_some(v)
+}
+
+/// `\text{(C) } 12`, `\textbf{(B)}7` → `(C) 12`, `(B) 7`: a choice label in a text command
+/// before the option's value (the whole answer in one command is unwrapped by [`normalize`]).
+fn choice_label_unwrapped(s: &str) -> Option<String> {
+    let t = s.trim();
+    let rest = ["\\text{", "\\textbf{", "\\mathrm{", "\\mathbf{"]
+        .iter()
+        .find_map(|w| t.strip_prefix(w))?;
+    let (label, value) = rest.split_once('}')?;
+    let label = label.trim();
+    let cs: Vec<char> = label.chars().collect();
+    let value = value.trim();
+    match cs.as_slice() {
+        ['(', c, ')'] if c.is_ascii_uppercase() && !value.is_empty() => {
+            Some(format!("({c}) {value}"))
+        }
         _ => None,
     }
 }
@@ -1045,6 +1222,10 @@ fn form(s: &str) -> Form {
         return Form::Union(parts);
     }
     match t {
+        // The real line.
+        "\\mathbb{R}" | "\\mathbb R" | "ℝ" | "(-∞,∞)" | "(-∞, ∞)" => {
+            return Form::Bracket('(', ')', vec![Form::Infinity(false), Form::Infinity(true)])
+        }
         "∞" | "+∞" | "inf" | "oo" => return Form::Infinity(true),
         "-∞" | "−∞" | "-inf" => return Form::Infinity(false),
         _ => {}
@@ -1069,7 +1250,8 @@ fn form(s: &str) -> Form {
     let first = t.chars().next();
     let last = t.chars().last();
     if let (Some(o @ ('(' | '[')), Some(c @ (')' | ']'))) = (first, last) {
-        if outer_pair_encloses(t) || t.len() > 2 {
+        // `(1,2), (3,4)` starts and ends with brackets but is a list of two tuples.
+        if outer_pair_encloses(t) {
             let inner = &t[1..t.len() - 1];
             let parts = split_commas(inner);
             if parts.len() >= 2 {
@@ -1090,8 +1272,28 @@ fn form(s: &str) -> Form {
     if t == "∅" {
         return Form::Set(vec![]);
     }
-    Form::Text(text_norm(t))
+    let words = text_norm(t);
+    if REAL_LINE_WORDS.contains(&words.as_str()) {
+        return form("(-∞,∞)");
+    }
+    if EMPTY_SET_WORDS.contains(&words.as_str()) {
+        return Form::Set(vec![]);
+    }
+    Form::Text(words)
 }
+
+/// Answers in words that mean the real line (after [`text_norm`]: letters and digits only).
+const REAL_LINE_WORDS: &[&str] = &["allrealnumbers", "allreals", "allrealx", "allrealvaluesofx"];
+
+/// Answers in words that mean the empty set (after [`text_norm`]).
+const EMPTY_SET_WORDS: &[&str] = &[
+    "nosolution",
+    "nosolutions",
+    "norealsolution",
+    "norealsolutions",
+    "thereisnosolution",
+    "therearenosolutions",
+];
 
 fn text_norm(s: &str) -> String {
     s.replace("\\text{", "")
@@ -1443,12 +1645,120 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= REL_TOLERANCE * a.abs().max(b.abs()).max(1.0)
 }
 
+/// 2^53: beyond it `f64` skips integers, so two whole-number expressions this large that are
+/// not both exact `i128` rationals are compared by [`big_integers_equal`], never by
+/// [`REL_TOLERANCE`].
+const F64_EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+
+/// Distinct primes below 2^62 (sympy's `prevprime` from 2^62 down; each above 2^61), the
+/// moduli of [`big_integers_equal`]: together they exceed 2^1220, more than any finite `f64`.
+const BIG_MODULI: [u64; 20] = [
+    4_611_686_018_427_387_847,
+    4_611_686_018_427_387_817,
+    4_611_686_018_427_387_787,
+    4_611_686_018_427_387_761,
+    4_611_686_018_427_387_751,
+    4_611_686_018_427_387_737,
+    4_611_686_018_427_387_733,
+    4_611_686_018_427_387_709,
+    4_611_686_018_427_387_701,
+    4_611_686_018_427_387_631,
+    4_611_686_018_427_387_617,
+    4_611_686_018_427_387_587,
+    4_611_686_018_427_387_461,
+    4_611_686_018_427_387_421,
+    4_611_686_018_427_387_409,
+    4_611_686_018_427_387_329,
+    4_611_686_018_427_387_323,
+    4_611_686_018_427_387_301,
+    4_611_686_018_427_387_271,
+    4_611_686_018_427_387_241,
+];
+
+/// Largest exponent / factorial argument [`residue`] computes (a bound on the work per
+/// modulus; anything larger overflows `f64` long before, so [`big_integers_equal`] never needs
+/// it).
+const MAX_RESIDUE_EXPONENT: u64 = 4096;
+
+/// A whole number the exact evaluator knows (`Rat` with denominator 1), as `u64`.
+fn small_whole(e: &Expr) -> Option<u64> {
+    let r = eval(e, &[])?.exact?;
+    let (n, d) = (r.num, r.den);
+    (d == 1 && (0..=i128::from(MAX_RESIDUE_EXPONENT)).contains(&n)).then_some(n as u64)
+}
+
+/// `e mod p` for integer expressions built from whole-number literals with `+`, `-`, `·`,
+/// powers with a whole exponent and factorials; `None` for anything else (a fraction, a
+/// decimal, a variable, a function).
+fn residue(e: &Expr, p: u64) -> Option<u64> {
+    use Expr::*;
+    let m = |a: u64, b: u64| ((u128::from(a) * u128::from(b)) % u128::from(p)) as u64;
+    Some(match e {
+        Int(s) => s.bytes().try_fold(0u64, |r, b| {
+            b.is_ascii_digit()
+                .then(|| ((u128::from(r) * 10 + u128::from(b - b'0')) % u128::from(p)) as u64)
+        })?,
+        Neg(a) => (p - residue(a, p)?) % p,
+        Add(a, b) => {
+            ((u128::from(residue(a, p)?) + u128::from(residue(b, p)?)) % u128::from(p)) as u64
+        }
+        Sub(a, b) => {
+            ((u128::from(residue(a, p)?) + u128::from(p - residue(b, p)?)) % u128::from(p)) as u64
+        }
+        Mul(a, b) => m(residue(a, p)?, residue(b, p)?),
+        Pow(a, b) => {
+            let (mut base, mut k, mut acc) = (residue(a, p)?, small_whole(b)?, 1u64);
+            while k > 0 {
+                if k & 1 == 1 {
+                    acc = m(acc, base);
+                }
+                base = m(base, base);
+                k >>= 1;
+            }
+            acc
+        }
+        Factorial(a) => (1..=small_whole(a)?).fold(1u64, |acc, k| m(acc, k % p)),
+        _ => return None,
+    })
+}
+
+/// Exact equality of two whole numbers too large for `f64` to separate: `|a − b| ≤ |a| + |b|`
+/// (bounded from the float values with a margin), so equal residues modulo primes whose
+/// product exceeds that bound prove `a = b` (Chinese remainder theorem). `None` when either side
+/// is not an integer expression [`residue`] reads, or a value is not finite.
+fn big_integers_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> Option<bool> {
+    let bound = 4.0 * (vx.approx.abs() + vy.approx.abs()) + 1.0;
+    if !bound.is_finite() {
+        return None;
+    }
+    let bits_needed = bound.log2().ceil() + 1.0;
+    let mut bits = 0.0;
+    for &p in &BIG_MODULI {
+        if residue(x, p)? != residue(y, p)? {
+            return Some(false);
+        }
+        bits += 61.0;
+        if bits > bits_needed {
+            return Some(true);
+        }
+    }
+    None
+}
+
 fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> bool {
     if let (Some(a), Some(b)) = (vx.exact, vy.exact) {
         if a == b {
             return true;
         }
         // Both exact and different: only the rounding rule can still accept.
+    } else if let Some(same) = (vx.approx.abs().max(vy.approx.abs()) >= F64_EXACT_INTEGERS)
+        .then(|| big_integers_equal(x, y, vx, vy))
+        .flatten()
+    {
+        // `3^{100}` vs its digits with the last one changed: past 2^53 a float no longer
+        // tells neighbouring integers apart, so two whole-number expressions are compared
+        // exactly by their residues instead (other values keep the tolerance).
+        return same;
     } else if close(vx.approx, vy.approx) {
         return true;
     }

@@ -14,7 +14,11 @@
 //! `--dump FILE` (one JSON line per solution: its refuted items, what the checks said at the
 //! labelled step and that step's text — the listing to classify misses by),
 //! `--gsm8k-test FILE` (GSM8K test set for the reference mode; default
-//! `../shared/data/gsm8k/test.jsonl`), `--no-reference` (skip the reference mode).
+//! `../shared/data/gsm8k/test.jsonl`), `--no-reference` (skip the reference mode),
+//! `--dump-answers FILE` (reference mode: one JSON line per row where our answer extraction +
+//! equivalence and the data's `final_answer_correct` part, or no answer was extracted: id,
+//! extracted answer, reference and its source, our comparison, the data's grade, the chain's
+//! last characters).
 //!
 //! After each subset's table come the verdict tables of [`verdicts`]: the chain-level verdict
 //! distribution without a reference, then again with an honest reference where the data has
@@ -135,6 +139,7 @@ fn main() -> anyhow::Result<()> {
         env!("CARGO_MANIFEST_DIR")
     );
     let mut reference_mode = true;
+    let mut dump_answers: Option<std::fs::File> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -144,6 +149,11 @@ fn main() -> anyhow::Result<()> {
             "--dump" => dump = Some(std::fs::File::create(args.next().expect("--dump FILE"))?),
             "--gsm8k-test" => gsm8k_test_path = args.next().expect("--gsm8k-test FILE"),
             "--no-reference" => reference_mode = false,
+            "--dump-answers" => {
+                dump_answers = Some(std::fs::File::create(
+                    args.next().expect("--dump-answers FILE"),
+                )?)
+            }
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -268,7 +278,13 @@ fn main() -> anyhow::Result<()> {
         verdict_tally.print(&format!("{name}: without a reference"), false);
         if reference_mode {
             let measured: Vec<serde_json::Value> = rows.iter().take(limit).cloned().collect();
-            verdicts::reference_mode(&verifier, &name, &measured, gsm8k_test.as_ref())?;
+            verdicts::reference_mode(
+                &verifier,
+                &name,
+                &measured,
+                gsm8k_test.as_ref(),
+                dump_answers.as_mut(),
+            )?;
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 # Measures `vibecheck verify` (no reference) on the ProcessBench subsets with expert
 # earliest-wrong-step labels. Arguments go to the measurement program:
 #   --data FILE (repeatable), --limit N (per subset), --workers N, --dump FILE (JSON lines),
-#   --gsm8k-test FILE, --no-reference (see main.rs).
+#   --gsm8k-test FILE, --no-reference, --dump-answers FILE (see main.rs).
 # Progress on stderr, one table per subset on stdout. See BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -16,6 +16,7 @@
 //!   gets no reference. Problems with a single solution, or no correct sibling, get none.
 
 use std::collections::HashMap;
+use std::io::Write;
 
 use vibecheck::chain;
 use vibecheck::verify::{answer, Overall, Verifier, VerifyReport};
@@ -223,13 +224,29 @@ pub fn references(
         .collect()
 }
 
+/// Characters of the chain's end written per `--dump-answers` line (where the final answer is).
+const ANSWER_TAIL_CHARS: usize = 300;
+
+/// The last [`ANSWER_TAIL_CHARS`] characters of the chain's steps joined by newlines.
+fn chain_tail(c: &chain::Chain) -> String {
+    let text: Vec<&str> = c.steps.iter().map(|s| s.text.as_str()).collect();
+    let text = text.join("\n");
+    let n = text.chars().count();
+    text.chars()
+        .skip(n.saturating_sub(ANSWER_TAIL_CHARS))
+        .collect()
+}
+
 /// The reference mode: verifies every row that has an honest reference, with it, and prints
-/// the verdict table. Returns the number of rows measured.
+/// the verdict table. Returns the number of rows measured. With `dump`, writes one JSON line per
+/// row where our judgement and the data's `final_answer_correct` part, or no answer was
+/// extracted (`--dump-answers`).
 pub fn reference_mode(
     verifier: &Verifier,
     name: &str,
     rows: &[serde_json::Value],
     gsm8k_test: Option<&HashMap<String, String>>,
+    mut dump: Option<&mut std::fs::File>,
 ) -> anyhow::Result<usize> {
     let refs = references(rows, gsm8k_test);
     let mut t = VerdictTally::default();
@@ -247,7 +264,27 @@ pub fn reference_mode(
         let c = chain::parse_input(&input.to_string())?;
         let rep = verifier.verify(&c, Some(reference))?;
         let final_ok = final_answer_correct(row);
-        if (rep.answer.equivalent == Some(true)) != final_ok {
+        let judged_equal = rep.answer.equivalent == Some(true);
+        if let Some(f) = dump
+            .as_mut()
+            .filter(|_| judged_equal != final_ok || rep.answer.extracted.is_none())
+        {
+            let comparison = rep
+                .answer
+                .extracted
+                .as_deref()
+                .map(|a| answer::compare(a, reference));
+            writeln!(
+                f,
+                "{}",
+                serde_json::json!({"subset": name, "id": row["id"],
+                    "extracted": rep.answer.extracted, "reference": reference,
+                    "reference_source": format!("{source:?}"),
+                    "judged_equal": judged_equal, "comparison": comparison,
+                    "final_answer_correct": final_ok, "tail": chain_tail(&c)})
+            )?;
+        }
+        if judged_equal != final_ok {
             // Where extraction / equivalence and the data's grading part: listed for reading.
             eprintln!(
                 "eval-processbench: {name}: answer disagreement {}: extracted {:?}, reference {reference:?} ({source:?}), data says final answer {}",
