@@ -888,7 +888,7 @@ def check_rewrite_multi(a, b, ta, tb, free):
         return unknown
     c = sp.cancel(na.as_expr() / nb.as_expr())
     if c.free_symbols or c == 0 or not c.is_number:
-        return unknown
+        return neither_implies(a, b, ta, tb, gens) or unknown
     d = sp.expand(a - c * b)
     if d.free_symbols:
         return unknown
@@ -905,6 +905,61 @@ def check_rewrite_multi(a, b, ta, tb, free):
     scaled = f"({tb})" if c == 1 else f"{show(c)}·({tb})"
     return ("refuted", f"({ta}) − {scaled} = {show(d)}, not 0: the two equations have no common solution "
             f"(at {at} the new one holds but the old one gives {show(a.subs(pt))})", cex)
+
+
+POINT_FILLS = (0, 1, 2, -1, 3)  # whole numbers given to all variables but one by point_off
+
+
+def point_off(p, q, gens):
+    """A real point where the polynomial p vanishes and the polynomial q does not, decided
+    exactly: all variables but one set to the same small whole number (POINT_FILLS), the
+    remaining one solved for (real roots sympy lists, degree at most REWRITE_MAX_DEGREE),
+    q's value there tested by is_zero. Returns (point, q's value) or None."""
+    for v in gens:
+        others = [g for g in gens if g != v]
+        for fill in POINT_FILLS:
+            sub = {g: Integer(fill) for g in others}
+            r = sp.Poly(sp.expand(p.subs(sub)), v)
+            if not 1 <= r.degree() <= REWRITE_MAX_DEGREE:
+                continue
+            for root in sp.roots(r):
+                if root.is_real is not True:
+                    continue
+                pt = dict(sub)
+                pt[v] = root
+                val = sp.expand(q.subs(pt))
+                if is_zero(val)[0] is False:
+                    return pt, val
+    return None
+
+
+def neither_implies(a, b, ta, tb, gens):
+    """A rearranged polynomial equation `ta = 0` ⇒ `tb = 0` (terms moved, products expanded:
+    `2(x−1)(y−2) = −(x−1)^2 ⇒ 2xy − 3(x + y) + 4 = −x^2 + 2x − 1`) whose parts with
+    variables are not proportional: refuted when neither equation follows from the other, with
+    a point on each that is not on the other. Only when both expand to the same monomials with
+    variables, of total degree at least 2: substituting a value (`xy = 6`), squaring, or
+    multiplying or dividing by a factor changes the monomials (and keeps one direction), and
+    equations of degree 1 with the same monomials are mostly a system listed line by line.
+    None when that is not shown."""
+    if (a.free_symbols != b.free_symbols) or re.search(r"\d\.\d", ta + tb):
+        return None
+    p, q = sp.expand(a), sp.expand(b)
+    pa, pb = sp.Poly(p, *gens), sp.Poly(q, *gens)
+    zero = (0,) * len(gens)
+    ma = {m for m in pa.monoms() if m != zero}
+    mb = {m for m in pb.monoms() if m != zero}
+    if ma != mb or pa.total_degree() < 2:
+        return None
+    new = point_off(q, p, gens)
+    old = point_off(p, q, gens) if new else None
+    if not (new and old):
+        return None
+    (pn, vn), (po, vo) = new, old
+    at = lambda pt: ", ".join(f"{k} = {show(v)}" for k, v in sorted(pt.items(), key=lambda kv: str(kv[0])))
+    cex = {str(k): str(v) for k, v in pn.items()}
+    return ("refuted", f"neither equation follows from the other: at {at(pn)} the new one holds but {ta} = {show(vn)}; "
+            f"at {at(po)} the old one holds but {tb} = {show(vo)}", cex)
 
 
 def decimal_places(v):
@@ -1061,8 +1116,10 @@ def check_system(terms, texts):
     point = dict(zip(gens, next(iter(sol))))
     cvars = sorted(lhs.free_symbols | rhs.free_symbols, key=str)
     loose = [v for v in cvars if point[v].free_symbols]
-    if not cvars or loose:
-        return ("unknown", f"the equations before do not fix {', '.join(map(str, loose)) or 'a variable'}", None)
+    if cvars and loose:
+        return check_on_solution_set(point, lhs, rhs, ptexts, tl, tr, loose)
+    if not cvars:
+        return ("unknown", "the equations before do not fix a variable", None)
     sub = {v: point[v] for v in cvars}
     left, right = lhs.subs(sub), rhs.subs(sub)
     if left.has(*UNDEFINED) or right.has(*UNDEFINED):
@@ -1088,6 +1145,24 @@ def check_system(terms, texts):
     else:
         there = f"{tl} = {show(left)} but {tr} = {show(right)}"
     return ("refuted", f"the equations before ({before}) fix {at}; there {there}", cex)
+
+
+def check_on_solution_set(point, lhs, rhs, ptexts, tl, tr, loose):
+    """check_system when the linear equations before leave some variables of lhs = rhs free
+    (`point` is their solution with free parameters, from linsolve): lhs − rhs is evaluated on
+    the whole solution set, and when it is 0 there the equation follows from the system
+    (verified: `a + b = 11; b + c = 11 ⇒ a = c`). A nonzero constant there is not refuted: the
+    equations before may belong to another case of a case analysis (`(u−v) + k = 16 ⇒ u−v =
+    17/2`, then "for the pair (−1, −16): (u−v) − k = −1"), which only a unique solution of the
+    system rules out (measured: no exact detection gained, one correct solution flagged)."""
+    unknown = ("unknown", f"the equations before do not fix {', '.join(map(str, loose))}", None)
+    cvars = sorted(lhs.free_symbols | rhs.free_symbols, key=str)
+    sub = {v: point[v] for v in cvars}
+    diff = sp.cancel(sp.together(sp.expand(lhs.subs(sub) - rhs.subs(sub))))
+    if diff == 0:
+        return ("verified", f"{tl} = {tr} holds at every solution of the equations before "
+                f"({'; '.join(f'{t} = 0' for t in ptexts)})", None)
+    return unknown
 
 
 def check_system_item(terms, texts):
