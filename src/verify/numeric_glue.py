@@ -474,7 +474,8 @@ def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities, later_
         # Context says this `=` is an identity (expand/factor, an `=`-chain link).
         if not free:
             return check_pair(a, b, "eq", lit_a, lit_b, ta, tb, tol, modulus, True)
-        claims = same_monomials(a, b, free) or factoring(a, b, free) or one_var_rational(a, b, free)
+        claims = (same_monomials(a, b, free) or factoring(a, b, free) or one_var_rational(a, b, free)
+                  or expansion(a, b, free))
         if not claims and later_link and floor_split(a, b, free):
             return rewrites_earlier(check_symbolic(a, b, "eq", ta, tb, True, free, INTEGER_POINTS), b, earlier)
         if not claims and later_link and exponential_monomials(a, b, free):
@@ -653,6 +654,29 @@ def factoring(a, b, free):
         return False
     expanded = lambda e: e.is_Add and sp.expand(e) == e
     return (is_factored(a) and expanded(b)) or (is_factored(b) and expanded(a))
+
+
+def expansion(a, b, free):
+    """Whether an expand/factor identity (or `=`-chain link) writes out a product or power of
+    sums in several variables: one side factored, the other a sum of terms already expanded
+    that holds every monomial with variables of the factored side's expansion (`(a+b+c)^2 =
+    a^2 + b^2 + c^2 + 2ab + 2bc + 2ca + 2abc`): the expansion written with a slip, which must
+    hold for every value. A side that lacks some of those monomials used a relation from the
+    context (`(a+b)^2 = a^2 + b^2 + 12` with ab = 6) or is an equation: not claimed."""
+    if len(free) < 2:
+        return False
+    gens = sorted(free, key=str)
+    if not (a.is_polynomial(*gens) and b.is_polynomial(*gens)):
+        return False
+    for f, e in ((a, b), (b, a)):
+        if not (is_factored(f) and e.is_Add and sp.expand(e) == e):
+            continue
+        zero = (0,) * len(gens)
+        mf = set(sp.Poly(sp.expand(f), *gens).monoms()) - {zero}
+        me = set(sp.Poly(e, *gens).monoms()) - {zero}
+        if mf and mf <= me:
+            return True
+    return False
 
 
 def check_symbolic(a, b, rel, ta, tb, identities, free, points=None):
