@@ -1003,6 +1003,22 @@ fn inline_dollar(rest: &str) -> Option<usize> {
     Some(close)
 }
 
+/// Marks of alternatives in a LaTeX segment (`x = 2 \text{ or } x = 3`, `x = \pm 3`).
+const ALTERNATIVE_MARKS: &[&str] = &["\\text{ or }", "\\text{or}", "\\pm", "\\mp", " or "];
+
+/// The end of the part of `seg` before the last arrow or line break that comes before its
+/// first alternative mark (at byte `at`), when that part holds a relation and no mark: the
+/// rewrites there are read on their own. `None` when no arrow comes before the mark.
+fn head_before_alternatives(seg: &str, at: usize) -> Option<usize> {
+    let head = LINE_BREAK_AND_ARROWS
+        .iter()
+        .filter_map(|a| seg[..at].rfind(a))
+        .max()?;
+    let part = &seg[..head];
+    (part.chars().any(is_rel_char) && !ALTERNATIVE_MARKS.iter().any(|a| part.contains(a)))
+        .then_some(head)
+}
+
 /// Splits a LaTeX math segment into pieces at `\\`, `&`, `\quad`, arrows, `,`/`;` followed by a
 /// space, and connective `\text{…}`; each piece that parses is an item.
 ///
@@ -1017,9 +1033,15 @@ fn latex_items(
     same_quantity_first: bool,
 ) {
     // Alternatives (`x = 2 \text{ or } x = 3`, `\pm`) are cases, not rewrites of each other.
-    let alternatives = ["\\text{ or }", "\\text{or}", "\\pm", "\\mp", " or "]
-        .iter()
-        .any(|a| seg.contains(a));
+    let first_alternative = ALTERNATIVE_MARKS.iter().filter_map(|a| seg.find(a)).min();
+    if let Some(head) = first_alternative.and_then(|at| head_before_alternatives(seg, at)) {
+        // `n^2 - 5n + 2 = 0 \implies (n-1)(n-4) = 0 \implies n = 1 \text{ or } n = 4`: the
+        // rewrites before the arrow that leads to the alternatives are read as rewrites.
+        latex_items(&seg[..head], items, ctx, linked_first, same_quantity_first);
+        latex_items(&seg[head..], items, ctx, false, false);
+        return;
+    }
+    let alternatives = first_alternative.is_some();
     // `\;` is a space, not the `;` that separates pieces. Labels go first: their words are
     // no connectives (`8 \text{ pounds} \text{ (math and science)}`).
     let mut s = strip_nested_environments(&drop_latex_labels(seg))
