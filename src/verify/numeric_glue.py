@@ -4,6 +4,7 @@ Receives sympy objects that Rust already built from the AST through an allowlist
 each relation of a math item. Never evaluates text: no eval/exec/sympify/parse_expr here.
 The rounding rule is documented in src/verify/numeric.rs.
 """
+import itertools
 import json
 import re
 import sys
@@ -932,17 +933,20 @@ def check_rewrite_multi(a, b, ta, tb, free):
 
 
 POINT_FILLS = (0, 1, 2, -1, 3)  # whole numbers given to all variables but one by point_off
+POINT_TRIES = 30                # most assignments of the other variables tried per variable
 
 
 def point_off(p, q, gens):
     """A real point where the polynomial p vanishes and the polynomial q does not, decided
-    exactly: all variables but one set to the same small whole number (POINT_FILLS), the
-    remaining one solved for (real roots sympy lists, degree at most REWRITE_MAX_DEGREE),
-    q's value there tested by is_zero. Returns (point, q's value) or None."""
+    exactly: all variables but one set to small whole numbers (POINT_FILLS, at most
+    POINT_TRIES assignments per variable), the remaining one solved for (real roots sympy
+    lists, degree at most REWRITE_MAX_DEGREE), q's value there tested by is_zero. Returns
+    (point, q's value) or None."""
     for v in gens:
         others = [g for g in gens if g != v]
-        for fill in POINT_FILLS:
-            sub = {g: Integer(fill) for g in others}
+        fills = itertools.islice(itertools.product(POINT_FILLS, repeat=len(others)), POINT_TRIES)
+        for values in fills:
+            sub = {g: Integer(f) for g, f in zip(others, values)}
             r = sp.Poly(sp.expand(p.subs(sub)), v)
             if not 1 <= r.degree() <= REWRITE_MAX_DEGREE:
                 continue
@@ -973,7 +977,10 @@ def neither_implies(a, b, ta, tb, gens):
     zero = (0,) * len(gens)
     ma = {m for m in pa.monoms() if m != zero}
     mb = {m for m in pb.monoms() if m != zero}
-    if ma != mb or pa.total_degree() < 2:
+    # `bc(b − a) + (a − c) = 0 ⇒ (bc + 1)(a − c) = 0`: one side written as a product of sums
+    # and the other not is a factorisation, whose expansion must match.
+    factoring_step = is_factored(sp.factor_terms(a)) != is_factored(sp.factor_terms(b)) and (is_factored(a) or is_factored(b))
+    if (ma != mb and not factoring_step) or pa.total_degree() < 2 or pb.total_degree() < 2:
         return None
     new = point_off(q, p, gens)
     old = point_off(p, q, gens) if new else None
