@@ -217,7 +217,56 @@ pub fn extract_items_after(
             _ => true,
         });
     }
+    asserted_identities(&lower, &mut items);
     (items, last)
+}
+
+/// Words right after an `=` between expressions with variables that say it holds for every
+/// value ("\\( x + xy + y = xy + 1 \\), which is true for all x, y > 0", "2ab = ab, which is
+/// true"): the equation is asserted as an identity ([`Rel::Asserted`]).
+const ASSERT_CUES: &[&str] = &[
+    "which is true",
+    "is always true",
+    "which holds for all",
+    "holds true for all",
+    "is an identity",
+];
+
+/// Words soon after an [`ASSERT_CUES`] cue that make the truth conditional ("which is true
+/// when x = 2", "only if"): no assertion of an identity.
+const CONDITION_AFTER_CUE: &[&str] = &["when", "if ", "only", "provided", "some", "="];
+
+/// How far after a cue (bytes, at most to the end of its sentence) [`CONDITION_AFTER_CUE`]
+/// words are looked for.
+const CUE_CONDITION_BYTES: usize = 40;
+
+/// Marks the two-term `=` items with variables on both sides that an [`ASSERT_CUES`] cue
+/// directly follows (only punctuation and the closing of the math between) as
+/// [`Rel::Asserted`].
+fn asserted_identities(lower: &str, items: &mut [Item]) {
+    for cue in ASSERT_CUES {
+        for (at, _) in lower.match_indices(cue) {
+            let after = &lower[at + cue.len()..];
+            let window = after
+                .char_indices()
+                .map(|(k, _)| k)
+                .find(|&k| k >= CUE_CONDITION_BYTES)
+                .unwrap_or(after.len());
+            let sentence = after[..window].find(['.', '\n']).unwrap_or(window);
+            if CONDITION_AFTER_CUE.iter().any(|w| after[..sentence].contains(w)) {
+                continue;
+            }
+            let before = lower[..at].trim_end_matches([' ', ',', '.', '\n', '\\', ']', ')', '$']);
+            for item in items.iter_mut() {
+                let Item::Math(m) = item else { continue };
+                let plain_eq = matches!(m.rels.as_slice(), [Rel::Eq | Rel::Identical]);
+                let variables = m.terms.iter().all(|t| !t.vars().is_empty());
+                if plain_eq && variables && before.ends_with(&m.source.trim().to_lowercase()) {
+                    m.rels = vec![Rel::Asserted];
+                }
+            }
+        }
+    }
 }
 
 /// Operators next to which an inline `\( x \)` is a variable of a prose equation (`-` is not one:

@@ -482,6 +482,11 @@ def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities, later_
         if not claims and later_link and exponential_monomials(a, b, free):
             return rewrites_earlier(check_symbolic(a, b, "eq", ta, tb, True, free), b, earlier)
         return check_symbolic(a, b, "eq", ta, tb, claims, free)
+    if rel == "asserted" and free:
+        # The words after the equation say it holds for every value: any counterexample refutes.
+        return check_symbolic(a, b, "eq", ta, tb, True, free)
+    if rel == "asserted":
+        rel = "eq"
     if rel == "congruent":
         m = modulus
         if free or not (a.is_Integer and b.is_Integer and m is not None and m.is_Integer and m > 0):
