@@ -683,6 +683,7 @@ const LINK_WORDS: &[&str] = &[
     "implies",
     "obtain",
     "combin",
+    "equivalent",
 ];
 
 /// Words between two segments that make them separate statements, not a rewrite.
@@ -745,6 +746,8 @@ fn links(between: &str) -> bool {
     {
         return true;
     }
+    // "or equivalently" restates; its "or" offers no alternative.
+    let b = b.replace("or equivalent", "equivalent");
     let words: Vec<&str> = b.split(|c: char| !c.is_alphabetic()).collect();
     let has = |list: &[&str]| {
         words.iter().any(|w| {

@@ -819,6 +819,11 @@ def check_rewrite_in(a, b, ta, tb, x):
     unknown = ("unknown", "only rewrites of one-variable polynomial or rational equations are checked", None)
     gens = {g for e in (a, b) for g in e.atoms(sp.Function, sp.Pow)
             if x in g.free_symbols and not (g.is_Pow and g.exp.is_Integer)}
+    # `\log_2(\log_2 x)`: the variable inside nested functions is read through the outermost
+    # one when every occurrence of the variable is inside it.
+    outer = [g for g in gens if not any(g != h and h.has(g) for h in gens)]
+    if len(gens) > 1 and len(outer) == 1:
+        gens = set(outer)
     if len(gens) != 1:
         return unknown
     g = next(iter(gens))
