@@ -943,19 +943,19 @@ def check_rewrite_multi(a, b, ta, tb, free):
 
 
 POINT_FILLS = (0, 1, 2, -1, 3)  # whole numbers given to all variables but one by point_off
-POINT_TRIES = 30                # most assignments of the other variables tried per variable
+POINT_BUDGET = 60               # most one-variable polynomials solved by one point_off call
 
 
 def point_off(p, q, gens):
     """A real point where the polynomial p vanishes and the polynomial q does not, decided
-    exactly: all variables but one set to small whole numbers (POINT_FILLS, at most
-    POINT_TRIES assignments per variable), the remaining one solved for (real roots sympy
-    lists, degree at most REWRITE_MAX_DEGREE), q's value there tested by is_zero. Returns
-    (point, q's value) or None."""
+    exactly: all variables but one set to small whole numbers (POINT_FILLS; POINT_BUDGET
+    assignments in all, shared equally by the variables), the remaining one solved
+    for (real roots sympy lists, degree at most REWRITE_MAX_DEGREE), q's value there tested by
+    is_zero. Returns (point, q's value) or None."""
+    tries = POINT_BUDGET // max(1, len(gens))
     for v in gens:
         others = [g for g in gens if g != v]
-        fills = itertools.islice(itertools.product(POINT_FILLS, repeat=len(others)), POINT_TRIES)
-        for values in fills:
+        for values in itertools.islice(itertools.product(POINT_FILLS, repeat=len(others)), tries):
             sub = {g: Integer(f) for g, f in zip(others, values)}
             r = sp.Poly(sp.expand(p.subs(sub)), v)
             if not 1 <= r.degree() <= REWRITE_MAX_DEGREE:
