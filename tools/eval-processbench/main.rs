@@ -235,12 +235,6 @@ fn main() -> anyhow::Result<()> {
                     .filter(|c| c.verdict != ItemVerdict::Refuted)
                     .map(|c| serde_json::json!({"item": c.item, "verdict": c.verdict, "summary": c.evidence.summary}))
                     .collect();
-                let all_checks: Vec<_> = rep
-                    .steps
-                    .iter()
-                    .flat_map(|s| s.checks.iter().map(move |c| (s.index, c)))
-                    .map(|(i, c)| serde_json::json!({"step": i, "item": c.item, "verdict": c.verdict, "summary": c.evidence.summary}))
-                    .collect();
                 // The labelled wrong step as written, for classifying misses.
                 let label_text = usize::try_from(label)
                     .ok()
@@ -258,7 +252,7 @@ fn main() -> anyhow::Result<()> {
                     serde_json::json!({"subset": name, "id": row["id"], "label": label,
                         "first_error": rep.first_error, "verdict": rep.verdict,
                         "false_flag": interesting, "refuted": refuted, "label_checks": label_unknown,
-                        "label_text": label_text, "all": all_checks,
+                        "label_text": label_text,
                         "ms": t.times_ms.last(), "slowest": slowest})
                 )?;
             }
