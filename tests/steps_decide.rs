@@ -92,7 +92,10 @@ fn factorisation_steps_in_several_variables() {
         "⇒",
         true,
     );
-    assert!(why.contains("at a = ") && why.contains("the old one holds"), "{why}");
+    assert!(
+        why.contains("at a = ") && why.contains("the old one holds"),
+        "{why}"
+    );
     // Dividing out a factor keeps one direction (every solution of the new one solves the
     // old one): unknown.
     let div = check_of(

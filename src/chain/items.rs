@@ -253,7 +253,10 @@ fn asserted_identities(lower: &str, items: &mut [Item]) {
                 .find(|&k| k >= CUE_CONDITION_BYTES)
                 .unwrap_or(after.len());
             let sentence = after[..window].find(['.', '\n']).unwrap_or(window);
-            if CONDITION_AFTER_CUE.iter().any(|w| after[..sentence].contains(w)) {
+            if CONDITION_AFTER_CUE
+                .iter()
+                .any(|w| after[..sentence].contains(w))
+            {
                 continue;
             }
             let before = lower[..at].trim_end_matches([' ', ',', '.', '\n', '\\', ']', ')', '$']);
