@@ -160,6 +160,13 @@ fn equations_said_to_hold_for_every_value() {
         true,
     );
     assert!(why.contains("11") && why.contains("7"), "{why}");
+    // The verdict in the next sentence, about "this factorization".
+    let why = refuted(
+        "We can factorize: \\[ (p+q) = pq + \\frac{(p-q)^2}{4} + \\frac{pq}{2}. \\] This factorization is always true because squares are non-negative.",
+        "(p+q)",
+        true,
+    );
+    assert!(why.contains("9.25"), "{why}");
     // True under a condition: an equation, not an identity.
     let cond = check_of(
         "This gives \\[ x + xy + y = x y + 1, \\] which is true only when \\( x = 1 \\).",

@@ -259,7 +259,8 @@ fn asserted_identities(lower: &str, items: &mut [Item]) {
             {
                 continue;
             }
-            let before = lower[..at].trim_end_matches([' ', ',', '.', '\n', '\\', ']', ')', '$']);
+            let before = strip_subject(lower[..at].trim_end())
+                .trim_end_matches([' ', ',', '.', '\n', '\\', ']', ')', '$']);
             for item in items.iter_mut() {
                 let Item::Math(m) = item else { continue };
                 let plain_eq = matches!(m.rels.as_slice(), [Rel::Eq | Rel::Identical]);
@@ -270,6 +271,31 @@ fn asserted_identities(lower: &str, items: &mut [Item]) {
             }
         }
     }
+}
+
+/// Words that open the subject of a verdict sentence about the relation before it ("This
+/// factorization is always true").
+const SUBJECT_WORDS: &[&str] = &["this", "that", "the"];
+
+/// Most words in such a subject.
+const MAX_SUBJECT_WORDS: usize = 3;
+
+/// `… \] this factorization` → `… \]`: the subject of a verdict ([`SUBJECT_WORDS`] and at most
+/// [`MAX_SUBJECT_WORDS`] words in all) taken off the end of the text before the cue.
+fn strip_subject(before: &str) -> &str {
+    let mut rest = before;
+    for _ in 0..MAX_SUBJECT_WORDS {
+        let start = word_start(rest, |c| c.is_alphabetic());
+        let word = &rest[start..];
+        if word.is_empty() {
+            return before;
+        }
+        rest = rest[..start].trim_end();
+        if SUBJECT_WORDS.contains(&word) {
+            return rest;
+        }
+    }
+    before
 }
 
 /// Operators next to which an inline `\( x \)` is a variable of a prose equation (`-` is not one:
