@@ -207,3 +207,23 @@ fn equations_that_hold_on_a_whole_solution_set() {
     let other = check_of(step, "⇒ a = c + 1");
     assert_eq!(other.verdict, ItemVerdict::Unknown, "{other:#?}");
 }
+
+#[test]
+fn rewrites_mixing_sine_and_cosine_of_one_angle() {
+    let step = "Then: \\[ \\sin x = \\frac{\\cos x}{\\sin x} \\implies \\sin^2 x = \\cos x \\implies \\sin^2 x = 1 - \\sin^2 x \\]";
+    let ok = check_of(step, "\\sin x = \\frac{\\cos x}{\\sin x} ⇒");
+    assert_eq!(ok.verdict, ItemVerdict::Verified, "{ok:#?}");
+    // cos x written for cos² x = 1 − sin² x: a value of u = tan(x/2) solves the new equation
+    // only, and the evidence gives sin x and cos x there.
+    let why = refuted(step, "\\sin^2 x = \\cos x ⇒", true);
+    assert!(
+        why.contains("u = -sqrt(2) - 1") && why.contains("cos = "),
+        "{why}"
+    );
+    // A value of one function derived from another (a sign chosen from the context): unknown.
+    let derived = check_of(
+        "Then: \\[ \\cos x = \\frac{3}{5} \\implies \\sin x = -\\frac{4}{5} \\]",
+        "⇒",
+    );
+    assert_eq!(derived.verdict, ItemVerdict::Unknown, "{derived:#?}");
+}

@@ -824,6 +824,8 @@ def check_rewrite_in(a, b, ta, tb, x):
     outer = [g for g in gens if not any(g != h and h.has(g) for h in gens)]
     if len(gens) > 1 and len(outer) == 1:
         gens = set(outer)
+    if len(gens) > 1:
+        return check_rewrite_sin_cos(a, b, ta, tb, x, gens) or unknown
     if len(gens) != 1:
         return unknown
     g = next(iter(gens))
@@ -842,6 +844,54 @@ def check_rewrite_in(a, b, ta, tb, x):
             return ("unknown", f"in terms of {g}: {summary}; that value of {g} is not attained", None)
         return ("refuted", summary, {str(g): str(v)})
     return (verdict, summary, cex)
+
+
+def check_rewrite_sin_cos(a, b, ta, tb, x, gens):
+    """A rewrite of an equation in sin t and cos t of one angle t (tan t read as sin t / cos t):
+    `\sin x° = \cos x° / \sin x° ⇒ \sin^2 x° = \cos x°`. With u = tan(t/2), sin t = 2u/(1+u²)
+    and cos t = (1−u²)/(1+u²) make both equations rational in u, decided by check_rewrite;
+    every real u is an angle (t = 2·atan u), and t = π, which no u reaches, is tested apart. A
+    refutation needs a real u (or t = π) that solves one equation and not the other. None when
+    the equations are not of that form."""
+    args = {g.args[0] for g in gens if isinstance(g, (sp.sin, sp.cos, sp.tan))}
+    if len(args) != 1 or not all(isinstance(g, (sp.sin, sp.cos, sp.tan)) for g in gens):
+        return None
+    # Only an equation that mixes the functions is rewritten this way (`cos x = 3/5 ⇒ sin x =
+    # −4/5` derives a value, choosing a sign from the context).
+    if len({g.func for g in a.atoms(sp.sin, sp.cos, sp.tan)}) < 2:
+        return None
+    t = next(iter(args))
+    u = sp.Dummy("u", real=True)
+    sin_u, cos_u = 2 * u / (1 + u**2), (1 - u**2) / (1 + u**2)
+    half = {sp.sin(t): sin_u, sp.cos(t): cos_u, sp.tan(t): sin_u / cos_u}
+    at_pi = {sp.sin(t): S.Zero, sp.cos(t): -S.One, sp.tan(t): S.Zero}
+    au, bu = (sp.cancel(sp.together(e.subs(half))) for e in (a, b))
+    if x in (au.free_symbols | bu.free_symbols) or not (au.is_rational_function(u) and bu.is_rational_function(u)):
+        return None
+    if au == 0 or bu == 0:
+        return None  # `tan θ = sin θ / cos θ`: an identity, not an equation rewritten
+    # t = π: a solution of one equation and not of the other refutes; else it changes nothing.
+    pa, pb = a.subs(at_pi), b.subs(at_pi)
+    if not (pa.has(*UNDEFINED) or pb.has(*UNDEFINED)) and not (pa.free_symbols or pb.free_symbols):
+        za, zb = is_zero(pa)[0], is_zero(pb)[0]
+        if za is None or zb is None:
+            return None
+        if za != zb:
+            new, old, tn, to = (pb, pa, tb, ta) if zb else (pa, pb, ta, tb)
+            return ("refuted", f"at sin = 0, cos = −1 (the angle π) {tn} = 0 holds but {to} gives {show(old)}",
+                    {f"sin({t})": "0", f"cos({t})": "-1"})
+    picked = []
+    verdict, summary, _ = check_rewrite(au, bu, ta, tb, picked)
+    if verdict != "refuted":
+        return (verdict, f"with u = tan({t}/2): {summary}".replace(str(u), "u"), None)
+    v = picked[0] if picked else None
+    if v is None or v.is_real is not True:
+        return None
+    if any(e.subs(u, v).has(*UNDEFINED) for e in (au, bu)):
+        return None  # a value where one equation is undefined tells nothing
+    s_v, c_v = sp.simplify(sin_u.subs(u, v)), sp.simplify(cos_u.subs(u, v))
+    cex = {f"sin({t})": str(s_v), f"cos({t})": str(c_v)}
+    return ("refuted", f"with u = tan({t}/2): {summary}; there sin = {show(s_v)}, cos = {show(c_v)}".replace(str(u), "u"), cex)
 
 
 def check_rewrite(a, b, ta, tb, picked=None):
