@@ -227,3 +227,24 @@ fn rewrites_mixing_sine_and_cosine_of_one_angle() {
     );
     assert_eq!(derived.verdict, ItemVerdict::Unknown, "{derived:#?}");
 }
+
+#[test]
+fn chains_after_terms_with_function_names() {
+    let ok = check_of(
+        "Substituting, \\[ f(x) + f(y) = (x + 1) + (y + 1) = x + y + 2. \\]",
+        "(x + 1) + (y + 1)",
+    );
+    assert_eq!(ok.verdict, ItemVerdict::Verified, "{ok:#?}");
+    let why = refuted(
+        "Substituting, \\[ f(f(m) + n) + f(m) = f(2m + d + n) + (2m + d) = 2(2m + d + n) + d + 2m + d = 4m + 2d + 2n + 2d + 2m = 6m + 3d + 2n. \\]",
+        "2(2m + d + n)",
+        true,
+    );
+    assert!(why.contains("not an identity"), "{why}");
+    // The link that applies the function is not read (its letters may be names).
+    let cs = checks("Substituting, \\[ f(x) + f(y) = 2x + y + 5. \\]");
+    assert!(
+        cs.iter().all(|c| c.verdict != ItemVerdict::Refuted),
+        "{cs:#?}"
+    );
+}

@@ -78,6 +78,18 @@ pub fn variable_items(
                 );
             }
         }
+        // `f(f(m) + n) + f(m) = f(2014m + d + n) + … = 2014(2014m + d + n) + d + … = …`: the
+        // links after the last term with names are read.
+        if let Some((k, rest)) = after_named_terms(source, &rels) {
+            if terms.len() - k >= 2 {
+                return variable_items(
+                    terms[k..].to_vec(),
+                    rels[k..].to_vec(),
+                    rest,
+                    identity_context,
+                );
+            }
+        }
         // `f(m+n) \neq f(m)+f(n)`: letters that are names make no claim we can read.
         return Vec::new();
     }
@@ -122,6 +134,30 @@ pub fn variable_items(
         start = end;
     }
     out
+}
+
+/// In an `=`-chain (`rels` all `=`, one `=` sign per link in `source`), the first term after
+/// the last term whose text has letters that may be names, with the text from that term on:
+/// `Some((k, text))` when some term before `k` has names and none from `k` on.
+fn after_named_terms<'a>(source: &'a str, rels: &[Rel]) -> Option<(usize, &'a str)> {
+    if rels.is_empty()
+        || rels.iter().any(|r| *r != Rel::Eq)
+        || source.matches('=').count() != rels.len()
+    {
+        return None;
+    }
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(source.match_indices('=').map(|(p, _)| p + 1))
+        .collect();
+    let text = |k: usize| {
+        let end = starts.get(k + 1).map_or(source.len(), |&e| e - 1);
+        &source[starts[k]..end]
+    };
+    let last_named = (0..starts.len())
+        .rev()
+        .find(|&k| letters_are_names(text(k)))?;
+    let k = last_named + 1;
+    (k < starts.len()).then(|| (k, source[starts[k]..].trim()))
 }
 
 /// `f(x) = …`, `g_1(t) = …`: the text after the first `=` when all before it is one function
