@@ -236,6 +236,10 @@ const ASSERT_CUES: &[&str] = &[
 /// when x = 2", "only if"): no assertion of an identity.
 const CONDITION_AFTER_CUE: &[&str] = &["when", "if ", "only", "provided", "some", "="];
 
+/// Most [`ASSERT_CUES`] occurrences read in one step (each is compared with every item: bounded
+/// work on text that repeats a cue).
+const MAX_ASSERT_CUES: usize = 32;
+
 /// How far after a cue (bytes, at most to the end of its sentence) [`CONDITION_AFTER_CUE`]
 /// words are looked for.
 const CUE_CONDITION_BYTES: usize = 40;
@@ -244,28 +248,46 @@ const CUE_CONDITION_BYTES: usize = 40;
 /// directly follows (only punctuation and the closing of the math between) as
 /// [`Rel::Asserted`].
 fn asserted_identities(lower: &str, items: &mut [Item]) {
-    for cue in ASSERT_CUES {
-        for (at, _) in lower.match_indices(cue) {
-            let after = &lower[at + cue.len()..];
-            let window = after
-                .char_indices()
-                .map(|(k, _)| k)
-                .find(|&k| k >= CUE_CONDITION_BYTES)
-                .unwrap_or(after.len());
-            let sentence = after[..window].find(['.', '\n']).unwrap_or(window);
-            if CONDITION_AFTER_CUE
-                .iter()
-                .any(|w| after[..sentence].contains(w))
+    // The items a cue can assert, with their text as it appears in `lower`.
+    let eligible: Vec<(usize, String)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(k, item)| match item {
+            Item::Math(m)
+                if matches!(m.rels.as_slice(), [Rel::Eq | Rel::Identical])
+                    && m.terms.iter().all(|t| !t.vars().is_empty()) =>
             {
-                continue;
+                Some((k, m.source.trim().to_lowercase()))
             }
-            let before = strip_subject(lower[..at].trim_end())
-                .trim_end_matches([' ', ',', '.', '\n', '\\', ']', ')', '$']);
-            for item in items.iter_mut() {
-                let Item::Math(m) = item else { continue };
-                let plain_eq = matches!(m.rels.as_slice(), [Rel::Eq | Rel::Identical]);
-                let variables = m.terms.iter().all(|t| !t.vars().is_empty());
-                if plain_eq && variables && before.ends_with(&m.source.trim().to_lowercase()) {
+            _ => None,
+        })
+        .collect();
+    if eligible.is_empty() {
+        return;
+    }
+    let cues = ASSERT_CUES
+        .iter()
+        .flat_map(|cue| lower.match_indices(cue).map(move |(at, _)| (at, cue.len())))
+        .take(MAX_ASSERT_CUES);
+    for (at, len) in cues {
+        let after = &lower[at + len..];
+        let window = after
+            .char_indices()
+            .map(|(k, _)| k)
+            .find(|&k| k >= CUE_CONDITION_BYTES)
+            .unwrap_or(after.len());
+        let sentence = after[..window].find(['.', '\n']).unwrap_or(window);
+        if CONDITION_AFTER_CUE
+            .iter()
+            .any(|w| after[..sentence].contains(w))
+        {
+            continue;
+        }
+        let before = strip_subject(lower[..at].trim_end())
+            .trim_end_matches([' ', ',', '.', '\n', '\\', ']', ')', '$']);
+        for (k, source) in &eligible {
+            if before.ends_with(source.as_str()) {
+                if let Item::Math(m) = &mut items[*k] {
                     m.rels = vec![Rel::Asserted];
                 }
             }

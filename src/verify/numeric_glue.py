@@ -860,6 +860,9 @@ def check_rewrite_sin_cos(a, b, ta, tb, x, gens):
     # −4/5` derives a value, choosing a sign from the context).
     if len({g.func for g in a.atoms(sp.sin, sp.cos, sp.tan)}) < 2:
         return None
+    # u = tan(t/2) doubles degrees; past REWRITE_MAX_DEGREE the solutions are not listed anyway.
+    if any(p.exp.is_Integer and abs(p.exp) > REWRITE_MAX_DEGREE for e in (a, b) for p in e.atoms(sp.Pow)):
+        return None
     t = next(iter(args))
     u = sp.Dummy("u", real=True)
     sin_u, cos_u = 2 * u / (1 + u**2), (1 - u**2) / (1 + u**2)
