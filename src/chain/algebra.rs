@@ -22,7 +22,7 @@ use super::{MathItem, Rel};
 
 /// Words in a step that say its `=` between a factored and an expanded expression is an
 /// identity. ("Simplify" and "combine" are said of equations as often as of expressions.)
-const IDENTITY_CUES: &[&str] = &["expand", "factor", "identity"];
+const IDENTITY_CUES: &[&str] = &["expand", "expansion", "factor", "identity"];
 
 /// Words in a step that say an equation is posed to be solved (overrides the cues above).
 /// ("Root" is not one: "x = 1 is a root, so we factor …" states an identity.)

@@ -235,7 +235,107 @@ pub fn extract_items_after(
             _ => true,
         });
     }
+    asserted_identities(&lower, &mut items);
     (items, last)
+}
+
+/// Words right after an `=` between expressions with variables that say it holds for every
+/// value ("\\( x + xy + y = xy + 1 \\), which is true for all x, y > 0", "2ab = ab, which is
+/// true"): the equation is asserted as an identity ([`Rel::Asserted`]).
+const ASSERT_CUES: &[&str] = &[
+    "which is true",
+    "is always true",
+    "which holds for all",
+    "holds true for all",
+    "is an identity",
+];
+
+/// Words soon after an [`ASSERT_CUES`] cue that make the truth conditional ("which is true
+/// when x = 2", "only if"): no assertion of an identity.
+const CONDITION_AFTER_CUE: &[&str] = &["when", "if ", "only", "provided", "some", "="];
+
+/// Most [`ASSERT_CUES`] occurrences read in one step (each is compared with every item: bounded
+/// work on text that repeats a cue).
+const MAX_ASSERT_CUES: usize = 32;
+
+/// How far after a cue (bytes, at most to the end of its sentence) [`CONDITION_AFTER_CUE`]
+/// words are looked for.
+const CUE_CONDITION_BYTES: usize = 40;
+
+/// Marks the two-term `=` items with variables on both sides that an [`ASSERT_CUES`] cue
+/// directly follows (only punctuation and the closing of the math between) as
+/// [`Rel::Asserted`].
+fn asserted_identities(lower: &str, items: &mut [Item]) {
+    // The items a cue can assert, with their text as it appears in `lower`.
+    let eligible: Vec<(usize, String)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(k, item)| match item {
+            Item::Math(m)
+                if matches!(m.rels.as_slice(), [Rel::Eq | Rel::Identical])
+                    && m.terms.iter().all(|t| !t.vars().is_empty()) =>
+            {
+                Some((k, m.source.trim().to_lowercase()))
+            }
+            _ => None,
+        })
+        .collect();
+    if eligible.is_empty() {
+        return;
+    }
+    let cues = ASSERT_CUES
+        .iter()
+        .flat_map(|cue| lower.match_indices(cue).map(move |(at, _)| (at, cue.len())))
+        .take(MAX_ASSERT_CUES);
+    for (at, len) in cues {
+        let after = &lower[at + len..];
+        let window = after
+            .char_indices()
+            .map(|(k, _)| k)
+            .find(|&k| k >= CUE_CONDITION_BYTES)
+            .unwrap_or(after.len());
+        let sentence = after[..window].find(['.', '\n']).unwrap_or(window);
+        if CONDITION_AFTER_CUE
+            .iter()
+            .any(|w| after[..sentence].contains(w))
+        {
+            continue;
+        }
+        let before = strip_subject(lower[..at].trim_end())
+            .trim_end_matches([' ', ',', '.', '\n', '\\', ']', ')', '$']);
+        for (k, source) in &eligible {
+            if before.ends_with(source.as_str()) {
+                if let Item::Math(m) = &mut items[*k] {
+                    m.rels = vec![Rel::Asserted];
+                }
+            }
+        }
+    }
+}
+
+/// Words that open the subject of a verdict sentence about the relation before it ("This
+/// factorization is always true").
+const SUBJECT_WORDS: &[&str] = &["this", "that", "the"];
+
+/// Most words in such a subject.
+const MAX_SUBJECT_WORDS: usize = 3;
+
+/// `… \] this factorization` → `… \]`: the subject of a verdict ([`SUBJECT_WORDS`] and at most
+/// [`MAX_SUBJECT_WORDS`] words in all) taken off the end of the text before the cue.
+fn strip_subject(before: &str) -> &str {
+    let mut rest = before;
+    for _ in 0..MAX_SUBJECT_WORDS {
+        let start = word_start(rest, |c| c.is_alphabetic());
+        let word = &rest[start..];
+        if word.is_empty() {
+            return before;
+        }
+        rest = rest[..start].trim_end();
+        if SUBJECT_WORDS.contains(&word) {
+            return rest;
+        }
+    }
+    before
 }
 
 /// Operators next to which an inline `\( x \)` is a variable of a prose equation (`-` is not one:
@@ -668,6 +768,7 @@ const LINK_WORDS: &[&str] = &[
     "implies",
     "obtain",
     "combin",
+    "equivalent",
 ];
 
 /// Words between two segments that make them separate statements, not a rewrite.
@@ -730,6 +831,8 @@ fn links(between: &str) -> bool {
     {
         return true;
     }
+    // "or equivalently" restates; its "or" offers no alternative.
+    let b = b.replace("or equivalent", "equivalent");
     let words: Vec<&str> = b.split(|c: char| !c.is_alphabetic()).collect();
     let has = |list: &[&str]| {
         words.iter().any(|w| {
@@ -1038,6 +1141,22 @@ fn inline_dollar(rest: &str) -> Option<usize> {
     Some(close)
 }
 
+/// Marks of alternatives in a LaTeX segment (`x = 2 \text{ or } x = 3`, `x = \pm 3`).
+const ALTERNATIVE_MARKS: &[&str] = &["\\text{ or }", "\\text{or}", "\\pm", "\\mp", " or "];
+
+/// The end of the part of `seg` before the last arrow or line break that comes before its
+/// first alternative mark (at byte `at`), when that part holds a relation and no mark: the
+/// rewrites there are read on their own. `None` when no arrow comes before the mark.
+fn head_before_alternatives(seg: &str, at: usize) -> Option<usize> {
+    let head = LINE_BREAK_AND_ARROWS
+        .iter()
+        .filter_map(|a| seg[..at].rfind(a))
+        .max()?;
+    let part = &seg[..head];
+    (part.chars().any(is_rel_char) && !ALTERNATIVE_MARKS.iter().any(|a| part.contains(a)))
+        .then_some(head)
+}
+
 /// Splits a LaTeX math segment into pieces at `\\`, `&`, `\quad`, arrows, `,`/`;` followed by a
 /// space, and connective `\text{…}`; each piece that parses is an item.
 ///
@@ -1052,9 +1171,15 @@ fn latex_items(
     same_quantity_first: bool,
 ) {
     // Alternatives (`x = 2 \text{ or } x = 3`, `\pm`) are cases, not rewrites of each other.
-    let alternatives = ["\\text{ or }", "\\text{or}", "\\pm", "\\mp", " or "]
-        .iter()
-        .any(|a| seg.contains(a));
+    let first_alternative = ALTERNATIVE_MARKS.iter().filter_map(|a| seg.find(a)).min();
+    if let Some(head) = first_alternative.and_then(|at| head_before_alternatives(seg, at)) {
+        // `n^2 - 5n + 2 = 0 \implies (n-1)(n-4) = 0 \implies n = 1 \text{ or } n = 4`: the
+        // rewrites before the arrow that leads to the alternatives are read as rewrites.
+        latex_items(&seg[..head], items, ctx, linked_first, same_quantity_first);
+        latex_items(&seg[head..], items, ctx, false, false);
+        return;
+    }
+    let alternatives = first_alternative.is_some();
     // `\;` is a space, not the `;` that separates pieces. Labels go first: their words are
     // no connectives (`8 \text{ pounds} \text{ (math and science)}`).
     let mut s = strip_nested_environments(&drop_latex_labels(seg))

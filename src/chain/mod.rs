@@ -205,6 +205,10 @@ pub enum Rel {
     RewriteGt,
     /// As [`Rel::RewriteGt`] for `≥ 0`.
     RewriteGe,
+    /// `=` between expressions with variables that the words right after it say holds for
+    /// every value ("\\( x + xy + y = xy + 1 \\), which is true for all x, y"): refuted by any
+    /// point where the two sides differ. See `asserted_identities` in [`items`].
+    Asserted,
     /// `terms[..k]` are the zero forms of a system's equations (`k = rels.len() - 1`) and
     /// `terms[k] = terms[k + 1]` an equation stated after them; every relation of the item is
     /// `System`. Verified when the system fixes the equation's variables and it holds there;

@@ -4,6 +4,7 @@ Receives sympy objects that Rust already built from the AST through an allowlist
 each relation of a math item. Never evaluates text: no eval/exec/sympify/parse_expr here.
 The rounding rule is documented in src/verify/numeric.rs.
 """
+import itertools
 import json
 import re
 import sys
@@ -474,12 +475,18 @@ def check_pair(a, b, rel, lit_a, lit_b, ta, tb, tol, modulus, identities, later_
         # Context says this `=` is an identity (expand/factor, an `=`-chain link).
         if not free:
             return check_pair(a, b, "eq", lit_a, lit_b, ta, tb, tol, modulus, True)
-        claims = same_monomials(a, b, free) or factoring(a, b, free) or one_var_rational(a, b, free)
+        claims = (same_monomials(a, b, free) or factoring(a, b, free) or one_var_rational(a, b, free)
+                  or expansion(a, b, free))
         if not claims and later_link and floor_split(a, b, free):
             return rewrites_earlier(check_symbolic(a, b, "eq", ta, tb, True, free, INTEGER_POINTS), b, earlier)
         if not claims and later_link and exponential_monomials(a, b, free):
             return rewrites_earlier(check_symbolic(a, b, "eq", ta, tb, True, free), b, earlier)
         return check_symbolic(a, b, "eq", ta, tb, claims, free)
+    if rel == "asserted" and free:
+        # The words after the equation say it holds for every value: any counterexample refutes.
+        return check_symbolic(a, b, "eq", ta, tb, True, free)
+    if rel == "asserted":
+        rel = "eq"
     if rel == "congruent":
         m = modulus
         if free or not (a.is_Integer and b.is_Integer and m is not None and m.is_Integer and m > 0):
@@ -655,6 +662,29 @@ def factoring(a, b, free):
     return (is_factored(a) and expanded(b)) or (is_factored(b) and expanded(a))
 
 
+def expansion(a, b, free):
+    """Whether an expand/factor identity (or `=`-chain link) writes out a product or power of
+    sums in several variables: one side factored, the other a sum of terms already expanded
+    that holds every monomial with variables of the factored side's expansion (`(a+b+c)^2 =
+    a^2 + b^2 + c^2 + 2ab + 2bc + 2ca + 2abc`): the expansion written with a slip, which must
+    hold for every value. A side that lacks some of those monomials used a relation from the
+    context (`(a+b)^2 = a^2 + b^2 + 12` with ab = 6) or is an equation: not claimed."""
+    if len(free) < 2:
+        return False
+    gens = sorted(free, key=str)
+    if not (a.is_polynomial(*gens) and b.is_polynomial(*gens)):
+        return False
+    for f, e in ((a, b), (b, a)):
+        if not (is_factored(f) and e.is_Add and sp.expand(e) == e):
+            continue
+        zero = (0,) * len(gens)
+        mf = set(sp.Poly(sp.expand(f), *gens).monoms()) - {zero}
+        me = set(sp.Poly(e, *gens).monoms()) - {zero}
+        if mf and mf <= me:
+            return True
+    return False
+
+
 def check_symbolic(a, b, rel, ta, tb, identities, free, points=None):
     d = sp.expand(a - b)
     if rel not in ("eq", "approx"):
@@ -789,6 +819,13 @@ def check_rewrite_in(a, b, ta, tb, x):
     unknown = ("unknown", "only rewrites of one-variable polynomial or rational equations are checked", None)
     gens = {g for e in (a, b) for g in e.atoms(sp.Function, sp.Pow)
             if x in g.free_symbols and not (g.is_Pow and g.exp.is_Integer)}
+    # `\log_2(\log_2 x)`: the variable inside nested functions is read through the outermost
+    # one when every occurrence of the variable is inside it.
+    outer = [g for g in gens if not any(g != h and h.has(g) for h in gens)]
+    if len(gens) > 1 and len(outer) == 1:
+        gens = set(outer)
+    if len(gens) > 1:
+        return check_rewrite_sin_cos(a, b, ta, tb, x, gens) or unknown
     if len(gens) != 1:
         return unknown
     g = next(iter(gens))
@@ -807,6 +844,57 @@ def check_rewrite_in(a, b, ta, tb, x):
             return ("unknown", f"in terms of {g}: {summary}; that value of {g} is not attained", None)
         return ("refuted", summary, {str(g): str(v)})
     return (verdict, summary, cex)
+
+
+def check_rewrite_sin_cos(a, b, ta, tb, x, gens):
+    """A rewrite of an equation in sin t and cos t of one angle t (tan t read as sin t / cos t):
+    `\sin x° = \cos x° / \sin x° ⇒ \sin^2 x° = \cos x°`. With u = tan(t/2), sin t = 2u/(1+u²)
+    and cos t = (1−u²)/(1+u²) make both equations rational in u, decided by check_rewrite;
+    every real u is an angle (t = 2·atan u), and t = π, which no u reaches, is tested apart. A
+    refutation needs a real u (or t = π) that solves one equation and not the other. None when
+    the equations are not of that form."""
+    args = {g.args[0] for g in gens if isinstance(g, (sp.sin, sp.cos, sp.tan))}
+    if len(args) != 1 or not all(isinstance(g, (sp.sin, sp.cos, sp.tan)) for g in gens):
+        return None
+    # Only an equation that mixes the functions is rewritten this way (`cos x = 3/5 ⇒ sin x =
+    # −4/5` derives a value, choosing a sign from the context).
+    if len({g.func for g in a.atoms(sp.sin, sp.cos, sp.tan)}) < 2:
+        return None
+    # u = tan(t/2) doubles degrees; past REWRITE_MAX_DEGREE the solutions are not listed anyway.
+    if any(p.exp.is_Integer and abs(p.exp) > REWRITE_MAX_DEGREE for e in (a, b) for p in e.atoms(sp.Pow)):
+        return None
+    t = next(iter(args))
+    u = sp.Dummy("u", real=True)
+    sin_u, cos_u = 2 * u / (1 + u**2), (1 - u**2) / (1 + u**2)
+    half = {sp.sin(t): sin_u, sp.cos(t): cos_u, sp.tan(t): sin_u / cos_u}
+    at_pi = {sp.sin(t): S.Zero, sp.cos(t): -S.One, sp.tan(t): S.Zero}
+    au, bu = (sp.cancel(sp.together(e.subs(half))) for e in (a, b))
+    if x in (au.free_symbols | bu.free_symbols) or not (au.is_rational_function(u) and bu.is_rational_function(u)):
+        return None
+    if au == 0 or bu == 0:
+        return None  # `tan θ = sin θ / cos θ`: an identity, not an equation rewritten
+    # t = π: a solution of one equation and not of the other refutes; else it changes nothing.
+    pa, pb = a.subs(at_pi), b.subs(at_pi)
+    if not (pa.has(*UNDEFINED) or pb.has(*UNDEFINED)) and not (pa.free_symbols or pb.free_symbols):
+        za, zb = is_zero(pa)[0], is_zero(pb)[0]
+        if za is None or zb is None:
+            return None
+        if za != zb:
+            new, old, tn, to = (pb, pa, tb, ta) if zb else (pa, pb, ta, tb)
+            return ("refuted", f"at sin = 0, cos = −1 (the angle π) {tn} = 0 holds but {to} gives {show(old)}",
+                    {f"sin({t})": "0", f"cos({t})": "-1"})
+    picked = []
+    verdict, summary, _ = check_rewrite(au, bu, ta, tb, picked)
+    if verdict != "refuted":
+        return (verdict, f"with u = tan({t}/2): {summary}".replace(str(u), "u"), None)
+    v = picked[0] if picked else None
+    if v is None or v.is_real is not True:
+        return None
+    if any(e.subs(u, v).has(*UNDEFINED) for e in (au, bu)):
+        return None  # a value where one equation is undefined tells nothing
+    s_v, c_v = sp.simplify(sin_u.subs(u, v)), sp.simplify(cos_u.subs(u, v))
+    cex = {f"sin({t})": str(s_v), f"cos({t})": str(c_v)}
+    return ("refuted", f"with u = tan({t}/2): {summary}; there sin = {show(s_v)}, cos = {show(c_v)}".replace(str(u), "u"), cex)
 
 
 def check_rewrite(a, b, ta, tb, picked=None):
@@ -888,7 +976,7 @@ def check_rewrite_multi(a, b, ta, tb, free):
         return unknown
     c = sp.cancel(na.as_expr() / nb.as_expr())
     if c.free_symbols or c == 0 or not c.is_number:
-        return unknown
+        return neither_implies(a, b, ta, tb, gens) or unknown
     d = sp.expand(a - c * b)
     if d.free_symbols:
         return unknown
@@ -905,6 +993,67 @@ def check_rewrite_multi(a, b, ta, tb, free):
     scaled = f"({tb})" if c == 1 else f"{show(c)}·({tb})"
     return ("refuted", f"({ta}) − {scaled} = {show(d)}, not 0: the two equations have no common solution "
             f"(at {at} the new one holds but the old one gives {show(a.subs(pt))})", cex)
+
+
+POINT_FILLS = (0, 1, 2, -1, 3)  # whole numbers given to all variables but one by point_off
+POINT_BUDGET = 60               # most one-variable polynomials solved by one point_off call
+
+
+def point_off(p, q, gens):
+    """A real point where the polynomial p vanishes and the polynomial q does not, decided
+    exactly: all variables but one set to small whole numbers (POINT_FILLS; POINT_BUDGET
+    assignments in all, shared equally by the variables), the remaining one solved
+    for (real roots sympy lists, degree at most REWRITE_MAX_DEGREE), q's value there tested by
+    is_zero. Returns (point, q's value) or None."""
+    tries = POINT_BUDGET // max(1, len(gens))
+    for v in gens:
+        others = [g for g in gens if g != v]
+        for values in itertools.islice(itertools.product(POINT_FILLS, repeat=len(others)), tries):
+            sub = {g: Integer(f) for g, f in zip(others, values)}
+            r = sp.Poly(sp.expand(p.subs(sub)), v)
+            if not 1 <= r.degree() <= REWRITE_MAX_DEGREE:
+                continue
+            for root in sp.roots(r):
+                if root.is_real is not True:
+                    continue
+                pt = dict(sub)
+                pt[v] = root
+                val = sp.expand(q.subs(pt))
+                if is_zero(val)[0] is False:
+                    return pt, val
+    return None
+
+
+def neither_implies(a, b, ta, tb, gens):
+    """A rearranged polynomial equation `ta = 0` ⇒ `tb = 0` (terms moved, products expanded:
+    `2(x−1)(y−2) = −(x−1)^2 ⇒ 2xy − 3(x + y) + 4 = −x^2 + 2x − 1`) whose parts with
+    variables are not proportional: refuted when neither equation follows from the other, with
+    a point on each that is not on the other. Only when both expand to the same monomials with
+    variables, of total degree at least 2: substituting a value (`xy = 6`), squaring, or
+    multiplying or dividing by a factor changes the monomials (and keeps one direction), and
+    equations of degree 1 with the same monomials are mostly a system listed line by line.
+    None when that is not shown."""
+    if (a.free_symbols != b.free_symbols) or re.search(r"\d\.\d", ta + tb):
+        return None
+    p, q = sp.expand(a), sp.expand(b)
+    pa, pb = sp.Poly(p, *gens), sp.Poly(q, *gens)
+    zero = (0,) * len(gens)
+    ma = {m for m in pa.monoms() if m != zero}
+    mb = {m for m in pb.monoms() if m != zero}
+    # `bc(b − a) + (a − c) = 0 ⇒ (bc + 1)(a − c) = 0`: one side written as a product of sums
+    # and the other not is a factorisation, whose expansion must match.
+    factoring_step = is_factored(sp.factor_terms(a)) != is_factored(sp.factor_terms(b)) and (is_factored(a) or is_factored(b))
+    if (ma != mb and not factoring_step) or pa.total_degree() < 2 or pb.total_degree() < 2:
+        return None
+    new = point_off(q, p, gens)
+    old = point_off(p, q, gens) if new else None
+    if not (new and old):
+        return None
+    (pn, vn), (po, vo) = new, old
+    at = lambda pt: ", ".join(f"{k} = {show(v)}" for k, v in sorted(pt.items(), key=lambda kv: str(kv[0])))
+    cex = {str(k): str(v) for k, v in pn.items()}
+    return ("refuted", f"neither equation follows from the other: at {at(pn)} the new one holds but {ta} = {show(vn)}; "
+            f"at {at(po)} the old one holds but {tb} = {show(vo)}", cex)
 
 
 def decimal_places(v):
@@ -1061,8 +1210,10 @@ def check_system(terms, texts):
     point = dict(zip(gens, next(iter(sol))))
     cvars = sorted(lhs.free_symbols | rhs.free_symbols, key=str)
     loose = [v for v in cvars if point[v].free_symbols]
-    if not cvars or loose:
-        return ("unknown", f"the equations before do not fix {', '.join(map(str, loose)) or 'a variable'}", None)
+    if cvars and loose:
+        return check_on_solution_set(point, lhs, rhs, ptexts, tl, tr, loose)
+    if not cvars:
+        return ("unknown", "the equations before do not fix a variable", None)
     sub = {v: point[v] for v in cvars}
     left, right = lhs.subs(sub), rhs.subs(sub)
     if left.has(*UNDEFINED) or right.has(*UNDEFINED):
@@ -1088,6 +1239,24 @@ def check_system(terms, texts):
     else:
         there = f"{tl} = {show(left)} but {tr} = {show(right)}"
     return ("refuted", f"the equations before ({before}) fix {at}; there {there}", cex)
+
+
+def check_on_solution_set(point, lhs, rhs, ptexts, tl, tr, loose):
+    """check_system when the linear equations before leave some variables of lhs = rhs free
+    (`point` is their solution with free parameters, from linsolve): lhs − rhs is evaluated on
+    the whole solution set, and when it is 0 there the equation follows from the system
+    (verified: `a + b = 11; b + c = 11 ⇒ a = c`). A nonzero constant there is not refuted: the
+    equations before may belong to another case of a case analysis (`(u−v) + k = 16 ⇒ u−v =
+    17/2`, then "for the pair (−1, −16): (u−v) − k = −1"), which only a unique solution of the
+    system rules out (measured: no exact detection gained, one correct solution flagged)."""
+    unknown = ("unknown", f"the equations before do not fix {', '.join(map(str, loose))}", None)
+    cvars = sorted(lhs.free_symbols | rhs.free_symbols, key=str)
+    sub = {v: point[v] for v in cvars}
+    diff = sp.cancel(sp.together(sp.expand(lhs.subs(sub) - rhs.subs(sub))))
+    if diff == 0:
+        return ("verified", f"{tl} = {tr} holds at every solution of the equations before "
+                f"({'; '.join(f'{t} = 0' for t in ptexts)})", None)
+    return unknown
 
 
 def check_system_item(terms, texts):

@@ -46,6 +46,7 @@ fn rel_name(r: Rel) -> &'static str {
         Rel::Approx => "approx",
         Rel::Congruent => "congruent",
         Rel::Identical => "identical",
+        Rel::Asserted => "asserted",
         Rel::Rewrite => "rewrite",
         Rel::RewriteGt => "rewrite_gt",
         Rel::RewriteGe => "rewrite_ge",
