@@ -24,4 +24,9 @@ pub mod exit {
     pub const NOT_GOOD: i32 = 1;
     /// Usage error or infrastructure failure.
     pub const ERROR: i32 = 2;
+    /// Standard output was closed by its reader (`vibecheck verify --json … | head`): the
+    /// command stops quietly with the status a shell gives a process killed by `SIGPIPE`
+    /// (128 + 13), without an error message. Rust ignores `SIGPIPE`, so this is reported
+    /// as an `EPIPE` write error, which `main` maps here.
+    pub const BROKEN_PIPE: i32 = 141;
 }

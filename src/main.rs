@@ -77,9 +77,18 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
+        Err(e) if broken_pipe(&e) => ExitCode::from(vibecheck::exit::BROKEN_PIPE as u8),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(vibecheck::exit::ERROR as u8)
         }
     }
+}
+
+/// Whether the error is a write to a standard output whose reader has gone (`| head`).
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -512,3 +512,37 @@ fn smt2_quantifier_loop_and_exit_are_bounded() {
         assert_ne!(s["verdict"], "unchecked", "{s}");
     }
 }
+
+/// A reader that closes standard output before the report is written (`verify --json … |
+/// head -c0`): a quiet exit with the SIGPIPE status (141), no panic, no error message.
+#[test]
+fn closed_stdout_is_a_quiet_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_tmp(
+        &dir,
+        "chain.txt",
+        b"First, 2 + 3 = 5.\nSo the answer is 5.\n",
+    );
+    for json in [true, false] {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("verify");
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.arg(&file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn vibecheck");
+        drop(child.stdout.take()); // the reader is gone before anything is written
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "json={json}: {stderr}");
+        assert!(!stderr.contains("error"), "json={json}: {stderr}");
+        assert_eq!(
+            out.status.code(),
+            Some(vibecheck::exit::BROKEN_PIPE),
+            "json={json}: {stderr}"
+        );
+    }
+}

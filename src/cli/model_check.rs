@@ -106,6 +106,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             serde_json::to_value(b)?
         }
     };
-    println!("{out}");
+    let mut stdout = std::io::stdout().lock();
+    std::io::Write::write_all(&mut stdout, format!("{out}\n").as_bytes())?;
     Ok(crate::exit::GOOD)
 }

@@ -7,7 +7,7 @@
 use crate::chain;
 use crate::verify::{ItemVerdict, Overall, StepVerdict, Verifier, VerifyConfig, VerifyReport};
 use anyhow::Context;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -108,11 +108,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let verifier = Verifier::new(config)?;
     let report = verifier.verify(&chain, args.reference.as_deref())?;
+    // Written, not `println!`ed: a reader that closes the pipe early (`| head`) is an error
+    // `main` turns into a quiet exit, not a panic.
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
     } else {
-        print!("{}", render_human(&report, chain.problem.as_deref()));
+        write!(out, "{}", render_human(&report, chain.problem.as_deref()))?;
     }
+    out.flush()?;
     Ok(exit_code(report.verdict))
 }
 
