@@ -78,6 +78,18 @@ pub fn variable_items(
                 );
             }
         }
+        // `f(f(m) + n) + f(m) = f(2m + n) + 2m = 2(2m + n) + 2m = …`: the terms after the
+        // last one with names are read as a chain of their own.
+        if rels.iter().all(|r| *r == Rel::Eq) {
+            if let Some((k, rest)) = super::named_chain::after_named_terms(source, terms.len()) {
+                return variable_items(
+                    terms[k..].to_vec(),
+                    rels[k..].to_vec(),
+                    rest,
+                    identity_context,
+                );
+            }
+        }
         // `f(m+n) \neq f(m)+f(n)`: letters that are names make no claim we can read.
         return Vec::new();
     }

@@ -199,6 +199,9 @@ pub fn extract_items_after(
     let rest = take_latex(&join_continued_displays(&rest), &mut items, &mut ctx);
     let last = ctx.last_rel.take();
     take_prose(&rest, &mut items, &mut ctx);
+    super::parallel::items(&text)
+        .into_iter()
+        .for_each(|m| push_math(&mut items, m));
     // "2 + 1 = 1 (False)", "check whether …": the step shows equations that do not hold.
     if DISCLAIM_CUES.iter().any(|w| lower.contains(w)) {
         items.retain(|i| !matches!(i, Item::Math(m) if m.rels.iter().all(|r| *r == Rel::Eq)));

@@ -9,6 +9,8 @@ pub mod dates;
 pub mod differences;
 pub mod expr;
 pub mod items;
+pub mod named_chain;
+pub mod parallel;
 pub mod remainder;
 pub mod restated;
 pub mod steps;
