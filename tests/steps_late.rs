@@ -3,7 +3,8 @@
 //! holds, a slip refuted with the computed value, and a case out of scope left unchecked:
 //! an `=`-chain that opens with function values and goes on expanding in variables
 //! (`chain::named_chain`), and two relations rewritten side by side ("… and …", then the
-//! rewritten pair; `chain::parallel`).
+//! rewritten pair; `chain::parallel`), and two prose equations whose line break was lost
+//! (`chain::lost_breaks`).
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -94,4 +95,37 @@ fn relations_rewritten_side_by_side() {
     // New facts after "if": no pairs.
     let cs = checks("We have $x + 1 = 3$ and $x - 1 = 5$. If we try, $x = 2$ and $x = 3$.");
     assert!(checks_of(&cs, "⇒").is_empty(), "{cs:#?}");
+}
+
+#[test]
+fn two_prose_equations_whose_line_break_was_lost() {
+    let step = |last: &str| {
+        format!(
+            "Simplify the equation: 40(1 + r + r^2) = 76(1 + r) 40 + 40r + 40r^2 = 76 + 76r \
+             Rearrange the equation: {last}"
+        )
+    };
+    let cs = checks(&step("40r^2 - 36r - 36 = 0"));
+    let c = checks_of(
+        &cs,
+        "40(1 + r + r^2) = 76(1 + r) ⇒ 40 + 40r + 40r^2 = 76 + 76r",
+    );
+    assert_eq!(c.len(), 1, "{cs:#?}");
+    assert_eq!(c[0].verdict, ItemVerdict::Verified, "{cs:#?}");
+    let c = checks_of(&cs, "76 + 76r ⇒ 40r^2 - 36r - 36 = 0");
+    assert_eq!(c[0].verdict, ItemVerdict::Verified, "{cs:#?}");
+
+    // `- 36` written `+ 36`: a root of the new equation does not solve the old one.
+    let cs = checks(&step("40r^2 - 36r + 36 = 0"));
+    let c = checks_of(&cs, "76 + 76r ⇒ 40r^2 - 36r + 36 = 0");
+    assert_eq!(c.len(), 1, "{cs:#?}");
+    assert_eq!(c[0].verdict, ItemVerdict::Refuted, "{cs:#?}");
+    assert!(c[0].evidence.summary.contains("solves"), "{c:#?}");
+
+    // Digits in groups are one number, not two equations.
+    let cs = checks("So x = 1 000 = 10^4 here.");
+    assert!(
+        cs.iter().all(|c| c.verdict != ItemVerdict::Refuted),
+        "{cs:#?}"
+    );
 }

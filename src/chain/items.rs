@@ -2211,7 +2211,7 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
     let mut prev_end: Option<usize> = None;
     // Where the last statement of a named quantity ended (see [`Ctx::named_value`]).
     let mut named_end: Option<usize> = None;
-    for run in runs(&cleaned) {
+    for run in runs(&cleaned).into_iter().flat_map(split_lost_break) {
         let pos = cleaned[cursor..]
             .find(run.text.as_str())
             .map(|k| cursor + k);
@@ -2360,6 +2360,33 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
             push_math(items, m);
         }
     }
+}
+
+/// A run holding two equations whose line break was lost ([`super::lost_breaks`]) as two runs:
+/// the first keeps what came before the run, the second what comes after it.
+fn split_lost_break(run: Run) -> Vec<Run> {
+    let Some(k) = super::lost_breaks::split_at(&run.text) else {
+        return vec![run];
+    };
+    let second = Run {
+        text: run.text[k..].to_string(),
+        word_before: None,
+        word_before_is_unit: false,
+        word_after: run.word_after.clone(),
+        glued_start: false,
+        glued_end: run.glued_end,
+        compound_after: run.compound_after,
+        than_after: run.than_after,
+    };
+    let first = Run {
+        text: run.text[..k].to_string(),
+        word_after: None,
+        glued_end: false,
+        compound_after: false,
+        than_after: false,
+        ..run
+    };
+    vec![first, second]
 }
 
 /// `a 3 + 4 = 7`: drops one leading lone letter and retries.

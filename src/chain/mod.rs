@@ -9,6 +9,7 @@ pub mod dates;
 pub mod differences;
 pub mod expr;
 pub mod items;
+pub mod lost_breaks;
 pub mod named_chain;
 pub mod parallel;
 pub mod remainder;
