@@ -4,7 +4,9 @@
 //! an `=`-chain that opens with function values and goes on expanding in variables
 //! (`chain::named_chain`), and two relations rewritten side by side ("… and …", then the
 //! rewritten pair; `chain::parallel`), and two prose equations whose line break was lost
-//! (`chain::lost_breaks`).
+//! (`chain::lost_breaks`), perfect squares and cubes stated in words (`chain::squares`), and an
+//! expression rewritten in words ("… can be rewritten as …", `chain::expressions`); and one
+//! misread fixed: a target written as an equation, then the value found (`chain::tentative`).
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -128,4 +130,72 @@ fn two_prose_equations_whose_line_break_was_lost() {
         cs.iter().all(|c| c.verdict != ItemVerdict::Refuted),
         "{cs:#?}"
     );
+}
+
+#[test]
+fn perfect_squares_stated_in_words() {
+    let cs = checks("- \\( d(24) = 9 \\), which is a perfect square.");
+    let c = checks_of(&cs, "which is a perfect square");
+    assert_eq!(c.len(), 1, "{cs:#?}");
+    assert_eq!(c[0].verdict, ItemVerdict::Verified, "{cs:#?}");
+
+    // 8 is not a square: refuted with the square below it.
+    let cs = checks("- \\( d(24) = 8 \\), which is a perfect square.");
+    let c = checks_of(&cs, "which is a perfect square");
+    assert_eq!(c[0].verdict, ItemVerdict::Refuted, "{cs:#?}");
+    assert!(c[0].evidence.summary.contains('4'), "{c:#?}");
+    let cs = checks("So 50 is not a perfect square, and 64 is a perfect cube.");
+    assert!(
+        cs.iter().all(|c| c.verdict == ItemVerdict::Verified),
+        "{cs:#?}"
+    );
+
+    // A trial, or an operand of a longer expression: nothing is read.
+    let cs = checks("Check if 8 is a perfect square. The sum of 9 and 7 is a perfect square.");
+    assert!(checks_of(&cs, "perfect square").is_empty(), "{cs:#?}");
+}
+
+#[test]
+fn an_expression_rewritten_in_words() {
+    let cs = checks("Pairing them, \\( k + (k+1) \\), it simplifies to \\( 2k+1 \\).");
+    let c = checks_of(&cs, "k + (k+1) ⇒ 2k+1");
+    assert_eq!(c.len(), 1, "{cs:#?}");
+    assert_eq!(c[0].verdict, ItemVerdict::Verified, "{cs:#?}");
+
+    // `k + (k+1)` is `2k + 1`, not `2k - 1`: refuted, the difference is 2 for every k.
+    let cs = checks("Pairing them, \\( k + (k+1) \\), it simplifies to \\( 2k-1 \\).");
+    let c = checks_of(&cs, "k + (k+1) ⇒ 2k-1");
+    assert_eq!(c[0].verdict, ItemVerdict::Refuted, "{cs:#?}");
+    assert!(c[0].evidence.summary.contains('2'), "{c:#?}");
+
+    // Other prose between the expressions, or a function name: no claim.
+    let cs = checks("Take \\( k + 1 \\) and compare it with \\( 2k \\).");
+    assert!(checks_of(&cs, "⇒").is_empty(), "{cs:#?}");
+    let cs = checks("\\( Q(x) \\) can be written as \\( x^2 + 1 \\).");
+    assert!(checks_of(&cs, "⇒").is_empty(), "{cs:#?}");
+}
+
+#[test]
+fn a_target_then_the_value_found() {
+    // The author sets the calculation against the target, then finds it gives 994: only the
+    // value found is a claim (and it holds).
+    let cs = checks(
+        "Substituting the values, we get 0 + (15 - 1) * 71 = 999, which simplifies to \
+         14 * 71 = 994. Since 994 is less than 999, we adjust a.",
+    );
+    assert!(checks_of(&cs, "999").is_empty(), "{cs:#?}");
+    let c = checks_of(&cs, "14 * 71 = 994");
+    assert_eq!(c.len(), 1, "{cs:#?}");
+    assert_eq!(c[0].verdict, ItemVerdict::Verified, "{cs:#?}");
+
+    // A value found that is itself wrong is still refuted, with the value.
+    let cs = checks("We get 0 + (15 - 1) * 71 = 999, which simplifies to 14 * 71 = 996.");
+    let c = checks_of(&cs, "14 * 71 = 996");
+    assert_eq!(c[0].verdict, ItemVerdict::Refuted, "{cs:#?}");
+    assert!(c[0].evidence.summary.contains("994"), "{c:#?}");
+
+    // Other words between two calculations: both are claims.
+    let cs = checks("We get 2 + 3 = 6, which gives 6 * 2 = 12.");
+    let c = checks_of(&cs, "2 + 3 = 6");
+    assert_eq!(c[0].verdict, ItemVerdict::Refuted, "{cs:#?}");
 }

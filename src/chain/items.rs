@@ -130,6 +130,7 @@ pub fn extract_chain_items<S: AsRef<str>>(texts: &[S]) -> Vec<Vec<Item>> {
     super::systems::add_chain_items(texts, &mut out);
     super::restated::add_chain_items(texts, &mut out);
     super::words::add_chain_items(texts, &mut out);
+    super::squares::add_chain_items(texts, &mut out);
     out
 }
 
@@ -201,7 +202,9 @@ pub fn extract_items_after(
     take_prose(&rest, &mut items, &mut ctx);
     super::parallel::items(&text)
         .into_iter()
+        .chain(super::expressions::items(&text))
         .for_each(|m| push_math(&mut items, m));
+    super::tentative::drop_targets(&text, &mut items);
     // "2 + 1 = 1 (False)", "check whether …": the step shows equations that do not hold.
     if DISCLAIM_CUES.iter().any(|w| lower.contains(w)) {
         items.retain(|i| !matches!(i, Item::Math(m) if m.rels.iter().all(|r| *r == Rel::Eq)));

@@ -8,14 +8,17 @@ pub mod algebra;
 pub mod dates;
 pub mod differences;
 pub mod expr;
+pub mod expressions;
 pub mod items;
 pub mod lost_breaks;
 pub mod named_chain;
 pub mod parallel;
 pub mod remainder;
 pub mod restated;
+pub mod squares;
 pub mod steps;
 pub mod systems;
+pub mod tentative;
 pub mod text;
 pub mod words;
 
