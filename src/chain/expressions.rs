@@ -70,7 +70,8 @@ fn claim(a: &str, b: &str) -> Option<MathItem> {
         return None;
     }
     let (va, vb) = (r.terms[0].vars(), r.terms[1].vars());
-    if va != vb {
+    // `r`, then "is written as" `1 + \frac{1}{1 + r}`: a lone letter is named, not rewritten.
+    if va != vb || r.terms.iter().any(super::expr::Expr::is_lone_var) {
         return None;
     }
     let rel = if va.is_empty() {
@@ -160,5 +161,6 @@ mod tests {
             items("\\( \\frac{n-3}{n-1} \\) simplifies to \\( \\frac{even}{even} \\)").is_empty()
         );
         assert!(items("\\( x = 1 \\) simplifies to \\( x + 1 \\)").is_empty());
+        assert!(items("\\( r \\) can be written as \\( 1 + \\frac{1}{1 + r} \\)").is_empty());
     }
 }

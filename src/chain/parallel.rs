@@ -90,9 +90,9 @@ fn inline_segments(text: &str) -> Vec<Segment<'_>> {
     let mut i = 0;
     while i < text.len() && out.len() < MAX_SEGMENTS {
         let rest = &text[i..];
-        let (open, close) = if rest.starts_with("$$") {
+        let (open, close) = if let Some(display) = rest.strip_prefix("$$") {
             // A display: skip it whole.
-            match rest[2..].find("$$") {
+            match display.find("$$") {
                 Some(e) => {
                     i += 2 + e + 2;
                     continue;

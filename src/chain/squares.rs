@@ -88,7 +88,7 @@ fn statement_at(text: &str, lower: &str, cue: usize, power: u32) -> Option<MathI
         .map_or(pre, |p| p.trim_end_matches(',').trim_end());
     // Closing math delimiters and spaces between the number and the words.
     let pre = pre
-        .trim_end_matches(|c: char| c == ' ' || c == '$')
+        .trim_end_matches([' ', '$'])
         .trim_end_matches("\\)")
         .trim_end_matches([' ', ',']);
     let digits = pre.len() - pre.trim_end_matches(|c: char| c.is_ascii_digit()).len();
