@@ -5,7 +5,8 @@
 //! (`chain::named_chain`), and two relations rewritten side by side ("… and …", then the
 //! rewritten pair; `chain::parallel`), and two prose equations whose line break was lost
 //! (`chain::lost_breaks`), perfect squares and cubes stated in words (`chain::squares`), and an
-//! expression rewritten in words ("… can be rewritten as …", `chain::expressions`); and one
+//! expression rewritten in words ("… can be rewritten as …", `chain::expressions`), an operand
+//! named between two equations ("dividing both sides by \(17\)", `chain::operands`); and one
 //! misread fixed: a target written as an equation, then the value found (`chain::tentative`).
 
 use std::path::PathBuf;
@@ -198,4 +199,25 @@ fn a_target_then_the_value_found() {
     let cs = checks("We get 2 + 3 = 6, which gives 6 * 2 = 12.");
     let c = checks_of(&cs, "2 + 3 = 6");
     assert_eq!(c[0].verdict, ItemVerdict::Refuted, "{cs:#?}");
+}
+
+#[test]
+fn an_operand_named_between_two_equations() {
+    let step = |last: &str| {
+        format!("Then \\[17h = 85\\] Dividing both sides by \\(17\\), we find \\({last}\\).")
+    };
+    let cs = checks(&step("h = 5"));
+    let c = checks_of(&cs, "17h = 85 ⇒ h = 5");
+    assert_eq!(c.len(), 1, "{cs:#?}");
+    assert_eq!(c[0].verdict, ItemVerdict::Verified, "{cs:#?}");
+
+    // 85/17 is 5, not 6: refuted with the solutions before and after.
+    let cs = checks(&step("h = 6"));
+    let c = checks_of(&cs, "17h = 85 ⇒ h = 6");
+    assert_eq!(c[0].verdict, ItemVerdict::Refuted, "{cs:#?}");
+    assert!(c[0].evidence.summary.contains('5'), "{c:#?}");
+
+    // A letter in prose that names no operation does not link the two relations.
+    let cs = checks("Take \\( k \\geq 3 \\). Therefore, there is a \\( k \\)-good set for all \\( k \\geq 2 \\).");
+    assert!(checks_of(&cs, "⇒").is_empty(), "{cs:#?}");
 }

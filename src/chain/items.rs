@@ -898,6 +898,13 @@ fn take_latex(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
                         ctx.cut_next = false;
                         found.into_iter().for_each(|m| push_math(items, m));
                     }
+                    // "Dividing both sides by \(17\), we find \(h = 5\)": an operand named in
+                    // the prose between two relations is part of that prose.
+                    None if last_end.is_some() && super::operands::operand_in_link(before, seg) => {
+                        out.push_str(" ; ");
+                        i += total;
+                        continue;
+                    }
                     None => latex_items(seg, items, ctx, linked, same(false)),
                 }
                 out.push_str(" ; ");

@@ -12,6 +12,7 @@ pub mod expressions;
 pub mod items;
 pub mod lost_breaks;
 pub mod named_chain;
+pub mod operands;
 pub mod parallel;
 pub mod remainder;
 pub mod restated;
