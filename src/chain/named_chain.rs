@@ -8,6 +8,10 @@
 //! the top level are exactly its links (no `=` hidden in a subscript or a `\sum_{k=1}`), so the
 //! terms kept are the ones the text after the cut writes.
 
+/// Most leading terms with names looked past: function values open a chain, they do not fill
+/// it (bounds the suffixes tried on a long chain).
+const MAX_NAMED_TERMS: usize = 4;
+
 /// Where the terms without names start in an `=`-chain of `n_terms` terms written as `source`:
 /// `(k, rest)` with `rest` the text of terms `k..` (at least two of them), the first suffix of the
 /// chain in which [`super::algebra::letters_are_names`] finds no names. `None` when the chain's
@@ -17,7 +21,7 @@ pub fn after_named_terms(source: &str, n_terms: usize) -> Option<(usize, &str)> 
     if n_terms < 3 || cuts.len() + 1 != n_terms {
         return None;
     }
-    (1..n_terms - 1).find_map(|k| {
+    (1..(n_terms - 1).min(MAX_NAMED_TERMS + 1)).find_map(|k| {
         let rest = &source[cuts[k - 1] + 1..];
         (!super::algebra::letters_are_names(rest)).then_some((k, rest))
     })

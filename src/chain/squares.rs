@@ -41,7 +41,8 @@ const SUBJECT_JOINERS: &[&str] = &[
 /// Most digits of a number read: a square of a bigger one is not written in words.
 const MAX_DIGITS: usize = 18;
 
-/// Longest sentence prefix looked at before a statement, in bytes (keeps the scan linear).
+/// Longest part of a sentence looked at before and after a statement, in bytes (keeps the scan
+/// linear: the words that make it a trial are close to it).
 const MAX_CLAUSE_BYTES: usize = 300;
 
 /// Adds the perfect-power items of each step of `texts` to `items`.
@@ -143,20 +144,23 @@ fn stands_alone(before: &str) -> bool {
 /// Whether the statement from `start` to `end` is asserted: its sentence has no trial word
 /// before it, no question mark and no denial.
 fn asserted(lower: &str, start: usize, end: usize) -> bool {
-    let head = &lower[..start];
-    let sentence_start = head
-        .rfind(['.', '\n', '?', '!', ';', ':'])
-        .map_or(0, |k| k + 1)
-        .max(start.saturating_sub(MAX_CLAUSE_BYTES));
-    // Byte offsets from ASCII lower-casing may fall inside a character: move to a boundary.
-    let mut s = sentence_start;
-    while !lower.is_char_boundary(s) {
-        s += 1;
+    // Only MAX_CLAUSE_BYTES before and after are looked at (at character boundaries: offsets
+    // from ASCII lower-casing may fall inside a character).
+    let mut window = start.saturating_sub(MAX_CLAUSE_BYTES);
+    while !lower.is_char_boundary(window) {
+        window += 1;
     }
+    let s = lower[window..start]
+        .rfind(['.', '\n', '?', '!', ';', ':'])
+        .map_or(window, |k| window + k + 1);
     let clause = &lower[s..start];
-    let sentence_end = lower[end..]
+    let mut far = (end + MAX_CLAUSE_BYTES).min(lower.len());
+    while !lower.is_char_boundary(far) {
+        far -= 1;
+    }
+    let sentence_end = lower[end..far]
         .find(['.', '\n', '?'])
-        .map_or(lower.len(), |k| end + k);
+        .map_or(far, |k| end + k);
     if lower[end..sentence_end].contains('?') || lower[sentence_end..].starts_with('?') {
         return false;
     }
