@@ -134,6 +134,7 @@ pub fn extract_chain_items<S: AsRef<str>>(texts: &[S]) -> Vec<Vec<Item>> {
     super::systems::add_chain_items(texts, &mut out);
     super::restated::add_chain_items(texts, &mut out);
     super::words::add_chain_items(texts, &mut out);
+    super::squares::add_chain_items(texts, &mut out);
     out
 }
 
@@ -215,6 +216,11 @@ pub fn extract_items_after(
     let rest = take_latex(&join_continued_displays(&rest), &mut items, &mut ctx);
     let last = ctx.last_rel.take();
     take_prose(&rest, &mut items, &mut ctx);
+    super::parallel::items(&text)
+        .into_iter()
+        .chain(super::expressions::items(&text))
+        .for_each(|m| push_math(&mut items, m));
+    super::tentative::drop_targets(&text, &mut items);
     // "2 + 1 = 1 (False)", "check whether …": the step shows equations that do not hold.
     if DISCLAIM_CUES.iter().any(|w| lower.contains(w)) {
         items.retain(|i| !matches!(i, Item::Math(m) if m.rels.iter().all(|r| *r == Rel::Eq)));
@@ -1027,6 +1033,13 @@ fn take_latex(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) -> String {
                         ctx.cut_next = false;
                         ctx.pm_last = None;
                         found.into_iter().for_each(|m| push_math(items, m));
+                    }
+                    // "Dividing both sides by \(17\), we find \(h = 5\)": an operand named in
+                    // the prose between two relations is part of that prose.
+                    None if last_end.is_some() && super::operands::operand_in_link(before, seg) => {
+                        out.push_str(" ; ");
+                        i += total;
+                        continue;
                     }
                     None => latex_items(seg, items, ctx, linked, same(false)),
                 }
@@ -2397,7 +2410,7 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
     let mut prev_end: Option<usize> = None;
     // Where the last statement of a named quantity ended (see [`Ctx::named_value`]).
     let mut named_end: Option<usize> = None;
-    for run in runs(&cleaned) {
+    for run in runs(&cleaned).into_iter().flat_map(split_lost_break) {
         let pos = cleaned[cursor..]
             .find(run.text.as_str())
             .map(|k| cursor + k);
@@ -2546,6 +2559,33 @@ fn take_prose(text: &str, items: &mut Vec<Item>, ctx: &mut Ctx) {
             push_math(items, m);
         }
     }
+}
+
+/// A run holding two equations whose line break was lost ([`super::lost_breaks`]) as two runs:
+/// the first keeps what came before the run, the second what comes after it.
+fn split_lost_break(run: Run) -> Vec<Run> {
+    let Some(k) = super::lost_breaks::split_at(&run.text) else {
+        return vec![run];
+    };
+    let second = Run {
+        text: run.text[k..].to_string(),
+        word_before: None,
+        word_before_is_unit: false,
+        word_after: run.word_after.clone(),
+        glued_start: false,
+        glued_end: run.glued_end,
+        compound_after: run.compound_after,
+        than_after: run.than_after,
+    };
+    let first = Run {
+        text: run.text[..k].to_string(),
+        word_after: None,
+        glued_end: false,
+        compound_after: false,
+        than_after: false,
+        ..run
+    };
+    vec![first, second]
 }
 
 /// `a 3 + 4 = 7`: drops one leading lone letter and retries.

@@ -1083,6 +1083,22 @@ def bounds_match(ea, eb):
     return True
 
 
+def same_sides(sa, sb, ea, eb):
+    """Whether two solution sets whose boundary points match ([`bounds_match`]) also lie on the
+    same sides of them: `a < 20` and `a > 20` share the bound 20 and nothing else. Probed once
+    before the first pair of bounds, between consecutive pairs and after the last."""
+    key = lambda p: sp.N(p)
+    pairs = list(zip(ea, eb))
+    if not pairs:
+        probes = [S.Zero]
+    else:
+        probes = [min(pairs[0], key=key) - 1, max(pairs[-1], key=key) + 1]
+        for (u, v), (w, z) in zip(pairs, pairs[1:]):
+            probes.append((max(u, v, key=key) + min(w, z, key=key)) / 2)
+    inside = lambda st, p: st.contains(p) == sp.true
+    return all(inside(sa, p) == inside(sb, p) for p in probes)
+
+
 def point_in(st):
     """One point of a nonempty set of reals (an interval's midpoint or a point near its finite
     end, a listed element), or None."""
@@ -1123,7 +1139,7 @@ def check_rewrite_inequality(a, b, ta, tb, strict):
     if sa == sb:
         return ("verified", f"{ta} {op} 0 and {tb} {op} 0 have the same solutions: {x} ∈ {show(sa)}", None)
     ends = lambda st: sorted([p for p in st.boundary if p.is_finite], key=lambda p: sp.N(p))
-    if bounds_match(ends(sa), ends(sb)):
+    if bounds_match(ends(sa), ends(sb)) and same_sides(sa, sb, ends(sa), ends(sb)):
         return ("verified", f"{ta} {op} 0 and {tb} {op} 0 agree up to the rounding of their bounds", None)
     only_b, only_a = sb - sa, sa - sb
     if only_b == S.EmptySet:
