@@ -448,7 +448,18 @@ pub fn extract_answer(text: &str) -> Option<String> {
     };
     let rest = &text[p + len..];
     let line = rest.trim_start().lines().next().unwrap_or("");
-    let answer = clean_answer(line)?;
+    let mut answer = clean_answer(line)?;
+    // Minerva's template `Final Answer: The final answer is $X$. I hope it is correct.`: the
+    // dollars delimit maths, not money.
+    if line.contains("I hope it is correct") {
+        if let Some(inner) = answer
+            .strip_prefix('$')
+            .and_then(|a| a.strip_suffix('$'))
+            .filter(|a| !a.is_empty() && !a.contains('$'))
+        {
+            answer = inner.trim().to_string();
+        }
+    }
     // `**Final Answer:** The values of \(x\) … are \(x = 5\) and \(x = -2\).`: the math
     // after the sentence's last `is` / `are`.
     if let Some(m) = math_after_copula(line) {

@@ -87,6 +87,10 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
         (None, Some(y)) => return compare(&na, &values_tuple(&y)),
         (None, None) => {}
     }
+    // `1011_2` vs `(1011)_2`, `1011`: a numeral in a base is compared by its digits.
+    if let Some(m) = base_numerals_equal(&na, &nb) {
+        return m.into();
+    }
     match (choice(&na), choice(&nb)) {
         (Some(x), Some(y)) => {
             return if x == y {
@@ -129,6 +133,84 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
         return families_equal(&x, &y).into();
     }
     Equivalence::Different
+}
+
+/// Largest base read from a numeral's subscript (`Z_{36}`: digits and capital letters).
+const MAX_NUMERAL_BASE: u32 = 36;
+
+/// Most digits of a numeral in a base read by [`base_numeral`].
+const MAX_NUMERAL_DIGITS: usize = 64;
+
+/// `1011_2`, `(1011)_2`, `1011_{2}`, `A3_{16}`, `n = 1011_2` → (`1011`, 2): the digits (leading
+/// zeros dropped, letters upper-case) and the base of a whole answer that is one numeral in a
+/// base (2 to [`MAX_NUMERAL_BASE`]). `None` when any digit is not below the base (`a_2`, `x_1`).
+fn base_numeral(s: &str) -> Option<(String, u32)> {
+    let t = s.trim();
+    let t = match t.split_once('=') {
+        Some((l, r)) if lhs_is_name(l) && !r.contains('=') => r.trim(),
+        _ => t,
+    };
+    let (digits, base) = t.rsplit_once('_')?;
+    let base: u32 = base
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim()
+        .parse()
+        .ok()?;
+    let digits = digits.trim();
+    let digits = digits
+        .strip_prefix('(')
+        .and_then(|d| d.strip_suffix(')'))
+        .or_else(|| digits.strip_prefix('{').and_then(|d| d.strip_suffix('}')))
+        .unwrap_or(digits)
+        .trim();
+    if !(2..=MAX_NUMERAL_BASE).contains(&base)
+        || digits.is_empty()
+        || digits.len() > MAX_NUMERAL_DIGITS
+    {
+        return None;
+    }
+    // Letters are digits only past base 10, and only as capitals (`b_{12}` is a name).
+    let valid = digits.chars().all(|c| {
+        c.to_digit(MAX_NUMERAL_BASE)
+            .is_some_and(|v| v < base && (c.is_ascii_digit() || c.is_ascii_uppercase()))
+    });
+    if !valid {
+        return None;
+    }
+    let d = digits.trim_start_matches('0');
+    Some((if d.is_empty() { "0" } else { d }.to_string(), base))
+}
+
+/// When either answer is a numeral in a base ([`base_numeral`]): equal only to the same digits
+/// in the same base, or to the same digits written without a base (`1011_2` = `1011`). The
+/// value in another base is a different answer (`1011_2` ≠ `11`: the problem asked for base 2).
+/// `None` when neither side is such a numeral.
+fn base_numerals_equal(a: &str, b: &str) -> Option<M> {
+    let bare = |s: &str| {
+        let t = s.trim();
+        let t = match t.split_once('=') {
+            Some((l, r)) if lhs_is_name(l) && !r.contains('=') => r.trim(),
+            _ => t,
+        };
+        let t = t.trim_start_matches('0');
+        let t = if t.is_empty() && !s.trim().is_empty() {
+            "0"
+        } else {
+            t
+        };
+        (!t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
+        .then(|| t.to_string())
+    };
+    match (base_numeral(a), base_numeral(b)) {
+        (Some(x), Some(y)) => Some(M::of(x == y)),
+        (Some((d, _)), None) => Some(M::of(bare(b).is_some_and(|e| e == d))),
+        (None, Some((d, _))) => Some(M::of(bare(a).is_some_and(|e| e == d))),
+        (None, None) => None,
+    }
 }
 
 /// Named values of an answer that names two or more: `(a, b) = (1, 2)`, `(a = 1, b = 2)`,
@@ -405,7 +487,12 @@ const REPLACEMENTS: &[(&str, &str)] = &[
     ("^{\\circ}", ""),
     ("°", ""),
     ("\\circ", ""),
+    ("\\text{\\$}", ""),
+    ("\\textdollar", ""),
     ("\\$", ""),
+    ("\\text{\\%}", "%"),
+    ("\\text{ percent}", "%"),
+    ("\\text{percent}", "%"),
     ("\\%", "%"),
     ("\\dfrac", "\\frac"),
     ("\\tfrac", "\\frac"),
@@ -906,9 +993,9 @@ fn matrix_as_tuples(s: &str) -> Option<String> {
     (!rows.is_empty()).then(|| format!("({})", rows.join(",")))
 }
 
-/// `1 000` → `1000` (space-grouped thousands); `1000,99`, `1,22`, `0,111` → decimal comma (a
-/// comma that cannot be a thousands separator: not followed by exactly three digits, or after
-/// a leading `0`).
+/// `1 000` → `1000` (space-grouped thousands). A comma between digits is never read as a
+/// decimal comma: in competition answers `1,2` is the list of 1 and 2 (and `1,000` a thousands
+/// separator, which the expression parser reads), so `1,22` is not `1.22`.
 fn number_separators(s: &str) -> String {
     let t = s.trim();
     let is_digits = |x: &str| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit());
@@ -919,11 +1006,6 @@ fn number_separators(s: &str) -> String {
         && groups[1..].iter().all(|g| g.len() == 3 && is_digits(g))
     {
         return groups.concat();
-    }
-    if let Some((a, b)) = t.split_once(',') {
-        if is_digits(a) && is_digits(b) && (b.len() != 3 || a == "0") {
-            return format!("{a}.{b}");
-        }
     }
     t.to_string()
 }
@@ -1295,11 +1377,15 @@ const EMPTY_SET_WORDS: &[&str] = &[
     "therearenosolutions",
 ];
 
+/// An answer compared as text: `\text{`/`\mathrm{` dropped, letters lower-cased, only letters,
+/// digits and the characters that change a written expression's meaning (`.-/+^_*=<>|!'`)
+/// kept, so that unparsed maths that differ in an operator stay different
+/// (`\vec{a}+\vec{b}` vs `\vec{a}\vec{b}`).
 fn text_norm(s: &str) -> String {
     s.replace("\\text{", "")
         .replace("\\mathrm{", "")
         .chars()
-        .filter(|c| c.is_alphanumeric() || *c == '.' || *c == '-' || *c == '/')
+        .filter(|c| c.is_alphanumeric() || ".-/+^_*=<>|!'".contains(*c))
         .collect::<String>()
         .to_lowercase()
 }
@@ -1745,10 +1831,14 @@ fn big_integers_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> Option<bool> {
     None
 }
 
-fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> bool {
+/// How two constant values compare: `Exact` when equal (exact rationals, exact residues past
+/// 2^53, or within [`REL_TOLERANCE`]); `Probable` when only a decimal's shown digits agree with
+/// the other value rounded (`0.33` vs `\frac13`, `3.14` vs `\pi`: not the same number, so never
+/// `Equal`); else `No`.
+fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> M {
     if let (Some(a), Some(b)) = (vx.exact, vy.exact) {
         if a == b {
-            return true;
+            return M::Exact;
         }
         // Both exact and different: only the rounding rule can still accept.
     } else if let Some(same) = (vx.approx.abs().max(vy.approx.abs()) >= F64_EXACT_INTEGERS)
@@ -1758,21 +1848,22 @@ fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> bool {
         // `3^{100}` vs its digits with the last one changed: past 2^53 a float no longer
         // tells neighbouring integers apart, so two whole-number expressions are compared
         // exactly by their residues instead (other values keep the tolerance).
-        return same;
+        return M::of(same);
     } else if close(vx.approx, vy.approx) {
-        return true;
+        return M::Exact;
     }
     for (lit, lv, other) in [(x, vx, vy), (y, vy, vx)] {
         if let Some(d) = decimal_digits(lit) {
             if d >= 2 {
                 let scale = 10f64.powi(d as i32);
                 if ((other.approx * scale).round() - lv.approx * scale).abs() < 1e-6 {
-                    return true;
+                    // `0.33` for `\frac13`: the digits shown agree, the values do not.
+                    return M::Probable;
                 }
             }
         }
     }
-    false
+    M::No
 }
 
 /// Replaces a top-level percentage `p%` by `p`.
@@ -1792,12 +1883,13 @@ const SAMPLES: [f64; 6] = [0.731, 1.618, 2.377, -0.412, 3.259, -1.733];
 /// variables count as [`Equivalence::ProbablyEqual`].
 const MIN_AGREEING_SAMPLES: usize = 3;
 
-/// `x` with the variable `i` read as the imaginary unit.
-fn var_i_as_unit(e: &Expr) -> Expr {
+/// `x` with the variable `name` replaced by `with` (`i` read as the imaginary unit, `e` as
+/// Euler's number).
+fn replace_var(e: &Expr, name: &str, with: &Expr) -> Expr {
     use Expr::*;
-    let b = |a: &Expr| Box::new(var_i_as_unit(a));
+    let b = |a: &Expr| Box::new(replace_var(a, name, with));
     match e {
-        Var(v) if v == "i" => I,
+        Var(v) if v == name => with.clone(),
         Neg(a) => Neg(b(a)),
         Percent(a) => Percent(b(a)),
         Factorial(a) => Factorial(b(a)),
@@ -1807,18 +1899,37 @@ fn var_i_as_unit(e: &Expr) -> Expr {
         Div(l, r) => Div(b(l), b(r)),
         Pow(l, r) => Pow(b(l), b(r)),
         Mod(l, r) => Mod(b(l), b(r)),
-        Func(f, args) => Func(*f, args.iter().map(var_i_as_unit).collect()),
+        Func(f, args) => Func(
+            *f,
+            args.iter().map(|a| replace_var(a, name, with)).collect(),
+        ),
         other => other.clone(),
     }
 }
 
 fn exprs_equal(x: &Expr, y: &Expr) -> M {
+    // The same expression tree (`A, C` vs `(C), (A)`: the letters themselves).
+    if x == y {
+        return M::Exact;
+    }
     let xv = x.vars();
     let yv = y.vars();
+    // `e^{i\pi}` vs `-1`: against a constant, an answer whose only letters are `e` and `i` is a
+    // constant too, `e` Euler's number.
+    let only_e_i = |v: &[String]| v.iter().all(|n| n == "e" || n == "i");
+    let has_e = |v: &[String]| v.iter().any(|n| n == "e");
+    if (has_e(&xv) && yv.is_empty() && only_e_i(&xv))
+        || (has_e(&yv) && xv.is_empty() && only_e_i(&yv))
+    {
+        return exprs_equal(
+            &replace_var(x, "e", &Expr::E),
+            &replace_var(y, "e", &Expr::E),
+        );
+    }
     // `3+2i`: an answer whose only letter is `i` is a complex number.
     let only_i = |v: &[String]| v.iter().all(|n| n == "i");
     if (!xv.is_empty() || !yv.is_empty()) && only_i(&xv) && only_i(&yv) {
-        let (x, y) = (var_i_as_unit(x), var_i_as_unit(y));
+        let (x, y) = (replace_var(x, "i", &Expr::I), replace_var(y, "i", &Expr::I));
         return match (eval_c(&x, 0), eval_c(&y, 0)) {
             (Some(a), Some(b)) => M::of(close(a.0, b.0) && close(a.1, b.1)),
             _ => M::No,
@@ -1835,15 +1946,17 @@ fn exprs_equal(x: &Expr, y: &Expr) -> M {
                 _ => M::No,
             };
         };
-        if values_equal(x, y, a, b) {
-            return M::Exact;
+        let m = values_equal(x, y, a, b);
+        if m != M::No {
+            return m;
         }
         // `50%` also matches `50`.
         for (p, q) in [(x, y), (y, x)] {
             if let Some(stripped) = strip_percent(p) {
                 if let (Some(a), Some(b)) = (eval(&stripped, &[]), eval(q, &[])) {
-                    if values_equal(&stripped, q, a, b) {
-                        return M::Exact;
+                    let m = values_equal(&stripped, q, a, b);
+                    if m != M::No {
+                        return m;
                     }
                 }
             }
@@ -1910,6 +2023,9 @@ fn eval_c(e: &Expr, depth: usize) -> Option<(f64, f64)> {
             }
             ((a.0 * b.0 + a.1 * b.1) / n, (a.1 * b.0 - a.0 * b.1) / n)
         }
+        // `e^{i\pi}`: Euler's formula, `e^{x+iy} = e^x (\cos y + i \sin y)`.
+        Pow(a, b) if matches!(**a, E) => c_exp(eval_c(b, d)?),
+        Func(Fun::Exp, args) if args.len() == 1 => c_exp(eval_c(&args[0], d)?),
         Pow(a, b) => {
             let a = eval_c(a, d)?;
             let k = eval(b, &[])?.exact.filter(|r| r.is_int())?.num;
@@ -1943,6 +2059,12 @@ fn eval_c(e: &Expr, depth: usize) -> Option<(f64, f64)> {
         _ => (eval(e, &[])?.approx, 0.0),
     };
     (r.0.is_finite() && r.1.is_finite()).then_some(r)
+}
+
+/// `e^z` for a complex `z`.
+fn c_exp(z: (f64, f64)) -> (f64, f64) {
+    let m = z.0.exp();
+    (m * z.1.cos(), m * z.1.sin())
 }
 
 fn c_mul(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
