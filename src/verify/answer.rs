@@ -79,6 +79,12 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
     if na == nb || squeeze_spaces(&na) == squeeze_spaces(&nb) {
         return Equivalence::Equal;
     }
+    // `x = 3` → `3`, `18 apples` → `18`; `5\text{ cm}` vs `5\text{ m}` differ by their units.
+    let va = strip_lhs_and_units(&na);
+    let vb = strip_lhs_and_units(&nb);
+    if !units_compatible(&na, &va, &nb, &vb) {
+        return Equivalence::Different;
+    }
     // `(f(n), g(n)) = (n, 1)` vs `(f(n) = n, g(n) = 1)`: values compared name by name; against
     // an answer without names, the values in the order written.
     match (assignments(&na), assignments(&nb)) {
@@ -118,8 +124,6 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
     }
     // `x = 3` vs `3`, `18 apples` vs `18`: compare the value-only forms too (but `y = 5` is not
     // `x = 5`).
-    let va = strip_lhs_and_units(&na);
-    let vb = strip_lhs_and_units(&nb);
     if (va != na || vb != nb) && lhs_compatible(&na, &nb) {
         let m = forms_equal(&form(&va), &form(&vb));
         if m != M::No {
@@ -1137,6 +1141,87 @@ fn strip_lhs_and_units(s: &str) -> String {
     t
 }
 
+/// Units a final answer may carry, each with the spellings that name it (lower case, spaces
+/// and braces dropped): two answers with different known units are different (`5\text{ cm}`
+/// vs `5\text{ m}`); unknown unit words are not compared.
+const UNIT_NAMES: &[(&str, &[&str])] = &[
+    ("inch", &["in", "inch", "inches"]),
+    ("foot", &["ft", "foot", "feet"]),
+    ("yard", &["yd", "yds", "yard", "yards"]),
+    ("mile", &["mi", "mile", "miles"]),
+    (
+        "mm",
+        &[
+            "mm",
+            "millimeter",
+            "millimeters",
+            "millimetre",
+            "millimetres",
+        ],
+    ),
+    (
+        "cm",
+        &[
+            "cm",
+            "centimeter",
+            "centimeters",
+            "centimetre",
+            "centimetres",
+        ],
+    ),
+    ("m", &["m", "meter", "meters", "metre", "metres"]),
+    (
+        "km",
+        &["km", "kilometer", "kilometers", "kilometre", "kilometres"],
+    ),
+    ("second", &["s", "sec", "secs", "second", "seconds"]),
+    ("minute", &["min", "mins", "minute", "minutes"]),
+    ("hour", &["h", "hr", "hrs", "hour", "hours"]),
+    ("day", &["day", "days"]),
+    ("week", &["week", "weeks"]),
+    ("year", &["yr", "yrs", "year", "years"]),
+    ("gram", &["g", "gram", "grams"]),
+    ("kg", &["kg", "kilogram", "kilograms"]),
+    ("pound", &["lb", "lbs", "pound", "pounds"]),
+    ("ounce", &["oz", "ounce", "ounces"]),
+    ("cent", &["cent", "cents"]),
+    ("dollar", &["dollar", "dollars"]),
+];
+
+/// The known unit ([`UNIT_NAMES`]) that [`strip_lhs_and_units`] cut from `full` to leave
+/// `value`, with its exponent (`ft^2` → `foot^2`). `None` when nothing was cut or the unit is
+/// not known.
+fn known_unit(full: &str, value: &str) -> Option<String> {
+    let p = full.rfind(value)?;
+    let tail = &full[p + value.len()..];
+    let mut t = tail.to_lowercase();
+    for w in ["\\text{", "\\mbox{", "\\mathrm{", "\\textbf{"] {
+        t = t.replace(w, "");
+    }
+    let t: String = t
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '{' | '}'))
+        .collect();
+    let (word, exp) = t.split_once('^').unwrap_or((&t, ""));
+    if word.is_empty() || !exp.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let name = UNIT_NAMES
+        .iter()
+        .find(|(_, spellings)| spellings.contains(&word))?
+        .0;
+    Some(format!("{name}^{}", if exp.is_empty() { "1" } else { exp }))
+}
+
+/// False when both answers carry a known unit and the units differ (`3\text{ ft}` vs
+/// `3\text{ in}`): their numbers are then not to be compared without the units.
+fn units_compatible(a: &str, va: &str, b: &str, vb: &str) -> bool {
+    match (known_unit(a, va), known_unit(b, vb)) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
 /// Largest ratio between the longest and a shorter period of two family lists that are
 /// expanded to the longest (`\frac{\pi}{2} + k\pi` → two residues modulo `2\pi`).
 const MAX_FAMILY_EXPANSION: f64 = 24.0;
@@ -1365,7 +1450,13 @@ fn form(s: &str) -> Form {
 }
 
 /// Answers in words that mean the real line (after [`text_norm`]: letters and digits only).
-const REAL_LINE_WORDS: &[&str] = &["allrealnumbers", "allreals", "allrealx", "allrealvaluesofx"];
+const REAL_LINE_WORDS: &[&str] = &[
+    "allrealnumbers",
+    "allreals",
+    "allrealx",
+    "allrealvaluesofx",
+    "allx",
+];
 
 /// Answers in words that mean the empty set (after [`text_norm`]).
 const EMPTY_SET_WORDS: &[&str] = &[
