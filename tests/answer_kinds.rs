@@ -389,6 +389,10 @@ const MATH_EQUAL: &[(&str, &str)] = &[
     ("1 \\text{ and } 2", "2, 1"),
     ("\\$\\frac{1}{2}", "0.5"),
     ("\\text{all } x", "(-\\infty, \\infty)"),
+    // An inverse function named on the left; a solution list in words against `\\pm`.
+    ("f^{-1}(x) = \\frac{x-3}{2}", "\\frac{x-3}{2}"),
+    ("x = 3 \\text{ or } x = -3", "\\pm 3"),
+    ("\\text{(B)}\\ 12", "B"),
 ];
 
 /// Near misses among MATH-level answer forms, judged `Different` in both orders.
@@ -469,6 +473,12 @@ const MATH_DIFFERENT: &[(&str, &str)] = &[
     ("\\frac{1}{2}", "\\frac{1}{2}, 1"),
     ("(1,2)", "\\{1,2,3\\}"),
     ("\\text{Friday}", "\\text{Thursday}"),
+    // Functions that differ; a list is not the number its digits spell.
+    ("\\frac{x}{2}", "\\frac{2}{x}"),
+    ("2x", "2y"),
+    ("\\text{yes}", "\\text{no}"),
+    ("f^{-1}(x) = \\frac{x-3}{2}", "\\frac{x+3}{2}"),
+    ("1,234", "1, 234"),
 ];
 
 /// MATH-style solution endings and the answer extracted from them.
@@ -523,6 +533,20 @@ const MATH_EXTRACT: &[(&str, Option<&str>)] = &[
     ),
     ("So the answer is $\\boxed 5$.", Some("5")),
     ("Work.\nThe answer is: 5", Some("5")),
+    (
+        "Work.\nFinal Answer: The final answer is $\\$18.90$. I hope it is correct.",
+        Some("\\$18.90"),
+    ),
+    ("Work.\nThe answer is $\\frac{1}{2}.$", Some("\\frac{1}{2}")),
+    ("Thus $x = \\boxed{3}$ cm.", Some("3")),
+    (
+        "So $\\boxed{x = 3 \\text{ or } x = -3}$.",
+        Some("x = 3 \\text{ or } x = -3"),
+    ),
+    (
+        "Work.\nTherefore, the answer is $\\boxed{\\textbf{(D)}}$",
+        Some("\\textbf{(D)}"),
+    ),
 ];
 
 /// MATH answers with variables: equal as functions at every sample point (`ProbablyEqual`,
@@ -532,6 +556,10 @@ const MATH_PROBABLY_EQUAL: &[(&str, &str)] = &[
     ("y=-\\frac{1}{2}x+3", "y = -0.5x + 3"),
     ("(x+1)^2", "x^2+2x+1"),
     ("\\frac{x+1}{2}", "\\frac{1}{2}x+\\frac12"),
+    ("f^{-1}(x)=2x+1", "1+2x"),
+    // Equations of the same curve, up to a constant factor.
+    ("(x-1)^2 + (y-2)^2 = 9", "x^2 - 2x + y^2 - 4y - 4 = 0"),
+    ("y = -x + 2", "x + y = 2"),
     // A decimal whose shown digits agree with the value rounded is not the same number.
     ("0.33", "\\frac{1}{3}"),
     ("3.14", "\\pi"),

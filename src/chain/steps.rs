@@ -455,7 +455,7 @@ pub fn extract_answer(text: &str) -> Option<String> {
         if let Some(inner) = answer
             .strip_prefix('$')
             .and_then(|a| a.strip_suffix('$'))
-            .filter(|a| !a.is_empty() && !a.contains('$'))
+            .filter(|a| !a.is_empty() && !a.replace("\\$", "").contains('$'))
         {
             answer = inner.trim().to_string();
         }
@@ -962,7 +962,8 @@ fn clean_answer(s: &str) -> Option<String> {
     } else {
         t
     };
-    let t = t.trim();
+    // `$\frac{1}{2}.$`: the sentence's period inside the maths.
+    let t = t.trim().trim_end_matches('.').trim_end();
     if t.is_empty() {
         None
     } else {

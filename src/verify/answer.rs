@@ -289,13 +289,18 @@ fn values_tuple(x: &[(String, String)]) -> String {
     format!("({})", vals.join(","))
 }
 
-/// Drops spaces except between two digits (`x^2 + 1` → `x^2+1`; `1 2` stays).
+/// Drops spaces except between two digits (`x^2 + 1` → `x^2+1`; `1 2` stays) and after a comma
+/// between digits (`1, 234` is a list, `1,234` a number).
 fn squeeze_spaces(s: &str) -> String {
     let cs: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     for (k, &c) in cs.iter().enumerate() {
         if c.is_whitespace() {
-            let before = out.chars().last().is_some_and(|p| p.is_ascii_digit());
+            let mut last = out.chars().rev();
+            let before = match last.next() {
+                Some(',') => last.next().is_some_and(|p| p.is_ascii_digit()),
+                p => p.is_some_and(|p| p.is_ascii_digit()),
+            };
             let after = cs[k + 1..]
                 .iter()
                 .find(|c| !c.is_whitespace())
@@ -422,6 +427,12 @@ fn lhs_is_name(lhs: &str) -> bool {
     };
     if name(lhs) {
         return true;
+    }
+    // `f^{-1}(x)`, `f^{-1}`: an inverse function is named like the function.
+    if let Some((head, tail)) = lhs.split_once("^{-1}") {
+        if name(head) && (tail.trim().is_empty() || lhs_is_name(&format!("{head}{tail}"))) {
+            return true;
+        }
     }
     // `(b, c)` and `f(x)`, `f(x, y)`; a function's value at numbers `f(2)`, `I(6,3)` (but not
     // `x(2)`, `y(3)`: a product).
