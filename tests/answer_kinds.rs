@@ -90,8 +90,15 @@ const DIFFERENT: &[(&str, &str)] = &[
     ("2^{60}", "1152921504606846977"),
 ];
 
-/// Pairs nothing can be said about.
-const UNKNOWN: &[(&str, &str)] = &[("", "5"), ("\\$", "5"), ("$$", "x < 3")];
+/// Pairs nothing can be said about: an empty answer, an empty box, only delimiters.
+const UNKNOWN: &[(&str, &str)] = &[
+    ("", "5"),
+    ("\\$", "5"),
+    ("$$", "x < 3"),
+    ("\\boxed{}", "\\frac12"),
+    ("\\( \\)", "\\text{(C)}"),
+    ("\\text{ }", "1011_2"),
+];
 
 #[test]
 fn equal_pairs_are_equal_both_ways() {
@@ -393,6 +400,14 @@ const MATH_EQUAL: &[(&str, &str)] = &[
     ("f^{-1}(x) = \\frac{x-3}{2}", "\\frac{x-3}{2}"),
     ("x = 3 \\text{ or } x = -3", "\\pm 3"),
     ("\\text{(B)}\\ 12", "B"),
+    // Polynomials with rational coefficients, proved identical on an exact grid.
+    ("y = 2x+3", "y=3+2x"),
+    ("y=-\\frac{1}{2}x+3", "y = -0.5x + 3"),
+    ("(x+1)^2", "x^2+2x+1"),
+    ("\\frac{x+1}{2}", "\\frac{1}{2}x+\\frac12"),
+    ("f^{-1}(x)=2x+1", "1+2x"),
+    ("(a+b)^2", "a^2+2ab+b^2"),
+    ("x^2-4", "(x-2)(x+2)"),
 ];
 
 /// Near misses among MATH-level answer forms, judged `Different` in both orders.
@@ -479,6 +494,10 @@ const MATH_DIFFERENT: &[(&str, &str)] = &[
     ("\\text{yes}", "\\text{no}"),
     ("f^{-1}(x) = \\frac{x-3}{2}", "\\frac{x+3}{2}"),
     ("1,234", "1, 234"),
+    // Polynomials that differ only in one coefficient or a high power.
+    ("(a+b)^2", "a^2+ab+b^2"),
+    ("x^{12}", "x^{12}+x^{11}-x^{11}+1"),
+    ("x^3-x", "0"),
 ];
 
 /// MATH-style solution endings and the answer extracted from them.
@@ -549,14 +568,13 @@ const MATH_EXTRACT: &[(&str, Option<&str>)] = &[
     ),
 ];
 
-/// MATH answers with variables: equal as functions at every sample point (`ProbablyEqual`,
-/// never `Equal`), both orders.
+/// MATH answers with variables that are not polynomials: equal as functions at every sample
+/// point (`ProbablyEqual`, never `Equal`), both orders; and decimals equal to a value only in
+/// the digits shown.
 const MATH_PROBABLY_EQUAL: &[(&str, &str)] = &[
-    ("y = 2x+3", "y=3+2x"),
-    ("y=-\\frac{1}{2}x+3", "y = -0.5x + 3"),
-    ("(x+1)^2", "x^2+2x+1"),
-    ("\\frac{x+1}{2}", "\\frac{1}{2}x+\\frac12"),
-    ("f^{-1}(x)=2x+1", "1+2x"),
+    // Not polynomials: a root of a variable, a variable in a denominator.
+    ("\\sqrt{x}+1", "1+\\sqrt{x}"),
+    ("\\frac{1}{x}+\\frac{1}{y}", "\\frac{x+y}{xy}"),
     // Equations of the same curve, up to a constant factor.
     ("(x-1)^2 + (y-2)^2 = 9", "x^2 - 2x + y^2 - 4y - 4 = 0"),
     ("y = -x + 2", "x + y = 2"),

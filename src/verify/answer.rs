@@ -1596,7 +1596,14 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
             }
             return val_f(s.parse::<f64>().ok()?);
         }
-        Var(v) => return val_f(vars.iter().find(|(n, _)| n == v)?.1),
+        Var(v) => {
+            let x = vars.iter().find(|(n, _)| n == v)?.1;
+            // A whole-number sample (the grid of `polynomials_identical`) stays exact.
+            if x.fract() == 0.0 && x.abs() < F64_EXACT_INTEGERS {
+                return val_r(Rat::int(x as i128));
+            }
+            return val_f(x);
+        }
         Pi => return val_f(std::f64::consts::PI),
         E => return val_f(std::f64::consts::E),
         I => return None,
@@ -2068,6 +2075,9 @@ fn exprs_equal(x: &Expr, y: &Expr) -> M {
     if xv != yv {
         return M::No;
     }
+    if polynomials_identical(x, y, &xv) {
+        return M::Exact;
+    }
     let mut agreed = 0;
     for k in 0..SAMPLES.len() {
         let point = sample_point(&xv, k);
@@ -2087,6 +2097,75 @@ fn exprs_equal(x: &Expr, y: &Expr) -> M {
     } else {
         M::No
     }
+}
+
+/// Highest total degree [`polynomials_identical`] proves identities for.
+const MAX_IDENTITY_DEGREE: u32 = 12;
+
+/// Most grid points [`polynomials_identical`] evaluates (`(degree + 1)^variables`).
+const MAX_IDENTITY_POINTS: usize = 400;
+
+/// Total degree of a polynomial with rational coefficients (`(x+1)^2` → 2), `None` when `e` is
+/// not one (a variable in a denominator or exponent, a root, a function).
+fn poly_degree(e: &Expr) -> Option<u32> {
+    use Expr::*;
+    match e {
+        Int(_) | Decimal(_) => Some(0),
+        Var(_) => Some(1),
+        Neg(a) => poly_degree(a),
+        Add(a, b) | Sub(a, b) => Some(poly_degree(a)?.max(poly_degree(b)?)),
+        Mul(a, b) => poly_degree(a)?.checked_add(poly_degree(b)?),
+        Div(a, b) => (poly_degree(b)? == 0 && b.vars().is_empty())
+            .then(|| poly_degree(a))
+            .flatten(),
+        Pow(a, b) => {
+            let k: u32 = match &**b {
+                Int(k) => k.parse().ok()?,
+                _ => return None,
+            };
+            poly_degree(a)?.checked_mul(k)
+        }
+        _ => None,
+    }
+}
+
+/// `(x+1)^2` vs `x^2+2x+1`: two polynomials with rational coefficients are the same polynomial
+/// when they agree exactly (rational arithmetic, no tolerance) on the grid `{0..=d}^n` (`d` the
+/// higher total degree, `n` the variables): a non-zero polynomial of degree at most `d` in each
+/// variable cannot vanish on such a grid. That is a proof, so the match is `Equal`. False when
+/// either is not such a polynomial, the grid exceeds [`MAX_IDENTITY_POINTS`], or any value is
+/// not exact (overflow).
+fn polynomials_identical(x: &Expr, y: &Expr, vars: &[String]) -> bool {
+    let (Some(dx), Some(dy)) = (poly_degree(x), poly_degree(y)) else {
+        return false;
+    };
+    let d = dx.max(dy);
+    if d > MAX_IDENTITY_DEGREE || vars.is_empty() {
+        return false;
+    }
+    let side = d as usize + 1;
+    let Some(points) = u32::try_from(vars.len())
+        .ok()
+        .and_then(|n| side.checked_pow(n))
+        .filter(|p| *p <= MAX_IDENTITY_POINTS)
+    else {
+        return false;
+    };
+    (0..points).all(|k| {
+        let mut rest = k;
+        let point: Vec<(String, f64)> = vars
+            .iter()
+            .map(|v| {
+                let c = rest % side;
+                rest /= side;
+                (v.clone(), c as f64)
+            })
+            .collect();
+        match (eval(x, &point), eval(y, &point)) {
+            (Some(a), Some(b)) => matches!((a.exact, b.exact), (Some(p), Some(q)) if p == q),
+            _ => false,
+        }
+    })
 }
 
 /// Deepest expression [`eval_c`] descends into (the parser bounds depth too; this keeps the
