@@ -13,10 +13,15 @@
 //! - exact rationals equal → `Equal`;
 //! - otherwise constant values within [`REL_TOLERANCE`] (π, radicals, complex) → `Equal`;
 //! - a decimal written with `d ≥ 2` digits after the point matches a value that rounds to it at
-//!   `d` digits (`0.33` ~ `1/3`, `3.14` ~ `π`): the same "digits shown" rule as the step checker;
+//!   `d` digits (`0.33` ~ `1/3`, `3.14` ~ `π`): the same "digits shown" rule as the step checker,
+//!   but only `ProbablyEqual` (the numbers differ);
 //! - a percentage `p%` matches `p/100` and `p`;
-//! - expressions with variables (and equations, up to a constant factor) match when they agree
-//!   at several fixed sample points: `ProbablyEqual`, never `Equal`;
+//! - polynomials with rational coefficients equal on an exact grid of `(degree+1)^n` points are
+//!   the same polynomial → `Equal`; other expressions with variables (and equations, up to a
+//!   constant factor) match when they agree at several fixed sample points: `ProbablyEqual`;
+//! - a numeral in a base (`1011_2`, `(1011)_2`) matches only the same digits (in that base or
+//!   written bare), never its value written otherwise; known units that differ (`5\text{ cm}` vs
+//!   `5\text{ m}`) make answers different; a comma between digits is never a decimal comma;
 //! - brackets: `{…}` is a set (order-free), `(…)`/`[…]` tuples or intervals (ends must match),
 //!   a bare comma list is a set of solutions; `\cup` unions compare as sets of intervals.
 
@@ -36,10 +41,12 @@ pub const MAX_ANSWER_BYTES: usize = 2000;
 pub enum Equivalence {
     /// Established: equal as text after normalisation, equal exact rationals (element by
     /// element for sets, tuples, intervals, matrices), the same choice letter, or constant
-    /// expressions (π, radicals, complex numbers) equal within [`REL_TOLERANCE`].
+    /// expressions (π, radicals, complex numbers) equal within [`REL_TOLERANCE`], or
+    /// polynomials equal on an exact grid (a proof of identity).
     Equal,
     /// Expressions with variables that agree at every one of several sample points (they are
-    /// very likely the same function, but this is not a proof).
+    /// very likely the same function, but this is not a proof), or a decimal that matches a
+    /// value only in the digits it shows (`0.33` vs `\frac13`).
     ProbablyEqual,
     /// Both answers were read and they differ.
     Different,
