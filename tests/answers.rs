@@ -406,7 +406,12 @@ fn compare_says_how() {
     // Exact rational arithmetic: a proof.
     assert_eq!(compare("\\frac{2}{4}", "0.5"), Equivalence::Equal);
     // Symbolic with variables: agreement at sample points, reported as probable only.
-    assert_eq!(compare("(x+1)^2", "x^2+2x+1"), Equivalence::ProbablyEqual);
+    // Polynomials: proved identical on a grid of exact rational points.
+    assert_eq!(compare("(x+1)^2", "x^2+2x+1"), Equivalence::Equal);
+    assert_eq!(
+        compare("\\sqrt{x}+1", "1+\\sqrt{x}"),
+        Equivalence::ProbablyEqual
+    );
     assert_eq!(compare("3", "4"), Equivalence::Different);
     assert_eq!(compare("x^2 + 1", "x^2+1"), Equivalence::Equal);
     assert_eq!(compare("2x+3y=6", "4x+6y=12"), Equivalence::ProbablyEqual);

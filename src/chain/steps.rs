@@ -448,7 +448,18 @@ pub fn extract_answer(text: &str) -> Option<String> {
     };
     let rest = &text[p + len..];
     let line = rest.trim_start().lines().next().unwrap_or("");
-    let answer = clean_answer(line)?;
+    let mut answer = clean_answer(line)?;
+    // Minerva's template `Final Answer: The final answer is $X$. I hope it is correct.`: the
+    // dollars delimit maths, not money.
+    if line.contains("I hope it is correct") {
+        if let Some(inner) = answer
+            .strip_prefix('$')
+            .and_then(|a| a.strip_suffix('$'))
+            .filter(|a| !a.is_empty() && !a.replace("\\$", "").contains('$'))
+        {
+            answer = inner.trim().to_string();
+        }
+    }
     // `**Final Answer:** The values of \(x\) … are \(x = 5\) and \(x = -2\).`: the math
     // after the sentence's last `is` / `are`.
     if let Some(m) = math_after_copula(line) {
@@ -951,7 +962,8 @@ fn clean_answer(s: &str) -> Option<String> {
     } else {
         t
     };
-    let t = t.trim();
+    // `$\frac{1}{2}.$`: the sentence's period inside the maths.
+    let t = t.trim().trim_end_matches('.').trim_end();
     if t.is_empty() {
         None
     } else {

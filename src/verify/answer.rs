@@ -13,10 +13,15 @@
 //! - exact rationals equal → `Equal`;
 //! - otherwise constant values within [`REL_TOLERANCE`] (π, radicals, complex) → `Equal`;
 //! - a decimal written with `d ≥ 2` digits after the point matches a value that rounds to it at
-//!   `d` digits (`0.33` ~ `1/3`, `3.14` ~ `π`): the same "digits shown" rule as the step checker;
+//!   `d` digits (`0.33` ~ `1/3`, `3.14` ~ `π`): the same "digits shown" rule as the step checker,
+//!   but only `ProbablyEqual` (the numbers differ);
 //! - a percentage `p%` matches `p/100` and `p`;
-//! - expressions with variables (and equations, up to a constant factor) match when they agree
-//!   at several fixed sample points: `ProbablyEqual`, never `Equal`;
+//! - polynomials with rational coefficients equal on an exact grid of `(degree+1)^n` points are
+//!   the same polynomial → `Equal`; other expressions with variables (and equations, up to a
+//!   constant factor) match when they agree at several fixed sample points: `ProbablyEqual`;
+//! - a numeral in a base (`1011_2`, `(1011)_2`) matches only the same digits (in that base or
+//!   written bare), never its value written otherwise; known units that differ (`5\text{ cm}` vs
+//!   `5\text{ m}`) make answers different; a comma between digits is never a decimal comma;
 //! - brackets: `{…}` is a set (order-free), `(…)`/`[…]` tuples or intervals (ends must match),
 //!   a bare comma list is a set of solutions; `\cup` unions compare as sets of intervals.
 
@@ -36,10 +41,12 @@ pub const MAX_ANSWER_BYTES: usize = 2000;
 pub enum Equivalence {
     /// Established: equal as text after normalisation, equal exact rationals (element by
     /// element for sets, tuples, intervals, matrices), the same choice letter, or constant
-    /// expressions (π, radicals, complex numbers) equal within [`REL_TOLERANCE`].
+    /// expressions (π, radicals, complex numbers) equal within [`REL_TOLERANCE`], or
+    /// polynomials equal on an exact grid (a proof of identity).
     Equal,
     /// Expressions with variables that agree at every one of several sample points (they are
-    /// very likely the same function, but this is not a proof).
+    /// very likely the same function, but this is not a proof), or a decimal that matches a
+    /// value only in the digits it shows (`0.33` vs `\frac13`).
     ProbablyEqual,
     /// Both answers were read and they differ.
     Different,
@@ -79,6 +86,12 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
     if na == nb || squeeze_spaces(&na) == squeeze_spaces(&nb) {
         return Equivalence::Equal;
     }
+    // `x = 3` → `3`, `18 apples` → `18`; `5\text{ cm}` vs `5\text{ m}` differ by their units.
+    let va = strip_lhs_and_units(&na);
+    let vb = strip_lhs_and_units(&nb);
+    if !units_compatible(&na, &va, &nb, &vb) {
+        return Equivalence::Different;
+    }
     // `(f(n), g(n)) = (n, 1)` vs `(f(n) = n, g(n) = 1)`: values compared name by name; against
     // an answer without names, the values in the order written.
     match (assignments(&na), assignments(&nb)) {
@@ -86,6 +99,10 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
         (Some(x), None) => return compare(&values_tuple(&x), &nb),
         (None, Some(y)) => return compare(&na, &values_tuple(&y)),
         (None, None) => {}
+    }
+    // `1011_2` vs `(1011)_2`, `1011`: a numeral in a base is compared by its digits.
+    if let Some(m) = base_numerals_equal(&na, &nb) {
+        return m.into();
     }
     match (choice(&na), choice(&nb)) {
         (Some(x), Some(y)) => {
@@ -114,8 +131,6 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
     }
     // `x = 3` vs `3`, `18 apples` vs `18`: compare the value-only forms too (but `y = 5` is not
     // `x = 5`).
-    let va = strip_lhs_and_units(&na);
-    let vb = strip_lhs_and_units(&nb);
     if (va != na || vb != nb) && lhs_compatible(&na, &nb) {
         let m = forms_equal(&form(&va), &form(&vb));
         if m != M::No {
@@ -129,6 +144,84 @@ pub fn compare(a: &str, b: &str) -> Equivalence {
         return families_equal(&x, &y).into();
     }
     Equivalence::Different
+}
+
+/// Largest base read from a numeral's subscript (`Z_{36}`: digits and capital letters).
+const MAX_NUMERAL_BASE: u32 = 36;
+
+/// Most digits of a numeral in a base read by [`base_numeral`].
+const MAX_NUMERAL_DIGITS: usize = 64;
+
+/// `1011_2`, `(1011)_2`, `1011_{2}`, `A3_{16}`, `n = 1011_2` → (`1011`, 2): the digits (leading
+/// zeros dropped, letters upper-case) and the base of a whole answer that is one numeral in a
+/// base (2 to [`MAX_NUMERAL_BASE`]). `None` when any digit is not below the base (`a_2`, `x_1`).
+fn base_numeral(s: &str) -> Option<(String, u32)> {
+    let t = s.trim();
+    let t = match t.split_once('=') {
+        Some((l, r)) if lhs_is_name(l) && !r.contains('=') => r.trim(),
+        _ => t,
+    };
+    let (digits, base) = t.rsplit_once('_')?;
+    let base: u32 = base
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim()
+        .parse()
+        .ok()?;
+    let digits = digits.trim();
+    let digits = digits
+        .strip_prefix('(')
+        .and_then(|d| d.strip_suffix(')'))
+        .or_else(|| digits.strip_prefix('{').and_then(|d| d.strip_suffix('}')))
+        .unwrap_or(digits)
+        .trim();
+    if !(2..=MAX_NUMERAL_BASE).contains(&base)
+        || digits.is_empty()
+        || digits.len() > MAX_NUMERAL_DIGITS
+    {
+        return None;
+    }
+    // Letters are digits only past base 10, and only as capitals (`b_{12}` is a name).
+    let valid = digits.chars().all(|c| {
+        c.to_digit(MAX_NUMERAL_BASE)
+            .is_some_and(|v| v < base && (c.is_ascii_digit() || c.is_ascii_uppercase()))
+    });
+    if !valid {
+        return None;
+    }
+    let d = digits.trim_start_matches('0');
+    Some((if d.is_empty() { "0" } else { d }.to_string(), base))
+}
+
+/// When either answer is a numeral in a base ([`base_numeral`]): equal only to the same digits
+/// in the same base, or to the same digits written without a base (`1011_2` = `1011`). The
+/// value in another base is a different answer (`1011_2` ≠ `11`: the problem asked for base 2).
+/// `None` when neither side is such a numeral.
+fn base_numerals_equal(a: &str, b: &str) -> Option<M> {
+    let bare = |s: &str| {
+        let t = s.trim();
+        let t = match t.split_once('=') {
+            Some((l, r)) if lhs_is_name(l) && !r.contains('=') => r.trim(),
+            _ => t,
+        };
+        let t = t.trim_start_matches('0');
+        let t = if t.is_empty() && !s.trim().is_empty() {
+            "0"
+        } else {
+            t
+        };
+        (!t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
+        .then(|| t.to_string())
+    };
+    match (base_numeral(a), base_numeral(b)) {
+        (Some(x), Some(y)) => Some(M::of(x == y)),
+        (Some((d, _)), None) => Some(M::of(bare(b).is_some_and(|e| e == d))),
+        (None, Some((d, _))) => Some(M::of(bare(a).is_some_and(|e| e == d))),
+        (None, None) => None,
+    }
 }
 
 /// Named values of an answer that names two or more: `(a, b) = (1, 2)`, `(a = 1, b = 2)`,
@@ -203,13 +296,18 @@ fn values_tuple(x: &[(String, String)]) -> String {
     format!("({})", vals.join(","))
 }
 
-/// Drops spaces except between two digits (`x^2 + 1` → `x^2+1`; `1 2` stays).
+/// Drops spaces except between two digits (`x^2 + 1` → `x^2+1`; `1 2` stays) and after a comma
+/// between digits (`1, 234` is a list, `1,234` a number).
 fn squeeze_spaces(s: &str) -> String {
     let cs: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     for (k, &c) in cs.iter().enumerate() {
         if c.is_whitespace() {
-            let before = out.chars().last().is_some_and(|p| p.is_ascii_digit());
+            let mut last = out.chars().rev();
+            let before = match last.next() {
+                Some(',') => last.next().is_some_and(|p| p.is_ascii_digit()),
+                p => p.is_some_and(|p| p.is_ascii_digit()),
+            };
             let after = cs[k + 1..]
                 .iter()
                 .find(|c| !c.is_whitespace())
@@ -337,6 +435,12 @@ fn lhs_is_name(lhs: &str) -> bool {
     if name(lhs) {
         return true;
     }
+    // `f^{-1}(x)`, `f^{-1}`: an inverse function is named like the function.
+    if let Some((head, tail)) = lhs.split_once("^{-1}") {
+        if name(head) && (tail.trim().is_empty() || lhs_is_name(&format!("{head}{tail}"))) {
+            return true;
+        }
+    }
     // `(b, c)` and `f(x)`, `f(x, y)`; a function's value at numbers `f(2)`, `I(6,3)` (but not
     // `x(2)`, `y(3)`: a product).
     if let Some(open) = lhs.find('(') {
@@ -405,7 +509,12 @@ const REPLACEMENTS: &[(&str, &str)] = &[
     ("^{\\circ}", ""),
     ("°", ""),
     ("\\circ", ""),
+    ("\\text{\\$}", ""),
+    ("\\textdollar", ""),
     ("\\$", ""),
+    ("\\text{\\%}", "%"),
+    ("\\text{ percent}", "%"),
+    ("\\text{percent}", "%"),
     ("\\%", "%"),
     ("\\dfrac", "\\frac"),
     ("\\tfrac", "\\frac"),
@@ -906,9 +1015,9 @@ fn matrix_as_tuples(s: &str) -> Option<String> {
     (!rows.is_empty()).then(|| format!("({})", rows.join(",")))
 }
 
-/// `1 000` → `1000` (space-grouped thousands); `1000,99`, `1,22`, `0,111` → decimal comma (a
-/// comma that cannot be a thousands separator: not followed by exactly three digits, or after
-/// a leading `0`).
+/// `1 000` → `1000` (space-grouped thousands). A comma between digits is never read as a
+/// decimal comma: in competition answers `1,2` is the list of 1 and 2 (and `1,000` a thousands
+/// separator, which the expression parser reads), so `1,22` is not `1.22`.
 fn number_separators(s: &str) -> String {
     let t = s.trim();
     let is_digits = |x: &str| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit());
@@ -919,11 +1028,6 @@ fn number_separators(s: &str) -> String {
         && groups[1..].iter().all(|g| g.len() == 3 && is_digits(g))
     {
         return groups.concat();
-    }
-    if let Some((a, b)) = t.split_once(',') {
-        if is_digits(a) && is_digits(b) && (b.len() != 3 || a == "0") {
-            return format!("{a}.{b}");
-        }
     }
     t.to_string()
 }
@@ -1053,6 +1157,87 @@ fn strip_lhs_and_units(s: &str) -> String {
         }
     }
     t
+}
+
+/// Units a final answer may carry, each with the spellings that name it (lower case, spaces
+/// and braces dropped): two answers with different known units are different (`5\text{ cm}`
+/// vs `5\text{ m}`); unknown unit words are not compared.
+const UNIT_NAMES: &[(&str, &[&str])] = &[
+    ("inch", &["in", "inch", "inches"]),
+    ("foot", &["ft", "foot", "feet"]),
+    ("yard", &["yd", "yds", "yard", "yards"]),
+    ("mile", &["mi", "mile", "miles"]),
+    (
+        "mm",
+        &[
+            "mm",
+            "millimeter",
+            "millimeters",
+            "millimetre",
+            "millimetres",
+        ],
+    ),
+    (
+        "cm",
+        &[
+            "cm",
+            "centimeter",
+            "centimeters",
+            "centimetre",
+            "centimetres",
+        ],
+    ),
+    ("m", &["m", "meter", "meters", "metre", "metres"]),
+    (
+        "km",
+        &["km", "kilometer", "kilometers", "kilometre", "kilometres"],
+    ),
+    ("second", &["s", "sec", "secs", "second", "seconds"]),
+    ("minute", &["min", "mins", "minute", "minutes"]),
+    ("hour", &["h", "hr", "hrs", "hour", "hours"]),
+    ("day", &["day", "days"]),
+    ("week", &["week", "weeks"]),
+    ("year", &["yr", "yrs", "year", "years"]),
+    ("gram", &["g", "gram", "grams"]),
+    ("kg", &["kg", "kilogram", "kilograms"]),
+    ("pound", &["lb", "lbs", "pound", "pounds"]),
+    ("ounce", &["oz", "ounce", "ounces"]),
+    ("cent", &["cent", "cents"]),
+    ("dollar", &["dollar", "dollars"]),
+];
+
+/// The known unit ([`UNIT_NAMES`]) that [`strip_lhs_and_units`] cut from `full` to leave
+/// `value`, with its exponent (`ft^2` → `foot^2`). `None` when nothing was cut or the unit is
+/// not known.
+fn known_unit(full: &str, value: &str) -> Option<String> {
+    let p = full.rfind(value)?;
+    let tail = &full[p + value.len()..];
+    let mut t = tail.to_lowercase();
+    for w in ["\\text{", "\\mbox{", "\\mathrm{", "\\textbf{"] {
+        t = t.replace(w, "");
+    }
+    let t: String = t
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '{' | '}'))
+        .collect();
+    let (word, exp) = t.split_once('^').unwrap_or((&t, ""));
+    if word.is_empty() || !exp.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let name = UNIT_NAMES
+        .iter()
+        .find(|(_, spellings)| spellings.contains(&word))?
+        .0;
+    Some(format!("{name}^{}", if exp.is_empty() { "1" } else { exp }))
+}
+
+/// False when both answers carry a known unit and the units differ (`3\text{ ft}` vs
+/// `3\text{ in}`): their numbers are then not to be compared without the units.
+fn units_compatible(a: &str, va: &str, b: &str, vb: &str) -> bool {
+    match (known_unit(a, va), known_unit(b, vb)) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
 }
 
 /// Largest ratio between the longest and a shorter period of two family lists that are
@@ -1283,7 +1468,13 @@ fn form(s: &str) -> Form {
 }
 
 /// Answers in words that mean the real line (after [`text_norm`]: letters and digits only).
-const REAL_LINE_WORDS: &[&str] = &["allrealnumbers", "allreals", "allrealx", "allrealvaluesofx"];
+const REAL_LINE_WORDS: &[&str] = &[
+    "allrealnumbers",
+    "allreals",
+    "allrealx",
+    "allrealvaluesofx",
+    "allx",
+];
 
 /// Answers in words that mean the empty set (after [`text_norm`]).
 const EMPTY_SET_WORDS: &[&str] = &[
@@ -1295,11 +1486,15 @@ const EMPTY_SET_WORDS: &[&str] = &[
     "therearenosolutions",
 ];
 
+/// An answer compared as text: `\text{`/`\mathrm{` dropped, letters lower-cased, only letters,
+/// digits and the characters that change a written expression's meaning (`.-/+^_*=<>|!'`)
+/// kept, so that unparsed maths that differ in an operator stay different
+/// (`\vec{a}+\vec{b}` vs `\vec{a}\vec{b}`).
 fn text_norm(s: &str) -> String {
     s.replace("\\text{", "")
         .replace("\\mathrm{", "")
         .chars()
-        .filter(|c| c.is_alphanumeric() || *c == '.' || *c == '-' || *c == '/')
+        .filter(|c| c.is_alphanumeric() || ".-/+^_*=<>|!'".contains(*c))
         .collect::<String>()
         .to_lowercase()
 }
@@ -1408,7 +1603,14 @@ fn eval(e: &Expr, vars: &[(String, f64)]) -> Option<Val> {
             }
             return val_f(s.parse::<f64>().ok()?);
         }
-        Var(v) => return val_f(vars.iter().find(|(n, _)| n == v)?.1),
+        Var(v) => {
+            let x = vars.iter().find(|(n, _)| n == v)?.1;
+            // A whole-number sample (the grid of `polynomials_identical`) stays exact.
+            if x.fract() == 0.0 && x.abs() < F64_EXACT_INTEGERS {
+                return val_r(Rat::int(x as i128));
+            }
+            return val_f(x);
+        }
         Pi => return val_f(std::f64::consts::PI),
         E => return val_f(std::f64::consts::E),
         I => return None,
@@ -1745,10 +1947,14 @@ fn big_integers_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> Option<bool> {
     None
 }
 
-fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> bool {
+/// How two constant values compare: `Exact` when equal (exact rationals, exact residues past
+/// 2^53, or within [`REL_TOLERANCE`]); `Probable` when only a decimal's shown digits agree with
+/// the other value rounded (`0.33` vs `\frac13`, `3.14` vs `\pi`: not the same number, so never
+/// `Equal`); else `No`.
+fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> M {
     if let (Some(a), Some(b)) = (vx.exact, vy.exact) {
         if a == b {
-            return true;
+            return M::Exact;
         }
         // Both exact and different: only the rounding rule can still accept.
     } else if let Some(same) = (vx.approx.abs().max(vy.approx.abs()) >= F64_EXACT_INTEGERS)
@@ -1758,21 +1964,22 @@ fn values_equal(x: &Expr, y: &Expr, vx: Val, vy: Val) -> bool {
         // `3^{100}` vs its digits with the last one changed: past 2^53 a float no longer
         // tells neighbouring integers apart, so two whole-number expressions are compared
         // exactly by their residues instead (other values keep the tolerance).
-        return same;
+        return M::of(same);
     } else if close(vx.approx, vy.approx) {
-        return true;
+        return M::Exact;
     }
     for (lit, lv, other) in [(x, vx, vy), (y, vy, vx)] {
         if let Some(d) = decimal_digits(lit) {
             if d >= 2 {
                 let scale = 10f64.powi(d as i32);
                 if ((other.approx * scale).round() - lv.approx * scale).abs() < 1e-6 {
-                    return true;
+                    // `0.33` for `\frac13`: the digits shown agree, the values do not.
+                    return M::Probable;
                 }
             }
         }
     }
-    false
+    M::No
 }
 
 /// Replaces a top-level percentage `p%` by `p`.
@@ -1792,12 +1999,13 @@ const SAMPLES: [f64; 6] = [0.731, 1.618, 2.377, -0.412, 3.259, -1.733];
 /// variables count as [`Equivalence::ProbablyEqual`].
 const MIN_AGREEING_SAMPLES: usize = 3;
 
-/// `x` with the variable `i` read as the imaginary unit.
-fn var_i_as_unit(e: &Expr) -> Expr {
+/// `x` with the variable `name` replaced by `with` (`i` read as the imaginary unit, `e` as
+/// Euler's number).
+fn replace_var(e: &Expr, name: &str, with: &Expr) -> Expr {
     use Expr::*;
-    let b = |a: &Expr| Box::new(var_i_as_unit(a));
+    let b = |a: &Expr| Box::new(replace_var(a, name, with));
     match e {
-        Var(v) if v == "i" => I,
+        Var(v) if v == name => with.clone(),
         Neg(a) => Neg(b(a)),
         Percent(a) => Percent(b(a)),
         Factorial(a) => Factorial(b(a)),
@@ -1807,18 +2015,37 @@ fn var_i_as_unit(e: &Expr) -> Expr {
         Div(l, r) => Div(b(l), b(r)),
         Pow(l, r) => Pow(b(l), b(r)),
         Mod(l, r) => Mod(b(l), b(r)),
-        Func(f, args) => Func(*f, args.iter().map(var_i_as_unit).collect()),
+        Func(f, args) => Func(
+            *f,
+            args.iter().map(|a| replace_var(a, name, with)).collect(),
+        ),
         other => other.clone(),
     }
 }
 
 fn exprs_equal(x: &Expr, y: &Expr) -> M {
+    // The same expression tree (`A, C` vs `(C), (A)`: the letters themselves).
+    if x == y {
+        return M::Exact;
+    }
     let xv = x.vars();
     let yv = y.vars();
+    // `e^{i\pi}` vs `-1`: against a constant, an answer whose only letters are `e` and `i` is a
+    // constant too, `e` Euler's number.
+    let only_e_i = |v: &[String]| v.iter().all(|n| n == "e" || n == "i");
+    let has_e = |v: &[String]| v.iter().any(|n| n == "e");
+    if (has_e(&xv) && yv.is_empty() && only_e_i(&xv))
+        || (has_e(&yv) && xv.is_empty() && only_e_i(&yv))
+    {
+        return exprs_equal(
+            &replace_var(x, "e", &Expr::E),
+            &replace_var(y, "e", &Expr::E),
+        );
+    }
     // `3+2i`: an answer whose only letter is `i` is a complex number.
     let only_i = |v: &[String]| v.iter().all(|n| n == "i");
     if (!xv.is_empty() || !yv.is_empty()) && only_i(&xv) && only_i(&yv) {
-        let (x, y) = (var_i_as_unit(x), var_i_as_unit(y));
+        let (x, y) = (replace_var(x, "i", &Expr::I), replace_var(y, "i", &Expr::I));
         return match (eval_c(&x, 0), eval_c(&y, 0)) {
             (Some(a), Some(b)) => M::of(close(a.0, b.0) && close(a.1, b.1)),
             _ => M::No,
@@ -1835,15 +2062,17 @@ fn exprs_equal(x: &Expr, y: &Expr) -> M {
                 _ => M::No,
             };
         };
-        if values_equal(x, y, a, b) {
-            return M::Exact;
+        let m = values_equal(x, y, a, b);
+        if m != M::No {
+            return m;
         }
         // `50%` also matches `50`.
         for (p, q) in [(x, y), (y, x)] {
             if let Some(stripped) = strip_percent(p) {
                 if let (Some(a), Some(b)) = (eval(&stripped, &[]), eval(q, &[])) {
-                    if values_equal(&stripped, q, a, b) {
-                        return M::Exact;
+                    let m = values_equal(&stripped, q, a, b);
+                    if m != M::No {
+                        return m;
                     }
                 }
             }
@@ -1852,6 +2081,9 @@ fn exprs_equal(x: &Expr, y: &Expr) -> M {
     }
     if xv != yv {
         return M::No;
+    }
+    if polynomials_identical(x, y, &xv) {
+        return M::Exact;
     }
     let mut agreed = 0;
     for k in 0..SAMPLES.len() {
@@ -1872,6 +2104,75 @@ fn exprs_equal(x: &Expr, y: &Expr) -> M {
     } else {
         M::No
     }
+}
+
+/// Highest total degree [`polynomials_identical`] proves identities for.
+const MAX_IDENTITY_DEGREE: u32 = 12;
+
+/// Most grid points [`polynomials_identical`] evaluates (`(degree + 1)^variables`).
+const MAX_IDENTITY_POINTS: usize = 400;
+
+/// Total degree of a polynomial with rational coefficients (`(x+1)^2` → 2), `None` when `e` is
+/// not one (a variable in a denominator or exponent, a root, a function).
+fn poly_degree(e: &Expr) -> Option<u32> {
+    use Expr::*;
+    match e {
+        Int(_) | Decimal(_) => Some(0),
+        Var(_) => Some(1),
+        Neg(a) => poly_degree(a),
+        Add(a, b) | Sub(a, b) => Some(poly_degree(a)?.max(poly_degree(b)?)),
+        Mul(a, b) => poly_degree(a)?.checked_add(poly_degree(b)?),
+        Div(a, b) => (poly_degree(b)? == 0 && b.vars().is_empty())
+            .then(|| poly_degree(a))
+            .flatten(),
+        Pow(a, b) => {
+            let k: u32 = match &**b {
+                Int(k) => k.parse().ok()?,
+                _ => return None,
+            };
+            poly_degree(a)?.checked_mul(k)
+        }
+        _ => None,
+    }
+}
+
+/// `(x+1)^2` vs `x^2+2x+1`: two polynomials with rational coefficients are the same polynomial
+/// when they agree exactly (rational arithmetic, no tolerance) on the grid `{0..=d}^n` (`d` the
+/// higher total degree, `n` the variables): a non-zero polynomial of degree at most `d` in each
+/// variable cannot vanish on such a grid. That is a proof, so the match is `Equal`. False when
+/// either is not such a polynomial, the grid exceeds [`MAX_IDENTITY_POINTS`], or any value is
+/// not exact (overflow).
+fn polynomials_identical(x: &Expr, y: &Expr, vars: &[String]) -> bool {
+    let (Some(dx), Some(dy)) = (poly_degree(x), poly_degree(y)) else {
+        return false;
+    };
+    let d = dx.max(dy);
+    if d > MAX_IDENTITY_DEGREE || vars.is_empty() {
+        return false;
+    }
+    let side = d as usize + 1;
+    let Some(points) = u32::try_from(vars.len())
+        .ok()
+        .and_then(|n| side.checked_pow(n))
+        .filter(|p| *p <= MAX_IDENTITY_POINTS)
+    else {
+        return false;
+    };
+    (0..points).all(|k| {
+        let mut rest = k;
+        let point: Vec<(String, f64)> = vars
+            .iter()
+            .map(|v| {
+                let c = rest % side;
+                rest /= side;
+                (v.clone(), c as f64)
+            })
+            .collect();
+        match (eval(x, &point), eval(y, &point)) {
+            (Some(a), Some(b)) => matches!((a.exact, b.exact), (Some(p), Some(q)) if p == q),
+            _ => false,
+        }
+    })
 }
 
 /// Deepest expression [`eval_c`] descends into (the parser bounds depth too; this keeps the
@@ -1910,6 +2211,9 @@ fn eval_c(e: &Expr, depth: usize) -> Option<(f64, f64)> {
             }
             ((a.0 * b.0 + a.1 * b.1) / n, (a.1 * b.0 - a.0 * b.1) / n)
         }
+        // `e^{i\pi}`: Euler's formula, `e^{x+iy} = e^x (\cos y + i \sin y)`.
+        Pow(a, b) if matches!(**a, E) => c_exp(eval_c(b, d)?),
+        Func(Fun::Exp, args) if args.len() == 1 => c_exp(eval_c(&args[0], d)?),
         Pow(a, b) => {
             let a = eval_c(a, d)?;
             let k = eval(b, &[])?.exact.filter(|r| r.is_int())?.num;
@@ -1943,6 +2247,12 @@ fn eval_c(e: &Expr, depth: usize) -> Option<(f64, f64)> {
         _ => (eval(e, &[])?.approx, 0.0),
     };
     (r.0.is_finite() && r.1.is_finite()).then_some(r)
+}
+
+/// `e^z` for a complex `z`.
+fn c_exp(z: (f64, f64)) -> (f64, f64) {
+    let m = z.0.exp();
+    (m * z.1.cos(), m * z.1.sin())
 }
 
 fn c_mul(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
