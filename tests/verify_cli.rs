@@ -87,6 +87,27 @@ fn correct_chain_without_answer_evidence_is_no_errors_found_with_exactly_six_key
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["verdict"], "verified");
     assert_eq!(v["answer_evidence"], "reference");
+    assert_eq!(v["answer"]["equivalence"], "equal");
+}
+
+/// A rounded decimal that matches the reference only in the digits it shows (`0.33` for
+/// `\frac13`) is a probable match: not refuted, but not answer-level evidence either.
+#[test]
+fn a_probable_match_with_the_reference_is_not_verified() {
+    let chain = "Each gets one third, about 0.33.\n#### 0.33";
+    let (code, v) = verify_json(chain, &["--reference", "\\frac13"]);
+    assert_eq!(v["answer"]["equivalence"], "probably_equal", "{v}");
+    assert_eq!(v["answer"]["equivalent"], true, "{v}");
+    assert_eq!(v["verdict"], "no_errors_found", "{v}");
+    assert_eq!(v["answer_evidence"], serde_json::Value::Null, "{v}");
+    assert_eq!(code, 1, "{v}");
+    let (code, v) = verify_json(
+        "Each gets a quarter, 0.25.\n#### 0.25",
+        &["--reference", "\\frac14"],
+    );
+    assert_eq!(v["answer"]["equivalence"], "equal", "{v}");
+    assert_eq!(v["verdict"], "verified", "{v}");
+    assert_eq!(code, 0, "{v}");
 }
 
 /// The answer substituted back into the problem's equation establishes it; a wrong answer is

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::chain;
 use crate::model::{ChatMessage, GenEvent, Generation, Generator, SamplingParams, StopReason};
+use crate::verify::answer::Equivalence;
 use crate::verify::{self, Check, Evidence, ItemVerdict, Overall, Verifier};
 use anyhow::{bail, Context};
 use std::ops::ControlFlow;
@@ -239,7 +240,7 @@ impl Controller<'_> {
             .flat_map(|s| s.checks.iter().cloned())
             .collect();
         if let (Some(eq), false) = (
-            report.answer.equivalent,
+            report.answer.equivalence,
             checks.iter().any(|c| c.checker == verify::Checker::Answer),
         ) {
             let extracted = report
@@ -250,16 +251,20 @@ impl Controller<'_> {
             checks.push(Check {
                 checker: verify::Checker::Answer,
                 item: extracted.clone(),
-                verdict: if eq {
-                    ItemVerdict::Verified
-                } else {
-                    ItemVerdict::Refuted
+                verdict: match eq {
+                    Equivalence::Equal => ItemVerdict::Verified,
+                    Equivalence::ProbablyEqual => ItemVerdict::Unknown,
+                    Equivalence::Different | Equivalence::Unknown => ItemVerdict::Refuted,
                 },
                 evidence: Evidence {
-                    summary: if eq {
-                        format!("final answer {extracted} matches the reference")
-                    } else {
-                        format!("final answer {extracted} does not match the reference")
+                    summary: match eq {
+                        Equivalence::Equal => {
+                            format!("final answer {extracted} matches the reference")
+                        }
+                        Equivalence::ProbablyEqual => format!(
+                            "final answer {extracted} probably matches the reference (not established)"
+                        ),
+                        _ => format!("final answer {extracted} does not match the reference"),
                     },
                     ..Default::default()
                 },

@@ -49,8 +49,9 @@ fn unknown(summary: String, time_ms: f64) -> Check {
 }
 
 /// The check of `chain_answer` against a program-of-thought run: `verified` when the printed
-/// value is equivalent ([`answer::equivalent`]), `refuted` with both values when it is not,
-/// `unknown` when the program failed or printed nothing usable (not evidence either way).
+/// value is established equal ([`answer::established`]), `refuted` with both values when it
+/// is not even probably equal, `unknown` when it agrees only approximately (a rounded float)
+/// or the program failed or printed nothing usable (not evidence either way).
 pub fn program_check(chain_answer: &str, run: &RunOutcome) -> Check {
     let ms = run.wall_ms as f64;
     if run.status != Status::Exited(0) {
@@ -66,7 +67,17 @@ pub fn program_check(chain_answer: &str, run: &RunOutcome) -> Check {
     let Some(value) = printed_value(&run.stdout) else {
         return unknown("the program printed no single value".into(), ms);
     };
-    let same = answer::equivalent(&value, chain_answer);
+    let how = answer::compare(&value, chain_answer);
+    if how == answer::Equivalence::ProbablyEqual {
+        return unknown(
+            format!(
+                "an independent program computed {value}, which agrees with the answer \
+                 {chain_answer} only approximately (not answer-level evidence)"
+            ),
+            ms,
+        );
+    }
+    let same = how == answer::Equivalence::Equal;
     Check {
         checker: Checker::Program,
         item: PROGRAM_ITEM.into(),
@@ -137,7 +148,7 @@ pub fn claim_entails(c: &Check, answer: &str) -> bool {
     let trivial = cond.split_once('=').is_some_and(|(l, r)| {
         l.trim().trim_start_matches('(') == var && answer::equivalent(r.trim(), value)
     });
-    !trivial && !cond.is_empty() && answer::equivalent(value, answer)
+    !trivial && !cond.is_empty() && answer::established(value, answer)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! `unverified`) or `flagged`, 2 error.
 
 use crate::chain;
+use crate::verify::answer::Equivalence;
 use crate::verify::{ItemVerdict, Overall, StepVerdict, Verifier, VerifyConfig, VerifyReport};
 use anyhow::Context;
 use std::io::{Read, Write};
@@ -231,6 +232,10 @@ pub fn render_human(r: &VerifyReport, problem: Option<&str>) -> String {
     }
     let ans = a.extracted.as_deref().unwrap_or("(none found)");
     match (&a.reference, a.equivalent) {
+        (Some(rf), Some(true)) if a.equivalence == Some(Equivalence::ProbablyEqual) => out
+            .push_str(&format!(
+                "answer: {ans} ≈ probably matches reference {rf} (not established)\n"
+            )),
         (Some(rf), Some(true)) => {
             out.push_str(&format!("answer: {ans} ✓ matches reference {rf}\n"))
         }

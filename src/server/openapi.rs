@@ -84,7 +84,14 @@ pub fn schemas() -> Value {
             "properties": {
                 "extracted": nullable("string"),
                 "reference": nullable("string"),
-                "equivalent": nullable("boolean"),
+                "equivalent": {
+                    "type": ["boolean", "null"],
+                    "description": "The answer matches the reference (`equal` or `probably_equal`); null without a reference."
+                },
+                "equivalence": {
+                    "type": "string", "enum": ["equal", "probably_equal", "different", "unknown"],
+                    "description": "How firmly the answer compares with the reference (absent without one). Only `equal` establishes the answer; `probably_equal` (a rounded decimal matching in the digits shown, expressions agreeing at sample points) neither establishes nor refutes it."
+                },
                 "checks": {
                     "type": "array", "items": r("Check"),
                     "description": "The answer substituted back into the problem's stated conditions (checker `substitution`)."

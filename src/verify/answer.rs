@@ -61,9 +61,16 @@ impl Equivalence {
     }
 }
 
-/// Whether two final answers mean the same thing ([`compare`] is `Equal` or `ProbablyEqual`).
+/// Whether two final answers mean the same thing ([`compare`] is `Equal` or `ProbablyEqual`):
+/// the answer is not refuted by the other. Answer-level evidence needs [`established`].
 pub fn equivalent(a: &str, b: &str) -> bool {
     compare(a, b).is_match()
+}
+
+/// Whether `a` is established equal to `b` ([`compare`] is `Equal`, never `ProbablyEqual`): the
+/// test every kind of answer-level evidence (reference, program, claim) passes.
+pub fn established(a: &str, b: &str) -> bool {
+    compare(a, b) == Equivalence::Equal
 }
 
 /// Compares two final answers and says how firmly (see [`Equivalence`]).

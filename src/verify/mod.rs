@@ -287,8 +287,15 @@ pub struct AnswerReport {
     pub extracted: Option<String>,
     /// The reference answer it was compared with, if any.
     pub reference: Option<String>,
-    /// `Some(true/false)` when both were present and compared.
+    /// `Some(true/false)` when both were present and compared: `true` for `equal` and
+    /// `probably_equal` (see `equivalence`).
     pub equivalent: Option<bool>,
+    /// How firmly they compare (`equal`, `probably_equal`, `different`, `unknown`) when both
+    /// were present. Only `equal` establishes the answer; `probably_equal` (a rounded decimal
+    /// matching in the digits shown, expressions agreeing at sample points) neither
+    /// establishes nor refutes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equivalence: Option<answer::Equivalence>,
     /// Answer-level checks: the answer substituted back into the problem's stated conditions
     /// (checker `substitution`), one per condition and value.
     #[serde(default)]
@@ -555,10 +562,11 @@ impl Verifier {
             .map(str::to_string)
             .or_else(|| chain.reference.clone())
             .filter(|r| !r.trim().is_empty());
-        let equivalent = reference.as_ref().map(|r| match &chain.answer {
-            Some(a) => answer::equivalent(a, r),
-            None => false,
+        let equivalence = reference.as_ref().map(|r| match &chain.answer {
+            Some(a) => answer::compare(a, r),
+            None => answer::Equivalence::Different,
         });
+        let equivalent = equivalence.map(answer::Equivalence::is_match);
         let checks = match (&chain.problem, &chain.answer) {
             (Some(problem), Some(ans)) if !stop() => {
                 let left = self.config.chain_budget.saturating_sub(start.elapsed());
@@ -574,6 +582,7 @@ impl Verifier {
             extracted: chain.answer.clone(),
             reference,
             equivalent,
+            equivalence,
             checks,
         };
         Ok(overall(steps, answer))
@@ -822,7 +831,9 @@ pub fn answer_finding(answer: &AnswerReport) -> AnswerFinding {
             .any(|c| c.verdict == ItemVerdict::Refuted)
     {
         AnswerFinding::Refuted
-    } else if answer.equivalent == Some(true) {
+    } else if answer.equivalent == Some(true)
+        && answer.equivalence != Some(answer::Equivalence::ProbablyEqual)
+    {
         AnswerFinding::Established(AnswerEvidence::Reference)
     } else if substitution::established(&answer.checks) {
         AnswerFinding::Established(AnswerEvidence::Substitution)
@@ -902,9 +913,18 @@ mod tests {
             equivalent: Some(true),
             ..Default::default()
         };
-        let r = overall(steps, with_ref);
+        let r = overall(steps.clone(), with_ref);
         assert_eq!(r.verdict, Overall::Verified);
         assert_eq!(r.answer_evidence, Some(AnswerEvidence::Reference));
+        // A probable match (`0.33` for `\frac13`) neither establishes nor refutes the answer.
+        let probable = AnswerReport {
+            equivalent: Some(true),
+            equivalence: Some(answer::Equivalence::ProbablyEqual),
+            ..Default::default()
+        };
+        let r = overall(steps, probable);
+        assert_eq!(r.verdict, Overall::NoErrorsFound);
+        assert_eq!(r.answer_evidence, None);
     }
 
     proptest::proptest! {
@@ -915,6 +935,7 @@ mod tests {
             steps in proptest::collection::vec(proptest::collection::vec((0u8..4, 0u8..4), 0..3), 0..4),
             answer in proptest::collection::vec(0u8..4, 0..3),
             equivalent in proptest::option::of(proptest::bool::ANY),
+            probable in proptest::bool::ANY,
         ) {
             let verdicts = [ItemVerdict::Verified, ItemVerdict::Refuted, ItemVerdict::Unknown, ItemVerdict::Timeout];
             let kinds = [Checker::Numeric, Checker::Logic, Checker::Smt2, Checker::Limits];
@@ -923,6 +944,11 @@ mod tests {
             }).collect();
             let answer = AnswerReport {
                 equivalent,
+                equivalence: equivalent.map(|e| match (e, probable) {
+                    (true, true) => answer::Equivalence::ProbablyEqual,
+                    (true, false) => answer::Equivalence::Equal,
+                    (false, _) => answer::Equivalence::Different,
+                }),
                 checks: answer.iter().map(|&v| check(Checker::Substitution, verdicts[v as usize])).collect(),
                 ..Default::default()
             };
@@ -932,7 +958,7 @@ mod tests {
                 let passed = r.steps.iter().flat_map(|s| &s.checks).chain(&r.answer.checks)
                     .any(|c| c.verdict == ItemVerdict::Verified) || r.answer.equivalent == Some(true);
                 proptest::prop_assert!(passed);
-                proptest::prop_assert!(r.answer.equivalent == Some(true)
+                proptest::prop_assert!(r.answer.equivalence == Some(answer::Equivalence::Equal)
                     || substitution::established(&r.answer.checks));
                 proptest::prop_assert!(r.first_error.is_none());
             }

@@ -212,6 +212,7 @@ fn main() -> anyhow::Result<()> {
                             .as_deref()
                             .is_some_and(|a| answer::equivalent(a, &reference)),
                     ),
+                    equivalence: c.answer.as_deref().map(|a| answer::compare(a, &reference)),
                     checks: vec![],
                 },
             );
