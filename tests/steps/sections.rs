@@ -4,30 +4,10 @@
 //! `\prod` with small whole-number bounds and binomials too: a series past the term limit is left
 //! unchecked (never refuted).
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use super::{chain_checks, checks, verifier};
 use vibecheck::chain;
 use vibecheck::chain::expr::MAX_SERIES_TERMS;
-use vibecheck::verify::{Check, ItemVerdict, Verifier, VerifyConfig};
-
-fn verifier() -> &'static Verifier {
-    static V: OnceLock<Verifier> = OnceLock::new();
-    V.get_or_init(|| {
-        Verifier::new(VerifyConfig {
-            workers: 2,
-            worker_exe: Some(PathBuf::from(env!("CARGO_BIN_EXE_vibecheck"))),
-            ..VerifyConfig::default()
-        })
-        .expect("start the numeric pool")
-    })
-}
-
-/// Every check of a one-step text.
-fn checks(step: &str) -> Vec<Check> {
-    let c = chain::parse_input(&serde_json::json!({ "steps": [step] }).to_string()).unwrap();
-    let rep = verifier().verify(&c, None).expect("verify");
-    rep.steps.into_iter().flat_map(|s| s.checks).collect()
-}
+use vibecheck::verify::{Check, ItemVerdict};
 
 fn verdicts(step: &str) -> Vec<ItemVerdict> {
     checks(step).iter().map(|c| c.verdict).collect()
@@ -126,16 +106,6 @@ fn rewriting_an_equation_in_several_variables() {
     ] {
         assert!(!verdicts(step).contains(&ItemVerdict::Refuted), "{step}");
     }
-}
-
-/// Every check of a chain given as steps, with its step's index.
-fn chain_checks(steps: &[&str]) -> Vec<(usize, Check)> {
-    let c = chain::parse_input(&serde_json::json!({ "steps": steps }).to_string()).unwrap();
-    let rep = verifier().verify(&c, None).expect("verify");
-    rep.steps
-        .into_iter()
-        .flat_map(|s| s.checks.into_iter().map(move |c| (s.index, c)))
-        .collect()
 }
 
 #[test]

@@ -6,37 +6,8 @@
 //! days between two calendar dates (`chain::dates`) and differences in words
 //! (`chain::differences`).
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-use vibecheck::chain;
-use vibecheck::verify::{Check, ItemVerdict, Verifier, VerifyConfig};
-
-fn verifier() -> &'static Verifier {
-    static V: OnceLock<Verifier> = OnceLock::new();
-    V.get_or_init(|| {
-        Verifier::new(VerifyConfig {
-            workers: 2,
-            worker_exe: Some(PathBuf::from(env!("CARGO_BIN_EXE_vibecheck"))),
-            ..VerifyConfig::default()
-        })
-        .expect("start the numeric pool")
-    })
-}
-
-/// Every check of a chain given as steps, with its step's index.
-fn chain_checks(steps: &[&str]) -> Vec<(usize, Check)> {
-    let c = chain::parse_input(&serde_json::json!({ "steps": steps }).to_string()).unwrap();
-    let rep = verifier().verify(&c, None).expect("verify");
-    rep.steps
-        .into_iter()
-        .flat_map(|s| s.checks.into_iter().map(move |c| (s.index, c)))
-        .collect()
-}
-
-/// The checks of a one-step text.
-fn checks(step: &str) -> Vec<Check> {
-    chain_checks(&[step]).into_iter().map(|(_, c)| c).collect()
-}
+use super::{chain_checks, checks};
+use vibecheck::verify::{Check, ItemVerdict};
 
 /// The one check whose item contains `needle`.
 fn check_of<'a>(cs: &'a [Check], needle: &str) -> &'a Check {

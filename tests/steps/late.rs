@@ -9,29 +9,8 @@
 //! named between two equations ("dividing both sides by \(17\)", `chain::operands`); and one
 //! misread fixed: a target written as an equation, then the value found (`chain::tentative`).
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-use vibecheck::chain;
-use vibecheck::verify::{Check, ItemVerdict, Verifier, VerifyConfig};
-
-fn verifier() -> &'static Verifier {
-    static V: OnceLock<Verifier> = OnceLock::new();
-    V.get_or_init(|| {
-        Verifier::new(VerifyConfig {
-            workers: 2,
-            worker_exe: Some(PathBuf::from(env!("CARGO_BIN_EXE_vibecheck"))),
-            ..VerifyConfig::default()
-        })
-        .expect("start the numeric pool")
-    })
-}
-
-/// The checks of a one-step text.
-fn checks(step: &str) -> Vec<Check> {
-    let c = chain::parse_input(&serde_json::json!({ "steps": [step] }).to_string()).unwrap();
-    let rep = verifier().verify(&c, None).expect("verify");
-    rep.steps.into_iter().flat_map(|s| s.checks).collect()
-}
+use super::checks;
+use vibecheck::verify::{Check, ItemVerdict};
 
 /// The checks whose item contains `needle`.
 fn checks_of<'a>(cs: &'a [Check], needle: &str) -> Vec<&'a Check> {

@@ -4,29 +4,8 @@
 //! that is refuted with its counterexample or computed value, and an out-of-scope case that
 //! stays `unknown` (or makes no claim).
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-use vibecheck::chain;
-use vibecheck::verify::{Check, ItemVerdict, Verifier, VerifyConfig};
-
-fn verifier() -> &'static Verifier {
-    static V: OnceLock<Verifier> = OnceLock::new();
-    V.get_or_init(|| {
-        Verifier::new(VerifyConfig {
-            workers: 2,
-            worker_exe: Some(PathBuf::from(env!("CARGO_BIN_EXE_vibecheck"))),
-            ..VerifyConfig::default()
-        })
-        .expect("start the numeric pool")
-    })
-}
-
-/// Every check of a one-step text.
-fn checks(step: &str) -> Vec<Check> {
-    let c = chain::parse_input(&serde_json::json!({ "steps": [step] }).to_string()).unwrap();
-    let rep = verifier().verify(&c, None).expect("verify");
-    rep.steps.into_iter().flat_map(|s| s.checks).collect()
-}
+use super::checks;
+use vibecheck::verify::{Check, ItemVerdict};
 
 /// The check whose item text contains `item`.
 fn check_of(step: &str, item: &str) -> Check {
