@@ -627,7 +627,7 @@ fn same_set(a: &[String], b: &[String]) -> bool {
 
 /// The item `previous calculation rel e` of a restated named quantity.
 fn named_item(p: Named, e: Expr, rel: Rel, name: &str, source: &str, approx: bool) -> MathItem {
-    let shown = name.trim_start_matches('$');
+    let shown = super::expr::display_name(name.trim_start_matches('$'));
     let sign = if approx { "≈" } else { "=" };
     MathItem {
         source: format!("{} … {shown} {sign} {source}", p.source),

@@ -18,6 +18,7 @@ mod series;
 mod tuples;
 
 pub use ast::{Expr, Func, Relation, MAX_DEPTH, MAX_MATH_BYTES};
+pub use names::display_name;
 pub use parse::{complex_cue, parse_math, parse_relation, parse_relation_complex};
 pub use series::{MAX_SERIES_NODES, MAX_SERIES_TERMS};
 pub use tuples::tuple_components;

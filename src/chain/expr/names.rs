@@ -88,6 +88,38 @@ fn encode_into(name: &mut String, text: &str) -> Option<()> {
     (name.len() <= MAX_NAME_BYTES).then_some(())
 }
 
+/// A variable name as a reader would write it, for item texts: the escapes of
+/// [`encode_into`] that stand for ASCII punctuation (`_5c` → `\`, `_7b` → `{`) and the primes
+/// (`__p` → `'`) decoded; anything else is left as it is. Display only: a plain subscript that
+/// looks like an escape (`x_{2d}`) is shown decoded, which no check depends on.
+pub fn display_name(name: &str) -> String {
+    let b = name.as_bytes();
+    let mut out = String::with_capacity(name.len());
+    let mut i = 0;
+    while i < b.len() {
+        if name[i..].starts_with("__p") {
+            out.push('\'');
+            i += 3;
+            continue;
+        }
+        if b[i] == b'_' && i + 3 <= b.len() {
+            let code = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .filter(|h| h.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')))
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .filter(u8::is_ascii_punctuation);
+            if let Some(c) = code {
+                out.push(char::from(c));
+                i += 3;
+                continue;
+            }
+        }
+        out.push(char::from(b[i]));
+        i += 1;
+    }
+    out
+}
+
 impl Parser {
     /// A letter run of two or more letters (already consumed, starting at `start`) as a name
     /// or a product; `None` when it is neither ([`run_kind`]). A product gives back all but
@@ -250,6 +282,19 @@ mod tests {
 
     fn var(s: &str) -> Expr {
         Expr::Var(s.into())
+    }
+
+    #[test]
+    fn names_are_displayed_as_written() {
+        let shown = |s: &str| match parse_math(s) {
+            Some(Expr::Var(v)) => display_name(&v),
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(shown("SA_{\\text{cube}}"), "SA_\\text{cube}");
+        assert_eq!(shown("t_{n-2}"), "t_n-2");
+        assert_eq!(shown("m''"), "m''");
+        assert_eq!(shown("a_1"), "a_1");
+        assert_eq!(shown("x_{ab}"), "x_ab");
     }
 
     #[test]
