@@ -133,9 +133,26 @@ pub fn extract_chain_items<S: AsRef<str>>(texts: &[S]) -> Vec<Vec<Item>> {
         .collect();
     super::systems::add_chain_items(texts, &mut out);
     super::restated::add_chain_items(texts, &mut out);
-    super::words::add_chain_items(texts, &mut out);
-    super::squares::add_chain_items(texts, &mut out);
+    add_per_step(texts, &mut out, super::words::word_items);
+    add_per_step(texts, &mut out, super::squares::square_items);
     out
+}
+
+/// Appends the items a one-step pass (`pass`: statements in words, perfect powers) finds in
+/// each step of `texts`, up to [`MAX_ITEMS_PER_STEP`] per step.
+fn add_per_step<S: AsRef<str>>(
+    texts: &[S],
+    items: &mut [Vec<Item>],
+    pass: impl Fn(&str) -> Vec<MathItem>,
+) {
+    for (t, step) in texts.iter().zip(items.iter_mut()) {
+        for m in pass(t.as_ref()) {
+            if step.len() >= MAX_ITEMS_PER_STEP {
+                break;
+            }
+            step.push(Item::Math(m));
+        }
+    }
 }
 
 /// Words (or stems) that, opening a step before its first math, say the step rewrites the

@@ -9,8 +9,7 @@
 //! item.
 
 use super::expr::{Expr, Func};
-use super::items::MAX_ITEMS_PER_STEP;
-use super::{Item, MathItem, Rel};
+use super::{MathItem, Rel};
 
 /// The cues and the power each one claims.
 const CUES: &[(&str, u32)] = &[("a perfect square", 2), ("a perfect cube", 3)];
@@ -44,18 +43,6 @@ const MAX_DIGITS: usize = 18;
 /// Longest part of a sentence looked at before and after a statement, in bytes (keeps the scan
 /// linear: the words that make it a trial are close to it).
 const MAX_CLAUSE_BYTES: usize = 300;
-
-/// Adds the perfect-power items of each step of `texts` to `items`.
-pub fn add_chain_items<S: AsRef<str>>(texts: &[S], items: &mut [Vec<Item>]) {
-    for (t, step) in texts.iter().zip(items.iter_mut()) {
-        for m in square_items(t.as_ref()) {
-            if step.len() >= MAX_ITEMS_PER_STEP {
-                break;
-            }
-            step.push(Item::Math(m));
-        }
-    }
-}
 
 /// The perfect-power statements of one step.
 pub fn square_items(text: &str) -> Vec<MathItem> {

@@ -571,14 +571,7 @@ fn sole_number(sentence: &str) -> Option<String> {
             .or_else(|| t.strip_prefix('$'))
             .unwrap_or(t);
         let t = t.trim_end_matches('$');
-        let body = t.strip_prefix('-').unwrap_or(t);
-        let numeric = body.starts_with(|c: char| c.is_ascii_digit())
-            && body
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
-            && body.matches('.').count() <= 1
-            && !body.ends_with([',', '.']);
-        if !numeric {
+        if !plain_number(t) {
             return None;
         }
         found = Some((k, t.to_string()));
@@ -830,6 +823,18 @@ const MAX_SUBJECT_WORDS: usize = 2;
 /// (`So 2 times …`, `Thus 3 of the …`, `So 20 percent of …`).
 const NOT_SUBJECT_WORDS: &[&str] = &["times", "of", "percent", "out", "divided", "multiplied"];
 
+/// Whether `t` is a plain written number: an optional `-`, digits with `,` separators and at
+/// most one `.`, starting with a digit and not ending with punctuation (`1,234.5`, `-12`).
+fn plain_number(t: &str) -> bool {
+    let body = t.strip_prefix('-').unwrap_or(t);
+    body.starts_with(|c: char| c.is_ascii_digit())
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+        && body.matches('.').count() <= 1
+        && !body.ends_with([',', '.'])
+}
+
 /// The number a concluding sentence opens with, when a verb of [`SUBJECT_VERBS`] follows it
 /// within [`MAX_SUBJECT_WORDS`] plain words: `Therefore, 20 workers are needed to produce
 /// \(\frac{720}{K}\) widgets.` → `20`. `None` otherwise (`So 4 people each get …`).
@@ -844,14 +849,7 @@ fn opening_number(sentence: &str) -> Option<String> {
         .strip_prefix("\\$")
         .or_else(|| first.strip_prefix('$'))
         .unwrap_or(first);
-    let body = num.strip_prefix('-').unwrap_or(num);
-    let numeric = body.starts_with(|c: char| c.is_ascii_digit())
-        && body
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
-        && body.matches('.').count() <= 1
-        && !body.ends_with([',', '.']);
-    if !numeric {
+    if !plain_number(num) {
         return None;
     }
     for (k, w) in words.enumerate() {

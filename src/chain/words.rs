@@ -15,8 +15,7 @@
 //! arithmetic is read by [`super::items`]; this pass only adds items.
 
 use super::expr::Expr;
-use super::items::MAX_ITEMS_PER_STEP;
-use super::{Item, MathItem, Rel};
+use super::{MathItem, Rel};
 
 /// Words before a statement, in its sentence, that make it a question or a trial rather than a
 /// claim ("check if 98730 is divisible by 7", "whether 54 is divisible by 4").
@@ -84,18 +83,6 @@ const MAX_CLAUSE_BYTES: usize = 300;
 
 /// Most digits in a number read here: longer runs are left to the other passes.
 const MAX_DIGITS: usize = 30;
-
-/// Adds the word-statement items of each step of `texts` to `items`.
-pub fn add_chain_items<S: AsRef<str>>(texts: &[S], items: &mut [Vec<Item>]) {
-    for (t, step) in texts.iter().zip(items.iter_mut()) {
-        for m in word_items(t.as_ref()) {
-            if step.len() >= MAX_ITEMS_PER_STEP {
-                break;
-            }
-            step.push(Item::Math(m));
-        }
-    }
-}
 
 /// The word-statement items of one step, in order of kind.
 pub fn word_items(text: &str) -> Vec<MathItem> {

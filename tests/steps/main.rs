@@ -12,7 +12,7 @@ mod sections;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use vibecheck::chain;
-use vibecheck::verify::{Check, Verifier, VerifyConfig};
+use vibecheck::verify::{Check, ItemVerdict, Verifier, VerifyConfig};
 
 /// One verifier (two numeric workers) shared by every test of the binary.
 fn verifier() -> &'static Verifier {
@@ -40,4 +40,24 @@ fn chain_checks(steps: &[&str]) -> Vec<(usize, Check)> {
 /// Every check of a one-step text.
 fn checks(step: &str) -> Vec<Check> {
     chain_checks(&[step]).into_iter().map(|(_, c)| c).collect()
+}
+
+/// The step has at least one check and all of them verified.
+fn assert_verified(step: &str) {
+    let cs = checks(step);
+    assert!(!cs.is_empty(), "nothing checked in {step:?}");
+    for c in &cs {
+        assert_eq!(c.verdict, ItemVerdict::Verified, "{step:?}: {c:#?}");
+    }
+}
+
+/// Some check of the step is refuted; returns its evidence summary.
+fn refuted(step: &str) -> String {
+    let cs = checks(step);
+    cs.iter()
+        .find(|c| c.verdict == ItemVerdict::Refuted)
+        .unwrap_or_else(|| panic!("{step:?} not refuted: {cs:#?}"))
+        .evidence
+        .summary
+        .clone()
 }

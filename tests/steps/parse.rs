@@ -9,28 +9,7 @@
 //! values; a point or segment name restated with closed values; "the smallest … divisible by
 //! M is N"; "N is prime" (a claim-language item, refuted by the logic checker with a divisor).
 
-use super::checks;
-use vibecheck::verify::ItemVerdict;
-
-/// The step has at least one check and all of them verified.
-fn assert_verified(step: &str) {
-    let cs = checks(step);
-    assert!(!cs.is_empty(), "nothing checked in {step:?}");
-    for c in &cs {
-        assert_eq!(c.verdict, ItemVerdict::Verified, "{step:?}: {c:#?}");
-    }
-}
-
-/// Some check of the step is refuted; returns its evidence summary.
-fn refuted(step: &str) -> String {
-    let cs = checks(step);
-    cs.iter()
-        .find(|c| c.verdict == ItemVerdict::Refuted)
-        .unwrap_or_else(|| panic!("{step:?} not refuted: {cs:#?}"))
-        .evidence
-        .summary
-        .clone()
-}
+use super::{assert_verified, checks, refuted};
 
 /// The step makes no check at all.
 fn assert_unchecked(step: &str) {

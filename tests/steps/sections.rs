@@ -4,33 +4,13 @@
 //! `\prod` with small whole-number bounds and binomials too: a series past the term limit is left
 //! unchecked (never refuted).
 
-use super::{chain_checks, checks, verifier};
+use super::{assert_verified, chain_checks, checks, refuted, verifier};
 use vibecheck::chain;
 use vibecheck::chain::expr::MAX_SERIES_TERMS;
 use vibecheck::verify::{Check, ItemVerdict};
 
 fn verdicts(step: &str) -> Vec<ItemVerdict> {
     checks(step).iter().map(|c| c.verdict).collect()
-}
-
-/// The step has at least one check and all of them verified.
-fn assert_verified(step: &str) {
-    let cs = checks(step);
-    assert!(!cs.is_empty(), "nothing checked in {step:?}");
-    for c in &cs {
-        assert_eq!(c.verdict, ItemVerdict::Verified, "{step:?}: {c:#?}");
-    }
-}
-
-/// Some check of the step is refuted; returns its evidence summary.
-fn refuted(step: &str) -> String {
-    let cs = checks(step);
-    cs.iter()
-        .find(|c| c.verdict == ItemVerdict::Refuted)
-        .unwrap_or_else(|| panic!("{step:?} not refuted: {cs:#?}"))
-        .evidence
-        .summary
-        .clone()
 }
 
 #[test]
