@@ -9,6 +9,7 @@
 //! is 33" (a count) and "the sum of …" are not this shape.
 
 use super::expr::Expr;
+use super::words::asserted;
 use super::{MathItem, Rel};
 
 /// Words that make the phrase name one number.
@@ -49,7 +50,8 @@ pub fn divisible_items(text: &str) -> Vec<MathItem> {
     while let Some(p) = lower[from..].find(CUE) {
         let at = from + p;
         from = at + CUE.len();
-        if let Some(m) = claim_at(&lower, at) {
+        // The sentence must assert it, as for every statement in words ([`asserted`]).
+        if let Some(m) = claim_at(&lower, at).filter(|_| asserted(&lower, at, from)) {
             out.push(m);
             if out.len() >= MAX_CLAIMS {
                 break;

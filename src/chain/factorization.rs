@@ -8,6 +8,7 @@
 //! number. Anything else makes no item.
 
 use super::expr::{parse_math, Expr};
+use super::words::asserted;
 use super::{MathItem, Rel};
 
 /// The phrase that opens the claim (compared in lower case).
@@ -31,7 +32,8 @@ pub fn factorization_items(text: &str) -> Vec<MathItem> {
     while let Some(p) = lower[from..].find(CUE) {
         let at = from + p + CUE.len();
         from = at;
-        if let Some(m) = claim_at(text, at) {
+        // The sentence must assert it, as for every statement in words ([`asserted`]).
+        if let Some(m) = claim_at(text, at).filter(|_| asserted(&lower, at - CUE.len(), at)) {
             out.push(m);
             if out.len() >= MAX_CLAIMS {
                 break;

@@ -8,6 +8,7 @@
 //! supposes ("check if 91 is prime", "whether", "suppose") makes no claim; negations are not
 //! read. Numbers below 2 and above [`MAX_PRIME_DIGITS`] digits are not read.
 
+use super::words::asserted;
 use super::Item;
 
 /// Most digits of a number whose primality is claimed (a larger one is not read: its proof
@@ -41,7 +42,9 @@ pub fn prime_claims(text: &str) -> Vec<Item> {
     while let Some(p) = lower[from..].find(" is ") {
         let at = from + p;
         from = at + 4;
-        if let Some(n) = claimed_prime(&lower, at) {
+        // The sentence must assert it (no trial, question or denial words: "check whether 91
+        // is prime", "it is false that 91 is prime"), as for every statement in words.
+        if let Some(n) = claimed_prime(&lower, at).filter(|_| asserted(&lower, at, at + 4)) {
             out.push(Item::Claim {
                 source: format!("# {n} is prime\nforall d: Int in [2, {n} - 1]. {n} mod d != 0\n"),
             });
@@ -95,16 +98,32 @@ fn claimed_prime(lower: &str, at: usize) -> Option<String> {
     (digits.len() <= MAX_PRIME_DIGITS && !small).then(|| digits.to_string())
 }
 
+/// Bytes looked back for the opening `\(` or `$` of a number in inline math: its digits,
+/// thousands separators and spaces (`\( 1{,}000{,}003 \)`) fit with room to spare.
+const MAX_LOOKBACK_BYTES: usize = 4 * MAX_PRIME_DIGITS + 16;
+
 /// The whole number that ends right before byte `at`: alone in inline math (`\( 209 \)`,
 /// `$209$`) or bare after a space or the start of a clause (not after an operator, a letter or
 /// a `^`). Returns its digits and where it starts.
 fn number_before(lower: &str, at: usize) -> Option<(String, usize)> {
     let before = &lower[..at];
+    // The opening delimiter is looked for only in the last [`MAX_LOOKBACK_BYTES`]: a number
+    // has at most [`MAX_PRIME_DIGITS`] digits, and a search back through the whole step for
+    // each " is prime" would make the scan quadratic.
+    let window = |b: &str| {
+        let mut s = b.len().saturating_sub(MAX_LOOKBACK_BYTES);
+        while !b.is_char_boundary(s) {
+            s += 1;
+        }
+        s
+    };
     let (inner, start) = if let Some(b) = before.strip_suffix("\\)") {
-        let open = b.rfind("\\(")?;
+        let from = window(b);
+        let open = b[from..].rfind("\\(")? + from;
         (&b[open + 2..], open)
     } else if let Some(b) = before.strip_suffix('$') {
-        let open = b.rfind('$')?;
+        let from = window(b);
+        let open = b[from..].rfind('$')? + from;
         (&b[open + 1..], open)
     } else {
         let begin = before

@@ -14,21 +14,9 @@ use super::{MathItem, Rel};
 /// The cues and the power each one claims.
 const CUES: &[(&str, u32)] = &[("a perfect square", 2), ("a perfect cube", 3)];
 
-/// Words before the statement, in its sentence, that make it a trial or a condition.
-const TRIAL_WORDS: &[&str] = &[
-    "if", "whether", "check", "checking", "verify", "test", "need", "needs", "must", "should",
-    "suppose", "assume", "want", "try", "unless", "when", "for",
-];
-
-/// Words in the sentence that say something in it is false.
-const DENIAL_WORDS: &[&str] = &[
-    "not true",
-    "false",
-    "incorrect",
-    "wrong",
-    "mistake",
-    "contradict",
-];
+/// Words before the statement in its clause that make it a condition, beyond those every
+/// statement in words has ([`super::words::asserted`]): "for 8 to be a perfect square".
+const CONDITION_WORDS: &[&str] = &["for"];
 
 /// Words right before the number that make it part of a longer subject ("the sum of 4 and
 /// 27 is …", "both 9 and 16 …").
@@ -128,35 +116,21 @@ fn stands_alone(before: &str) -> bool {
         && !SUBJECT_JOINERS.contains(&word)
 }
 
-/// Whether the statement from `start` to `end` is asserted: its sentence has no trial word
-/// before it, no question mark and no denial.
+/// The sentence around `start..end` asserts the statement ([`super::words::asserted`]: no
+/// trial or question or denial), and its clause has no [`CONDITION_WORDS`] before it.
 fn asserted(lower: &str, start: usize, end: usize) -> bool {
-    // Only MAX_CLAUSE_BYTES before and after are looked at (at character boundaries: offsets
-    // from ASCII lower-casing may fall inside a character).
     let mut window = start.saturating_sub(MAX_CLAUSE_BYTES);
     while !lower.is_char_boundary(window) {
         window += 1;
     }
-    let s = lower[window..start]
-        .rfind(['.', '\n', '?', '!', ';', ':'])
-        .map_or(window, |k| window + k + 1);
-    let clause = &lower[s..start];
-    let mut far = (end + MAX_CLAUSE_BYTES).min(lower.len());
-    while !lower.is_char_boundary(far) {
-        far -= 1;
-    }
-    let sentence_end = lower[end..far]
-        .find(['.', '\n', '?'])
-        .map_or(far, |k| end + k);
-    if lower[end..sentence_end].contains('?') || lower[sentence_end..].starts_with('?') {
-        return false;
-    }
-    let words: Vec<&str> = clause.split(|c: char| !c.is_ascii_alphabetic()).collect();
-    if TRIAL_WORDS.iter().any(|t| words.contains(t)) {
-        return false;
-    }
-    let sentence = &lower[s..sentence_end];
-    !DENIAL_WORDS.iter().any(|d| sentence.contains(d))
+    let clause = lower[window..start]
+        .rsplit(['.', '\n', '?', '!', ';', ':'])
+        .next()
+        .unwrap_or("");
+    super::words::asserted(lower, start, end)
+        && !clause
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| CONDITION_WORDS.contains(&w))
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ fn a_factorization_stated_in_words() {
     // A general form (variables) and a display that is its own relation make no such item.
     assert_unchecked("The prime factorization of \\( n \\) is \\( 2^a 3^b \\).");
     assert_unchecked("The prime factorization of \\( k \\) is given by the highest power.");
+    assert_unchecked("We must check if the prime factorization of 80 is \\(2^3 \\cdot 5\\).");
 }
 
 #[test]
@@ -86,6 +87,11 @@ fn a_segment_name_restated() {
          \\cdot 6^{1/3}\\]",
     );
     assert!(why.contains("6^(4/3)") || why.contains("19.8"), "{why}");
+    // A name in any script is shown as written (the item text once sliced inside a letter).
+    let why = refuted("\\[ \\text{Äpfel} = 3 + 4 \\] \\[ \\text{Äpfel} = 8 \\]");
+    assert!(why.contains("7") && why.contains("8"), "{why}");
+    let cs = checks("\\[ \\text{总数} = 3 + 4 \\] \\[ \\text{总数} = 8 \\]");
+    assert!(cs.iter().any(|c| c.item.contains("总数")), "{cs:#?}");
     // One letter restated with roots lists the roots of an equation: no claim.
     assert_unchecked("\\[ x = 1 + \\sqrt{2} \\] \\[ x = 1 - \\sqrt{2} \\]");
 }
@@ -98,6 +104,9 @@ fn an_extreme_number_with_a_divisor() {
     // A count and a sum are not the number itself.
     assert_unchecked("The number of integers divisible by 3 is 33.");
     assert_unchecked("The sum of the smallest numbers divisible by 3 is 19.");
+    // A trial or a denial asserts nothing.
+    assert_unchecked("Check if the smallest number divisible by 7 is 15.");
+    assert_unchecked("It is wrong that the smallest number divisible by 7 is 15.");
 }
 
 #[test]
@@ -109,4 +118,6 @@ fn a_number_said_to_be_prime() {
     // A question or a supposition claims nothing; neither does a factor of another number.
     assert_unchecked("We check whether 91 is prime.");
     assert_unchecked("Here 13 is a prime factor of the number.");
+    assert_unchecked("It is false that 91 is prime.");
+    assert_unchecked("One might think 91 is prime.");
 }

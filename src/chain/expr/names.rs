@@ -94,28 +94,31 @@ fn encode_into(name: &mut String, text: &str) -> Option<()> {
 /// looks like an escape (`x_{2d}`) is shown decoded, which no check depends on.
 pub fn display_name(name: &str) -> String {
     let b = name.as_bytes();
+    let hex = |c: u8| matches!(c, b'0'..=b'9' | b'a'..=b'f');
     let mut out = String::with_capacity(name.len());
     let mut i = 0;
     while i < b.len() {
-        if name[i..].starts_with("__p") {
+        if b[i..].starts_with(b"__p") {
             out.push('\'');
             i += 3;
             continue;
         }
-        if b[i] == b'_' && i + 3 <= b.len() {
-            let code = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .filter(|h| h.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')))
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .filter(u8::is_ascii_punctuation);
-            if let Some(c) = code {
+        // Byte tests only: a name may hold letters of any script (`\text{Äpfel}`), and no
+        // slice is taken inside one.
+        if b[i] == b'_' && i + 3 <= b.len() && hex(b[i + 1]) && hex(b[i + 2]) {
+            let code = (b[i + 1] as char).to_digit(16).unwrap_or(0) * 16
+                + (b[i + 2] as char).to_digit(16).unwrap_or(0);
+            if let Some(c) = u8::try_from(code).ok().filter(u8::is_ascii_punctuation) {
                 out.push(char::from(c));
                 i += 3;
                 continue;
             }
         }
-        out.push(char::from(b[i]));
-        i += 1;
+        // `i` is always at a character boundary: escapes are ASCII, and a character is copied
+        // whole.
+        let c = name[i..].chars().next().unwrap_or('?');
+        out.push(c);
+        i += c.len_utf8();
     }
     out
 }
@@ -295,6 +298,8 @@ mod tests {
         assert_eq!(shown("m''"), "m''");
         assert_eq!(shown("a_1"), "a_1");
         assert_eq!(shown("x_{ab}"), "x_ab");
+        assert_eq!(display_name("Äpfel_5f总数__p"), "Äpfel_总数'");
+        assert_eq!(display_name("_5"), "_5");
     }
 
     #[test]
