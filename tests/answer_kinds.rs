@@ -626,3 +626,12 @@ fn math_extraction_then_equivalence() {
     assert_eq!(compare(&base, "1011_{2}"), Equivalence::Equal);
     assert_eq!(compare(&base, "11"), Equivalence::Different);
 }
+
+/// Stacked choice labels (`(A) (A) … 12`, hostile) are one label's worth of work: compared
+/// without a deep recursion, and not read as the option's value.
+#[test]
+fn stacked_choice_labels_are_not_an_option_value() {
+    let stacked = format!("{}12", "(A) ".repeat(450));
+    assert_ne!(compare(&stacked, "12"), Equivalence::Equal);
+    assert_eq!(compare("(A) 12", "12"), Equivalence::Equal);
+}

@@ -1084,7 +1084,10 @@ fn choice_value(s: &str) -> Option<&str> {
     let mut cs = rest.chars();
     let (c, close) = (cs.next()?, cs.next()?);
     let v = cs.as_str().trim();
-    (c.is_ascii_uppercase() && close == ')' && !v.is_empty()).then_some(v)
+    // One label: a value that is itself labelled (`(A) (A) … 12`) is not an option's value,
+    // which also keeps [`compare`]'s recursion through labels one level deep.
+    let labelled = v.starts_with('(') && v.chars().nth(2) == Some(')');
+    (c.is_ascii_uppercase() && close == ')' && !v.is_empty() && !labelled).then_some(v)
 }
 
 /// `\text{(C) } 12`, `\textbf{(B)}7` → `(C) 12`, `(B) 7`: a choice label in a text command
