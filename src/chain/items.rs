@@ -29,7 +29,7 @@ use super::factorization::factorization_items;
 use super::plusminus::{pm_chain, pm_chain_items, pm_link_items, PmChain, PmTerm};
 use super::primes::prime_claims;
 use super::remainder::remainder_items;
-use super::text::{is_cjk, normalize_width, unbox};
+use super::text::{has_cue_word, is_cjk, normalize_width, unbox, MIN_STEM_BYTES};
 use super::{Item, MathItem, Rel};
 
 /// Most items extracted from one step; later ones are not extracted. A hand-written step has a
@@ -177,13 +177,7 @@ fn opening_links(text: &str) -> bool {
     if b.is_empty() || b.chars().count() > MAX_LINK_CHARS || b.contains("equations") {
         return false;
     }
-    let words: Vec<&str> = b.split(|c: char| !c.is_alphabetic()).collect();
-    let has = |list: &[&str]| {
-        words.iter().any(|w| {
-            list.iter()
-                .any(|l| w == l || (l.len() >= 5 && w.starts_with(l)))
-        })
-    };
+    let has = |list: &[&str]| has_cue_word(&b, list, MIN_STEM_BYTES);
     has(STEP_LINK_WORDS) && !has(UNLINK_WORDS) && !has(&["these", "each", "system"])
 }
 
@@ -715,7 +709,7 @@ fn same_quantity_link(between: &str, name_at_end: bool) -> bool {
     for _ in 0..if name_at_end { MAX_NAME_WORDS } else { 0 } {
         let word_start = word_start(b, |c| c.is_alphabetic() || c == '\'' || c == '_');
         let word = &b[word_start..];
-        let stem = |l: &&str| word == *l || (l.len() >= 5 && word.starts_with(l));
+        let stem = |l: &&str| word == *l || (l.len() >= MIN_STEM_BYTES && word.starts_with(l));
         // A connective is no part of a name.
         let connective = UNLINK_WORDS.contains(&word) || NOT_UNIT_WORDS.contains(&word);
         if word.is_empty() || connective || SAME_QUANTITY_WORDS.iter().any(stem) {
@@ -733,13 +727,7 @@ fn same_quantity_link(between: &str, name_at_end: bool) -> bool {
     if b.chars().count() > MAX_LINK_CHARS || b.chars().any(|c| c.is_ascii_digit()) {
         return false;
     }
-    let words: Vec<&str> = b.split(|c: char| !c.is_alphabetic()).collect();
-    let has = |list: &[&str]| {
-        words.iter().any(|w| {
-            list.iter()
-                .any(|l| w == l || (l.len() >= 5 && w.starts_with(l)))
-        })
-    };
+    let has = |list: &[&str]| has_cue_word(b, list, MIN_STEM_BYTES);
     has(SAME_QUANTITY_WORDS) && !has(UNLINK_WORDS) && !has(CHANGED_QUANTITY_WORDS)
 }
 
@@ -856,13 +844,7 @@ fn links(between: &str) -> bool {
     }
     // "or equivalently" restates; its "or" offers no alternative.
     let b = b.replace("or equivalent", "equivalent");
-    let words: Vec<&str> = b.split(|c: char| !c.is_alphabetic()).collect();
-    let has = |list: &[&str]| {
-        words.iter().any(|w| {
-            list.iter()
-                .any(|l| w == l || (l.len() >= 5 && w.starts_with(l)))
-        })
-    };
+    let has = |list: &[&str]| has_cue_word(&b, list, MIN_STEM_BYTES);
     has(LINK_WORDS) && !has(UNLINK_WORDS)
 }
 

@@ -5,6 +5,7 @@
 //! refuted: 87/17 is not 5).
 
 use super::expr::parse_math;
+use super::text::{has_cue_word, MIN_STEM_BYTES};
 
 /// Word stems of an operation on both sides, one of which must come before the operand in the
 /// prose since the last relation ("dividing both sides by", "subtract … from").
@@ -16,11 +17,7 @@ const OPERATION_WORDS: &[&str] = &[
 /// names: "Dividing both sides by" `\(17\)`.
 pub fn operand_in_link(before: &str, seg: &str) -> bool {
     let lower = before.to_lowercase();
-    let named = lower.split(|c: char| !c.is_alphabetic()).any(|w| {
-        OPERATION_WORDS
-            .iter()
-            .any(|o| w == *o || (o.len() >= 5 && w.starts_with(o)))
-    });
+    let named = has_cue_word(&lower, OPERATION_WORDS, MIN_STEM_BYTES);
     named && bare_operand(seg)
 }
 

@@ -11,6 +11,7 @@
 
 use super::algebra::Rewrites;
 use super::expr::parse_relation;
+use super::text::has_cue_word;
 use super::MathItem;
 
 /// Longest prose (in characters) between two groups that can still say "rewrite both": the
@@ -168,13 +169,8 @@ fn rewrite_between(between: &str) -> bool {
         return false;
     }
     let lower = between.to_lowercase();
-    let words: Vec<&str> = lower.split(|c: char| !c.is_alphabetic()).collect();
-    let has = |list: &[&str]| {
-        words.iter().any(|w| {
-            list.iter()
-                .any(|l| *w == *l || (l.len() >= 4 && w.starts_with(l)))
-        })
-    };
+    // Stems from four letters: `plug` must match "plugging".
+    let has = |list: &[&str]| has_cue_word(&lower, list, 4);
     has(REWRITE_WORDS) && !has(NEW_FACT_WORDS)
 }
 

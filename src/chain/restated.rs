@@ -17,6 +17,7 @@
 use super::expr::{parse_math, Expr};
 use super::items::MAX_ITEMS_PER_STEP;
 use super::systems::math_segments;
+use super::text::{has_cue_word, MIN_STEM_BYTES};
 use super::{Item, MathItem, Rel};
 
 /// Longest prose read before the value in the next step, in characters: a linking phrase
@@ -173,11 +174,7 @@ fn links(before: &str) -> bool {
         return false;
     }
     let lower = b.to_lowercase();
-    !lower.split(|c: char| !c.is_alphabetic()).any(|w| {
-        CHANGE_WORDS
-            .iter()
-            .any(|c| w == *c || (c.len() >= 5 && w.starts_with(c)))
-    })
+    !has_cue_word(&lower, CHANGE_WORDS, MIN_STEM_BYTES)
 }
 
 /// The value side without a trailing unit (`570 \text{ points}`) and dollar signs.

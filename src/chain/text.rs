@@ -1,6 +1,20 @@
 //! Text normalization shared by item and answer extraction: full-width forms (Chinese-language
 //! solutions write `３＋４＝７`, `（１）`, `－`), so that the ASCII rules see ASCII. Step texts
-//! themselves are kept as written.
+//! themselves are kept as written. Also the cue-word test the prose readers share
+//! ([`has_cue_word`]).
+
+/// Shortest cue word that also matches as a stem (`simplif` → "simplifying"); shorter cue
+/// words (`so`, `then`) match whole words only.
+pub const MIN_STEM_BYTES: usize = 5;
+
+/// Whether a word of `text` (split at anything that is not a letter) is one of `cues`, or
+/// starts with a cue of at least `min_stem` bytes (a stem). Callers lower-case `text` first.
+pub fn has_cue_word(text: &str, cues: &[&str], min_stem: usize) -> bool {
+    text.split(|c: char| !c.is_alphabetic()).any(|w| {
+        cues.iter()
+            .any(|c| w == *c || (c.len() >= min_stem && w.starts_with(c)))
+    })
+}
 
 /// Maps full-width digits, letters and math operators (`０-９`, `Ａ-ｚ`, `＋－＊／＝＜＞％（）．`)
 /// to ASCII and the ideographic space to a space; full-width punctuation that separates words
@@ -146,6 +160,20 @@ fn boxes_relation(text: &str, from: usize, to: usize, closing: &[Option<usize>])
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cue_words_match_whole_or_as_long_stems() {
+        let cues = ["simplif", "so", "plug"];
+        assert!(has_cue_word(
+            "after simplifying, x = 2",
+            &cues,
+            MIN_STEM_BYTES
+        ));
+        assert!(has_cue_word("so x = 2", &cues, MIN_STEM_BYTES));
+        assert!(!has_cue_word("solve for x", &cues, MIN_STEM_BYTES));
+        assert!(!has_cue_word("plugging in", &cues, MIN_STEM_BYTES));
+        assert!(has_cue_word("plugging in", &cues, 4));
+    }
 
     #[test]
     fn widths() {
