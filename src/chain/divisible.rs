@@ -124,17 +124,11 @@ fn whole_number(s: &str) -> Option<(String, &str)> {
         let digits = s[..end].trim_end_matches(',');
         (digits, &s[digits.len()..])
     };
-    let inner = inner.trim();
-    let ok_commas = inner
-        .split(',')
-        .enumerate()
-        .all(|(k, g)| !g.is_empty() && (k == 0 || g.len() == 3));
-    let digits: String = inner.chars().filter(|c| *c != ',').collect();
-    let whole = !digits.is_empty()
-        && digits.len() <= MAX_DIGITS
-        && digits.chars().all(|c| c.is_ascii_digit())
-        && ok_commas;
-    whole.then_some((digits, rest))
+    // A written number as every statement in words reads it (`words::number`: thousands
+    // groups of three), and a whole one.
+    let digits = super::words::number(inner.trim())
+        .filter(|d| d.len() <= MAX_DIGITS && d.bytes().all(|c| c.is_ascii_digit()))?;
+    Some((digits, rest))
 }
 
 #[cfg(test)]
@@ -175,6 +169,8 @@ mod tests {
             "The smallest number divisible by \\( n \\) is \\( n \\).",
             "Check whether the largest number is divisible by 5 or not.",
             "The smallest number divisible by 0 is 0.",
+            // Not thousands groups: a list or a typo, not one number.
+            "The smallest number divisible by 7 is 1234,567.",
         ] {
             assert!(sources(t).is_empty(), "{t}");
         }
