@@ -18,7 +18,9 @@
 //! `--dump-answers FILE` (reference mode: one JSON line per row where our answer extraction +
 //! equivalence and the data's `final_answer_correct` part, or no answer was extracted: id,
 //! extracted answer, reference and its source, our comparison, the data's grade, the chain's
-//! last characters).
+//! last characters), `--answer-rows FILE` (reference mode: every measured row — id, the
+//! solution's text, the reference, our judgement, the data's grade — for a peer to grade the same
+//! rows: `tools/eval-processbench/mathverify.sh`).
 //!
 //! After each subset's table come the verdict tables of [`verdicts`]: the chain-level verdict
 //! distribution without a reference, then again with an honest reference where the data has
@@ -140,6 +142,7 @@ fn main() -> anyhow::Result<()> {
     );
     let mut reference_mode = true;
     let mut dump_answers: Option<std::fs::File> = None;
+    let mut answer_rows: Option<std::fs::File> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -149,6 +152,11 @@ fn main() -> anyhow::Result<()> {
             "--dump" => dump = Some(std::fs::File::create(args.next().expect("--dump FILE"))?),
             "--gsm8k-test" => gsm8k_test_path = args.next().expect("--gsm8k-test FILE"),
             "--no-reference" => reference_mode = false,
+            "--answer-rows" => {
+                answer_rows = Some(std::fs::File::create(
+                    args.next().expect("--answer-rows FILE"),
+                )?)
+            }
             "--dump-answers" => {
                 dump_answers = Some(std::fs::File::create(
                     args.next().expect("--dump-answers FILE"),
@@ -284,6 +292,7 @@ fn main() -> anyhow::Result<()> {
                 &measured,
                 gsm8k_test.as_ref(),
                 dump_answers.as_mut(),
+                answer_rows.as_mut(),
             )?;
         }
     }

@@ -247,6 +247,7 @@ pub fn reference_mode(
     rows: &[serde_json::Value],
     gsm8k_test: Option<&HashMap<String, String>>,
     mut dump: Option<&mut std::fs::File>,
+    mut rows_out: Option<&mut std::fs::File>,
 ) -> anyhow::Result<usize> {
     let refs = references(rows, gsm8k_test);
     let mut t = VerdictTally::default();
@@ -282,6 +283,17 @@ pub fn reference_mode(
                     "reference_source": format!("{source:?}"),
                     "judged_equal": judged_equal, "comparison": comparison,
                     "final_answer_correct": final_ok, "tail": chain_tail(&c)})
+            )?;
+        }
+        if let Some(f) = rows_out.as_mut() {
+            // Every measured row, for a peer to grade the same rows (`mathverify.py`).
+            let text: Vec<&str> = c.steps.iter().map(|s| s.text.as_str()).collect();
+            writeln!(
+                f,
+                "{}",
+                serde_json::json!({"subset": name, "id": row["id"], "solution": text.join("\n\n"),
+                    "reference": reference, "judged_equal": judged_equal,
+                    "final_answer_correct": final_ok})
             )?;
         }
         if judged_equal != final_ok {
