@@ -208,28 +208,30 @@ pub fn extract_items_after(
         ctx.rewrites.offer_all(&terms, &rels, &source, false);
         ctx.link_first = true;
     }
-    let rest = take_fences(&text, &mut items);
-    for m in factorization_items(&rest)
+    // Every pass below reads the step without its fenced blocks (code, claims), which
+    // `take_fences` has turned into their own items.
+    let unfenced = take_fences(&text, &mut items);
+    for m in factorization_items(&unfenced)
         .into_iter()
-        .chain(divisible_items(&rest))
+        .chain(divisible_items(&unfenced))
     {
         push_math(&mut items, m);
     }
-    for claim in prime_claims(&rest) {
+    for claim in prime_claims(&unfenced) {
         if items.len() < MAX_ITEMS_PER_STEP {
             items.push(claim);
         }
     }
-    let rest = inline_variables(&rest);
+    let rest = inline_variables(&unfenced);
     let rest = take_annotations(&rest, &mut items, &mut ctx);
     // Only LaTeX math is carried to the next step (annotations and prose are read apart).
     ctx.last_rel = None;
     let rest = take_latex(&join_continued_displays(&rest), &mut items, &mut ctx);
     let last = ctx.last_rel.take();
     take_prose(&rest, &mut items, &mut ctx);
-    super::parallel::items(&text)
+    super::parallel::items(&unfenced)
         .into_iter()
-        .chain(super::expressions::items(&text))
+        .chain(super::expressions::items(&unfenced))
         .for_each(|m| push_math(&mut items, m));
     super::tentative::drop_targets(&text, &mut items);
     // "2 + 1 = 1 (False)", "check whether …": the step shows equations that do not hold.

@@ -153,6 +153,10 @@ fn an_expression_rewritten_in_words() {
     assert!(checks_of(&cs, "⇒").is_empty(), "{cs:#?}");
     let cs = checks("\\( Q(x) \\) can be written as \\( x^2 + 1 \\).");
     assert!(checks_of(&cs, "⇒").is_empty(), "{cs:#?}");
+    // Inside a fenced block (code, notes) the words are not the step's prose.
+    let cs =
+        checks("```text\nPairing them, \\( k + (k+1) \\), it simplifies to \\( 2k-1 \\).\n```");
+    assert!(checks_of(&cs, "⇒").is_empty(), "{cs:#?}");
 }
 
 #[test]
