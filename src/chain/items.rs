@@ -609,19 +609,6 @@ const MAX_PLAIN_EXPONENT: u32 = 3;
 /// operation that is not a fraction or a sign (`\frac{3}{2}`, `-1` are values). No roots,
 /// π, or other functions: those are how roots and angles are listed.
 fn plain_calculation(e: &Expr) -> bool {
-    fn plain(e: &Expr) -> bool {
-        match e {
-            Expr::Int(_) | Expr::Decimal(_) => true,
-            Expr::Neg(a) | Expr::Percent(a) => plain(a),
-            Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
-                plain(a) && plain(b)
-            }
-            Expr::Pow(a, b) => {
-                plain(a) && matches!(&**b, Expr::Int(k) if k.len() as u32 <= MAX_PLAIN_EXPONENT)
-            }
-            _ => false,
-        }
-    }
     fn value(e: &Expr) -> bool {
         match e {
             Expr::Int(_) | Expr::Decimal(_) => true,
@@ -630,7 +617,24 @@ fn plain_calculation(e: &Expr) -> bool {
             _ => false,
         }
     }
-    plain(e) && !value(e)
+    plain_arithmetic(e, MAX_PLAIN_EXPONENT as usize) && !value(e)
+}
+
+/// Whether `e` is plain arithmetic: whole numbers and decimals under `+ - × ÷`, signs,
+/// percentages, and powers with a whole exponent of at most `max_exponent_digits` digits.
+pub(super) fn plain_arithmetic(e: &Expr, max_exponent_digits: usize) -> bool {
+    match e {
+        Expr::Int(_) | Expr::Decimal(_) => true,
+        Expr::Neg(a) | Expr::Percent(a) => plain_arithmetic(a, max_exponent_digits),
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
+            plain_arithmetic(a, max_exponent_digits) && plain_arithmetic(b, max_exponent_digits)
+        }
+        Expr::Pow(a, b) => {
+            plain_arithmetic(a, max_exponent_digits)
+                && matches!(&**b, Expr::Int(k) if k.len() <= max_exponent_digits)
+        }
+        _ => false,
+    }
 }
 
 /// Whether two variable lists hold the same names.

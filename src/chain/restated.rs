@@ -202,20 +202,13 @@ fn is_value(e: &Expr) -> bool {
     }
 }
 
+/// Most digits in an exponent of a named calculation (`5^{2}` is a calculation, `2^{100}` is
+/// left to the other passes).
+const MAX_EXPONENT_DIGITS: usize = 2;
+
 /// A calculation in plain arithmetic with at least one operation (not a value).
 fn plain_calculation(e: &Expr) -> bool {
-    fn plain(e: &Expr) -> bool {
-        match e {
-            Expr::Int(_) | Expr::Decimal(_) => true,
-            Expr::Neg(a) | Expr::Percent(a) => plain(a),
-            Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
-                plain(a) && plain(b)
-            }
-            Expr::Pow(a, b) => plain(a) && matches!(&**b, Expr::Int(k) if k.len() <= 2),
-            _ => false,
-        }
-    }
-    plain(e) && !e.is_literal()
+    super::items::plain_arithmetic(e, MAX_EXPONENT_DIGITS) && !e.is_literal()
 }
 
 #[cfg(test)]
