@@ -9,7 +9,7 @@
 //! is 33" (a count) and "the sum of …" are not this shape.
 
 use super::expr::Expr;
-use super::words::asserted;
+use super::words::claims_at_cues;
 use super::{MathItem, Rel};
 
 /// Words that make the phrase name one number.
@@ -45,20 +45,7 @@ const MAX_CLAIMS: usize = 8;
 /// The divisibility claims of one step's text, in order.
 pub fn divisible_items(text: &str) -> Vec<MathItem> {
     let lower = text.to_ascii_lowercase();
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(p) = lower[from..].find(CUE) {
-        let at = from + p;
-        from = at + CUE.len();
-        // The sentence must assert it, as for every statement in words ([`asserted`]).
-        if let Some(m) = claim_at(&lower, at).filter(|_| asserted(&lower, at, from)) {
-            out.push(m);
-            if out.len() >= MAX_CLAIMS {
-                break;
-            }
-        }
-    }
-    out
+    claims_at_cues(&lower, CUE, MAX_CLAIMS, |at| claim_at(&lower, at))
 }
 
 /// The claim whose [`CUE`] starts at byte `at` of the lower-cased text.

@@ -8,7 +8,7 @@
 //! number. Anything else makes no item.
 
 use super::expr::{parse_math, Expr};
-use super::words::asserted;
+use super::words::claims_at_cues;
 use super::{MathItem, Rel};
 
 /// The phrase that opens the claim (compared in lower case).
@@ -27,20 +27,7 @@ const MAX_CLAIMS: usize = 8;
 /// The factorization claims of one step's text, in order.
 pub fn factorization_items(text: &str) -> Vec<MathItem> {
     let lower = text.to_ascii_lowercase();
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(p) = lower[from..].find(CUE) {
-        let at = from + p + CUE.len();
-        from = at;
-        // The sentence must assert it, as for every statement in words ([`asserted`]).
-        if let Some(m) = claim_at(text, at).filter(|_| asserted(&lower, at - CUE.len(), at)) {
-            out.push(m);
-            if out.len() >= MAX_CLAIMS {
-                break;
-            }
-        }
-    }
-    out
+    claims_at_cues(&lower, CUE, MAX_CLAIMS, |at| claim_at(text, at + CUE.len()))
 }
 
 /// The claim whose N starts at byte `at` of `text`, if the text has the shape.

@@ -8,7 +8,7 @@
 //! supposes ("check if 91 is prime", "whether", "suppose") makes no claim; negations are not
 //! read. Numbers below 2 and above [`MAX_PRIME_DIGITS`] digits are not read.
 
-use super::words::asserted;
+use super::words::claims_at_cues;
 use super::Item;
 
 /// Most digits of a number whose primality is claimed (a larger one is not read: its proof
@@ -37,23 +37,13 @@ const MAX_CLAUSE_BYTES: usize = 80;
 /// The prime claims of one step's text, in order.
 pub fn prime_claims(text: &str) -> Vec<Item> {
     let lower = text.to_ascii_lowercase();
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(p) = lower[from..].find(" is ") {
-        let at = from + p;
-        from = at + 4;
-        // The sentence must assert it (no trial, question or denial words: "check whether 91
-        // is prime", "it is false that 91 is prime"), as for every statement in words.
-        if let Some(n) = claimed_prime(&lower, at).filter(|_| asserted(&lower, at, at + 4)) {
-            out.push(Item::Claim {
-                source: format!("# {n} is prime\nforall d: Int in [2, {n} - 1]. {n} mod d != 0\n"),
-            });
-            if out.len() >= MAX_CLAIMS {
-                break;
-            }
-        }
-    }
-    out
+    // Only sentences that assert it: "check whether 91 is prime", "it is false that 91 is
+    // prime" claim nothing.
+    claims_at_cues(&lower, " is ", MAX_CLAIMS, |at| {
+        claimed_prime(&lower, at).map(|n| Item::Claim {
+            source: format!("# {n} is prime\nforall d: Int in [2, {n} - 1]. {n} mod d != 0\n"),
+        })
+    })
 }
 
 /// The number claimed prime by the words at byte `at` (which holds " is "), if any.

@@ -294,6 +294,31 @@ pub(super) fn number(run: &str) -> Option<String> {
     Some(run.replace(',', ""))
 }
 
+/// The claims a statement-in-words reader finds at each occurrence of `cue` in `lower` (the
+/// step's ASCII-lower-cased text), in order, at most `max`: `claim(at)` reads the statement
+/// whose cue starts at byte `at`, and it counts only when its sentence asserts it
+/// ([`asserted`] over the cue).
+pub(super) fn claims_at_cues<T>(
+    lower: &str,
+    cue: &str,
+    max: usize,
+    mut claim: impl FnMut(usize) -> Option<T>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = lower[from..].find(cue) {
+        let at = from + p;
+        from = at + cue.len();
+        if let Some(c) = claim(at).filter(|_| asserted(lower, at, from)) {
+            out.push(c);
+            if out.len() >= max {
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// The sentence around `start..end` asserts it: no [`TRIAL_WORDS`] before it in its sentence,
 /// no `?` after it in its sentence, no [`DENIAL_WORDS`] in it.
 pub(super) fn asserted(lower: &str, start: usize, end: usize) -> bool {
